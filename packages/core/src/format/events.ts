@@ -1,0 +1,80 @@
+/** One Chrome Trace Event, as testtrace writes it. See docs/format.md. */
+export interface TraceEvent {
+  name: string;
+  ph: Phase;
+  ts?: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  cat?: string;
+  id?: string | number;
+  /** Scope of an instant event: global, process or thread. */
+  s?: 'g' | 'p' | 't';
+  args?: Record<string, any>;
+}
+
+export type Phase = 'X' | 'B' | 'E' | 'i' | 'I' | 'C' | 'M' | 'b' | 'e' | 'n' | 'P';
+
+/** The categories users and the analyzer rely on. */
+export const Category = {
+  file: 'file',
+  suite: 'suite',
+  test: 'test',
+  hook: 'hook',
+  phase: 'phase',
+  gc: 'gc',
+  stall: 'stall',
+  async: 'async',
+  net: 'net',
+  userTask: 'user.task',
+  userRegion: 'user.region',
+  userLog: 'user.log',
+  console: 'console',
+  tracer: 'tracer',
+  crash: 'crash',
+} as const;
+
+/** Counter event names. */
+export const Counter = { heap: 'heap', eventLoop: 'eventloop' } as const;
+
+/** Thread ids inside one worker process. Concurrent lanes are main + 1, main + 2, … */
+export const Track = {
+  main: 1,
+  gc: 900,
+  eventLoop: 901,
+  async: 902,
+  user: 903,
+  cpu: 904,
+} as const;
+
+export const TRACK_NAMES: Record<number, string> = {
+  [Track.main]: 'tests',
+  [Track.gc]: 'gc',
+  [Track.eventLoop]: 'event loop',
+  [Track.async]: 'async',
+  [Track.user]: 'user',
+  [Track.cpu]: 'cpu',
+};
+
+export type TestStatus = 'passed' | 'failed' | 'skipped' | 'todo';
+export const TEST_STATUSES: readonly TestStatus[] = ['passed', 'failed', 'skipped', 'todo'];
+
+export type HookName = 'beforeAll' | 'beforeEach' | 'afterEach' | 'afterAll' | (string & {});
+
+/** Metadata event names. */
+export const Meta = {
+  processName: 'process_name',
+  processSortIndex: 'process_sort_index',
+  threadName: 'thread_name',
+  threadSortIndex: 'thread_sort_index',
+  run: 'testtrace_run',
+  worker: 'testtrace_worker',
+  end: 'testtrace_end',
+} as const;
+
+/** A resource that a test created and that was still alive when it ended. */
+export interface LeakRecord {
+  type: string;
+  id: number;
+  stack: string;
+}

@@ -1,0 +1,26 @@
+import type { Recorder } from '../recorder.js';
+import type { ResolvedOptions, SourceName } from '../options.js';
+import type { TestSpan } from '../lifecycle/spans.js';
+
+export interface SourceContext {
+  readonly recorder: Recorder;
+  readonly options: ResolvedOptions;
+  /** The test running on the main track, if any (concurrent tests are not "current"). */
+  currentTest(): TestSpan | undefined;
+}
+
+/**
+ * An event source that runs inside a test worker. A source records through the recorder and
+ * must never throw into the test: the tracer wraps every call and records failures as
+ * `tracer error` events.
+ */
+export interface Source {
+  readonly name: SourceName;
+  start(ctx: SourceContext): void;
+  /** A test begins. */
+  testStart?(test: TestSpan): void;
+  /** A test ends; the source may add fields to `test.args` before the span is written. */
+  testEnd?(test: TestSpan): void;
+  /** Stop recording and write what is pending. */
+  stop(): void | Promise<void>;
+}

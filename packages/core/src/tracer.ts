@@ -1,0 +1,252 @@
+import { threadId, isMainThread } from 'node:worker_threads';
+import { nowUs, clockAnchor } from './clock.js';
+import { TraceError, messageOf } from './errors.js';
+import { Category, Meta, Track, TRACK_NAMES } from './format/events.js';
+import { resolveOptions, type ResolvedOptions, type TraceOptions } from './options.js';
+import { Recorder } from './recorder.js';
+import { toSink, type Sink } from './writer/sink.js';
+import { TraceWriter } from './writer/trace-writer.js';
+import { AnnotationListener } from './annotations/listener.js';
+import { LaneAllocator, Span, TestSpan, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
+import type { Source, SourceContext } from './sources/source.js';
+import { createSources } from './sources/index.js';
+import { VERSION } from './version.js';
+
+/** Where the active tracer of this thread lives: on `process`, so that every copy of this package in the thread sees it. */
+const STATE_KEY = Symbol.for('testtrace.tracer');
+type Holder = { [STATE_KEY]?: Tracer };
+const holder = (): Holder => process as unknown as Holder;
+
+/** What stop() reports. */
+export interface TraceStats {
+  events: number;
+  bytes: number;
+  /** Tracer errors (a failing source, a failed write), one line each. Tests never see them. */
+  errors: string[];
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * A running tracer: one per thread. Adapters use its lifecycle methods (fileStart, testStart,
+ * hookStart, …) to record the runner's structure; the sources record the runtime.
+ */
+export class Tracer implements SpanSink {
+  readonly options: ResolvedOptions;
+  readonly recorder: Recorder;
+  private readonly writer: TraceWriter;
+  private readonly sources: Source[];
+  private readonly annotations: AnnotationListener;
+  private readonly lanes = new LaneAllocator();
+  private readonly namedLanes = new Set<number>();
+  private current: TestSpan | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<TraceStats> | undefined;
+  private readonly onExit = () => this.closeNow();
+  private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
+
+  constructor(sink: Sink, options: ResolvedOptions) {
+    this.options = options;
+    this.writer = new TraceWriter(sink, options.bufferBytes);
+    this.recorder = new Recorder(this.writer, options.pid);
+    this.annotations = new AnnotationListener(this.recorder, () => this.current);
+    this.sources = createSources(options);
+  }
+
+  /** @internal */
+  begin(): void {
+    const anchor = clockAnchor();
+    const rec = this.recorder;
+    const name = this.options.processName ?? (isMainThread ? `node (pid ${process.pid})` : `node (pid ${process.pid}, thread ${threadId})`);
+    rec.emit({ name: Meta.processName, ph: 'M', pid: rec.pid, tid: 0, args: { name } });
+    rec.emit({
+      name: Meta.worker,
+      ph: 'M',
+      pid: rec.pid,
+      tid: 0,
+      args: {
+        pid: process.pid,
+        threadId,
+        wallClockMs: anchor.wallClockMs,
+        ts: anchor.ts,
+        detail: this.options.detail,
+        node: process.version,
+        testtrace: VERSION,
+        sources: this.sources.map((s) => s.name),
+        ...this.options.metadata,
+      },
+    });
+    for (const tid of [Track.main, Track.gc, Track.eventLoop, Track.async, Track.user, Track.cpu]) {
+      rec.threadName(tid, TRACK_NAMES[tid]!, tid);
+    }
+    const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current };
+    for (const source of this.sources) this.guard(source.name, () => source.start(ctx));
+    this.annotations.subscribe();
+    this.flushTimer = setInterval(() => this.writer.flush(), this.options.flushIntervalMs);
+    this.flushTimer.unref();
+    process.on('exit', this.onExit);
+    if (this.options.handleSignals) for (const s of SIGNALS) process.on(s, this.onSignal);
+  }
+
+  // ---- lifecycle API for adapters ------------------------------------------------------
+
+  /** Opens the span of a test file on the main track. */
+  fileStart(file: string, ts: number = nowUs()): Span {
+    return new Span(this, Category.file, file, Track.main, ts, { file });
+  }
+
+  /** Opens a suite (describe block) span. */
+  suiteStart(info: { file: string; name: string; fullName: string }, ts: number = nowUs()): Span {
+    return new Span(this, Category.suite, info.name, Track.main, ts, { file: info.file, fullName: info.fullName });
+  }
+
+  /** Starts a test. Concurrent tests get a lane of their own so slices never partially overlap. */
+  testStart(info: TestInfo, ts: number = nowUs()): TestSpan {
+    const lane = info.concurrent ? this.lanes.take() : 0;
+    const tid = Track.main + lane;
+    if (lane > 0 && !this.namedLanes.has(lane)) {
+      this.namedLanes.add(lane);
+      this.recorder.threadName(tid, `concurrent lane ${lane}`, tid);
+    }
+    const test = new TestSpan(this, info, tid, lane, ts);
+    if (lane === 0) this.current = test;
+    for (const source of this.sources) if (source.testStart) this.guard(source.name, () => source.testStart!(test));
+    return test;
+  }
+
+  /** Records a test that did not run (skipped, todo) as a zero-length span. */
+  testSkipped(info: TestInfo, result: TestResult, ts: number = nowUs()): void {
+    const test = new TestSpan(this, { ...info, concurrent: false }, Track.main, 0, ts);
+    test.finish(result, ts);
+  }
+
+  /** Opens a hook span; pass the test for beforeEach/afterEach so a concurrent test's hooks share its lane. */
+  hookStart(info: { file: string; hook: string; fullName?: string; test?: TestSpan }, ts: number = nowUs()): Span {
+    const args: Record<string, unknown> = { file: info.file, hook: info.hook };
+    if (info.fullName !== undefined) args.fullName = info.fullName;
+    return new Span(this, Category.hook, info.hook, info.test?.tid ?? Track.main, ts, args);
+  }
+
+  /** Records a phase (environment setup, import, teardown, …) that has already happened. */
+  phase(name: string, file: string, start: number, end: number, args?: Record<string, unknown>): void {
+    this.recorder.complete(Category.phase, name, Track.main, start, end - start, { file, ...args });
+  }
+
+  /** Opens a span of any category on the main track. */
+  span(cat: string, name: string, args: Record<string, unknown> = {}, ts: number = nowUs()): Span {
+    return new Span(this, cat, name, Track.main, ts, args);
+  }
+
+  /** @internal — called by Span.end(). */
+  endSpan(span: Span, ts: number): void {
+    if (span instanceof TestSpan) {
+      for (const source of this.sources) if (source.testEnd) this.guard(source.name, () => source.testEnd!(span));
+      this.lanes.release(span.lane);
+      if (this.current === span) this.current = undefined;
+      this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
+      // a killed worker loses at most the running test
+      this.writer.flush();
+      return;
+    }
+    this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
+  }
+
+  /** The test running on the main track, if any. */
+  get currentTest(): TestSpan | undefined {
+    return this.current;
+  }
+
+  /** Writes buffered events to the sink now. */
+  flush(): void {
+    this.writer.flush();
+  }
+
+  // ---- stopping ------------------------------------------------------------------------
+
+  /** @internal — see stop(). */
+  stop(): Promise<TraceStats> {
+    this.stopping ??= this.stopSources().then(() => this.closeNow());
+    return this.stopping;
+  }
+
+  private async stopSources(): Promise<void> {
+    for (const source of this.sources) {
+      try {
+        await source.stop();
+      } catch (err) {
+        this.recorder.error(source.name, err);
+      }
+    }
+  }
+
+  /** Closes the trace synchronously: used by stop() and on process exit. */
+  private closeNow(): TraceStats {
+    if (!this.writer.isClosed) {
+      this.detach();
+      this.annotations.unsubscribe(nowUs());
+      this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args: { events: this.writer.events, errors: this.recorder.errors } }));
+    }
+    if (holder()[STATE_KEY] === this) delete holder()[STATE_KEY];
+    const errors = this.recorder.errorMessages;
+    if (this.writer.failure) errors.push(this.writer.failure);
+    return { events: this.writer.events, bytes: this.writer.bytes, errors };
+  }
+
+  private detach(): void {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    process.off('exit', this.onExit);
+    for (const s of SIGNALS) process.off(s, this.onSignal);
+  }
+
+  private handleSignal(signal: NodeJS.Signals): void {
+    // Close what we have, then let the signal do what it would have done without us.
+    for (const source of this.sources) this.guard(source.name, () => void source.stop());
+    this.closeNow();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  }
+
+  private guard(source: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.recorder.error(source, err);
+    }
+  }
+}
+
+/**
+ * Start enables tracing for the current thread. While tracing, the trace is buffered and
+ * written to `sink` (a file path, created with its directory, or a Sink).
+ * Start throws a TraceError if tracing is already enabled in this thread, if an option is
+ * unknown or invalid, or if the path cannot be written; nothing is recorded then.
+ */
+export function start(sink: string | Sink, options?: TraceOptions): Tracer {
+  if (holder()[STATE_KEY]) {
+    throw new TraceError('tracing is already enabled in this thread; call stop() first', 'EALREADY');
+  }
+  const resolved = resolveOptions(options);
+  const tracer = new Tracer(toSink(sink), resolved);
+  holder()[STATE_KEY] = tracer;
+  try {
+    tracer.begin();
+  } catch (err) {
+    delete holder()[STATE_KEY];
+    throw new TraceError(`tracing could not start: ${messageOf(err)}`);
+  }
+  return tracer;
+}
+
+/**
+ * Stop stops the current tracing, if any. Stop only returns after all the writes for the trace
+ * have completed and the file is closed as strict JSON.
+ */
+export async function stop(): Promise<TraceStats> {
+  const tracer = holder()[STATE_KEY];
+  if (!tracer) return { events: 0, bytes: 0, errors: [] };
+  return tracer.stop();
+}
+
+/** The tracer recording in this thread, if any. */
+export function current(): Tracer | undefined {
+  return holder()[STATE_KEY];
+}

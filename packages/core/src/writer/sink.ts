@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TraceError } from '../errors.js';
+
+/** Where a trace goes. Writes are synchronous so that a flush is durable when it returns. */
+export interface Sink {
+  write(data: string): void;
+  close(): void;
+  /** A short description for error messages: the file path, or `memory`. */
+  readonly description: string;
+}
+
+/** An append-only file. Opening validates the path so that a bad path fails before any test runs. */
+export class FileSink implements Sink {
+  readonly description: string;
+  private fd: number;
+
+  constructor(file: string) {
+    const target = path.resolve(file);
+    this.description = file;
+    this.fd = openTraceFile(target, file);
+  }
+
+  write(data: string): void {
+    if (this.fd < 0) throw new TraceError(`the trace file ${this.description} is already closed`);
+    fs.writeSync(this.fd, data);
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** Keeps the trace in memory; for tests and for callers that post-process the events. */
+export class MemorySink implements Sink {
+  readonly description = 'memory';
+  private parts: string[] = [];
+  closed = false;
+
+  write(data: string): void {
+    this.parts.push(data);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The trace as written so far. */
+  text(): string {
+    return this.parts.join('');
+  }
+}
+
+/**
+ * Checks that `target` can hold a trace and opens it for writing, creating missing parent
+ * directories. Every failure is a one-line TraceError naming the path and what to do.
+ */
+export function openTraceFile(target: string, shown: string = target): number {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    // does not exist yet: fine
+  }
+  if (stat?.isDirectory()) {
+    throw new TraceError(
+      `cannot write the trace to ${shown}: it is a directory; give a file path such as ${path.join(shown, 'test.out')}`,
+      'EISDIR',
+    );
+  }
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+  } catch (err) {
+    throw new TraceError(
+      `cannot create the directory for the trace ${shown}: ${(err as NodeJS.ErrnoException).code ?? err}; choose a writable path`,
+      (err as NodeJS.ErrnoException).code,
+    );
+  }
+  try {
+    return fs.openSync(target, 'w');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new TraceError(`cannot write the trace to ${shown}: ${code}; choose a writable path`, code);
+  }
+}
+
+/** A sink from what the user passed: a path or a ready sink. */
+export function toSink(target: string | Sink): Sink {
+  if (typeof target === 'string') {
+    if (target.trim() === '') throw new TraceError('the trace output path is empty; give a file path such as test.out');
+    return new FileSink(target);
+  }
+  if (target && typeof target.write === 'function' && typeof target.close === 'function') return target;
+  throw new TraceError('start(sink) takes a file path or a Sink ({ write, close })');
+}
