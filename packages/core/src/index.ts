@@ -7,3 +7,4 @@ export { Span, TestSpan, type TestInfo, type TestResult } from './lifecycle/span
 export { nowUs, perfMsToUs, wallMsToUs, clockAnchor } from './clock.js';
 export { Category, Counter, Track, Meta, TEST_STATUSES, type TraceEvent, type TestStatus, type LeakRecord } from './format/events.js';
 export { VERSION } from './version.js';
+export * from './run/index.js';

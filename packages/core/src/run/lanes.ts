@@ -1,0 +1,28 @@
+/** A worker chunk's identity and time range, as the merge sees it. */
+export interface ChunkExtent {
+  file: string;
+  /** OS process id and thread id of the worker that wrote the chunk. */
+  pid: number;
+  threadId: number;
+  start: number;
+  end: number;
+  closed: boolean;
+}
+
+/**
+ * Assigns chunks to worker lanes: a lane holds chunks that never overlap in time, so a pool of N
+ * workers shows as N lanes however many processes it forked. Returns the lane index per chunk.
+ */
+export function assignLanes(chunks: readonly ChunkExtent[]): number[] {
+  const order = chunks.map((_, i) => i).sort((a, b) => chunks[a]!.start - chunks[b]!.start);
+  const laneEnds: number[] = [];
+  const laneOf: number[] = new Array(chunks.length);
+  for (const i of order) {
+    const chunk = chunks[i]!;
+    let lane = laneEnds.findIndex((end) => end <= chunk.start);
+    if (lane === -1) lane = laneEnds.length;
+    laneEnds[lane] = chunk.end;
+    laneOf[i] = lane;
+  }
+  return laneOf;
+}

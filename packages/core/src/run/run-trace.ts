@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clockAnchor, nowUs } from '../clock.js';
+import { messageOf } from '../errors.js';
+import { Category, Meta, Track, type TraceEvent } from '../format/events.js';
+import type { Detail } from '../options.js';
+import { FileSink } from '../writer/sink.js';
+import { TraceWriter } from '../writer/trace-writer.js';
+import { VERSION } from '../version.js';
+import { forEachChunkEvent } from './chunk-file.js';
+import { assignLanes, type ChunkExtent } from './lanes.js';
+import { listChunks } from './worker-chunk.js';
+import { writePerTestTraces, type PerTestOptions } from './per-test.js';
+
+/** What the run's metadata says about the runner. */
+export interface RunInfo {
+  runner: string;
+  runnerVersion: string;
+  rootDir: string;
+  command?: string;
+  detail?: Detail;
+  pool?: string;
+  workers?: number;
+  /** Name of the main process in the trace, e.g. `vitest (main)`. */
+  processName?: string;
+}
+
+export interface RunStats {
+  output: string;
+  events: number;
+  bytes: number;
+  workers: number;
+  chunks: number;
+  perTestFiles: string[];
+  errors: string[];
+}
+
+export interface CloseOptions {
+  /** Chunk files to merge; default: every chunk in the run directory. */
+  chunks?: string[];
+  perTest?: PerTestOptions;
+  /** Remove the run directory afterwards. Default true. */
+  cleanup?: boolean;
+}
+
+export const MAIN_PID = 1;
+const FIRST_WORKER_PID = 2;
+
+/**
+ * The main process's side of a traced run: opens the output before any test runs (so a bad path
+ * fails early), owns a run directory where workers write chunks, and at the end merges every
+ * chunk into one trace, the main process first and one process per worker lane.
+ * Everything is synchronous so that close() also works from signal handlers.
+ */
+export class RunTrace {
+  readonly runDir: string;
+  readonly startTs: number;
+  readonly wallClockMs: number;
+  private readonly sink: FileSink;
+  private readonly mainEvents: TraceEvent[] = [];
+  private readonly notes: string[] = [];
+  private readonly crashes: { pid?: number; threadId?: number; reason: string; file?: string; ts: number }[] = [];
+  private readonly errors: string[] = [];
+  private stats: RunStats | undefined;
+
+  private constructor(
+    readonly output: string,
+    readonly info: RunInfo,
+  ) {
+    this.sink = new FileSink(output);
+    this.runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testtrace-run-'));
+    const anchor = clockAnchor();
+    this.startTs = anchor.ts;
+    this.wallClockMs = anchor.wallClockMs;
+  }
+
+  /** Opens the output file (creating its directory) and a run directory. Throws a one-line TraceError on a bad path. */
+  static open(output: string, info: RunInfo): RunTrace {
+    return new RunTrace(output, info);
+  }
+
+  /** Adds a one-line note to the run metadata (e.g. what could not be traced fully). */
+  note(message: string): void {
+    if (!this.notes.includes(message)) this.notes.push(message);
+  }
+
+  /** A span of the main process (queue time, global setup, reporters). */
+  mainSpan(cat: string, name: string, start: number, end: number, args?: Record<string, unknown>, tid: number = Track.main): void {
+    this.mainEvents.push({ name, cat, ph: 'X', ts: start, dur: Math.max(0, end - start), pid: MAIN_PID, tid, args });
+  }
+
+  /** A phase of the main process. */
+  mainPhase(name: string, start: number, end: number, args?: Record<string, unknown>): void {
+    this.mainSpan(Category.phase, name, start, end, args);
+  }
+
+  /** An instant event of the main process. */
+  mainInstant(cat: string, name: string, ts: number = nowUs(), args?: Record<string, unknown>): void {
+    this.mainEvents.push({ name, cat, ph: 'i', s: 'p', ts, pid: MAIN_PID, tid: Track.main, args });
+  }
+
+  /** Marks a worker crash; shown on the lane of the worker's chunk, or on the main process if it wrote none. */
+  crash(worker: { pid?: number; threadId?: number } | undefined, reason: string, file?: string, ts: number = nowUs()): void {
+    this.crashes.push({ ...worker, reason, file, ts });
+  }
+
+  /** Merges the chunks and closes the trace. Idempotent: a second call returns the first result. */
+  close(options: CloseOptions = {}): RunStats {
+    if (this.stats) return this.stats;
+    const chunks = options.chunks ?? listChunks(this.runDir);
+    const writer = new TraceWriter(this.sink);
+    const extents = chunks.map((file) => this.scan(file));
+    const lanes = assignLanes(extents);
+    const laneCount = lanes.length ? Math.max(...lanes) + 1 : 0;
+
+    this.writeRunMetadata(writer, laneCount);
+    for (let lane = 0; lane < laneCount; lane++) {
+      const pids = [...new Set(extents.filter((_, i) => lanes[i] === lane).map((c) => (c.threadId ? `${c.pid}/${c.threadId}` : String(c.pid))))];
+      const label = pids.length > 3 ? `pids ${pids.slice(0, 3).join(', ')}, …` : `pid${pids.length > 1 ? 's' : ''} ${pids.join(', ')}`;
+      const pid = FIRST_WORKER_PID + lane;
+      writer.line(JSON.stringify({ name: Meta.processName, ph: 'M', pid, tid: 0, args: { name: `worker ${lane + 1} (${label})` } }));
+      writer.line(JSON.stringify({ name: Meta.processSortIndex, ph: 'M', pid, tid: 0, args: { sort_index: pid } }));
+    }
+    for (const event of this.mainEvents) writer.line(JSON.stringify(event));
+
+    extents.forEach((chunk, i) => {
+      const pid = FIRST_WORKER_PID + lanes[i]!;
+      forEachChunkEvent(chunk.file, (event) => {
+        if (event.ph === 'M' && (event.name === Meta.processName || event.name === Meta.end || event.name === Meta.processSortIndex)) return;
+        event.pid = pid;
+        writer.line(JSON.stringify(event));
+      });
+      if (!chunk.closed) {
+        const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
+        const reason = reported?.reason ?? 'the worker ended without closing its trace (killed or crashed); events after its last flush are lost';
+        writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
+        if (reported) reported.ts = -1;
+      }
+    });
+    for (const crash of this.crashes) {
+      if (crash.ts < 0) continue;
+      const i = extents.findIndex((c) => c.pid === crash.pid && (crash.threadId === undefined || c.threadId === crash.threadId));
+      const pid = i === -1 ? MAIN_PID : FIRST_WORKER_PID + lanes[i]!;
+      writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: crash.ts, pid, tid: Track.main, args: { reason: crash.reason, file: crash.file, workerPid: crash.pid } }));
+    }
+
+    writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: MAIN_PID, tid: 0, args: { events: writer.events + 1, chunks: chunks.length } }));
+    if (writer.failure) this.errors.push(writer.failure);
+
+    let perTestFiles: string[] = [];
+    if (options.perTest && options.perTest.mode !== 'off') {
+      try {
+        perTestFiles = writePerTestTraces(
+          extents.map((c, i) => ({ file: c.file, pid: FIRST_WORKER_PID + lanes[i]! })),
+          this.runMetadataEvent(laneCount),
+          options.perTest,
+        );
+      } catch (err) {
+        this.errors.push(`writing per-test traces failed: ${messageOf(err)}`);
+      }
+    }
+    if (options.cleanup !== false) fs.rmSync(this.runDir, { recursive: true, force: true });
+    this.stats = { output: this.output, events: writer.events, bytes: writer.bytes, workers: laneCount, chunks: chunks.length, perTestFiles, errors: this.errors };
+    return this.stats;
+  }
+
+  private scan(file: string): ChunkExtent {
+    const extent: ChunkExtent = { file, pid: 0, threadId: 0, start: Infinity, end: -Infinity, closed: false };
+    const result = forEachChunkEvent(file, (event) => {
+      if (event.ph === 'M') {
+        if (event.name === Meta.worker) {
+          extent.pid = event.args?.pid ?? event.pid;
+          extent.threadId = event.args?.threadId ?? 0;
+          extent.start = Math.min(extent.start, event.args?.ts ?? Infinity);
+        }
+        return;
+      }
+      if (event.ts === undefined) return;
+      if (event.ts < extent.start) extent.start = event.ts;
+      const end = event.ts + (event.dur ?? 0);
+      if (end > extent.end) extent.end = end;
+    });
+    extent.closed = result.closed;
+    if (result.corrupt) this.errors.push(`${path.basename(file)}: ${result.corrupt} unreadable line(s) skipped`);
+    if (!Number.isFinite(extent.start)) extent.start = this.startTs;
+    if (!Number.isFinite(extent.end)) extent.end = extent.start;
+    return extent;
+  }
+
+  private runMetadataEvent(workers: number): TraceEvent {
+    return {
+      name: Meta.run,
+      ph: 'M',
+      pid: MAIN_PID,
+      tid: 0,
+      args: {
+        runner: this.info.runner,
+        runnerVersion: this.info.runnerVersion,
+        node: process.version,
+        platform: process.platform,
+        arch: os.arch(),
+        command: this.info.command ?? process.argv.join(' '),
+        cwd: process.cwd(),
+        rootDir: this.info.rootDir,
+        wallClockMs: this.wallClockMs,
+        ts: this.startTs,
+        endTs: nowUs(),
+        detail: this.info.detail ?? 'default',
+        testtraceVersion: VERSION,
+        pool: this.info.pool,
+        workers,
+        notes: this.notes,
+      },
+    };
+  }
+
+  private writeRunMetadata(writer: TraceWriter, workers: number): void {
+    const name = this.info.processName ?? `${this.info.runner} (main, pid ${process.pid})`;
+    writer.line(JSON.stringify({ name: Meta.processName, ph: 'M', pid: MAIN_PID, tid: 0, args: { name } }));
+    writer.line(JSON.stringify({ name: Meta.processSortIndex, ph: 'M', pid: MAIN_PID, tid: 0, args: { sort_index: 0 } }));
+    writer.line(JSON.stringify({ name: Meta.threadName, ph: 'M', pid: MAIN_PID, tid: Track.main, args: { name: 'run' } }));
+    writer.line(JSON.stringify(this.runMetadataEvent(workers)));
+  }
+}

@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { current, start, type Tracer } from '../tracer.js';
+import type { TraceOptions } from '../options.js';
+
+/** Set by the main process so that workers know where to write their chunks. */
+export const RUN_DIR_ENV = 'TESTTRACE_RUN_DIR';
+/** JSON-encoded TraceOptions for the workers (detail, thresholds), set by the main process. */
+export const RUN_OPTIONS_ENV = 'TESTTRACE_RUN_OPTIONS';
+
+export const CHUNK_PREFIX = 'chunk-';
+export const CHUNK_SUFFIX = '.trace';
+
+let sequence = 0;
+
+/**
+ * Starts this thread's tracer writing a chunk into the run directory, or returns the tracer that
+ * is already recording (workers reused across files keep one chunk). Safe to call once per test
+ * file from runner code.
+ */
+export function startWorkerChunk(runDir: string, options: TraceOptions = {}): Tracer {
+  const running = current();
+  if (running) return running;
+  const file = path.join(runDir, `${CHUNK_PREFIX}${process.pid}-${threadId}-${Date.now()}-${sequence++}${CHUNK_SUFFIX}`);
+  return start(file, { ...workerOptionsFromEnv(), ...options });
+}
+
+/** The trace options the main process passed down, if any. */
+export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TraceOptions {
+  const raw = env[RUN_OPTIONS_ENV];
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as TraceOptions;
+  } catch {
+    return {};
+  }
+}
+
+/** The chunk files of a run, oldest first. */
+export function listChunks(runDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(runDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(CHUNK_PREFIX) && n.endsWith(CHUNK_SUFFIX))
+    .map((n) => path.join(runDir, n))
+    .sort((a, b) => chunkTime(a) - chunkTime(b));
+}
+
+function chunkTime(file: string): number {
+  const parts = path.basename(file).split('-');
+  return Number(parts[3]) || 0;
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RunTrace, RUN_DIR_ENV, parseTraceArgs, resolveAdapterOptions, keepsTrace } from '../src/index.js';
+
+const worker = path.join(__dirname, 'fixtures', 'chunk-worker.mjs');
+
+function runWorker(runDir: string, ...args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [worker, ...args], { env: { ...process.env, [RUN_DIR_ENV]: runDir }, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(signal ? -1 : code));
+  });
+}
+
+describe('RunTrace', () => {
+  it('merges real worker processes into one trace, keeps a killed worker\'s flushed tests, writes per-test files', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-run-'));
+    const out = path.join(dir, 'run.out');
+    const run = RunTrace.open(out, { runner: 'test', runnerVersion: '0', rootDir: dir });
+    const queued = run.startTs;
+    const codes = await Promise.all([runWorker(run.runDir, 'a', '3'), runWorker(run.runDir, 'b', '3'), runWorker(run.runDir, 'c', '3', 'die')]);
+    expect(codes).toEqual([0, 0, -1]);
+    run.mainPhase('queued', queued, queued + 10, { file: 'a.test.js' });
+    const stats = run.close({ perTest: { mode: 'retain-on-failure', dir: path.join(dir, 'traces') } });
+
+    const events: any[] = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(events[0]).toMatchObject({ name: 'process_name', pid: 1 });
+    expect(events.find((e) => e.name === 'testtrace_run').args).toMatchObject({ runner: 'test', rootDir: dir });
+    const tests = events.filter((e) => e.cat === 'test');
+    // a and b finished 3 tests each; c was killed inside its second test
+    expect(tests.filter((t) => t.args.file === 'a.test.js')).toHaveLength(3);
+    expect(tests.filter((t) => t.args.file === 'b.test.js')).toHaveLength(3);
+    expect(tests.filter((t) => t.args.file === 'c.test.js').map((t) => t.name)).toEqual(['test 0']);
+    // three processes ran at once: three lanes, named, main process first
+    const names = events.filter((e) => e.name === 'process_name').map((e) => e.args.name);
+    expect(names[0]).toMatch(/main/);
+    expect(names.filter((n: string) => n.startsWith('worker '))).toHaveLength(stats.workers);
+    expect(stats.workers).toBeGreaterThanOrEqual(2);
+    const crash = events.find((e) => e.cat === 'crash');
+    expect(crash).toBeDefined();
+    expect(tests.find((t) => t.args.file === 'c.test.js').pid).toBe(crash.pid);
+    // per-test: only the failed tests (test 2 of a and b)
+    expect(stats.perTestFiles.map((f) => path.basename(f)).sort()).toEqual([
+      'a.test.js--a-test-2.trace.json',
+      'b.test.js--b-test-2.trace.json',
+    ]);
+    const one: any[] = JSON.parse(fs.readFileSync(stats.perTestFiles[0]!, 'utf8'));
+    const own = one.filter((e) => e.cat === 'test');
+    expect(own).toHaveLength(1);
+    expect(own[0].args.status).toBe('failed');
+    const file = one.find((e) => e.cat === 'file');
+    expect(file.ts).toBeGreaterThanOrEqual(own[0].ts);
+    expect(file.ts + file.dur).toBeLessThanOrEqual(own[0].ts + own[0].dur + 1e-6);
+    expect(fs.existsSync(run.runDir)).toBe(false);
+  });
+
+  it('fails early on an output path that is a directory', () => {
+    expect(() => RunTrace.open(os.tmpdir(), { runner: 'x', runnerVersion: '0', rootDir: '.' })).toThrowError(/is a directory/);
+  });
+});
+
+describe('adapter options', () => {
+  it('parses wrapper flags and leaves the rest untouched', () => {
+    expect(parseTraceArgs(['run', '--trace=t.out', '--trace-per-test', 'on', '--reporter=dot', 'a.test.ts'])).toEqual({
+      options: { output: 't.out', perTest: 'on' },
+      rest: ['run', '--reporter=dot', 'a.test.ts'],
+    });
+    expect(() => parseTraceArgs(['--trace'])).toThrowError('--trace needs a value: --trace=test.out');
+    expect(() => parseTraceArgs(['--trace-mode=x'])).toThrowError(/unknown option --trace-mode/);
+    expect(() => parseTraceArgs(['--trace-detail=max'])).toThrowError('--trace-detail must be one of default, full, got "max"');
+  });
+
+  it('validates config objects and reads TESTTRACE', () => {
+    expect(resolveAdapterOptions({}, 'x', { TESTTRACE: 'env.out' })).toEqual({ output: 'env.out', perTest: 'off', traceDir: 'test-traces', detail: 'default' });
+    expect(() => resolveAdapterOptions({ ouput: 'a' }, '@testtrace/jest reporter option', {})).toThrowError(
+      'unknown @testtrace/jest reporter option "ouput"; known options: output, perTest, traceDir, detail',
+    );
+    expect(() => resolveAdapterOptions({ perTest: 'always' }, 'x', {})).toThrowError(/perTest must be one of off, on, retain-on-failure, on-first-retry/);
+  });
+
+  it('selects attempts like Playwright', () => {
+    expect(keepsTrace('retain-on-failure', 'failed', 0)).toBe(true);
+    expect(keepsTrace('retain-on-failure', 'passed', 1)).toBe(false);
+    expect(keepsTrace('on-first-retry', 'passed', 1)).toBe(true);
+    expect(keepsTrace('on-first-retry', 'failed', 0)).toBe(false);
+    expect(keepsTrace('on', 'skipped', 0)).toBe(false);
+  });
+});
