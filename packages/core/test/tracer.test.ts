@@ -97,3 +97,19 @@ describe('annotations', () => {
     expect(events.filter((e) => e.cat === 'user.task').map((e) => e.ph)).toEqual(['b', 'e']);
   });
 });
+
+describe('signals', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('flushes and closes the trace on %s, then dies of the signal as it would have', async (signal) => {
+    const { spawn } = await import('node:child_process');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-sig-'));
+    const out = path.join(dir, 'sig.out');
+    const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'signal-worker.mjs'), out], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    child.kill(signal);
+    const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    expect(exit).toBe(signal);
+    const events = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(events.filter((e: any) => e.cat === 'test').map((e: any) => e.name)).toEqual(['waits']);
+    expect(events.at(-1).name).toBe('testtrace_end');
+  });
+});
