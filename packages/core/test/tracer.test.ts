@@ -113,3 +113,21 @@ describe('signals', () => {
     expect(events.at(-1).name).toBe('testtrace_end');
   });
 });
+
+describe('annotations across package copies', () => {
+  it('reach the tracer from another copy of the package (the CJS build, as Jest test code loads it) and from a vm context', async () => {
+    const { createRequire } = await import('node:module');
+    const vm = await import('node:vm');
+    const require = createRequire(import.meta.url);
+    const cjs = require('../dist/index.cjs');
+    const sink = new MemorySink();
+    start(sink, { sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false } });
+    expect(cjs.isEnabled()).toBe(true);
+    cjs.region('from cjs', () => undefined);
+    vm.runInNewContext('api.log("vm", "hello from a vm context")', { api: cjs });
+    await stop();
+    const events = parse(sink);
+    expect(events.find((e) => e.cat === 'user.region')?.name).toBe('from cjs');
+    expect(events.find((e) => e.cat === 'user.log')?.args.message).toBe('hello from a vm context');
+  });
+});
