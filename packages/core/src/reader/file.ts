@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { TraceReadError } from './errors.js';
+import { isGzip } from './sniff.js';
+
+/** Bytes read from the file per chunk. */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/** The largest decompressed size readEventsSync accepts for a gzip file (it decompresses in one call). */
+export const SYNC_GZIP_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** Checks that `file` is a readable regular file; every failure is a one-line TraceReadError. */
+export function checkFile(file: string): fs.Stats {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    throw fileError(file, err);
+  }
+  if (stat.isDirectory()) throw new TraceReadError(file, 'is a directory, not a trace file', undefined, 'EISDIR');
+  if (!stat.isFile() && !stat.isFIFO() && !stat.isCharacterDevice()) {
+    throw new TraceReadError(file, 'is not a regular file', undefined, 'ENOTFILE');
+  }
+  return stat;
+}
+
+export function fileError(file: string, err: unknown): TraceReadError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new TraceReadError(file, 'no such file', undefined, code);
+    case 'EACCES':
+    case 'EPERM':
+      return new TraceReadError(file, 'permission denied', undefined, code);
+    case 'EISDIR':
+      return new TraceReadError(file, 'is a directory, not a trace file', undefined, code);
+    default:
+      return new TraceReadError(file, `cannot read: ${code ?? (err instanceof Error ? err.message : String(err))}`, undefined, code ?? 'EIO');
+  }
+}
+
+/** Options for gunzip that keep whatever a truncated gzip file holds instead of failing on it. */
+export const GUNZIP_OPTIONS: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize: 256 * 1024 };
+
+export function gzipError(file: string, err: unknown): TraceReadError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new TraceReadError(file, `corrupt gzip data: ${message}`, undefined, 'EGZIP');
+}
+
+/** The file's trace bytes in chunks, decompressed when it is gzip. */
+export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void): AsyncGenerator<Uint8Array> {
+  checkFile(file);
+  const head = Buffer.alloc(2);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch (err) {
+    throw fileError(file, err);
+  }
+  let gzip: boolean;
+  try {
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    gzip = isGzip(head.subarray(0, bytesRead));
+  } catch (err) {
+    await handle.close();
+    throw fileError(file, err);
+  }
+  onGzip(gzip);
+  const raw = handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES });
+  if (!gzip) {
+    try {
+      for await (const chunk of raw) yield chunk as Buffer;
+    } catch (err) {
+      throw fileError(file, err);
+    } finally {
+      raw.destroy();
+    }
+    return;
+  }
+  const gunzip = zlib.createGunzip(GUNZIP_OPTIONS);
+  let readFailure: unknown;
+  raw.on('error', (err) => {
+    readFailure = err;
+    gunzip.destroy(err);
+  });
+  raw.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    throw readFailure ? fileError(file, readFailure) : gzipError(file, err);
+  } finally {
+    raw.destroy();
+    gunzip.destroy();
+  }
+}
+
+/**
+ * The same, synchronously. Plain files are read in chunks with flat memory; a gzip file is
+ * decompressed in one zlib.gunzipSync call (Node has no public incremental synchronous gunzip),
+ * so it costs its decompressed size in memory, up to SYNC_GZIP_MAX_BYTES.
+ */
+export function* fileChunksSync(file: string, onGzip: (gzip: boolean) => void): Generator<Uint8Array> {
+  checkFile(file);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw fileError(file, err);
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let first = true;
+    let gzip = false;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      } catch (err) {
+        throw fileError(file, err);
+      }
+      if (first) {
+        first = false;
+        gzip = isGzip(buffer.subarray(0, n));
+        onGzip(gzip);
+        if (gzip) {
+          yield* gunzipWhole(file, fd, buffer.subarray(0, n));
+          return;
+        }
+      }
+      if (n === 0) return;
+      // the consumer finishes with a chunk before asking for the next: the buffer can be reused
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function* gunzipWhole(file: string, fd: number, head: Buffer): Generator<Uint8Array> {
+  const parts: Buffer[] = [Buffer.from(head)];
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
+    } catch (err) {
+      throw fileError(file, err);
+    }
+    if (n === 0) break;
+    parts.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  let text: Buffer;
+  try {
+    text = zlib.gunzipSync(Buffer.concat(parts), { ...GUNZIP_OPTIONS, maxOutputLength: SYNC_GZIP_MAX_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new TraceReadError(file, `decompresses to more than ${SYNC_GZIP_MAX_BYTES} bytes; read it with readEvents() (async) or gunzip it first`, undefined, 'ETOOLARGE');
+    }
+    throw gzipError(file, err);
+  }
+  for (let at = 0; at < text.length; at += CHUNK_BYTES) yield text.subarray(at, at + CHUNK_BYTES);
+}

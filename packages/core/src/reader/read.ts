@@ -1,0 +1,96 @@
+import zlib from 'node:zlib';
+import type { TraceEvent } from '../format/events.js';
+import { TraceDecoder, type ReadSummary } from './decoder.js';
+import { fileChunks, fileChunksSync, GUNZIP_OPTIONS, gzipError } from './file.js';
+import { isGzip } from './sniff.js';
+
+export interface ReadOptions {
+  /** The name used in error messages; default the path as given. */
+  name?: string;
+}
+
+/**
+ * Reads a trace file in batches of events, one batch per chunk of about 1 MiB, with flat memory.
+ * Accepts the bare-array form (closed or cut short: a torn last event and the trailing comma are
+ * dropped), the `{"traceEvents":[…]}` object form, and gzip (detected from the magic bytes).
+ * Throws a TraceReadError (one line: file, line and byte, why) for anything that is not a trace.
+ * The generator's return value summarises the read.
+ */
+export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<TraceEvent[], ReadSummary> {
+  const name = options.name ?? path;
+  let decoder: TraceDecoder | undefined;
+  for await (const chunk of fileChunks(path, (gzip) => (decoder = new TraceDecoder(name, gzip)))) {
+    const out: TraceEvent[] = [];
+    decoder!.feed(chunk, out);
+    if (out.length > 0) yield out;
+  }
+  decoder ??= new TraceDecoder(name, false);
+  const out: TraceEvent[] = [];
+  const summary = decoder.finish(out);
+  if (out.length > 0) yield out;
+  return summary;
+}
+
+/** Reads a trace file event by event; see readEventBatches. */
+export async function* readEvents(path: string, options: ReadOptions = {}): AsyncGenerator<TraceEvent, ReadSummary> {
+  const batches = readEventBatches(path, options);
+  for (;;) {
+    const next = await batches.next();
+    if (next.done) return next.value;
+    yield* next.value;
+  }
+}
+
+/**
+ * Calls `onEvent` for every event of a trace file; resolves to the read summary. The fastest
+ * way to stream a whole file: no promise per event.
+ */
+export async function scanTrace(path: string, onEvent: (event: TraceEvent) => void, options: ReadOptions = {}): Promise<ReadSummary> {
+  const batches = readEventBatches(path, options);
+  for (;;) {
+    const next = await batches.next();
+    if (next.done) return next.value;
+    for (const event of next.value) onEvent(event);
+  }
+}
+
+/**
+ * Reads a trace file synchronously, for callers that cannot wait (an adapter merging chunk files
+ * on SIGINT). Plain files stream with flat memory; a gzip file is decompressed in one
+ * zlib.gunzipSync call and so costs its decompressed size in memory (at most 1 GiB).
+ */
+export function* readEventsSync(path: string, options: ReadOptions = {}): Generator<TraceEvent, ReadSummary> {
+  const name = options.name ?? path;
+  let decoder: TraceDecoder | undefined;
+  const out: TraceEvent[] = [];
+  for (const chunk of fileChunksSync(path, (gzip) => (decoder = new TraceDecoder(name, gzip)))) {
+    decoder!.feed(chunk, out);
+    if (out.length > 0) {
+      yield* out;
+      out.length = 0;
+    }
+  }
+  decoder ??= new TraceDecoder(name, false);
+  const summary = decoder.finish(out);
+  yield* out;
+  return summary;
+}
+
+/** Parses a whole trace held in memory (text, or bytes that may be gzip). */
+export function parseTrace(input: string | Uint8Array, options: ReadOptions = {}): { events: TraceEvent[]; summary: ReadSummary } {
+  const name = options.name ?? 'trace';
+  let bytes = typeof input === 'string' ? Buffer.from(input) : input;
+  const gzip = isGzip(bytes);
+  if (gzip) {
+    try {
+      bytes = zlib.gunzipSync(bytes, GUNZIP_OPTIONS);
+    } catch (err) {
+      throw gzipError(name, err);
+    }
+  }
+  const decoder = new TraceDecoder(name, gzip);
+  const events: TraceEvent[] = [];
+  decoder.feed(bytes, events);
+  const summary = decoder.finish(events);
+  return { events, summary };
+}
