@@ -1,0 +1,110 @@
+/**
+ * `vitest-trace`: a drop-in for `vitest` that takes every vitest option plus the trace options.
+ * The trace flags are taken out and validated; everything else goes to Vitest's own parser
+ * untouched, and the run is Vitest's, with the trace reporter added.
+ */
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { parseTraceArgs, traceOptionsHelp, TraceError, resolveAdapterOptions, type AdapterOptions } from '@testtrace/core';
+import TraceReporter, { readVitestVersion, CLI_OPTIONS_ENV } from './reporter.js';
+
+/** Commands that don't run tests: handed to Vitest's own CLI as they are. */
+const PASSTHROUGH = new Set(['init', 'list', 'bench', 'complete']);
+
+function fail(message: string): never {
+  process.stderr.write(`vitest-trace: ${message}\n`);
+  process.exit(2);
+}
+
+function vitestDir(cwd: string): string {
+  try {
+    const require = createRequire(path.join(cwd, 'package.json'));
+    return path.dirname(require.resolve('vitest/package.json'));
+  } catch {
+    fail('cannot find vitest from this directory; install it with npm i -D vitest');
+  }
+}
+
+async function runVitestCli(dir: string, args: string[]): Promise<void> {
+  const bin = path.join(dir, 'vitest.mjs');
+  process.argv = [process.argv[0]!, bin, ...args];
+  await import(pathToFileURL(bin).href);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const cwd = process.cwd();
+  let parsed: { options: AdapterOptions; rest: string[] };
+  try {
+    parsed = parseTraceArgs(argv);
+    resolveAdapterOptions(parsed.options, 'option', {});
+  } catch (err) {
+    if (err instanceof TraceError) fail(err.message);
+    throw err;
+  }
+  const { options, rest } = parsed;
+  const dir = vitestDir(cwd);
+
+  if (rest.includes('--help') || rest.includes('-h')) {
+    // Vitest's help first, then ours
+    process.once('exit', () => process.stdout.write(`\n${traceOptionsHelp()}\n`));
+    await runVitestCli(dir, rest);
+    return;
+  }
+  if (rest.includes('--version') || rest.includes('-v') || PASSTHROUGH.has(rest[0] ?? '')) {
+    await runVitestCli(dir, rest);
+    return;
+  }
+
+  const version = readVitestVersion(cwd) ?? '0.0.0';
+  const [major, minor] = version.split('.').map(Number) as [number, number];
+  if (major < 3 || (major === 3 && minor < 2)) fail(`Vitest ${version} is not supported; vitest-trace needs Vitest 3.2 or later`);
+
+  const node = (await import(pathToFileURL(path.join(dir, 'dist', 'node.js')).href)) as any;
+  const { filter, options: cliOptions } = node.parseCLI(['vitest', ...rest]);
+  normalizeCliOptions(filter, cliOptions);
+  // the reporter reads these options when Vitest loads it by path (command-line reporters are names)
+  process.env[CLI_OPTIONS_ENV] = JSON.stringify(options);
+  const reporter = new TraceReporter(options, 'option');
+  const reporterPath = fileURLToPath(new URL('./reporter.js', import.meta.url));
+  if (cliOptions.reporter !== undefined) {
+    // `--reporter` on the command line replaces the configured reporters: keep ours among them
+    const list = Array.isArray(cliOptions.reporter) ? cliOptions.reporter : [cliOptions.reporter];
+    cliOptions.reporter = [...list, reporterPath];
+  }
+  const plugin = {
+    name: '@testtrace/vitest:cli',
+    config(config: any) {
+      if (cliOptions.reporter !== undefined) return;
+      config.test ??= {};
+      const reporters = config.test.reporters;
+      config.test.reporters = reporters === undefined ? ['default', reporter] : [...(Array.isArray(reporters) ? reporters : [reporters]), reporter];
+    },
+  };
+  const mode = rest[0] === 'bench' ? 'benchmark' : 'test';
+  try {
+    const ctx = await node.startVitest(mode, filter.map((f: string) => f.split(path.sep).join('/')), cliOptions, { plugins: [plugin] });
+    if (!ctx?.shouldKeepServer?.()) await ctx?.exit();
+  } catch (e) {
+    if (e instanceof TraceError) fail(e.message);
+    console.error('\nStartup Error');
+    console.error(e);
+    if (process.exitCode == null) process.exitCode = 1;
+    process.exit();
+  }
+}
+
+/** What Vitest's CLI does to its options before startVitest (not exported by Vitest). */
+function normalizeCliOptions(filters: string[], argv: any): void {
+  if (argv.exclude) {
+    argv.cliExclude = Array.isArray(argv.exclude) ? argv.exclude : [argv.exclude];
+    delete argv.exclude;
+  }
+  if (filters.some((f) => f.includes(':'))) argv.includeTaskLocation ??= true;
+  if (typeof argv.typecheck?.only === 'boolean') argv.typecheck.enabled ??= true;
+  if (argv.clearCache || argv.listTags) {
+    argv.watch = false;
+    argv.run = true;
+  }
+}
+

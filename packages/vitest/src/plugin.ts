@@ -1,0 +1,38 @@
+import { resolveAdapterOptions, TraceError, type AdapterOptions } from '@testtrace/core';
+import TraceReporter from './reporter.js';
+
+const PLUGIN = '@testtrace/vitest';
+
+/**
+ * `plugins: [trace({ output: 'test.out' })]` in the root vitest.config: adds the trace reporter,
+ * which reaches every project of a multi-project config (`test.projects`). Without `output`,
+ * `TESTTRACE=test.out` in the environment switches it on.
+ */
+export function trace(options: AdapterOptions = {}): any {
+  // a bad option fails when the config loads, before any test runs
+  try {
+    resolveAdapterOptions(options, `${PLUGIN} option`, {});
+  } catch (err) {
+    if (err instanceof TraceError) {
+      process.stderr.write(`testtrace: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const reporter = new TraceReporter(options, 'plugin');
+  const has = (list: unknown) => Array.isArray(list) && list.some((r) => r === reporter || (Array.isArray(r) && r[0] === reporter));
+  return {
+    name: PLUGIN,
+    config(config: any) {
+      config.test ??= {};
+      const reporters = config.test.reporters;
+      if (reporters === undefined) config.test.reporters = ['default', reporter];
+      else if (!has(reporters)) config.test.reporters = [...(Array.isArray(reporters) ? reporters : [reporters]), reporter];
+    },
+    // `--reporter=x` on the command line replaces the configured reporters: put ours back
+    configureVitest({ vitest }: any) {
+      const list = vitest?.config?.reporters;
+      if (Array.isArray(list) && !has(list)) list.push(reporter);
+    },
+  };
+}

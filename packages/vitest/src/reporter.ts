@@ -1,0 +1,342 @@
+/**
+ * Main side of @testtrace/vitest: the reporter owns the output file. It points every project's
+ * runner at a generated module that wraps the project's own runner with tracing, and at the end
+ * of each run (and on SIGINT/SIGTERM) merges every worker's chunk into one trace.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import {
+  RunTrace, TraceError, nowUs, resolveAdapterOptions, listChunks,
+  type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
+} from '@testtrace/core';
+import type { WorkerConfig } from './protocol.js';
+
+/** Set on the Vitest instance by the reporter that traces it, so nothing is injected twice. */
+const ACTIVE = Symbol.for('testtrace.vitest.reporter');
+const ORIGINAL_RUNNER = Symbol.for('testtrace.vitest.originalRunner');
+const SUPPORTED = 'Vitest 3.2 or later';
+
+type AnyVitest = any;
+
+/** Set by the vitest-trace wrapper: the trace options as JSON. */
+export const CLI_OPTIONS_ENV = 'TESTTRACE_VITEST_CLI';
+type AnyProject = any;
+
+export interface TraceReporterOptions extends AdapterOptions {}
+
+function parseVersion(v: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/** Prints one line and exits non-zero, before any test runs. */
+function fatal(message: string): never {
+  process.stderr.write(`testtrace: ${message}\n`);
+  process.exit(2);
+}
+
+export default class TraceReporter {
+  /** How the user switched us on, for messages. */
+  private readonly via: string;
+  private readonly given: AdapterOptions;
+  private options: ResolvedAdapterOptions | undefined;
+  private vitest: AnyVitest;
+  private version = '';
+  private run: RunTrace | undefined;
+  private runUsed = false;
+  private tmpOutput: string | undefined;
+  private readonly notes: string[] = [];
+  private readonly queued = new Map<string, number>();
+  private errors: string[] = [];
+  private runs = 0;
+  private active = false;
+  /** Where the workers write their chunks: one directory for the whole Vitest session. */
+  private chunkDir = '';
+  /** The generated runner modules: inside the project root, where Vite may load them in every environment. */
+  private shims: string[] = [];
+  private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
+
+  constructor(options: TraceReporterOptions = {}, via = 'reporter') {
+    const fromCli = process.env[CLI_OPTIONS_ENV];
+    // loaded by path from `vitest-trace ... --reporter=x`: the wrapper passes the options in the environment
+    this.given = options && Object.keys(options).length ? options : fromCli ? (JSON.parse(fromCli) as AdapterOptions) : {};
+    if (fromCli && !(options && Object.keys(options).length)) via = 'option';
+    this.via = via;
+  }
+
+  onInit(vitest: AnyVitest): void {
+    if (vitest[ACTIVE] && vitest[ACTIVE] !== this) return; // the plugin and the reporter both configured: trace once
+    this.vitest = vitest;
+    try {
+      this.setup(vitest);
+    } catch (err) {
+      if (err instanceof TraceError) fatal(err.message);
+      throw err;
+    }
+  }
+
+  private setup(vitest: AnyVitest): void {
+    this.version = String(vitest.version ?? readVitestVersion(vitest.config?.root ?? process.cwd()) ?? '0.0');
+    const [major, minor] = parseVersion(this.version);
+    if (major < 3 || (major === 3 && minor < 2)) {
+      throw new TraceError(`Vitest ${this.version} is not supported; @testtrace/vitest needs ${SUPPORTED} (npm i -D vitest@latest)`, 'EVERSION');
+    }
+    const fromConfig = vitest.config?.outputFile;
+    const configOutput = fromConfig && typeof fromConfig === 'object' ? fromConfig.trace : undefined;
+    const given = { ...this.given };
+    if (given.output === undefined && typeof configOutput === 'string') given.output = configOutput;
+    this.options = resolveAdapterOptions(given, `@testtrace/vitest ${this.via} option`);
+    if (!this.options.output && this.options.perTest === 'off') return; // configured, but not switched on
+    vitest[ACTIVE] = this;
+    this.active = true;
+    if (!this.options.output) {
+      this.tmpOutput = path.join(os.tmpdir(), `testtrace-vitest-${process.pid}-${Date.now()}.out`);
+    }
+    if (this.options.perTest !== 'off') {
+      fs.mkdirSync(this.options.traceDir, { recursive: true });
+    }
+    // open now: a bad path fails before any test runs
+    this.openRun();
+    this.chunkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testtrace-vitest-'));
+    process.once('exit', () => this.cleanup());
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, this.onSignal);
+    const unsupported = this.projects().filter((p: AnyProject) => p.config?.browser?.enabled);
+    if (unsupported.length) {
+      this.note(`browser mode is not traced (project${unsupported.length > 1 ? 's' : ''} ${unsupported.map((p: AnyProject) => p.name || '(root)').join(', ')}); only Node workers are`);
+    }
+    if (major === 3) this.note(`Vitest ${this.version}: cleanup callbacks and onTestFinished hooks are not timed separately (runner.trace needs Vitest 4.0.11+); environment teardown is not timed`);
+    else this.note('environment teardown is not timed: Vitest runs it after the runner\'s last hook');
+    if (vitest.config?.watch) {
+      process.stdout.write(`testtrace: watch mode: each run rewrites ${this.outputName()}\n`);
+    }
+    this.injectRunners();
+  }
+
+  private note(message: string): void {
+    if (this.notes.includes(message)) return;
+    this.notes.push(message);
+    process.stdout.write(`testtrace: note: ${message}\n`);
+    this.run?.note(message);
+  }
+
+  private outputName(): string {
+    return this.options?.output ?? '(no run trace)';
+  }
+
+  private projects(): AnyProject[] {
+    const v = this.vitest;
+    const list = (v.projects ?? []) as AnyProject[];
+    return list.length ? list : v.getRootProject ? [v.getRootProject()] : [];
+  }
+
+  private openRun(): void {
+    const v = this.vitest;
+    const pools = new Set(this.projects().map((p: AnyProject) => String(p.config?.pool ?? 'forks')));
+    this.run = RunTrace.open(this.options!.output ?? this.tmpOutput!, {
+      runner: 'vitest',
+      runnerVersion: this.version,
+      rootDir: v.config?.root ?? process.cwd(),
+      command: process.argv.join(' '),
+      detail: this.options!.detail,
+      pool: [...pools].join(', '),
+      workers: v.config?.maxWorkers,
+      processName: `vitest (main, pid ${process.pid})`,
+    });
+    this.runUsed = false;
+    for (const n of this.notes) this.run.note(n);
+  }
+
+  private cleanup(): void {
+    for (const shim of this.shims) fs.rmSync(shim, { force: true });
+    if (this.chunkDir) fs.rmSync(this.chunkDir, { recursive: true, force: true });
+    try {
+      const dir = this.shims[0] && path.dirname(this.shims[0]);
+      if (dir && fs.readdirSync(dir).every((n) => n === '.gitignore')) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another run of ours still uses it
+    }
+  }
+
+  /** Points every project's runner at a module that wraps its own runner with tracing. */
+  private injectRunners(): void {
+    const root = this.vitest.config?.root ?? process.cwd();
+    const shimDir = path.join(root, '.testtrace');
+    fs.mkdirSync(shimDir, { recursive: true });
+    if (!fs.existsSync(path.join(shimDir, '.gitignore'))) fs.writeFileSync(path.join(shimDir, '.gitignore'), '*\n');
+    const [major] = parseVersion(this.version);
+    const runnerPath = fileURLToPath(new URL('./worker/runner.js', import.meta.url));
+    const modules = resolveVitestModules(root, major);
+    let i = 0;
+    for (const project of this.projects()) {
+      const config = project.config;
+      if (!config || config.browser?.enabled) continue;
+      if (!(ORIGINAL_RUNNER in config)) Object.defineProperty(config, ORIGINAL_RUNNER, { value: config.runner, enumerable: false });
+      const userRunner = config[ORIGINAL_RUNNER] as string | undefined;
+      const workerConfig: WorkerConfig & { runDir: string } = {
+        runDir: this.chunkDir,
+        detail: this.options!.detail,
+        vitestMajor: major,
+        vitestVersion: this.version,
+        ...modules,
+      };
+      const shim = path.join(shimDir, `vitest-runner-${process.pid}-${i++}.mjs`);
+      this.shims.push(shim);
+      const lines = [
+        '// generated by @testtrace/vitest for this run: the project\'s runner with tracing; removed when Vitest exits',
+        `import { tracingRunner } from ${JSON.stringify(runnerPath)};`,
+      ];
+      if (userRunner) lines.push(`import * as user from ${JSON.stringify(userRunner)};`);
+      lines.push(`export default await tracingRunner(${userRunner ? 'user.default' : 'undefined'}, ${JSON.stringify(workerConfig)});`);
+      fs.writeFileSync(shim, `${lines.join('\n')}\n`);
+      config.runner = shim;
+    }
+  }
+
+  onTestRunStart(): void {
+    if (!this.active) return;
+    this.runs++;
+    if (this.runUsed) {
+      // watch mode: a new run rewrites the trace
+      this.openRun();
+    }
+    this.runUsed = true;
+    this.queued.clear();
+    this.run!.mainInstant('phase', 'run start', nowUs());
+  }
+
+  onTestModuleQueued(module: AnyProject): void {
+    if (!this.active || !this.run) return;
+    const file = rel(this.vitest.config?.root, module.moduleId);
+    this.queued.set(module.moduleId, nowUs());
+    this.run.mainInstant('phase', 'queued', nowUs(), { file, project: module.project?.name || undefined });
+  }
+
+  onTestModuleEnd(module: AnyProject): void {
+    if (!this.active || !this.run) return;
+    const file = rel(this.vitest.config?.root, module.moduleId);
+    // reporter events come in batches of up to 100 ms: the worker's own spans carry the real timing
+    this.run.mainInstant('phase', 'file done', nowUs(), { file, state: safeState(module) });
+  }
+
+  onTestRunEnd(modules: readonly AnyProject[] = [], unhandledErrors: readonly unknown[] = [], reason?: string): void {
+    if (!this.active || !this.run) return;
+    const crashMessages = unhandledErrors
+      .map((e) => String((e as Error)?.message ?? e))
+      .filter((m) => /worker exited unexpectedly|channel closed|terminated|ERR_IPC|process\.exit|Worker exited|SIGKILL|out of memory/i.test(m));
+    this.finish(crashMessages[0] ?? (reason === 'interrupted' ? 'the run was interrupted' : undefined));
+    void modules;
+  }
+
+  private finish(crashReason: string | undefined): RunStats | undefined {
+    const run = this.run;
+    if (!run) return undefined;
+    this.run = undefined;
+    let stats: RunStats | undefined;
+    try {
+      const chunks = listChunks(this.chunkDir);
+      this.markCrashes(chunks, run, crashReason);
+      stats = run.close({ chunks, perTest: { mode: this.options!.perTest, dir: this.options!.traceDir } });
+      for (const chunk of chunks) {
+        fs.rmSync(chunk, { force: true });
+        fs.rmSync(chunk.replace(/\.trace$/, '.files'), { force: true });
+      }
+      this.errors.push(...stats.errors);
+    } catch (err) {
+      this.errors.push((err as Error).message);
+    }
+    if (this.tmpOutput) fs.rmSync(this.tmpOutput, { force: true });
+    this.report(stats);
+    return stats;
+  }
+
+  /** Chunks whose worker started a file and never finished it: the worker died during that file. */
+  private markCrashes(chunks: string[], run: RunTrace, reason: string | undefined): void {
+    for (const chunk of chunks) {
+      const m = /chunk-(\d+)-(\d+)-/.exec(path.basename(chunk));
+      const progressFile = chunk.replace(/\.trace$/, '.files');
+      let lines: string[] = [];
+      try {
+        lines = fs.readFileSync(progressFile, 'utf8').split('\n').filter(Boolean);
+      } catch {
+        continue;
+      }
+      const last = lines[lines.length - 1]?.split('\t');
+      if (!m || !last || last[0] !== 'start') continue;
+      run.crash({ pid: Number(m[1]), threadId: Number(m[2]) }, reason ?? 'the worker died while running this file', last[2]);
+    }
+  }
+
+  private report(stats: RunStats | undefined): void {
+    const out = process.stdout;
+    if (stats && this.options!.output) {
+      const mb = (stats.bytes / 1e6).toFixed(stats.bytes < 1e6 ? 2 : 1);
+      out.write(`testtrace: trace written to ${this.options!.output} (${mb} MB, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}); open it with: npx testtrace view ${this.options!.output}\n`);
+    }
+    if (stats && this.options!.perTest !== 'off') {
+      const n = stats.perTestFiles.length;
+      out.write(`testtrace: ${n} per-test trace${n === 1 ? '' : 's'} (${this.options!.perTest}) in ${this.options!.traceDir}${path.sep}\n`);
+    }
+    if (this.errors.length) {
+      const unique = [...new Set(this.errors)];
+      process.stderr.write(`testtrace: ${unique.length} tracer error${unique.length === 1 ? '' : 's'}: ${unique.join('; ')}\n`);
+      this.errors = [];
+    }
+  }
+
+  private handleSignal(signal: NodeJS.Signals): void {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, this.onSignal);
+    try {
+      if (this.run) this.finish(`the run was interrupted (${signal})`);
+    } finally {
+      this.cleanup();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    }
+  }
+}
+
+function safeState(module: AnyProject): string | undefined {
+  try {
+    return module.state?.();
+  } catch {
+    return undefined;
+  }
+}
+
+function rel(root: string | undefined, file: string): string {
+  const r = path.relative(root ?? process.cwd(), file);
+  return (r.startsWith('..') ? file : r).split(path.sep).join('/');
+}
+
+/** The version of the Vitest installed for `root`. */
+export function readVitestVersion(root: string): string | undefined {
+  try {
+    const require = createRequire(path.join(root, 'package.json'));
+    return JSON.parse(fs.readFileSync(require.resolve('vitest/package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** file URLs of the modules the worker needs for this Vitest version, resolved from the project. */
+function resolveVitestModules(root: string, major: number): Pick<WorkerConfig, 'defaultRunnerModule' | 'hooksModule'> {
+  const out: Pick<WorkerConfig, 'defaultRunnerModule' | 'hooksModule'> = {};
+  try {
+    const require = createRequire(path.join(root, 'package.json'));
+    const pkgPath = require.resolve('vitest/package.json');
+    const dir = path.dirname(pkgPath);
+    const candidate = path.join(dir, 'dist', major >= 4 ? 'index.js' : 'runners.js');
+    if (fs.existsSync(candidate)) out.defaultRunnerModule = pathToFileURL(candidate).href;
+    if (major < 4) {
+      const vreq = createRequire(pkgPath);
+      const runnerPkg = vreq.resolve('@vitest/runner/package.json');
+      const entry = path.join(path.dirname(runnerPkg), 'dist', 'index.js');
+      if (fs.existsSync(entry)) out.hooksModule = pathToFileURL(entry).href;
+    }
+  } catch {
+    // the worker falls back to bare specifiers
+  }
+  return out;
+}
