@@ -1,0 +1,313 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  Meta,
+  RUN_DIR_ENV,
+  RUN_OPTIONS_ENV,
+  RunTrace,
+  TraceError,
+  current,
+  forEachChunkEvent,
+  listChunks,
+  nowUs,
+  relativeToRoot,
+  resolveAdapterOptions,
+  stop,
+  type ResolvedAdapterOptions,
+  type RunStats,
+} from '@testtrace/core';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, jestVersion, runnerPath, type ConfigExtra, type ResultExtra } from './shared.js';
+import { FILE_START, JEST_CATEGORY } from './worker.js';
+import { finishInBand } from './runner.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- Jest's reporter types differ between 29 and 30 */
+
+/** Reporter options passed by `jest-trace` through the environment (they win over config options). */
+export const CLI_OPTIONS_ENV = 'TESTTRACE_JEST_OPTIONS';
+/** The explicit fallback line printed whenever the reporter cannot switch the workers' runner itself. */
+export const FALLBACK_LINE = "testRunner: '@testtrace/jest/runner'";
+const SUPPORTED_MAJORS = [29, 30];
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+function say(message: string): void {
+  try {
+    process.stderr.write(`testtrace: ${message}\n`);
+  } catch {
+    // stderr closed: nothing to do
+  }
+}
+
+function readCliOptions(): Record<string, unknown> {
+  const raw = process.env[CLI_OPTIONS_ENV];
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    throw new TraceError(`${CLI_OPTIONS_ENV} is not valid JSON`, 'EINVAL');
+  }
+}
+
+/** Sleeps synchronously (usable in signal handlers). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function chunkIsClosed(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, 64);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      return buf.toString('utf8').trimEnd().endsWith(']');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** `chunk-<pid>-<threadId>-<time>-<seq>.trace` */
+function chunkWorker(file: string): { pid: number; threadId: number } | undefined {
+  const m = /^chunk-(\d+)-(\d+)-/.exec(path.basename(file));
+  return m ? { pid: Number(m[1]), threadId: Number(m[2]) } : undefined;
+}
+
+/**
+ * `@testtrace/jest`: add it to `reporters` and the whole run is traced. It opens the trace file
+ * before any test runs, points every project's `testRunner` at the wrapper runner (by replacing
+ * `test.context` in `onTestFileStart`), and merges the workers' chunks at the end of the run.
+ */
+export class TestTraceReporter {
+  readonly options: ResolvedAdapterOptions;
+  private readonly run: RunTrace | undefined;
+  private readonly tempOutput: string | undefined;
+  private readonly rootDir: string;
+  private readonly version: string | undefined;
+  private readonly contexts = new WeakMap<object, object>();
+  private readonly savedEnv: Record<string, string | undefined> = {};
+  private readonly problems: string[] = [];
+  private replaceBlocked: string | undefined;
+  private loudlyWarned = false;
+  private runStart = nowUs();
+  private filesRun = 0;
+  private filesTraced = 0;
+  private closed = false;
+  private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
+
+  constructor(globalConfig: any, reporterOptions?: unknown, _reporterContext?: unknown) {
+    // Bad options fail here, before any test runs, in one line.
+    const raw = { ...((reporterOptions as Record<string, unknown>) ?? {}), ...readCliOptions() };
+    this.options = resolveAdapterOptions(raw, '@testtrace/jest option');
+    this.rootDir = globalConfig?.rootDir ?? process.cwd();
+    this.version = jestVersion();
+    let output = this.options.output;
+    if (!output && this.options.perTest === 'off') {
+      this.run = undefined; // not enabled: neither an output nor per-test files
+      return;
+    }
+    if (!output) {
+      this.tempOutput = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'testtrace-jest-')), 'run.trace');
+      output = this.tempOutput;
+    }
+    const major = Number(this.version?.split('.')[0]);
+    if (!SUPPORTED_MAJORS.includes(major)) {
+      this.replaceBlocked = `Jest ${this.version ?? '(version unknown)'} is not one of the tested versions (29, 30)`;
+    }
+    this.run = RunTrace.open(path.resolve(this.rootDir, output), {
+      runner: 'jest',
+      runnerVersion: this.version ?? 'unknown',
+      rootDir: this.rootDir,
+      detail: this.options.detail,
+      pool: globalConfig?.workerThreads ? 'worker threads' : 'child processes',
+      workers: globalConfig?.maxWorkers,
+      processName: `jest (main, pid ${process.pid})`,
+    });
+    this.setEnv(RUN_DIR_ENV, this.run.runDir);
+    this.setEnv(RUN_OPTIONS_ENV, JSON.stringify({ detail: this.options.detail, rootDir: this.rootDir }));
+    for (const s of SIGNALS) process.on(s, this.onSignal);
+  }
+
+  private setEnv(name: string, value: string): void {
+    if (!(name in this.savedEnv)) this.savedEnv[name] = process.env[name];
+    process.env[name] = value;
+  }
+
+  private restoreEnv(): void {
+    for (const [name, value] of Object.entries(this.savedEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+
+  private problem(message: string): void {
+    if (!this.problems.includes(message)) this.problems.push(message);
+  }
+
+  private warnFallback(reason: string): void {
+    this.run?.note(`workers not traced: ${reason}`);
+    if (this.loudlyWarned) return;
+    this.loudlyWarned = true;
+    say(`cannot make Jest's workers record (${reason}). Add ${FALLBACK_LINE} next to the reporter in your Jest config.`);
+  }
+
+  onRunStart(): void {
+    if (!this.run) return;
+    this.runStart = nowUs();
+    if (this.replaceBlocked) this.warnFallback(this.replaceBlocked);
+  }
+
+  onTestFileStart(test: any): void {
+    if (!this.run || this.closed) return;
+    try {
+      this.filesRun++;
+      this.run.mainPhase('queued', this.runStart, nowUs(), { file: relativeToRoot(this.rootDir, String(test?.path)) });
+      this.switchRunner(test);
+    } catch (err) {
+      this.warnFallback(firstLine(err));
+    }
+  }
+
+  /** Points the test's project config at the wrapper runner. Guarded by version and shape. */
+  private switchRunner(test: any): void {
+    const context = test?.context;
+    const config = context?.config;
+    if (!config || typeof config !== 'object' || typeof config.testRunner !== 'string') {
+      this.warnFallback('the test has no context.config.testRunner');
+      return;
+    }
+    if (isOurRunner(config.testRunner)) return; // the user set the runner line themselves
+    if (/jest-jasmine2/.test(config.testRunner) || process.env.JEST_JASMINE === '1') {
+      this.warnFallback('the project uses jest-jasmine2, which has no jest-circus events; use jest-circus (the default)');
+      return;
+    }
+    if (this.replaceBlocked) return;
+    const proto = Object.getPrototypeOf(context);
+    if (proto !== Object.prototype && proto !== null) {
+      this.replaceBlocked = 'the test context is not a plain object in this Jest version';
+      this.warnFallback(this.replaceBlocked);
+      return;
+    }
+    let copy: object | undefined = this.contexts.get(context);
+    if (!copy) {
+      const extra: ConfigExtra = { runner: config.testRunner };
+      // only values that are stable across files and runs: Jest's transform cache key includes the config
+      copy = { ...context, config: { ...config, testRunner: runnerPath(), [CONFIG_KEY]: extra } };
+      this.contexts.set(context, copy!);
+    }
+    try {
+      test.context = copy;
+    } catch {
+      // frozen test object: checked below
+    }
+    if (test.context !== copy) {
+      this.replaceBlocked = 'the test object is read-only in this Jest version';
+      this.warnFallback(this.replaceBlocked);
+    }
+  }
+
+  onTestFileResult(test: any, testResult: any): void {
+    if (!this.run || this.closed) return;
+    try {
+      const extra = testResult?.[RESULT_KEY] as ResultExtra | undefined;
+      if (extra?.traced) {
+        this.filesTraced++;
+      } else if (extra?.error) {
+        this.problem(`${relativeToRoot(this.rootDir, String(test?.path))}: ${extra.error}`);
+      } else if (!extra && !testResult?.testExecError && !this.replaceBlocked) {
+        const ran = (testResult?.numPassingTests ?? 0) + (testResult?.numFailingTests ?? 0) > 0;
+        if (ran) this.warnFallback(`${relativeToRoot(this.rootDir, String(test?.path))} ran without the wrapper runner (a custom runner?)`);
+      }
+    } catch (err) {
+      this.problem(firstLine(err));
+    }
+  }
+
+  async onRunComplete(): Promise<void> {
+    if (!this.run || this.closed) return;
+    try {
+      this.run.mainPhase('run', this.runStart, nowUs());
+      // In-band runs trace in this process: close its chunk cleanly first.
+      if (current()) {
+        finishInBand();
+        const stats = await stop();
+        for (const e of stats.errors) this.problem(e);
+      }
+    } catch (err) {
+      this.problem(firstLine(err));
+    }
+    this.finish();
+  }
+
+  /** Marks chunks whose worker died (SIGKILL, OOM, process.exit) with the file it was running. */
+  private markCrashes(reason: (file: string | undefined) => string): void {
+    const run = this.run!;
+    for (const chunk of listChunks(run.runDir)) {
+      if (chunkIsClosed(chunk)) continue;
+      const worker = chunkWorker(chunk);
+      let running: string | undefined;
+      forEachChunkEvent(chunk, (event) => {
+        if (event.cat === JEST_CATEGORY && event.name === FILE_START) running = event.args?.file;
+        else if (event.cat === 'file' && event.ph === 'X' && event.name === running) running = undefined;
+        else if (event.ph === 'M' && event.name === Meta.end) running = undefined;
+      });
+      run.crash(worker, reason(running), running);
+    }
+  }
+
+  private finish(interrupted?: NodeJS.Signals): void {
+    if (this.closed || !this.run) return;
+    this.closed = true;
+    for (const s of SIGNALS) process.off(s, this.onSignal);
+    let stats: RunStats | undefined;
+    try {
+      this.markCrashes((file) =>
+        interrupted
+          ? `the run was interrupted (${interrupted})${file ? ` while the worker ran ${file}` : ''}`
+          : `the worker died${file ? ` while running ${file}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
+      );
+      if (interrupted) this.run.note(`interrupted by ${interrupted}`);
+      if (this.filesRun > 0 && this.filesTraced === 0 && !interrupted) this.warnFallback('no worker recorded anything');
+      stats = this.run.close({ perTest: this.options.perTest === 'off' ? undefined : { mode: this.options.perTest, dir: path.resolve(this.rootDir, this.options.traceDir) } });
+      for (const e of stats.errors) this.problem(e);
+    } catch (err) {
+      this.problem(firstLine(err));
+    } finally {
+      this.restoreEnv();
+    }
+    if (this.tempOutput) fs.rmSync(path.dirname(this.tempOutput), { recursive: true, force: true });
+    if (stats) {
+      const what = this.tempOutput ? '' : `wrote ${path.relative(process.cwd(), stats.output) || stats.output} (${stats.events} events, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}, ${(stats.bytes / 1024).toFixed(0)} KiB)`;
+      const perTest = this.options.perTest !== 'off' ? `${stats.perTestFiles.length} per-test trace${stats.perTestFiles.length === 1 ? '' : 's'} in ${this.options.traceDir}` : '';
+      say([what, perTest].filter(Boolean).join('; '));
+    }
+    if (this.problems.length) say(`tracing was incomplete: ${this.problems.slice(0, 3).join('; ')}${this.problems.length > 3 ? ` (+${this.problems.length - 3} more)` : ''}`);
+  }
+
+  private handleSignal(signal: NodeJS.Signals): void {
+    try {
+      finishInBand();
+      // an in-band tracer lives in this process: close its chunk now (its own handler runs after ours)
+      const tracer = current() as unknown as { closeNow?: () => void; flush(): void } | undefined;
+      if (tracer) {
+        if (typeof tracer.closeNow === 'function') tracer.closeNow();
+        else tracer.flush();
+      }
+      // give the workers (which got the signal too when it came from a terminal) a moment to close their chunks
+      const deadline = Date.now() + 500;
+      while (Date.now() < deadline && listChunks(this.run!.runDir).some((c) => !chunkIsClosed(c))) sleepSync(25);
+      this.finish(signal);
+    } catch {
+      // never stand in the way of the signal
+    }
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  }
+
+  /** Tracing never fails the run. */
+  getLastError(): Error | undefined {
+    return undefined;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * `@testtrace/jest/runner`: a jest-circus wrapper. The reporter points every project's
+ * `testRunner` at this file (or users set `testRunner: '@testtrace/jest/runner'` themselves); it
+ * starts the worker's tracer, chains `environment.handleTestEvent` and runs the project's own
+ * jest-circus.
+ */
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, type Tracer } from '@testtrace/core';
+import { FileSession } from './worker.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** The jest-circus runner of the Jest that is running this worker. */
+function defaultCircusRunner(rootDir: string | undefined): string {
+  const bases = [loadedPackageDir('jest-runner'), loadedPackageDir('jest-config'), rootDir, process.cwd()].filter(Boolean) as string[];
+  for (const base of bases) {
+    try {
+      return localRequire.resolve('jest-circus/runner', { paths: [base] });
+    } catch {
+      // next
+    }
+  }
+  return localRequire.resolve('jest-circus/runner');
+}
+
+function loadRunner(file: string): JestTestFramework {
+  const state = threadState();
+  let runner = state.runners.get(file);
+  if (!runner) {
+    const mod = localRequire(file);
+    // jest-circus/runner is `module.exports = fn` in Jest 29 and `exports.default` in Jest 30
+    runner = (typeof mod === 'function' ? mod : mod?.default) as JestTestFramework;
+    if (typeof runner !== 'function') throw new Error(`the test runner ${file} does not export a function`);
+    state.runners.set(file, runner);
+  }
+  return runner;
+}
+
+function userRunnerOf(config: any): string {
+  const extra = config?.[CONFIG_KEY] as ConfigExtra | undefined;
+  if (extra && typeof extra.runner === 'string' && !isOurRunner(extra.runner)) return extra.runner;
+  return defaultCircusRunner(config?.rootDir);
+}
+
+/** Finishes the previous file if its environment teardown was never seen. */
+function finishPending(ts?: number): void {
+  const state = threadState();
+  const pending = state.pending;
+  if (!pending) return;
+  state.pending = undefined;
+  try {
+    state.lastFileEnd = pending.finish(ts);
+  } catch (err) {
+    try {
+      pending.tracer.recorder.error('jest', err);
+    } catch {
+      // ignore
+    }
+  }
+}
+
+/** Called by the reporter in an in-band run before it stops this process's tracer. */
+export function finishInBand(): void {
+  finishPending();
+}
+
+/** Starts this worker's tracer (once per process or thread) when the reporter set up a run. */
+export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefined {
+  const runDir = process.env[RUN_DIR_ENV];
+  if (!runDir) return undefined;
+  const state = threadState();
+  if (!state.exitHook) {
+    // registered before the tracer's own exit hook, so it runs first
+    state.exitHook = true;
+    process.on('exit', () => finishPending());
+  }
+  return current() ?? startWorkerChunk(runDir, {
+    rootDir,
+    metadata: { runner: 'jest', workerId: process.env.JEST_WORKER_ID ? Number(process.env.JEST_WORKER_ID) : undefined },
+  });
+}
+
+function wrapEnvironment(environment: any, session: FileSession): void {
+  const original = environment.handleTestEvent;
+  const recorder = session.recorder;
+  environment.handleTestEvent = function testtraceHandleTestEvent(this: unknown, event: any, state: any) {
+    recorder.handle(event, state);
+    // never await here: Jest awaits this call and the wait would count as test time
+    return typeof original === 'function' ? original.call(this, event, state) : undefined;
+  };
+  const teardown = environment.teardown;
+  if (typeof teardown === 'function') {
+    environment.teardown = function testtraceTeardown(this: unknown, ...args: unknown[]) {
+      try {
+        session.teardownStarted();
+      } catch {
+        // ignore
+      }
+      const end = () => {
+        if (threadState().pending === session) finishPending();
+      };
+      let result: unknown;
+      try {
+        result = teardown.apply(this, args);
+      } catch (err) {
+        end();
+        throw err;
+      }
+      return Promise.resolve(result).finally(end);
+    };
+  }
+}
+
+const testtraceRunner: JestTestFramework = (globalConfig, config, environment, runtime, testPath, sendMessageToJest) => {
+  const runStart = nowUs();
+  const state = threadState();
+  const runner = loadRunner(userRunnerOf(config));
+  finishPending(runStart);
+
+  let session: FileSession | undefined;
+  let error: string | undefined;
+  try {
+    const tracer = ensureWorkerTracer(globalConfig?.rootDir);
+    if (tracer) {
+      const file = relativeToRoot(globalConfig?.rootDir ?? config?.rootDir ?? process.cwd(), testPath);
+      const setup = state.envSetup?.file === file ? state.envSetup : undefined;
+      state.envSetup = undefined;
+      session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup);
+      wrapEnvironment(environment, session);
+      state.pending = session;
+    } else if (process.env.TESTTRACE && !state.warned) {
+      state.warned = true;
+      error = 'the @testtrace/jest reporter is not configured';
+      process.stderr.write(`testtrace: ${path.basename(testPath)}: @testtrace/jest/runner records only with the reporter: add reporters: ['default', '@testtrace/jest'] to the Jest config\n`);
+    }
+  } catch (err) {
+    error = firstLine(err);
+    session = undefined;
+  }
+
+  const done = (result: any) => {
+    try {
+      session?.runnerDone(result);
+      if (result && typeof result === 'object') {
+        const extra: ResultExtra = { pid: process.pid, threadId, traced: session !== undefined };
+        if (error) extra.error = error;
+        result[RESULT_KEY] = extra;
+      }
+    } catch {
+      // never let tracing change the file's result
+    }
+  };
+  // No await in this function: an async frame of ours would show up in every failing test's stack.
+  return runner(globalConfig, config, environment, runtime, testPath, sendMessageToJest).then(
+    (result) => {
+      done(result);
+      return result;
+    },
+    (err: unknown) => {
+      done(undefined);
+      throw err;
+    },
+  );
+};
+
+export default testtraceRunner;
+export { stop as stopWorkerTracer };

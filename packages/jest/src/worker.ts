@@ -1,0 +1,327 @@
+import { threadId } from 'node:worker_threads';
+import { Category, Track, nowUs, wallMsToUs, type Span, type TestSpan, type Tracer } from '@testtrace/core';
+import { firstLine, type EnvSetup } from './shared.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- jest-circus's event and state objects differ between 29 and 30 */
+type CircusTest = any;
+type CircusHook = any;
+type CircusBlock = any;
+type CircusEvent = { name: string; [key: string]: any };
+type CircusState = any;
+
+/** Category of the worker-side markers this adapter writes besides the standard spans. */
+export const JEST_CATEGORY = 'jest';
+/** Instant written (and flushed) when a worker begins a test file: a killed worker still shows which file it ran. */
+export const FILE_START = 'file start';
+/** Name of the span around a test's own function (without its hooks). */
+export const TEST_BODY = 'test body';
+/** Name of the beforeEach that Jest itself registers in every file (resetModules, clearMocks, …). */
+export const JEST_ROOT_HOOK = 'beforeEach (jest root)';
+
+interface PendingHook {
+  hook: CircusHook;
+  test: CircusTest | undefined;
+  ts: number;
+}
+
+function describePath(block: CircusBlock | undefined): string[] {
+  const names: string[] = [];
+  for (let b = block; b && b.parent; b = b.parent) names.unshift(String(b.name));
+  return names;
+}
+
+function errorMessage(raw: unknown): string {
+  const err = Array.isArray(raw) ? raw[0] : raw;
+  if (err && typeof err === 'object' && 'message' in err) return firstLine((err as Error).message) || String(err);
+  return firstLine(err);
+}
+
+/**
+ * Turns jest-circus events of one test file into spans. Every call is synchronous and never
+ * throws: it runs inside `environment.handleTestEvent`, which Jest awaits (an await here would
+ * inflate test durations) and where a throw fails the whole file.
+ */
+export class FileRecorder {
+  private readonly describes = new Map<CircusBlock, Span[]>();
+  private readonly tests = new Map<CircusTest, TestSpan>();
+  private readonly bodies = new Map<CircusTest, number>();
+  private readonly hooks: PendingHook[] = [];
+  private readonly concurrent = new Set<CircusTest>();
+  private jestRootHook: CircusHook;
+  private sawHook = false;
+  private importStart: number | undefined;
+  private imported = false;
+  counts = { tests: 0, failed: 0 };
+  private readonly seen = new Set<CircusTest>();
+
+  constructor(
+    readonly tracer: Tracer,
+    readonly file: string,
+    readonly runnerStart: number,
+  ) {}
+
+  handle(event: CircusEvent, state: CircusState): void {
+    try {
+      this.dispatch(event, state);
+    } catch (err) {
+      try {
+        this.tracer.recorder.error('jest', err);
+      } catch {
+        // nothing more we can do without risking the test file
+      }
+    }
+  }
+
+  private dispatch(event: CircusEvent, state: CircusState): void {
+    const ts = nowUs();
+    switch (event.name) {
+      case 'setup':
+        this.importStart ??= ts;
+        break;
+      case 'add_hook':
+        if (!this.sawHook) {
+          // The first hook of every file is the beforeEach that jest-circus's adapter registers itself.
+          this.sawHook = true;
+          const hooks = state?.rootDescribeBlock?.hooks;
+          const hook = Array.isArray(hooks) ? hooks[hooks.length - 1] : undefined;
+          if (event.hookType === 'beforeEach' && hook?.type === 'beforeEach' && state.currentDescribeBlock === state.rootDescribeBlock) {
+            this.jestRootHook = hook;
+          }
+        }
+        break;
+      case 'run_start':
+        this.endImport(ts);
+        break;
+      case 'run_describe_start': {
+        const block = event.describeBlock;
+        if (!block?.parent) break;
+        const names = describePath(block);
+        const span = this.tracer.suiteStart({ file: this.file, name: String(block.name), fullName: names.join(' > ') }, ts);
+        const open = this.describes.get(block);
+        if (open) open.push(span);
+        else this.describes.set(block, [span]);
+        break;
+      }
+      case 'run_describe_finish': {
+        const span = this.describes.get(event.describeBlock)?.pop();
+        span?.end(undefined, ts);
+        break;
+      }
+      case 'concurrent_tests_start':
+        for (const t of event.tests ?? []) this.concurrent.add(t);
+        break;
+      case 'concurrent_tests_end':
+        for (const t of event.tests ?? []) this.concurrent.delete(t);
+        break;
+      case 'test_start': {
+        const test = event.test;
+        this.endImport(ts);
+        const names = describePath(test.parent);
+        names.push(String(test.name));
+        const truthfullyConcurrent = this.concurrent.has(test);
+        const span = this.tracer.testStart(
+          {
+            file: this.file,
+            name: String(test.name),
+            fullName: names.join(' > '),
+            retry: Math.max(0, (Number(test.invocations) || 1) - 1),
+            concurrent: truthfullyConcurrent,
+          },
+          ts,
+        );
+        // Jest 29 starts concurrent tests all at once before the run and then awaits them one by
+        // one: their spans are on the main track and measure the wait, not the test.
+        if (test.concurrent && !truthfullyConcurrent) span.args.concurrent = 'awaited';
+        this.tests.set(test, span);
+        break;
+      }
+      case 'test_skip':
+      case 'test_todo': {
+        const span = this.tests.get(event.test);
+        if (!span) break;
+        this.tests.delete(event.test);
+        span.finish({ status: event.name === 'test_todo' ? 'todo' : 'skipped' }, span.start);
+        this.count(event.test, false);
+        break;
+      }
+      case 'test_fn_start':
+        this.bodies.set(event.test, ts);
+        break;
+      case 'test_fn_success':
+      case 'test_fn_failure': {
+        const start = this.bodies.get(event.test);
+        if (start === undefined) break;
+        this.bodies.delete(event.test);
+        const span = this.tests.get(event.test);
+        const args: Record<string, unknown> = { file: this.file, fullName: span?.fullName, status: event.name === 'test_fn_success' ? 'passed' : 'failed' };
+        if (event.name === 'test_fn_failure') args.error = errorMessage(event.error);
+        this.tracer.recorder.complete(Category.phase, TEST_BODY, span?.tid ?? Track.main, start, ts - start, args);
+        break;
+      }
+      case 'hook_start': {
+        const hook = event.hook;
+        const isEach = hook?.type === 'beforeEach' || hook?.type === 'afterEach';
+        this.hooks.push({ hook, test: isEach ? state?.currentlyRunningTest ?? undefined : undefined, ts });
+        break;
+      }
+      case 'hook_success':
+      case 'hook_failure':
+        this.endHook(event, ts);
+        break;
+      case 'test_done': {
+        const test = event.test;
+        const span = this.tests.get(test);
+        if (!span) break;
+        this.tests.delete(test);
+        const errors: unknown[] = Array.isArray(test.errors) ? test.errors : [];
+        const failed = errors.length > 0;
+        this.count(test, failed);
+        span.finish(failed ? { status: 'failed', error: errorMessage(errors[0]) } : { status: 'passed' }, ts);
+        break;
+      }
+      case 'run_finish':
+        this.closeOpen(ts);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Counts tests once however many attempts they took; `failed` is the last attempt's outcome. */
+  private count(test: CircusTest, failed: boolean): void {
+    if (!this.seen.has(test)) {
+      this.seen.add(test);
+      this.counts.tests++;
+    }
+    if (failed) this.failedTests.add(test);
+    else this.failedTests.delete(test);
+    this.counts.failed = this.failedTests.size;
+  }
+
+  private readonly failedTests = new Set<CircusTest>();
+
+  private endImport(ts: number): void {
+    if (this.imported) return;
+    this.imported = true;
+    const start = this.importStart ?? this.runnerStart;
+    this.tracer.phase('import', this.file, start, ts);
+  }
+
+  private endHook(event: CircusEvent, ts: number): void {
+    const hook = event.hook;
+    let index = -1;
+    for (let i = this.hooks.length - 1; i >= 0; i--) {
+      const pending = this.hooks[i]!;
+      if (pending.hook !== hook) continue;
+      if (event.test && pending.test && pending.test !== event.test) {
+        if (index === -1) index = i;
+        continue;
+      }
+      index = i;
+      break;
+    }
+    if (index === -1) return;
+    const pending = this.hooks.splice(index, 1)[0]!;
+    const type = String(hook?.type ?? 'hook');
+    const test = event.test ?? pending.test;
+    const testSpan = test ? this.tests.get(test) : undefined;
+    const block = event.describeBlock ?? hook?.parent;
+    const args: Record<string, unknown> = {
+      file: this.file,
+      hook: type,
+      fullName: testSpan ? testSpan.fullName : describePath(block).join(' > '),
+      status: event.name === 'hook_success' ? 'passed' : 'failed',
+    };
+    if (event.name === 'hook_failure') args.error = errorMessage(event.error);
+    const name = hook === this.jestRootHook ? JEST_ROOT_HOOK : type;
+    this.tracer.recorder.complete(Category.hook, name, testSpan?.tid ?? Track.main, pending.ts, ts - pending.ts, args);
+  }
+
+  /** Ends whatever is still open (a file that failed mid-run), so the trace stays well nested. */
+  closeOpen(ts: number = nowUs()): void {
+    for (const [test, span] of this.tests) {
+      this.tests.delete(test);
+      const errors: unknown[] = Array.isArray(test?.errors) ? test.errors : [];
+      span.finish(errors.length ? { status: 'failed', error: errorMessage(errors[0]) } : { status: 'failed', error: 'the test did not finish' }, ts);
+    }
+    for (const spans of this.describes.values()) for (const span of spans.reverse()) span.end(undefined, ts);
+    this.describes.clear();
+  }
+}
+
+/** Jest's perfStats (wall-clock milliseconds), as runTest sets them on the result before teardown. */
+interface PerfStats {
+  loadTestEnvironmentStart?: number;
+  loadTestEnvironmentEnd?: number;
+  setupFilesStart?: number;
+  setupFilesEnd?: number;
+  start?: number;
+}
+
+/**
+ * One test file in a worker: the file span (from Jest's "load environment" to the end of the
+ * environment's teardown), Jest's perfStats phases, and the circus recorder.
+ */
+export class FileSession {
+  readonly recorder: FileRecorder;
+  private result: any;
+  private runnerEnd: number | undefined;
+  private teardownStart: number | undefined;
+  private done = false;
+
+  constructor(
+    readonly tracer: Tracer,
+    readonly file: string,
+    readonly runnerStart: number,
+    private readonly notBefore: number,
+    private readonly envSetup?: EnvSetup,
+  ) {
+    this.recorder = new FileRecorder(tracer, file, runnerStart);
+    tracer.recorder.instant(JEST_CATEGORY, FILE_START, Track.main, runnerStart, { file, pid: process.pid, threadId });
+    tracer.flush();
+  }
+
+  /** The wrapped runner returned (or threw). */
+  runnerDone(result: unknown): void {
+    this.runnerEnd = nowUs();
+    this.result = result;
+    this.recorder.closeOpen(this.runnerEnd);
+  }
+
+  teardownStarted(): void {
+    this.teardownStart ??= nowUs();
+  }
+
+  /** Writes the file span and its phases. Called when the environment's teardown ends, or as a fallback. */
+  finish(ts: number = nowUs()): number {
+    if (this.done) return ts;
+    this.done = true;
+    const runnerEnd = this.runnerEnd ?? ts;
+    const perf: PerfStats = (this.result && typeof this.result === 'object' && this.result.perfStats) || {};
+    const toUs = (ms: number | undefined) => (typeof ms === 'number' && ms > 0 ? wallMsToUs(ms) : undefined);
+    // Jest stamps its phases with Date.now() (millisecond precision): clamp them so that the
+    // phases never overlap each other, the previous file or the runner's own span.
+    let cursor = Math.max(this.notBefore, Math.min(toUs(perf.loadTestEnvironmentStart) ?? this.runnerStart, this.runnerStart));
+    const fileStart = cursor;
+    const phase = (name: string, start: number | undefined, end: number | undefined) => {
+      if (start === undefined || end === undefined) return;
+      const s = Math.max(cursor, start);
+      const e = Math.min(this.runnerStart, end);
+      if (e - s < 1) return;
+      this.tracer.phase(name, this.file, s, e);
+      cursor = e;
+    };
+    phase('environment load', toUs(perf.loadTestEnvironmentStart), toUs(perf.loadTestEnvironmentEnd));
+    phase('setup files', toUs(perf.setupFilesStart), toUs(perf.setupFilesEnd));
+    if (this.envSetup) phase('environment setup', this.envSetup.start, this.envSetup.end);
+    else phase('environment setup', toUs(perf.setupFilesEnd) ?? toUs(perf.loadTestEnvironmentEnd), this.runnerStart);
+    if (this.teardownStart !== undefined) this.tracer.phase('environment teardown', this.file, Math.max(this.teardownStart, runnerEnd), ts);
+    const r = this.result ?? {};
+    const failed = Boolean(r.testExecError) || Number(r.numFailingTests) > 0 || this.recorder.counts.failed > 0;
+    const args: Record<string, unknown> = { file: this.file, status: failed ? 'failed' : 'passed', tests: this.recorder.counts.tests };
+    if (r.testExecError) args.error = firstLine(r.testExecError.message ?? r.testExecError);
+    this.tracer.recorder.complete(Category.file, this.file, Track.main, fileStart, ts - fileStart, args);
+    this.tracer.flush();
+    return ts;
+  }
+}
