@@ -1,0 +1,105 @@
+import { leakReport, mmuTable, stallReport, summarize, testRow, type TraceModel } from '@testtrace/core/analysis';
+import type { LoadedTrace } from './load.js';
+import { sliceTimeline } from './model/slice.js';
+import type { LeaksData, MmuData, OverviewData, StallsData, TestDetail, TestRow, TimelineData } from './model/types.js';
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/**
+ * The viewer's data, computed once from the loaded trace: each API payload is built on first
+ * use and kept as its JSON text.
+ */
+export class ViewerData {
+  readonly model: TraceModel;
+  readonly timeline: TimelineData;
+  private readonly cache = new Map<string, string>();
+
+  constructor(loaded: LoadedTrace) {
+    this.model = loaded.model;
+    this.timeline = loaded.timeline;
+  }
+
+  /** A payload's JSON, computed once. */
+  cached(key: string, compute: () => unknown): string {
+    let text = this.cache.get(key);
+    if (text === undefined) {
+      text = JSON.stringify(compute());
+      this.cache.set(key, text);
+    }
+    return text;
+  }
+
+  /** Test rows as `testtrace tests` computes them, in start order, with ids. */
+  tests(): TestRow[] {
+    return this.model.tests.map((t) => ({ ...testRow(this.model, t), id: t.index }));
+  }
+
+  /** `testtrace summary`, its slowest tests linked by id. */
+  overview(): OverviewData {
+    const summary = summarize(this.model);
+    return { summary, slowestIds: summary.slowest.map((t) => this.testId(t)) };
+  }
+
+  stalls(): StallsData {
+    const report = stallReport(this.model);
+    return { ...report, testIds: report.stalls.map((s) => (s.test ? this.testId(s.test) : null)) };
+  }
+
+  leaks(): LeaksData {
+    const report = leakReport(this.model);
+    return { ...report, testIds: report.tests.map((t) => this.testId(t)) };
+  }
+
+  mmu(): MmuData {
+    return mmuTable(this.model);
+  }
+
+  private byName: Map<string, number> | undefined;
+
+  /** The id of an attempt named by file, full name and retry, as the reports name tests. */
+  testId(t: { file: string; fullName: string; retry: number }): number | null {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const r of this.model.tests) {
+        const key = `${r.file}\0${r.fullName}\0${r.retry}`;
+        if (!this.byName.has(key)) this.byName.set(key, r.index);
+      }
+    }
+    return this.byName.get(`${t.file}\0${t.fullName}\0${t.retry}`) ?? null;
+  }
+
+  /** The test page's data, or undefined for an unknown id. */
+  test(id: number): TestDetail | undefined {
+    const t = this.model.tests[id];
+    if (!t) return undefined;
+    const origin = this.timeline.origin;
+    const start = t.start - origin;
+    const end = t.end - origin;
+    const pad = Math.max((end - start) * 0.15, 500);
+    const window: [number, number] = [start - pad, end + pad];
+    const hooks = this.model.hooks
+      .filter((hook) => hook.test === id)
+      .map((hook) => ({ name: hook.name, hook: hook.hook, durationMs: round3(hook.durationMs), status: hook.status, error: hook.error, start: round3(hook.start - origin) }));
+    const attempts = this.model.tests
+      .filter((o) => o.file === t.file && o.fullName === t.fullName)
+      .map((o) => ({ id: o.index, retry: o.retry, status: o.status }));
+    return {
+      row: { ...testRow(this.model, t), id: t.index },
+      pid: t.pid,
+      error: t.error,
+      heapBefore: t.heapBefore,
+      heapAfter: t.heapAfter,
+      elDelay: t.elDelay,
+      async: t.async,
+      gcCount: t.gcCount,
+      stallMs: round3(t.stallMs),
+      stalls: t.stalls,
+      queuedMs: round3(t.queuedMs),
+      hooks,
+      leaks: t.leaks.map((l) => ({ type: l.type, id: l.id, stack: l.stack })),
+      attempts,
+      timeline: sliceTimeline(this.timeline, t.pid, window[0], window[1]),
+      window,
+    };
+  }
+}

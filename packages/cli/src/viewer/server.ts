@@ -1,0 +1,83 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { notFound, type Reply, type Router } from './routes.js';
+
+/** The only interface the viewer listens on. */
+export const LOOPBACK = '127.0.0.1';
+
+export interface RunningServer {
+  /** `http://127.0.0.1:PORT/` */
+  url: string;
+  port: number;
+  server: http.Server;
+  /** Stops listening and drops open connections (keep-alive sockets included). */
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  // everything the pages use is served from here: no CDN, no inline script
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Cache-Control': 'no-store',
+};
+
+function text(status: number, body: string): Reply {
+  return { status, type: 'text/plain; charset=utf-8', body: `${body}\n` };
+}
+
+/**
+ * The Host header must name this server by loopback address or `localhost`: a page on another
+ * site that rebinds its DNS name to 127.0.0.1 sends its own name and gets nothing.
+ */
+function hostAllowed(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  return host === `${LOOPBACK}:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;
+}
+
+async function respond(router: Router, req: http.IncomingMessage, port: number): Promise<Reply> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed');
+  if (!hostAllowed(req.headers.host, port)) return text(403, 'forbidden host');
+  const raw = req.url ?? '';
+  if (!raw.startsWith('/')) return notFound();
+  const q = raw.indexOf('?');
+  const pathname = q === -1 ? raw : raw.slice(0, q);
+  const match = router.match(pathname);
+  if (!match) return notFound();
+  return match.handler(match.param);
+}
+
+/**
+ * Serves `router` on 127.0.0.1 only, on `port` (0: a free port chosen by the OS).
+ * Fails with EADDRINUSE/EACCES as Node reports them.
+ */
+export function startServer(router: Router, port = 0): Promise<RunningServer> {
+  let boundPort = port;
+  const server = http.createServer((req, res) => {
+    respond(router, req, boundPort)
+      .catch((err: unknown): Reply => text(500, `internal error: ${err instanceof Error ? err.message : String(err)}`))
+      .then((reply) => {
+        const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+        res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.type, 'Content-Length': body.length });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
+      server.off('error', reject);
+      boundPort = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${LOOPBACK}:${boundPort}/`,
+        port: boundPort,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
