@@ -24,16 +24,20 @@ export async function recordWorkload(options: WorkloadOptions = {}): Promise<str
   const sink = new MemorySink();
   const tracer = start(sink, { handleSignals: false, pid: 2, processName: 'worker 1 (pid 4242)', bufferBytes: 4096 });
   const rec = tracer.recorder;
+  rec.emit({ name: Meta.processName, ph: 'M', pid: 1, tid: 0, args: { name: 'vitest (main)' } });
   rec.emit({
     name: Meta.run,
     ph: 'M',
-    pid: 2,
+    pid: 1,
     tid: 0,
     args: { runner: 'vitest', runnerVersion: '4.1.12', node: process.version, platform: process.platform, arch: process.arch, command: 'vitest run', cwd: '/proj', rootDir: '/proj', wallClockMs: Date.now(), ts: nowUs(), detail: 'default', testtraceVersion: '0.1.0' },
   });
   const files = options.files ?? 2;
   const perFile = options.testsPerFile ?? 4;
   for (let f = 0; f < files; f++) {
+    const queued = nowUs();
+    spin(0.2);
+    rec.emit({ name: 'queued', cat: Category.phase, ph: 'X', ts: queued, dur: nowUs() - queued, pid: 1, tid: 1, args: { file: `src/file-${f}.test.ts` } });
     runFile(tracer, `src/file-${f}.test.ts`, perFile);
   }
   if (options.close === false) {

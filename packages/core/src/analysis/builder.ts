@@ -1,0 +1,492 @@
+import { Category, Counter, Meta, type TraceEvent } from '../format/events.js';
+import { readEventBatches, type ReadOptions } from '../reader/read.js';
+import type { ReadSummary } from '../reader/decoder.js';
+import { CpuProfiles } from './cpu.js';
+import { IntervalList, lowerBound } from './intervals.js';
+import type {
+  CrashRecord, FileRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  TestRecord, TraceModel, TraceSource, TracerErrorRecord, WorkerChunk,
+} from './model.js';
+
+const RUN_FIELDS = ['runner', 'runnerVersion', 'node', 'platform', 'arch', 'command', 'cwd', 'rootDir', 'wallClockMs', 'ts', 'endTs', 'detail', 'testtraceVersion', 'pool', 'workers', 'notes', 'shard'] as const;
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function normaliseStatus(status: unknown): string {
+  if (status === 'pending' || status === 'skip') return 'skipped';
+  if (status === 'pass') return 'passed';
+  if (status === 'fail') return 'failed';
+  return typeof status === 'string' ? status : 'passed';
+}
+
+function toLeak(raw: any, pid?: number, ts?: number): LeakSite | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const { type, id, stack, test, ...extra } = raw;
+  void test;
+  const leak: LeakSite = { type: String(type ?? 'unknown'), stack: typeof stack === 'string' ? stack : '' };
+  if (typeof id === 'number') leak.id = id;
+  if (pid !== undefined) leak.pid = pid;
+  if (ts !== undefined) leak.ts = ts;
+  if (Object.keys(extra).length > 0) leak.extra = extra;
+  return leak;
+}
+
+interface ProcessState extends ProcessRecord {
+  fileSpans: IntervalList;
+  testSpans: IntervalList;
+}
+
+interface LeakInstant {
+  leak: LeakSite;
+  pid: number;
+  ts: number;
+  test?: string;
+}
+
+/**
+ * Builds a TraceModel from events fed one at a time, in file order. Keeps records per file, test,
+ * hook, stall, leak and error, and GC/stall intervals per process in typed arrays: memory follows
+ * the number of tests, not of events.
+ */
+export class ModelBuilder {
+  private readonly processes = new Map<number, ProcessState>();
+  private readonly timelines = new Map<number, ProcessTimeline>();
+  private readonly runs: RunMetadata[] = [];
+  private readonly files: FileRecord[] = [];
+  private readonly tests: TestRecord[] = [];
+  private readonly hooks: HookRecord[] = [];
+  private readonly stalls: StallRecord[] = [];
+  private readonly leakInstants: LeakInstant[] = [];
+  private readonly errors: TracerErrorRecord[] = [];
+  private readonly crashes: CrashRecord[] = [];
+  private readonly phases = new Map<string, Record<string, number>>();
+  private readonly queued = new Map<string, number>();
+  private readonly categories: Record<string, number> = {};
+  private readonly cpu = new CpuProfiles();
+  private end: TraceModel['end'];
+  private startTs = Infinity;
+  private endTs = -Infinity;
+  private events = 0;
+
+  add(e: TraceEvent): void {
+    this.events++;
+    const cat = e.cat ?? `ph:${e.ph}`;
+    this.categories[cat] = (this.categories[cat] ?? 0) + 1;
+    const pid = typeof e.pid === 'number' ? e.pid : 0;
+    if (e.ph === 'M') {
+      this.metadata(e, pid);
+      return;
+    }
+    const ts = e.ts;
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+      if (e.ph === 'P') this.cpu.add(e);
+      return;
+    }
+    const dur = typeof e.dur === 'number' && e.dur > 0 ? e.dur : 0;
+    const end = ts + dur;
+    if (ts < this.startTs) this.startTs = ts;
+    if (end > this.endTs) this.endTs = end;
+    const proc = this.process(pid);
+    if (ts < proc.firstTs) proc.firstTs = ts;
+    if (end > proc.lastTs) proc.lastTs = end;
+    switch (e.ph) {
+      case 'X':
+        this.complete(e, pid, ts, end, proc);
+        return;
+      case 'i':
+      case 'I':
+        this.instant(e, pid, ts);
+        return;
+      case 'C':
+        if (e.name === Counter.heap) {
+          const used = num(e.args?.used);
+          if (used !== undefined && used > (proc.peakHeapBytes ?? 0)) proc.peakHeapBytes = used;
+        }
+        return;
+      case 'P':
+        this.cpu.add(e);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private metadata(e: TraceEvent, pid: number): void {
+    const args = e.args ?? {};
+    switch (e.name) {
+      case Meta.processName:
+        if (typeof args.name === 'string') this.process(pid).name = args.name;
+        return;
+      case Meta.processSortIndex:
+        if (typeof args.sort_index === 'number') this.process(pid).sortIndex = args.sort_index;
+        return;
+      case Meta.run: {
+        const run: RunMetadata = { pid, extra: {} };
+        for (const [k, v] of Object.entries(args)) {
+          if ((RUN_FIELDS as readonly string[]).includes(k)) (run as any)[k] = v;
+          else run.extra[k] = v;
+        }
+        this.runs.push(run);
+        this.process(pid);
+        return;
+      }
+      case Meta.worker: {
+        const chunk: WorkerChunk = {
+          osPid: num(args.pid),
+          threadId: num(args.threadId),
+          wallClockMs: num(args.wallClockMs),
+          ts: num(args.ts),
+          detail: str(args.detail),
+          node: str(args.node),
+          sources: Array.isArray(args.sources) ? args.sources.map(String) : undefined,
+        };
+        this.process(pid).chunks.push(chunk);
+        return;
+      }
+      case Meta.end:
+        this.end = { events: num(args.events), errors: num(args.errors) };
+        return;
+      default:
+        return;
+    }
+  }
+
+  private complete(e: TraceEvent, pid: number, ts: number, end: number, proc: ProcessState): void {
+    const args = e.args ?? {};
+    switch (e.cat) {
+      case Category.test: {
+        const file = String(args.file ?? '');
+        const test: TestRecord = {
+          index: this.tests.length,
+          file,
+          name: e.name,
+          fullName: typeof args.fullName === 'string' ? args.fullName : e.name,
+          status: normaliseStatus(args.status),
+          retry: num(args.retry) ?? 0,
+          retries: 0,
+          pid,
+          tid: e.tid,
+          worker: '',
+          start: ts,
+          end,
+          durationMs: (end - ts) / 1000,
+          hooksMs: 0,
+          bodyMs: 0,
+          gcMs: 0,
+          gcCount: 0,
+          maxStallMs: num(args.maxStallMs) ?? 0,
+          stallMs: 0,
+          stalls: 0,
+          leaks: Array.isArray(args.leaks) ? args.leaks.map((l: unknown) => toLeak(l, pid)).filter((l: LeakSite | undefined): l is LeakSite => !!l) : [],
+          concurrent: args.concurrent === true,
+          queuedMs: 0,
+        };
+        if (typeof args.error === 'string') test.error = args.error;
+        if (num(args.heapBefore) !== undefined) test.heapBefore = args.heapBefore;
+        if (num(args.heapAfter) !== undefined) test.heapAfter = args.heapAfter;
+        if (args.elDelay && typeof args.elDelay === 'object') test.elDelay = args.elDelay;
+        if (args.async && typeof args.async === 'object') test.async = args.async;
+        this.tests.push(test);
+        proc.tests++;
+        proc.testSpans.add(ts, end);
+        return;
+      }
+      case Category.hook:
+        this.hooks.push({
+          name: e.name,
+          hook: String(args.hook ?? e.name),
+          file: String(args.file ?? ''),
+          fullName: str(args.fullName),
+          pid,
+          tid: e.tid,
+          start: ts,
+          end,
+          durationMs: (end - ts) / 1000,
+          status: str(args.status),
+          error: str(args.error),
+        });
+        return;
+      case Category.file:
+        this.files.push({
+          file: String(args.file ?? e.name),
+          pid,
+          worker: '',
+          start: ts,
+          end,
+          durationMs: (end - ts) / 1000,
+          status: str(args.status),
+          tests: num(args.tests),
+          phasesMs: {},
+          queuedMs: 0,
+        });
+        proc.files++;
+        proc.fileSpans.add(ts, end);
+        return;
+      case Category.phase: {
+        const file = String(args.file ?? '');
+        const ms = (end - ts) / 1000;
+        if (e.name === 'queued') this.queued.set(file, (this.queued.get(file) ?? 0) + ms);
+        const key = `${pid}\0${file}`;
+        let phases = this.phases.get(key);
+        if (!phases) this.phases.set(key, (phases = {}));
+        phases[e.name] = (phases[e.name] ?? 0) + ms;
+        return;
+      }
+      case Category.gc:
+        this.timeline(pid).gc.add(ts, end);
+        return;
+      case Category.stall:
+        this.timeline(pid).stalls.add(ts, end);
+        this.stalls.push({ pid, start: ts, end, durationMs: (end - ts) / 1000, lateMs: num(args.lateMs), thresholdMs: num(args.thresholdMs) });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private instant(e: TraceEvent, pid: number, ts: number): void {
+    const args = e.args ?? {};
+    if (e.cat === Category.async && e.name.startsWith('leak: ')) {
+      const leak = toLeak({ type: e.name.slice(6), ...args }, pid, ts);
+      if (leak) this.leakInstants.push({ leak, pid, ts, test: str(args.test) });
+    } else if (e.cat === Category.tracer) {
+      this.errors.push({ pid, ts, source: String(args.source ?? 'tracer'), message: String(args.message ?? e.name) });
+    } else if (e.cat === Category.crash) {
+      this.crashes.push({ pid, ts, reason: String(args.reason ?? e.name), file: str(args.file), workerPid: num(args.workerPid) });
+    }
+  }
+
+  private process(pid: number): ProcessState {
+    let p = this.processes.get(pid);
+    if (!p) {
+      p = {
+        pid, name: `pid ${pid}`, kind: 'worker', chunks: [], firstTs: Infinity, lastTs: -Infinity, busyUs: 0, files: 0, tests: 0,
+        gcUs: 0, gcCount: 0, longestGcUs: 0, stalls: 0, longestStallUs: 0, hasCpuProfile: false, crashed: false,
+        fileSpans: new IntervalList(), testSpans: new IntervalList(),
+      };
+      this.processes.set(pid, p);
+    }
+    return p;
+  }
+
+  private timeline(pid: number): ProcessTimeline {
+    let t = this.timelines.get(pid);
+    if (!t) this.timelines.set(pid, (t = { gc: new IntervalList(), stalls: new IntervalList() }));
+    return t;
+  }
+
+  /** Attributes GC, stalls, hooks and leaks to tests and returns the model. */
+  finish(source: Omit<TraceSource, 'events'> & { events?: number }): TraceModel {
+    const mainPids = new Set(this.runs.map((r) => r.pid));
+    if (mainPids.size === 0 && this.processes.has(1)) mainPids.add(1);
+    for (const p of this.processes.values()) {
+      p.kind = mainPids.has(p.pid) ? 'main' : 'worker';
+      if (!Number.isFinite(p.firstTs)) p.firstTs = p.lastTs = Number.isFinite(this.startTs) ? this.startTs : 0;
+      const spans = p.fileSpans.count > 0 ? p.fileSpans : p.testSpans;
+      spans.seal();
+      p.busyUs = spans.covered(-Infinity, Infinity);
+      const tl = this.timelines.get(p.pid);
+      if (tl) {
+        tl.gc.seal();
+        p.gcCount = tl.gc.count;
+        p.gcUs = tl.gc.covered(-Infinity, Infinity);
+        p.longestGcUs = tl.gc.longest;
+        p.stalls = this.stalls.filter((s) => s.pid === p.pid).length;
+        p.longestStallUs = tl.stalls.longest;
+      }
+    }
+    for (const pid of this.cpu.pids()) this.process(pid).hasCpuProfile = true;
+    for (const c of this.crashes) this.process(c.pid).crashed = true;
+    const nameOf = (pid: number) => this.processes.get(pid)?.name ?? `pid ${pid}`;
+
+    this.tests.sort((a, b) => a.start - b.start || a.index - b.index);
+    this.tests.forEach((t, i) => (t.index = i));
+    this.stalls.sort((a, b) => a.start - b.start);
+
+    const retries = new Map<string, number>();
+    for (const t of this.tests) {
+      const key = `${t.file}\0${t.fullName}`;
+      retries.set(key, Math.max(retries.get(key) ?? 0, t.retry));
+    }
+    for (const t of this.tests) {
+      t.worker = nameOf(t.pid);
+      t.retries = retries.get(`${t.file}\0${t.fullName}`) ?? 0;
+      t.queuedMs = this.queued.get(t.file) ?? 0;
+      const tl = this.timelines.get(t.pid);
+      if (tl && t.end > t.start) {
+        t.gcMs = tl.gc.covered(t.start, t.end) / 1000;
+        for (const i of tl.gc.overlapping(t.start, t.end)) {
+          if (tl.gc.end(i) > t.start && tl.gc.start(i) < t.end) t.gcCount++;
+        }
+      }
+    }
+    this.attributeHooks();
+    this.attributeStalls();
+    const orphanLeaks = this.attributeLeaks();
+
+    for (const f of this.files) {
+      f.worker = nameOf(f.pid);
+      f.phasesMs = this.phases.get(`${f.pid}\0${f.file}`) ?? {};
+      f.queuedMs = this.queued.get(f.file) ?? 0;
+    }
+    this.files.sort((a, b) => a.start - b.start);
+
+    const processes: ProcessRecord[] = [...this.processes.values()]
+      .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)
+      .map(({ fileSpans, testSpans, ...record }) => {
+        void fileSpans;
+        void testSpans;
+        return record;
+      });
+    const startTs = Number.isFinite(this.startTs) ? this.startTs : 0;
+    const endTs = Number.isFinite(this.endTs) ? this.endTs : startTs;
+    const runs = this.runs;
+    return {
+      source: { ...source, events: source.events ?? this.events },
+      run: runs[0],
+      runs,
+      processes,
+      files: this.files,
+      tests: this.tests,
+      hooks: this.hooks,
+      stalls: this.stalls,
+      orphanLeaks,
+      errors: this.errors,
+      crashes: this.crashes,
+      end: this.end,
+      startTs,
+      endTs,
+      wallMs: (endTs - startTs) / 1000,
+      categories: this.categories,
+      timelines: this.timelines,
+      cpu: this.cpu,
+    };
+  }
+
+  /** Tests and hooks per track (pid and tid), by start. */
+  private byTrack<T extends { pid: number; tid: number; start: number }>(items: T[]): Map<string, T[]> {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      const key = `${item.pid}:${item.tid}`;
+      let list = map.get(key);
+      if (!list) map.set(key, (list = []));
+      list.push(item);
+    }
+    for (const list of map.values()) list.sort((a, b) => a.start - b.start);
+    return map;
+  }
+
+  private attributeHooks(): void {
+    const tests = this.byTrack(this.tests);
+    for (const hook of this.hooks) {
+      const list = tests.get(`${hook.pid}:${hook.tid}`);
+      if (!list) continue;
+      // the last test starting at or before the hook
+      const i = lowerBound(list, hook.start + 1e-6, (t) => t.start) - 1;
+      const test = list[i];
+      if (test && hook.start >= test.start && hook.end <= test.end + 1e-3) {
+        hook.test = test.index;
+        test.hooksMs += hook.durationMs;
+      }
+    }
+    for (const t of this.tests) t.bodyMs = Math.max(0, t.durationMs - t.hooksMs);
+  }
+
+  private attributeStalls(): void {
+    const testsByPid = new Map<number, TestRecord[]>();
+    for (const t of this.tests) {
+      let list = testsByPid.get(t.pid);
+      if (!list) testsByPid.set(t.pid, (list = []));
+      list.push(t);
+    }
+    const hooksByPid = new Map<number, number[]>();
+    this.hooks.forEach((h, i) => {
+      let list = hooksByPid.get(h.pid);
+      if (!list) hooksByPid.set(h.pid, (list = []));
+      list.push(i);
+    });
+    for (const stall of this.stalls) {
+      const test = bestOverlap(testsByPid.get(stall.pid) ?? [], stall, (t) => t);
+      if (test) {
+        stall.test = test.index;
+        const inside = (Math.min(stall.end, test.end) - Math.max(stall.start, test.start)) / 1000;
+        test.stalls++;
+        test.stallMs += inside;
+        if (inside > test.maxStallMs) test.maxStallMs = inside;
+      }
+      // a hook owns the stall when the stall began inside it, or when most of the stall lies inside it
+      const hooks = hooksByPid.get(stall.pid) ?? [];
+      const hook = hooks.find((i) => this.hooks[i]!.start <= stall.start && stall.start < this.hooks[i]!.end) ?? bestOverlap(hooks, stall, (i) => this.hooks[i]!, 0.5);
+      if (hook !== undefined) stall.hook = hook;
+    }
+  }
+
+  private attributeLeaks(): LeakSite[] {
+    const orphans: LeakSite[] = [];
+    const testsByPid = new Map<number, TestRecord[]>();
+    for (const t of this.tests) {
+      let list = testsByPid.get(t.pid);
+      if (!list) testsByPid.set(t.pid, (list = []));
+      list.push(t);
+    }
+    for (const { leak, pid, ts, test: fullName } of this.leakInstants) {
+      const candidates = (testsByPid.get(pid) ?? []).filter((t) => (fullName === undefined || t.fullName === fullName) && ts >= t.start - 1 && ts <= t.end + 1e5);
+      // the test that ended closest before (or at) the report
+      const test = candidates.sort((a, b) => Math.abs(ts - a.end) - Math.abs(ts - b.end))[0];
+      if (!test) {
+        orphans.push(leak);
+        continue;
+      }
+      const known = test.leaks.some((l) => (leak.id !== undefined && l.id === leak.id && l.type === leak.type) || (l.type === leak.type && l.stack === leak.stack && leak.id === undefined));
+      if (!known) test.leaks.push(leak);
+    }
+    return orphans;
+  }
+}
+
+/** The item whose window overlaps the stall most, if it covers at least `minShare` of the stall. */
+function bestOverlap<I, T extends { start: number; end: number }>(items: I[], stall: StallRecord, get: (item: I) => T, minShare = 0): I | undefined {
+  let best: I | undefined;
+  let bestOverlapUs = 0;
+  for (const item of items) {
+    const w = get(item);
+    if (w.start > stall.end) continue;
+    const overlap = Math.min(stall.end, w.end) - Math.max(stall.start, w.start);
+    if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && w.end - w.start < get(best).end - get(best).start)) {
+      best = item;
+      bestOverlapUs = overlap;
+    }
+  }
+  return bestOverlapUs > 0 && bestOverlapUs >= minShare * (stall.end - stall.start) ? best : undefined;
+}
+
+export interface BuildOptions extends ReadOptions {}
+
+/** Streams a trace file once and builds its model. Throws TraceReadError for a file that is not a trace. */
+export async function buildModel(path: string, options: BuildOptions = {}): Promise<TraceModel> {
+  const builder = new ModelBuilder();
+  const batches = readEventBatches(path, options);
+  let next = await batches.next();
+  while (!next.done) {
+    for (const event of next.value) builder.add(event);
+    next = await batches.next();
+  }
+  return builder.finish(sourceOf(options.name ?? path, next.value));
+}
+
+/** Builds a model from events already in memory (a parsed trace, a viewer's buffer). */
+export function modelFromEvents(events: Iterable<TraceEvent>, source: Partial<TraceSource> = {}): TraceModel {
+  const builder = new ModelBuilder();
+  for (const event of events) builder.add(event);
+  return builder.finish({ name: 'trace', bytes: 0, form: 'array', gzip: false, closed: true, truncated: false, ...source });
+}
+
+export function sourceOf(name: string, summary: ReadSummary): Omit<TraceSource, 'events'> & { events: number } {
+  return { name, bytes: summary.bytes, events: summary.events, form: summary.form, gzip: summary.gzip, closed: summary.closed, truncated: summary.truncated };
+}

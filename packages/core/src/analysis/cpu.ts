@@ -1,0 +1,217 @@
+import type { TraceEvent } from '../format/events.js';
+
+/** One frame of a CPU sample's stack. */
+export interface CpuFrame {
+  functionName: string;
+  url: string;
+  /** 1-based, as editors show them. */
+  line?: number;
+  column?: number;
+}
+
+/** A stack that was on the CPU during a window, most frequent first. */
+export interface HotStack {
+  samples: number;
+  /** Estimated time: samples × the mean sampling interval inside the window, ms. */
+  ms: number;
+  /** Frames from the innermost (where the CPU was) outwards, at most 12. */
+  frames: string[];
+}
+
+interface ProfileState {
+  pid: number;
+  startTime: number;
+  lastTime: number;
+  nodes: Map<number, { parent: number; frame: number }>;
+  times: Float64Array;
+  nodeIds: Int32Array;
+  count: number;
+  sorted: boolean;
+}
+
+const MAX_FRAMES = 12;
+
+function formatFrame(f: CpuFrame): string {
+  const name = f.functionName || '(anonymous)';
+  if (!f.url) return name;
+  return `${name} (${f.url}${f.line !== undefined ? `:${f.line}` : ''}${f.column !== undefined ? `:${f.column}` : ''})`;
+}
+
+/**
+ * CPU samples embedded as V8 `Profile`/`ProfileChunk` events (`ph: "P"`): collects each
+ * profile's node tree and its samples with their times, so that the stacks on the CPU during any
+ * window (a stall) can be counted. Memory is 12 bytes per sample plus one entry per distinct node.
+ */
+export class CpuProfiles {
+  private readonly profiles = new Map<string, ProfileState>();
+  private readonly frames: CpuFrame[] = [];
+  private readonly frameIds = new Map<string, number>();
+  /** Samples seen, in all profiles. */
+  samples = 0;
+
+  add(event: TraceEvent): void {
+    const data = event.args?.data;
+    if (!data || typeof data !== 'object') return;
+    const key = `${event.pid}:${event.id ?? ''}`;
+    if (event.name === 'Profile') {
+      const startTime = typeof data.startTime === 'number' ? data.startTime : (event.ts ?? 0);
+      this.profiles.set(key, this.newProfile(event.pid, startTime));
+      return;
+    }
+    if (event.name !== 'ProfileChunk') return;
+    let profile = this.profiles.get(key);
+    if (!profile) {
+      profile = this.newProfile(event.pid, event.ts ?? 0);
+      this.profiles.set(key, profile);
+    }
+    const cpu = data.cpuProfile ?? {};
+    if (Array.isArray(cpu.nodes)) for (const node of cpu.nodes) this.addNode(profile, node);
+    const samples: unknown[] = Array.isArray(cpu.samples) ? cpu.samples : [];
+    const deltas: unknown[] = Array.isArray(data.timeDeltas) ? data.timeDeltas : [];
+    for (let i = 0; i < samples.length; i++) {
+      const delta = Number(deltas[i] ?? 0);
+      profile.lastTime += Number.isFinite(delta) ? delta : 0;
+      if (delta < 0) profile.sorted = false;
+      this.pushSample(profile, profile.lastTime, Number(samples[i]));
+    }
+  }
+
+  /** The pids that have CPU samples. */
+  pids(): Set<number> {
+    const pids = new Set<number>();
+    for (const p of this.profiles.values()) if (p.count > 0) pids.add(p.pid);
+    return pids;
+  }
+
+  /** The most frequent stacks on `pid`'s CPU inside [start, end], at most `top` of them. */
+  hottest(pid: number, start: number, end: number, top = 3): HotStack[] {
+    const counts = new Map<number, number>();
+    let total = 0;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const p of this.profiles.values()) {
+      if (p.pid !== pid || p.count === 0) continue;
+      this.sort(p);
+      let i = lowerBoundF64(p.times, p.count, start);
+      for (; i < p.count && p.times[i]! <= end; i++) {
+        const leaf = this.leafKey(p, p.nodeIds[i]!);
+        counts.set(leaf, (counts.get(leaf) ?? 0) + 1);
+        total++;
+        if (p.times[i]! < first) first = p.times[i]!;
+        last = p.times[i]!;
+      }
+    }
+    if (total === 0) return [];
+    const interval = total > 1 ? (last - first) / (total - 1) : end - start;
+    const stacks: HotStack[] = [];
+    for (const [key, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      stacks.push({ samples: n, ms: (n * interval) / 1000, frames: this.stackOf(key) });
+    }
+    return stacks;
+  }
+
+  private newProfile(pid: number, startTime: number): ProfileState {
+    return { pid, startTime, lastTime: startTime, nodes: new Map(), times: new Float64Array(256), nodeIds: new Int32Array(256), count: 0, sorted: true };
+  }
+
+  private addNode(profile: ProfileState, node: any): void {
+    if (!node || typeof node.id !== 'number') return;
+    const cf = node.callFrame ?? {};
+    const frame: CpuFrame = {
+      functionName: String(cf.functionName ?? ''),
+      url: String(cf.url ?? ''),
+      line: typeof cf.lineNumber === 'number' && cf.lineNumber >= 0 ? cf.lineNumber + 1 : undefined,
+      column: typeof cf.columnNumber === 'number' && cf.columnNumber >= 0 ? cf.columnNumber + 1 : undefined,
+    };
+    const existing = profile.nodes.get(node.id);
+    const parent = typeof node.parent === 'number' ? node.parent : (existing?.parent ?? -1);
+    profile.nodes.set(node.id, { parent, frame: this.frameId(frame) });
+    if (Array.isArray(node.children)) {
+      for (const child of node.children) {
+        const c = profile.nodes.get(child);
+        if (c) c.parent = node.id;
+        else profile.nodes.set(child, { parent: node.id, frame: -1 });
+      }
+    }
+  }
+
+  private frameId(frame: CpuFrame): number {
+    const key = `${frame.functionName}\0${frame.url}\0${frame.line}\0${frame.column}`;
+    let id = this.frameIds.get(key);
+    if (id === undefined) {
+      id = this.frames.length;
+      this.frames.push(frame);
+      this.frameIds.set(key, id);
+    }
+    return id;
+  }
+
+  private pushSample(p: ProfileState, time: number, node: number): void {
+    if (p.count === p.times.length) {
+      const times = new Float64Array(p.count * 2);
+      times.set(p.times);
+      p.times = times;
+      const ids = new Int32Array(p.count * 2);
+      ids.set(p.nodeIds);
+      p.nodeIds = ids;
+    }
+    p.times[p.count] = time;
+    p.nodeIds[p.count] = node;
+    p.count++;
+    this.samples++;
+  }
+
+  private sort(p: ProfileState): void {
+    if (p.sorted) return;
+    const order = Array.from({ length: p.count }, (_, i) => i).sort((a, b) => p.times[a]! - p.times[b]!);
+    const times = new Float64Array(p.times.length);
+    const ids = new Int32Array(p.nodeIds.length);
+    order.forEach((from, to) => {
+      times[to] = p.times[from]!;
+      ids[to] = p.nodeIds[from]!;
+    });
+    p.times = times;
+    p.nodeIds = ids;
+    p.sorted = true;
+  }
+
+  /** Stacks are keyed by their frame path; distinct node ids with the same frames count together. */
+  private readonly stackKeys = new Map<string, number>();
+  private readonly stackFrames: string[][] = [];
+
+  private leafKey(p: ProfileState, nodeId: number): number {
+    const frames: string[] = [];
+    let id = nodeId;
+    for (let depth = 0; depth < 200 && id >= 0; depth++) {
+      const node = p.nodes.get(id);
+      if (!node) break;
+      const frame = node.frame >= 0 ? this.frames[node.frame]! : undefined;
+      if (frame && frame.functionName !== '(root)') frames.push(formatFrame(frame));
+      id = node.parent;
+    }
+    const shown = frames.slice(0, MAX_FRAMES);
+    const key = shown.join('\n');
+    let k = this.stackKeys.get(key);
+    if (k === undefined) {
+      k = this.stackFrames.length;
+      this.stackFrames.push(shown.length ? shown : ['(unknown)']);
+      this.stackKeys.set(key, k);
+    }
+    return k;
+  }
+
+  private stackOf(key: number): string[] {
+    return this.stackFrames[key]!;
+  }
+}
+
+function lowerBoundF64(a: Float64Array, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

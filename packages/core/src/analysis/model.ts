@@ -1,0 +1,228 @@
+import type { TestStatus } from '../format/events.js';
+import type { IntervalList } from './intervals.js';
+import type { CpuProfiles } from './cpu.js';
+
+/**
+ * The compact model of a trace that every analysis works from. Built by streaming the events once
+ * (see buildModel); it holds one record per file, test attempt, hook, stall, leak and tracer error,
+ * and per-process interval lists for GC. Times are microseconds on the trace clock unless a name
+ * ends in `Ms`.
+ */
+export interface TraceModel {
+  source: TraceSource;
+  /** The run's metadata (`testtrace_run`); the first one when a merged trace has several. */
+  run: RunMetadata | undefined;
+  /** Every `testtrace_run` event: one per shard in a merged trace. */
+  runs: RunMetadata[];
+  /** Every process (pid) of the trace, main process first, then by pid. */
+  processes: ProcessRecord[];
+  files: FileRecord[];
+  /** One per attempt, in the order they started. */
+  tests: TestRecord[];
+  hooks: HookRecord[];
+  /** Event-loop stalls, by start time. */
+  stalls: StallRecord[];
+  /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
+  orphanLeaks: LeakSite[];
+  errors: TracerErrorRecord[];
+  crashes: CrashRecord[];
+  /** `testtrace_end`, when the trace was closed by the tracer. */
+  end: { events?: number; errors?: number } | undefined;
+  /** The first and last instants of the trace (µs). */
+  startTs: number;
+  endTs: number;
+  wallMs: number;
+  /** Events per category (`cat`, or `ph:NAME` for events without one). */
+  categories: Record<string, number>;
+  /** Per-process time series, not serialised to JSON. */
+  timelines: Map<number, ProcessTimeline>;
+  cpu: CpuProfiles;
+}
+
+export interface TraceSource {
+  /** The file as named by the caller. */
+  name: string;
+  bytes: number;
+  events: number;
+  form: 'array' | 'object';
+  gzip: boolean;
+  /** The trace was cleanly closed (`]`). */
+  closed: boolean;
+  /** A torn last event was dropped. */
+  truncated: boolean;
+}
+
+/** `testtrace_run` args; unknown fields are kept in `extra`. */
+export interface RunMetadata {
+  pid: number;
+  runner?: string;
+  runnerVersion?: string;
+  node?: string;
+  platform?: string;
+  arch?: string;
+  command?: string;
+  cwd?: string;
+  rootDir?: string;
+  wallClockMs?: number;
+  ts?: number;
+  endTs?: number;
+  detail?: string;
+  testtraceVersion?: string;
+  pool?: string;
+  workers?: number;
+  notes?: string[];
+  /** Set on runs of a merged trace: the shard number, from 1. */
+  shard?: number;
+  extra: Record<string, unknown>;
+}
+
+/** One `testtrace_worker` event: a worker process or thread that wrote events into this pid. */
+export interface WorkerChunk {
+  osPid?: number;
+  threadId?: number;
+  wallClockMs?: number;
+  ts?: number;
+  detail?: string;
+  node?: string;
+  sources?: string[];
+}
+
+export interface ProcessRecord {
+  pid: number;
+  /** The `process_name`, or `pid N` when the trace names none. */
+  name: string;
+  sortIndex?: number;
+  /** `main` for the runner's main process (the pid of `testtrace_run`, or 1), `worker` otherwise. */
+  kind: 'main' | 'worker';
+  chunks: WorkerChunk[];
+  firstTs: number;
+  lastTs: number;
+  /** Union of the file spans (or, without any, test spans) on this pid, µs. */
+  busyUs: number;
+  files: number;
+  tests: number;
+  gcUs: number;
+  gcCount: number;
+  longestGcUs: number;
+  stalls: number;
+  longestStallUs: number;
+  /** Largest `heap` counter `used` value, bytes. */
+  peakHeapBytes?: number;
+  hasCpuProfile: boolean;
+  crashed: boolean;
+}
+
+export interface ProcessTimeline {
+  gc: IntervalList;
+  stalls: IntervalList;
+}
+
+export interface FileRecord {
+  file: string;
+  pid: number;
+  worker: string;
+  start: number;
+  end: number;
+  durationMs: number;
+  status?: string;
+  /** Tests the file reported, when the span says so. */
+  tests?: number;
+  /** Phase time per phase name (environment setup, import, collect, teardown, queued, …), ms. */
+  phasesMs: Record<string, number>;
+  /** Time the file waited in the main process's queue (`queued` phases), ms. */
+  queuedMs: number;
+}
+
+export interface LeakSite {
+  type: string;
+  id?: number;
+  stack: string;
+  pid?: number;
+  ts?: number;
+  /** Any other fields the tracer recorded (e.g. `hasRef`). */
+  extra?: Record<string, unknown>;
+}
+
+export interface TestRecord {
+  /** Position in model.tests. */
+  index: number;
+  file: string;
+  name: string;
+  fullName: string;
+  status: TestStatus | (string & {});
+  /** The attempt number, 0 for the first run. */
+  retry: number;
+  /** Retries this test needed in all: the highest attempt number of the same file and full name. */
+  retries: number;
+  pid: number;
+  tid: number;
+  worker: string;
+  start: number;
+  end: number;
+  durationMs: number;
+  /** beforeEach/afterEach hooks that ran inside the test's span, ms. */
+  hooksMs: number;
+  /** durationMs less hooksMs. */
+  bodyMs: number;
+  /** GC on the test's process while it ran, ms. */
+  gcMs: number;
+  gcCount: number;
+  /** Longest event-loop stall inside the test, ms. */
+  maxStallMs: number;
+  /** Time of all stalls inside the test, ms. */
+  stallMs: number;
+  stalls: number;
+  leaks: LeakSite[];
+  error?: string;
+  concurrent: boolean;
+  heapBefore?: number;
+  heapAfter?: number;
+  elDelay?: { p50?: number; p99?: number; max?: number };
+  async?: Record<string, number>;
+  /** The file's queued time, ms (shared by the file's tests). */
+  queuedMs: number;
+}
+
+export interface HookRecord {
+  name: string;
+  hook: string;
+  file: string;
+  fullName?: string;
+  pid: number;
+  tid: number;
+  start: number;
+  end: number;
+  durationMs: number;
+  status?: string;
+  error?: string;
+  /** The index of the test it ran inside (beforeEach/afterEach), if any. */
+  test?: number;
+}
+
+export interface StallRecord {
+  pid: number;
+  start: number;
+  end: number;
+  durationMs: number;
+  lateMs?: number;
+  thresholdMs?: number;
+  /** The test (index) running on the same process, by time. */
+  test?: number;
+  /** The hook (index into model.hooks) running on the same process, by time. */
+  hook?: number;
+}
+
+export interface TracerErrorRecord {
+  pid: number;
+  ts?: number;
+  source: string;
+  message: string;
+}
+
+export interface CrashRecord {
+  pid: number;
+  ts?: number;
+  reason: string;
+  file?: string;
+  workerPid?: number;
+}

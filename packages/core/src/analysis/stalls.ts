@@ -1,0 +1,66 @@
+import type { HotStack } from './cpu.js';
+import type { TraceModel } from './model.js';
+
+export interface StallsOptions {
+  /** Only stalls at least this long, ms. Default 0: every recorded stall (the tracer's own threshold applies). */
+  thresholdMs?: number;
+  /** Hot stacks per stall when CPU samples exist. Default 3. */
+  stacks?: number;
+}
+
+export interface StallRow {
+  worker: string;
+  pid: number;
+  /** Start, ms after the trace's first event. */
+  startMs: number;
+  durationMs: number;
+  lateMs?: number;
+  test?: { file: string; fullName: string; retry: number };
+  hook?: { hook: string; fullName?: string; file: string };
+  /** The stacks most often on the CPU during the stall (needs `detail: 'full'`). */
+  hotStacks: HotStack[];
+}
+
+export interface StallReport {
+  thresholdMs: number;
+  /** Stalls over the threshold. */
+  count: number;
+  totalMs: number;
+  /** Whether the trace has CPU samples at all. */
+  cpuProfile: boolean;
+  /** Longest first. */
+  stalls: StallRow[];
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Event-loop stalls over a threshold, with the test and hook they happened in and the hottest stacks. */
+export function stallReport(model: TraceModel, options: StallsOptions = {}): StallReport {
+  const threshold = options.thresholdMs ?? 0;
+  const rows: StallRow[] = [];
+  const nameOf = new Map(model.processes.map((p) => [p.pid, p.name]));
+  let totalMs = 0;
+  for (const s of model.stalls) {
+    if (s.durationMs < threshold) continue;
+    totalMs += s.durationMs;
+    const row: StallRow = {
+      worker: nameOf.get(s.pid) ?? `pid ${s.pid}`,
+      pid: s.pid,
+      startMs: round((s.start - model.startTs) / 1000),
+      durationMs: round(s.durationMs),
+      hotStacks: model.cpu.hottest(s.pid, s.start, s.end, options.stacks ?? 3),
+    };
+    if (s.lateMs !== undefined) row.lateMs = s.lateMs;
+    if (s.test !== undefined) {
+      const t = model.tests[s.test]!;
+      row.test = { file: t.file, fullName: t.fullName, retry: t.retry };
+    }
+    if (s.hook !== undefined) {
+      const h = model.hooks[s.hook]!;
+      row.hook = { hook: h.hook, file: h.file, ...(h.fullName !== undefined ? { fullName: h.fullName } : {}) };
+    }
+    rows.push(row);
+  }
+  rows.sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs);
+  return { thresholdMs: threshold, count: rows.length, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, stalls: rows };
+}
