@@ -75,7 +75,8 @@ export class ViewerData {
     const origin = this.timeline.origin;
     const start = t.start - origin;
     const end = t.end - origin;
-    const pad = Math.max((end - start) * 0.15, 500);
+    // the test fills most of the view; zoom out for its neighbours
+    const pad = Math.max((end - start) * 0.2, 20);
     const window: [number, number] = [start - pad, end + pad];
     const hooks = this.model.hooks
       .filter((hook) => hook.test === id)

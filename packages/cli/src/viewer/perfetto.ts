@@ -66,6 +66,7 @@ export function servePerfetto(file: string, port: number = PERFETTO_PORT): Promi
       } else reject(err);
     });
     server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
+      server.removeAllListeners('error');
       boundPort = (server.address() as AddressInfo).port;
       resolve({
         url: `http://${LOOPBACK}:${boundPort}${expected}`,

@@ -64,9 +64,13 @@ export function startServer(router: Router, port = 0): Promise<RunningServer> {
       });
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new Error(`port ${port} on ${LOOPBACK} is in use: pick another with --port=N, or leave --port out for a free one`));
+      else if (err.code === 'EACCES') reject(new Error(`not allowed to listen on port ${port} on ${LOOPBACK}: pick a port above 1023`));
+      else reject(err);
+    });
     server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       boundPort = (server.address() as AddressInfo).port;
       resolve({
         url: `http://${LOOPBACK}:${boundPort}/`,

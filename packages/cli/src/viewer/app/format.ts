@@ -1,6 +1,7 @@
 /** Formats µs for axis labels and tooltips: 850 µs, 12.3 ms, 4.56 s. */
 export function formatUs(us: number): string {
   const a = Math.abs(us);
+  if (a === 0) return '0';
   if (a < 1) return `${(us * 1000).toFixed(0)} ns`;
   if (a < 1000) return `${trim(us, a < 10 ? 2 : a < 100 ? 1 : 0)} µs`;
   if (a < 1e6) return `${trim(us / 1000, a < 1e4 ? 2 : a < 1e5 ? 1 : 0)} ms`;
@@ -27,5 +28,6 @@ export function formatPercent(ratio: number | null | undefined): string {
 }
 
 function trim(x: number, digits: number): string {
-  return x.toFixed(digits).replace(/\.?0+$/, '') || '0';
+  const s = x.toFixed(digits);
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }

@@ -1,6 +1,5 @@
 import type { ProcessData, SliceRow, TimelineData, TrackData } from '../../model/types.js';
 
-export const AXIS_HEIGHT = 24;
 export const GUTTER = 180;
 export const PROCESS_HEADER = 20;
 export const ROW_HEIGHT = 18;
@@ -26,7 +25,7 @@ export interface Layout {
 export function layout(data: TimelineData): Layout {
   const bands: Band[] = [];
   const labels: Layout['labels'] = [];
-  let y = AXIS_HEIGHT;
+  let y = 0;
   for (const process of data.processes) {
     bands.push({ kind: 'process', y, h: PROCESS_HEADER, process });
     labels.push({ y, h: PROCESS_HEADER, text: process.name, process: true });

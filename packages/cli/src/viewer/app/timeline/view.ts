@@ -187,10 +187,6 @@ export class TimelineView {
         case 'process':
           ctx.fillStyle = '#eceff1';
           ctx.fillRect(0, y, this.width, band.h);
-          ctx.fillStyle = '#263238';
-          ctx.font = `600 ${FONT}`;
-          ctx.fillText(band.process.name, 6, y + band.h / 2);
-          ctx.font = FONT;
           break;
         case 'slices':
           this.drawRow(band.row, y, band.h);
@@ -331,19 +327,20 @@ export class TimelineView {
       if (label.y + label.h < top || label.y > top + this.viewHeight) continue;
       const y = label.y + offset;
       if (label.process) {
+        // the process header runs across the whole width: its name is drawn there, in full
         ctx.fillStyle = '#eceff1';
-        ctx.fillRect(0, y, GUTTER - 1, label.h);
+        ctx.fillRect(0, y, GUTTER, label.h);
         ctx.fillStyle = '#263238';
         ctx.font = `600 ${FONT}`;
-      } else {
-        ctx.fillStyle = '#455a64';
+        ctx.fillText(label.text, 6, y + label.h / 2, this.width - 12);
         ctx.font = FONT;
+        continue;
       }
-      const fits = Math.floor((GUTTER - (label.process ? 10 : 22)) / CHAR_W);
+      ctx.fillStyle = '#455a64';
+      const fits = Math.floor((GUTTER - 22) / CHAR_W);
       const text = label.text.length > fits ? `${label.text.slice(0, fits - 1)}…` : label.text;
-      ctx.fillText(text, label.process ? 6 : 16, y + Math.min(label.h, 18) / 2);
+      ctx.fillText(text, 16, y + Math.min(label.h, 18) / 2);
     }
-    ctx.font = FONT;
   }
 
   private drawAxis(): void {
@@ -356,19 +353,25 @@ export class TimelineView {
     const target = span / Math.max(1, this.plotWidth / 110);
     const pow = 10 ** Math.floor(Math.log10(target));
     const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= target) ?? 10 * pow;
+    // deep zoom far from 0: label ticks as offsets from a round base shown in the corner
+    const big = step * 10;
+    const base = Math.abs(this.v0) > step * 50 ? Math.floor(this.v0 / big) * big : 0;
     ctx.fillStyle = '#455a64';
     ctx.strokeStyle = '#b0bec5';
-    for (let t = Math.ceil(this.v0 / step) * step; t <= this.v1; t += step) {
+    const first = Math.ceil((this.v0 - base) / step);
+    for (let i = first; base + i * step <= this.v1; i++) {
+      const t = base + i * step;
       const x = Math.round(this.xOf(t)) + 0.5;
       if (x < GUTTER) continue;
       ctx.beginPath();
       ctx.moveTo(x, AXIS - 6);
       ctx.lineTo(x, AXIS);
       ctx.stroke();
-      ctx.fillText(formatUs(t), x + 3, AXIS / 2 - 1);
+      ctx.fillText(base ? `+${formatUs(i * step)}` : formatUs(i * step), x + 3, AXIS / 2 - 1);
     }
     ctx.fillStyle = '#607d8b';
-    ctx.fillText(`${formatUs(span)} shown`, 6, AXIS / 2 - 1);
+    const digits = Math.max(0, Math.ceil(-Math.log10(big / 1000)));
+    ctx.fillText(base ? `${(base / 1000).toFixed(digits)} ms +` : `${formatUs(span)} shown`, 6, AXIS / 2 - 1, GUTTER - 10);
   }
 
   // ---- interaction -----------------------------------------------------------------------

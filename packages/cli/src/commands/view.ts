@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import { startViewer, servePerfetto, openBrowser, PERFETTO_PORT } from '../viewer/index.js';
+import type { RunningServer } from '../viewer/server.js';
+
+export const VIEW_USAGE = `usage: testtrace view FILE [--port=N] [--no-open] [--perfetto]
+
+Serves a local web viewer for FILE on 127.0.0.1 and opens it in the browser.
+  --port=N      listen on port N (default: a free port)
+  --no-open     print the URL instead of opening a browser
+  --perfetto    serve FILE to ui.perfetto.dev instead (127.0.0.1:${PERFETTO_PORT}) and open its deep link
+Stop with Ctrl-C.`;
+
+export interface ViewArgs {
+  file: string;
+  port: number;
+  open: boolean;
+  perfetto: boolean;
+}
+
+/** A usage problem: the CLI prints it in one line and exits 2. */
+export class ViewUsageError extends Error {}
+
+export function parseViewArgs(argv: string[]): ViewArgs {
+  const args: ViewArgs = { file: '', port: 0, open: true, perfetto: false };
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--no-open') args.open = false;
+    else if (arg === '--perfetto') args.perfetto = true;
+    else if (arg === '--port' || arg.startsWith('--port=')) {
+      const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
+      if (value === undefined || !/^\d+$/.test(value) || Number(value) > 65535) {
+        throw new ViewUsageError(`--port must be a port number (0-65535), got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+      }
+      args.port = Number(value);
+    } else if (arg.startsWith('-') && arg !== '-') throw new ViewUsageError(`unknown option ${arg.split('=')[0]} for view; see testtrace view --help`);
+    else files.push(arg);
+  }
+  if (files.length === 0) throw new ViewUsageError('view needs a trace file: testtrace view FILE');
+  if (files.length > 1) throw new ViewUsageError(`view takes one trace file, got ${files.length}: ${files.join(' ')}`);
+  args.file = files[0]!;
+  if (args.perfetto && args.port !== 0) throw new ViewUsageError(`--port does not apply to --perfetto: ui.perfetto.dev loads traces from port ${PERFETTO_PORT} only`);
+  return args;
+}
+
+export interface ViewIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Resolves when the user asks to stop (Ctrl-C). Default: the first SIGINT or SIGTERM. */
+  stopped?: Promise<unknown>;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/**
+ * `testtrace view FILE`: loads the trace, serves the viewer (or, with --perfetto, the file for
+ * ui.perfetto.dev), opens the browser, and runs until Ctrl-C. Resolves with the exit code: 0 after
+ * a clean stop. Bad trace files and busy ports reject with a one-line Error.
+ */
+export async function runView(args: ViewArgs, io: ViewIo): Promise<number> {
+  let server: RunningServer;
+  let url: string;
+  if (args.perfetto) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(args.file);
+    } catch {
+      throw new Error(`${args.file}: no such file`);
+    }
+    if (!stat.isFile()) throw new Error(`${args.file}: is not a regular file`);
+    const perfetto = await servePerfetto(args.file);
+    server = perfetto;
+    url = perfetto.link;
+    io.out(`serving ${args.file} to ui.perfetto.dev from ${perfetto.url}`);
+    io.out(`open: ${url}`);
+  } else {
+    const viewer = await startViewer(args.file, { port: args.port });
+    server = viewer;
+    url = viewer.url;
+    const m = viewer.data.model;
+    if (m.source.truncated) io.err(`testtrace: note: ${args.file} ends inside an event (the run was cut short); the torn last event was dropped`);
+    else if (!m.source.closed) io.err(`testtrace: note: ${args.file} was not closed (the run was cut short); showing everything it recorded`);
+    io.out(`testtrace view: ${args.file} (${m.tests.length} tests, ${m.source.events} events) at ${url}`);
+  }
+  // listen for Ctrl-C only once serving: while a large trace loads, Ctrl-C just ends the process
+  const stopped = io.stopped ?? untilSignal();
+  if (args.open) {
+    const opened = await openBrowser(url);
+    if (!opened.ok) io.err(`could not open a browser (${opened.reason}); open ${url}`);
+  }
+  io.out('press Ctrl-C to stop');
+  await stopped;
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,43 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RunTrace, RUN_DIR_ENV } from '@testtrace/core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CLI_ROOT = path.resolve(here, '..');
+export const REPO_ROOT = path.resolve(CLI_ROOT, '../..');
+const WORKLOAD = path.join(here, 'fixtures', 'view-workload.mjs');
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** One worker process of a traced run: NAME FILES TESTS_PER_FILE SLEEP_EVERY (see fixtures/view-workload.mjs). */
+export type WorkerPlan = [name: string, files: number, tests: number, sleepEvery: number];
+
+/** Records a real multi-process run through the core's RunTrace: worker processes at once, merged into `out`. */
+export async function recordRun(out: string, workers: WorkerPlan[]): Promise<void> {
+  const run = RunTrace.open(out, { runner: 'view-workload', runnerVersion: '1', rootDir: REPO_ROOT, processName: 'workload (main)' });
+  const queued = run.startTs;
+  const codes = await Promise.all(
+    workers.map(
+      (plan) =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(process.execPath, [WORKLOAD, ...plan.map(String)], { env: { ...process.env, [RUN_DIR_ENV]: run.runDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+          child.on('exit', (code) => resolve(code));
+        }),
+    ),
+  );
+  if (codes.some((c) => c !== 0)) throw new Error(`a workload worker failed: exit codes ${codes.join(', ')}`);
+  run.mainPhase('queued', queued, queued + 50, { file: `${workers[0]![0]}/file-0.test.js` });
+  run.close();
+}
+
+/** Runs examples/slow-suite under `vitest-trace run --trace=out`: a real Vitest run, traced by the adapter. */
+export function recordVitestRun(out: string): void {
+  const bin = path.join(REPO_ROOT, 'packages/vitest/bin/vitest-trace.js');
+  const result = spawnSync(process.execPath, [bin, 'run', `--trace=${out}`], { cwd: path.join(REPO_ROOT, 'examples/slow-suite'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (!fs.existsSync(out)) throw new Error(`vitest-trace wrote no trace (exit ${result.status}): ${result.stderr || result.stdout}`);
+}
