@@ -1,0 +1,268 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { buildModel, testRows } from '@testtrace/core/analysis';
+import { startViewer, type Viewer } from '../src/viewer/index.js';
+import { servePerfetto, perfettoLink } from '../src/viewer/perfetto.js';
+import { parseViewArgs, runView } from '../src/commands/view.js';
+import { CLI_ROOT, recordRun, tempDir } from './view-helpers.js';
+
+interface Raw {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request sent exactly as written: no URL normalisation by a client library. */
+function raw(port: number, target: string, options: { method?: string; host?: string } = {}): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`${options.method ?? 'GET'} ${target} HTTP/1.1\r\nHost: ${options.host ?? `127.0.0.1:${port}`}\r\nConnection: close\r\n\r\n`);
+    });
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d) => (data += d));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head = '', ...rest] = data.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers: http.IncomingHttpHeaders = {};
+      for (const l of lines) {
+        const i = l.indexOf(':');
+        headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    });
+  });
+}
+
+function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 2000 });
+    s.on('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(true));
+  });
+}
+
+let dir: string;
+let trace: string;
+let viewer: Viewer;
+
+beforeAll(async () => {
+  dir = tempDir('tt-view-');
+  trace = path.join(dir, 'run.out');
+  await recordRun(trace, [['alpha', 2, 12, 4], ['beta', 2, 12, 4]]);
+  viewer = await startViewer(trace);
+}, 60_000);
+
+afterAll(async () => {
+  await viewer?.close();
+});
+
+describe('viewer server', () => {
+  it('listens on 127.0.0.1 only', async () => {
+    const address = viewer.server.address() as net.AddressInfo;
+    expect(address.address).toBe('127.0.0.1');
+    expect(viewer.url).toBe(`http://127.0.0.1:${address.port}/`);
+    const external = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (external) expect(await refused(external.address, address.port)).toBe(true);
+    expect(await refused('::1', address.port)).toBe(true);
+  });
+
+  it('serves the page shell and its two bundled assets', async () => {
+    const page = await raw(viewer.port, '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<script src="/assets/app.js"></script>');
+    expect(page.body).not.toMatch(/https?:\/\//);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    const js = await raw(viewer.port, '/assets/app.js');
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(js.body).toBe(fs.readFileSync(path.join(CLI_ROOT, 'dist/viewer/app.js'), 'latin1'));
+    const css = await raw(viewer.port, '/assets/app.css');
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  it('refuses path traversal: nothing outside its route table is ever read', async () => {
+    const secret = fs.readFileSync(path.join(CLI_ROOT, 'package.json'), 'latin1');
+    const attempts = [
+      '/../package.json',
+      '/assets/../../package.json',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/%2e%2e/%2e%2e/package.json',
+      '/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      '/..%5c..%5cpackage.json',
+      '/assets\\..\\..\\package.json',
+      '//etc/passwd',
+      '/assets/app.js/../../package.json',
+      '/assets/app.js%00.png',
+      '/api/tests/../../../package.json',
+      `/${path.basename(trace)}`,
+      trace,
+      `http://127.0.0.1:${viewer.port}/../package.json`,
+      '/dist/viewer/app.js',
+      '/src/viewer/server.ts',
+    ];
+    for (const target of attempts) {
+      const res = await raw(viewer.port, target);
+      expect(res.status, target).toBeGreaterThanOrEqual(400);
+      expect(res.body, target).not.toContain(secret.slice(0, 40));
+      expect(res.body, target).not.toContain('root:');
+      expect(res.body, target).not.toContain('testtrace_run');
+    }
+  });
+
+  it('answers 404 to unknown paths and ids, 405 to other methods, 403 to foreign Host headers', async () => {
+    for (const target of ['/nope', '/api', '/api/', '/api/nope', '/api/tests/', '/api/tests/999999', '/api/tests/01', '/api/tests/-1', '/api/tests/1.5', '/api/tests/1/x', '/assets/', '/assets/app.map', '/index.html']) {
+      expect((await raw(viewer.port, target)).status, target).toBe(404);
+    }
+    expect((await raw(viewer.port, '/api/tests', { method: 'POST' })).status).toBe(405);
+    expect((await raw(viewer.port, '/', { method: 'DELETE' })).status).toBe(405);
+    // DNS rebinding: a page on another name that resolves to 127.0.0.1 sends its own Host
+    const rebound = await raw(viewer.port, '/api/tests', { host: `evil.example:${viewer.port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain('fullName');
+    expect((await raw(viewer.port, '/api/tests', { host: `localhost:${viewer.port}` })).status).toBe(200);
+    // query strings are ignored, not treated as paths
+    expect((await raw(viewer.port, '/api/mmu?file=../../package.json')).status).toBe(200);
+  });
+
+  it('serves the same numbers as the CLI analyses, with ids that link the pages', async () => {
+    const model = await buildModel(trace);
+    const rows = JSON.parse((await raw(viewer.port, '/api/tests')).body) as { id: number; fullName: string; durationMs: number; status: string }[];
+    expect(rows).toHaveLength(model.tests.length);
+    const cli = testRows(model, { sort: 'name' });
+    const byName = (a: { fullName: string }, b: { fullName: string }) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0);
+    expect([...rows].sort(byName).map((r) => [r.fullName, r.durationMs, r.status])).toEqual([...cli].sort(byName).map((r) => [r.fullName, r.durationMs, r.status]));
+
+    const timeline = JSON.parse((await raw(viewer.port, '/api/timeline')).body) as { tests: { id: number; fullName: string }[]; processes: { name: string }[] };
+    expect(timeline.processes[0]!.name).toBe('workload (main)');
+    expect(timeline.processes.filter((p) => p.name.startsWith('worker '))).toHaveLength(2);
+    const nameOf = new Map(rows.map((r) => [r.id, r.fullName]));
+    for (const t of timeline.tests) expect(nameOf.get(t.id)).toBe(t.fullName);
+
+    const failed = rows.find((r) => r.status === 'failed')!;
+    const detail = JSON.parse((await raw(viewer.port, `/api/tests/${failed.id}`)).body);
+    expect(detail.row.fullName).toBe(failed.fullName);
+    expect(detail.error).toMatch(/^expected \d+ to be \d+$/);
+    expect(detail.hooks.map((h: { hook: string }) => h.hook)).toEqual(['beforeEach', 'afterEach']);
+    expect(detail.timeline.processes).toHaveLength(1);
+    expect(detail.timeline.tests.some((t: { id: number }) => t.id === failed.id)).toBe(true);
+
+    const overview = JSON.parse((await raw(viewer.port, '/api/overview')).body);
+    expect(overview.summary.tests.attempts).toBe(model.tests.length);
+    expect(overview.summary.run.runner).toBe('view-workload');
+    for (const endpoint of ['/api/stalls', '/api/leaks', '/api/mmu', '/api/meta']) expect((await raw(viewer.port, endpoint)).status, endpoint).toBe(200);
+  });
+});
+
+describe('--perfetto', () => {
+  it('serves only the trace, with the CORS header ui.perfetto.dev needs, and prints its deep link', async () => {
+    const perfetto = await servePerfetto(trace, 0);
+    try {
+      expect(perfetto.link).toBe(`https://ui.perfetto.dev/#!/?url=http://127.0.0.1:${perfetto.port}/run.out&referrer=testtrace`);
+      const ok = await raw(perfetto.port, '/run.out');
+      expect(ok.status).toBe(200);
+      expect(ok.headers['access-control-allow-origin']).toBe('https://ui.perfetto.dev');
+      expect(ok.body).toBe(fs.readFileSync(trace, 'latin1'));
+      for (const target of ['/', '/status', '/../run.out', '/run.out/..', `/${encodeURIComponent(trace)}`, '/%2e%2e/package.json']) {
+        expect((await raw(perfetto.port, target)).status, target).toBe(404);
+      }
+      expect((await raw(perfetto.port, '/run.out', { method: 'POST' })).status).toBe(404);
+    } finally {
+      await perfetto.close();
+    }
+    expect(perfettoLink('/a%20b.out')).toBe('https://ui.perfetto.dev/#!/?url=http://127.0.0.1:9001/a%20b.out&referrer=testtrace');
+  });
+});
+
+describe('testtrace view', () => {
+  it('parses its flags and refuses bad ones', () => {
+    expect(parseViewArgs(['t.out', '--port=8080', '--no-open'])).toEqual({ file: 't.out', port: 8080, open: false, perfetto: false });
+    expect(parseViewArgs(['--port', '0', 't.out', '--perfetto'])).toEqual({ file: 't.out', port: 0, open: true, perfetto: true });
+    expect(() => parseViewArgs([])).toThrowError('view needs a trace file: testtrace view FILE');
+    expect(() => parseViewArgs(['t.out', '--port=http'])).toThrowError('--port must be a port number (0-65535), got "http"');
+    expect(() => parseViewArgs(['t.out', '--port=70000'])).toThrowError(/--port must be a port number/);
+    expect(() => parseViewArgs(['t.out', '--open'])).toThrowError('unknown option --open for view; see testtrace view --help');
+    expect(() => parseViewArgs(['a.out', 'b.out'])).toThrowError('view takes one trace file, got 2: a.out b.out');
+  });
+
+  it('opens the browser through $BROWSER with the viewer URL', async () => {
+    const log = path.join(dir, 'opened.txt');
+    const browser = path.join(dir, 'fake-browser.sh');
+    fs.writeFileSync(browser, `#!/bin/sh\necho "$1" > '${log}'\n`, { mode: 0o755 });
+    const saved = process.env.BROWSER;
+    process.env.BROWSER = browser;
+    const out: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    try {
+      const running = runView({ file: trace, port: 0, open: true, perfetto: false }, { out: (l) => out.push(l), err: (l) => out.push(`err: ${l}`), stopped });
+      for (let i = 0; i < 100 && !out.includes('press Ctrl-C to stop'); i++) await new Promise((r) => setTimeout(r, 50));
+      const url = /at (http:\/\/127\.0\.0\.1:\d+\/)$/.exec(out[0] ?? '')?.[1];
+      expect(url, out.join('\n')).toBeDefined();
+      expect(fs.readFileSync(log, 'utf8').trim()).toBe(url);
+      expect(out.some((l) => l.startsWith('err:'))).toBe(false);
+      stop();
+      expect(await running).toBe(0);
+      expect(await refused('127.0.0.1', Number(new URL(url!).port))).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.BROWSER;
+      else process.env.BROWSER = saved;
+    }
+  });
+
+  it('prints the URL with --no-open and stops cleanly with exit 0 on Ctrl-C (SIGINT)', async () => {
+    const child = spawn(process.execPath, [path.join(CLI_ROOT, 'bin/testtrace.js'), 'view', trace, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
+    for (let i = 0; i < 200 && !stdout.includes('press Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
+    expect(url, stdout + stderr).toBeDefined();
+    const res = await fetch(`${url}api/tests`);
+    expect(res.status).toBe(200);
+    child.kill('SIGINT');
+    expect(await exited).toEqual([0, null]);
+    expect(stderr).toBe('');
+    expect(await refused('127.0.0.1', Number(new URL(url!).port))).toBe(true);
+  });
+
+  it('says in one line what is wrong with a bad file or a busy port', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(CLI_ROOT, 'bin/testtrace.js'), 'view', ...args, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const missing = await run([path.join(dir, 'missing.out')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/missing\.out: no such file/);
+    const notTrace = path.join(dir, 'not-a-trace.out');
+    fs.writeFileSync(notTrace, 'hello world\n');
+    const bad = await run([notTrace]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not a trace/);
+    const busy = await run([trace, `--port=${viewer.port}`]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr.trim()).toBe(`testtrace view: port ${viewer.port} on 127.0.0.1 is in use: pick another with --port=N, or leave --port out for a free one`);
+    const usage = await run([trace, '--port=x']);
+    expect(usage.code).toBe(2);
+  }, 30_000);
+});
