@@ -34,7 +34,7 @@ const DEFAULT_WINDOWS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 1
 export function minimumMutatorUtilisation(gc: IntervalList, t0: number, t1: number, w: number): number {
   const span = t1 - t0;
   if (w <= 0 || span <= 0) return 1;
-  if (w >= span) return 1 - gc.covered(t0, t1) / span;
+  if (w >= span - 1e-9) return 1 - gc.covered(t0, t1) / span;
   gc.seal();
   let worst = gc.covered(t0, t0 + w);
   const last = t1 - w;
@@ -70,7 +70,7 @@ export function mmuTable(model: TraceModel, options: MmuOptions = {}): MmuTable 
       worker: p.name,
       spanMs: spanUs / 1000,
       gcMs: gc.covered(p.firstTs, p.lastTs) / 1000,
-      mmu: windowsMs.map((w) => (w * 1000 > spanUs + 1e-6 ? null : round4(minimumMutatorUtilisation(gc, p.firstTs, p.lastTs, w * 1000)))),
+      mmu: windowsMs.map((w) => (w * 1000 > spanUs + 1 ? null : round4(minimumMutatorUtilisation(gc, p.firstTs, p.lastTs, w * 1000)))),
     };
   });
   const overall = windowsMs.map((_, i) => {

@@ -1,0 +1,32 @@
+import pc from 'picocolors';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** Where a command writes: lines to stdout and stderr, and colours when stdout is a terminal. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Colours for stdout; all no-ops when colour is off. */
+  color: Colors;
+  /** Width of the terminal, or undefined when stdout is not one. */
+  columns: number | undefined;
+}
+
+/**
+ * Colour only on a terminal, never with NO_COLOR set (https://no-color.org), always with
+ * FORCE_COLOR set to anything but 0.
+ */
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0';
+  return stream.isTTY === true;
+}
+
+export function processIo(): Io {
+  return {
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    color: pc.createColors(colorEnabled(process.stdout)),
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  };
+}

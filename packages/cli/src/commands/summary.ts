@@ -1,0 +1,142 @@
+import { summarize, type Summary } from '@testtrace/core/analysis';
+import { oneFile, parseCommandArgs } from '../cli/args.js';
+import { bytes, count, duration, percent, table } from '../cli/format.js';
+import type { Colors, Io } from '../cli/io.js';
+import { loadModel } from '../cli/load.js';
+import type { Command } from './command.js';
+
+const USAGE = `usage: testtrace summary FILE [--json]
+
+Where did the time go? The run at a glance: runner and versions, wall time, workers and their
+utilisation, files and tests by status, time in test bodies, hooks and phases, GC, the slowest
+tests with their breakdown, the longest event-loop stalls, leaks and tracer errors.
+  --json   print the summary as JSON (schema in docs/cli.md)`;
+
+function statusLine(byStatus: Record<string, number>, c: Colors): string {
+  const order = ['passed', 'failed', 'skipped', 'todo'];
+  const keys = [...order.filter((k) => byStatus[k]), ...Object.keys(byStatus).filter((k) => !order.includes(k))];
+  return keys
+    .map((k) => {
+      const text = `${byStatus[k]} ${k}`;
+      return k === 'failed' ? c.red(text) : k === 'passed' ? c.green(text) : c.yellow(text);
+    })
+    .join(', ');
+}
+
+export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
+  const lines: string[] = [];
+  const label = (l: string) => c.dim(l.padEnd(9));
+  const t = s.trace;
+  lines.push(c.bold(`testtrace summary: ${t.name}`) + c.dim(` (${bytes(t.bytes)}${t.gzip ? ' gzip' : ''}, ${count(t.events, 'event')}${t.closed ? '' : ', not closed'}${t.truncated ? ', torn tail dropped' : ''})`));
+  const r = s.run;
+  const runner = [r.runner && `${r.runner}${r.runnerVersion ? ` ${r.runnerVersion}` : ''}`, r.node && `node ${r.node}`, r.platform && `${r.platform}${r.arch ? ` ${r.arch}` : ''}`, r.detail && `detail ${r.detail}`, r.pool && `pool ${r.pool}`, s.run.shards > 1 && `${s.run.shards} shards`]
+    .filter(Boolean)
+    .join(' · ');
+  if (runner) lines.push(`${label('run')}${runner}`);
+  if (r.command) lines.push(`${label('command')}${r.command}`);
+  if (r.startedAt) lines.push(`${label('started')}${r.startedAt}`);
+  const workers = s.workers.filter((w) => w.kind === 'worker');
+  lines.push(`${label('wall')}${c.bold(duration(s.wallMs))} · ${count(workers.length, 'worker')} · utilisation ${c.bold(percent(s.utilisation))}`);
+  lines.push(`${label('files')}${s.files.total}${s.files.total ? `: ${statusLine(s.files.byStatus, c)}` : ''}`);
+  const tests = s.tests;
+  let testLine = `${tests.unique}${tests.attempts !== tests.unique ? ` (${tests.attempts} attempts)` : ''}${tests.attempts ? `: ${statusLine(tests.byStatus, c)}` : ''}`;
+  if (tests.retried) testLine += ` · ${tests.retried} retried, ${tests.flaky} flaky`;
+  lines.push(`${label('tests')}${testLine}`);
+  for (const note of r.notes) lines.push(`${label('note')}${c.yellow(note)}`);
+
+  lines.push('', c.bold('where the time went') + c.dim(' (summed over workers)'));
+  const time = s.time;
+  const busy = time.busyMs || 1;
+  const share = (ms: number) => c.dim(percent(ms / busy).padStart(5));
+  const rows: string[][] = [];
+  rows.push([duration(time.bodyMs), share(time.bodyMs), 'test bodies']);
+  rows.push([duration(time.hooksInTestsMs), share(time.hooksInTestsMs), 'beforeEach/afterEach hooks']);
+  if (time.hooksOutsideTestsMs) rows.push([duration(time.hooksOutsideTestsMs), share(time.hooksOutsideTestsMs), 'beforeAll/afterAll hooks']);
+  for (const [name, ms] of Object.entries(time.phasesMs).sort((a, b) => b[1] - a[1])) {
+    if (name === 'queued') continue;
+    rows.push([duration(ms), share(ms), name]);
+  }
+  if (time.otherInFilesMs) rows.push([duration(time.otherInFilesMs), share(time.otherInFilesMs), 'other time in files']);
+  rows.push([duration(time.idleMs), c.dim(''.padStart(5)), 'workers idle']);
+  if (time.phasesMs.queued) rows.push([duration(time.phasesMs.queued), c.dim(''.padStart(5)), 'files queued (main process)']);
+  rows.push([duration(s.gc.totalMs), share(s.gc.totalMs), `GC (${count(s.gc.count, 'pause')}, longest ${duration(s.gc.longestMs)}), overlapping the above`]);
+  lines.push(...table([{ header: 'TIME', right: true }, { header: 'SHARE', right: true }, { header: 'WHAT' }], rows, { width, header: c.dim }).map((l) => `  ${l}`));
+
+  if (workers.length) {
+    lines.push('', c.bold('workers'));
+    const wrows = workers.map((w) => [
+      duration(w.busyMs),
+      percent(w.utilisation),
+      String(w.files),
+      String(w.tests),
+      `${duration(w.gcMs)} (${percent(w.gcShare)})`,
+      w.stalls ? `${w.stalls}, max ${duration(w.longestStallMs)}` : '0',
+      w.peakHeapBytes !== undefined ? bytes(w.peakHeapBytes) : '-',
+      w.name + (w.crashed ? c.red(' (crashed)') : ''),
+    ]);
+    lines.push(
+      ...table(
+        [{ header: 'BUSY', right: true }, { header: 'UTIL', right: true }, { header: 'FILES', right: true }, { header: 'TESTS', right: true }, { header: 'GC', right: true }, { header: 'STALLS' }, { header: 'PEAK HEAP', right: true }, { header: 'WORKER' }],
+        wrows,
+        { width, header: c.dim },
+      ).map((l) => `  ${l}`),
+    );
+  }
+
+  if (s.slowest.length) {
+    lines.push('', c.bold(`slowest tests`));
+    const srows = s.slowest.map((t) => [
+      c.bold(duration(t.durationMs)),
+      duration(t.bodyMs),
+      duration(t.hooksMs),
+      duration(t.gcMs),
+      duration(t.stallMs),
+      duration(t.queuedMs + t.fileSetupMs),
+      (t.status === 'failed' ? c.red(t.status) : t.status === 'passed' ? t.status : c.yellow(t.status)) + (t.retry ? c.dim(` #${t.retry}`) : ''),
+      `${t.file} > ${t.fullName}`,
+    ]);
+    lines.push(
+      ...table(
+        [{ header: 'TOTAL', right: true }, { header: 'BODY', right: true }, { header: 'HOOKS', right: true }, { header: 'GC', right: true }, { header: 'STALLED', right: true }, { header: 'FILE WAIT', right: true }, { header: 'STATUS' }, { header: 'TEST' }],
+        srows,
+        { width, header: c.dim },
+      ).map((l) => `  ${l}`),
+    );
+    lines.push(c.dim('  FILE WAIT: the file queued in the main process plus its environment setup, setup files, import and collect.'));
+  }
+
+  lines.push('');
+  if (s.stalls.count) {
+    lines.push(`${label('stalls')}${count(s.stalls.count, 'event-loop stall')}, ${duration(s.stalls.totalMs)} in all; longest:`);
+    for (const st of s.stalls.longest) {
+      lines.push(`  ${c.yellow(duration(st.durationMs).padStart(8))} at ${duration(st.startMs)} on ${st.worker}${st.test ? ` in ${st.test}` : ''}${st.hook ? ` (${st.hook})` : ''}`);
+    }
+  } else {
+    lines.push(`${label('stalls')}none recorded`);
+  }
+  lines.push(`${label('leaks')}${s.leaks.count ? c.yellow(`${count(s.leaks.count, 'resource')} left open by ${count(s.leaks.tests, 'test')}`) + c.dim(' (testtrace leaks FILE)') : 'none'}`);
+  lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim('no CPU samples (record with --trace-detail=full for stacks)')}`);
+  for (const crash of s.crashes) lines.push(`${label('crash')}${c.red(`${crash.worker}: ${crash.reason}${crash.file ? ` (${crash.file})` : ''}`)}`);
+  if (s.errors.count) {
+    lines.push(`${label('errors')}${c.red(`${count(s.errors.count, 'tracer error')}`)}`);
+    for (const m of s.errors.messages) lines.push(`  ${m}`);
+  } else {
+    lines.push(`${label('errors')}no tracer errors`);
+  }
+  return lines;
+}
+
+export const summaryCommand: Command = {
+  name: 'summary',
+  summary: 'where did the time go? the run at a glance',
+  usage: USAGE,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values, positionals } = parseCommandArgs('summary', argv, { json: { type: 'boolean' } });
+    const file = oneFile('summary', positionals);
+    const model = await loadModel(file, io);
+    const summary = summarize(model);
+    if (values.json) io.out(JSON.stringify(summary, null, 2));
+    else io.out(renderSummary(summary, io.color, io.columns).join('\n'));
+    return 0;
+  },
+};

@@ -1,0 +1,57 @@
+import { testRows, TEST_SORTS, type TestRow } from '@testtrace/core/analysis';
+import { choiceOption, oneFile, parseCommandArgs } from '../cli/args.js';
+import { count, duration, table } from '../cli/format.js';
+import type { Colors, Io } from '../cli/io.js';
+import { loadModel } from '../cli/load.js';
+import type { Command } from './command.js';
+
+const USAGE = `usage: testtrace tests FILE [--sort=duration|gc|stall|name] [--filter=TEXT] [--json]
+
+One row per test attempt: duration, time in hooks, GC during the test, the longest event-loop
+stall, leaked resources, status, retry and worker.
+  --sort=KEY      duration (default, longest first), gc (most GC first), stall (longest stall
+                  first) or name (by full name)
+  --filter=TEXT   only tests whose file, full name or status contains TEXT (case-insensitive)
+  --json          print the rows as a JSON array (schema in docs/cli.md)`;
+
+function status(row: TestRow, c: Colors): string {
+  const s = row.status === 'failed' ? c.red(row.status) : row.status === 'passed' ? c.green(row.status) : c.yellow(row.status);
+  return row.retry ? `${s}${c.dim(` #${row.retry}`)}` : s;
+}
+
+export function renderTests(rows: TestRow[], c: Colors, width?: number): string[] {
+  if (rows.length === 0) return ['no tests'];
+  const body = rows.map((r) => [
+    c.bold(duration(r.durationMs)),
+    duration(r.hooksMs),
+    duration(r.gcMs),
+    duration(r.maxStallMs),
+    r.leaks.length ? c.yellow(String(r.leaks.length)) : '0',
+    status(r, c),
+    r.worker.replace(/ \(.*\)$/, ''),
+    `${r.file} > ${r.fullName}`,
+  ]);
+  const lines = table(
+    [{ header: 'DURATION', right: true }, { header: 'HOOKS', right: true }, { header: 'GC', right: true }, { header: 'MAX STALL', right: true }, { header: 'LEAKS', right: true }, { header: 'STATUS' }, { header: 'WORKER' }, { header: 'TEST' }],
+    body,
+    { width, header: c.dim },
+  );
+  lines.push(c.dim(count(rows.length, 'test attempt')));
+  return lines;
+}
+
+export const testsCommand: Command = {
+  name: 'tests',
+  summary: 'one row per test attempt: duration, hooks, GC, stalls, leaks',
+  usage: USAGE,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values, positionals } = parseCommandArgs('tests', argv, { sort: { type: 'string' }, filter: { type: 'string' }, json: { type: 'boolean' } });
+    const sort = choiceOption('tests', 'sort', values.sort, TEST_SORTS);
+    const file = oneFile('tests', positionals);
+    const model = await loadModel(file, io);
+    const rows = testRows(model, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
+    if (values.json) io.out(JSON.stringify(rows, null, 2));
+    else io.out(renderTests(rows, io.color, io.columns).join('\n'));
+    return 0;
+  },
+};
