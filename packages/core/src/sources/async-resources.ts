@@ -1,0 +1,210 @@
+import { createHook, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
+import { nowUs } from '../clock.js';
+import { Category, Track, type LeakRecord } from '../format/events.js';
+import type { Recorder } from '../recorder.js';
+import type { TestSpan } from '../lifecycle/spans.js';
+import type { Source, SourceContext } from './source.js';
+import { captureStack, hasUserFrame, setStackRoot } from './stack.js';
+import { isAlive, isLeakableType, isServerType, isStdioPipe, type LeakableType } from './liveness.js';
+
+/** A leakable resource seen by `init`, kept until its test ends. */
+interface ResourceRecord {
+  id: number;
+  type: LeakableType;
+  resource: object;
+  stack: string;
+  test: string | undefined;
+}
+
+/** Per-test records beyond this are checked and the dead ones dropped; memory stays bounded. */
+const MAX_RECORDS = 4096;
+
+/**
+ * `createHook({ trackPromises: false })` (Node ≥ 24.21) switches V8's promise hooks off. Older
+ * versions ignore the option, so detect it by a combination it rejects: promiseResolve with
+ * trackPromises false.
+ */
+export function supportsTrackPromises(): boolean {
+  try {
+    createHook({ promiseResolve() {}, trackPromises: false } as HookCallbacks);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Async resources: the JavaScript goroutines. Default detail counts the resources each test
+ * creates and keeps the leakable ones (timers, sockets, servers, watchers, child processes,
+ * workers, file handles) with a short stack, then asks each at the test's end whether it is
+ * still alive: no `destroy` hook. Full detail adds every callback's run time as a slice.
+ */
+export class AsyncResourceSource implements Source {
+  readonly name = 'async' as const;
+  private recorder!: Recorder;
+  private hook: AsyncHook | undefined;
+  private full = false;
+  private countsPromises = true;
+
+  private test: TestSpan | undefined;
+  private promises = 0;
+  private readonly counts = new Map<string, number>();
+  private testRecords: ResourceRecord[] = [];
+  private outsideRecords: ResourceRecord[] = [];
+  private readonly serverIds = new Set<number>();
+  private activeBefore: string[] = [];
+
+  // full detail: the callback running now (before/after nest) and what init saw of each resource
+  private readonly openIds: number[] = [];
+  private readonly openStarts: number[] = [];
+  private readonly resources = new Map<number, { type: string; trigger: number }>();
+
+  start(ctx: SourceContext): void {
+    this.recorder = ctx.recorder;
+    this.full = ctx.options.detail === 'full';
+    setStackRoot(ctx.options.rootDir);
+    const callbacks: HookCallbacks = { init: (id, type, trigger, resource) => this.init(id, type, trigger, resource) };
+    if (this.full) {
+      callbacks.before = (id) => this.before(id);
+      callbacks.after = (id) => this.after(id);
+      callbacks.destroy = (id) => this.resources.delete(id);
+    } else if (supportsTrackPromises()) {
+      (callbacks as HookCallbacks & { trackPromises: boolean }).trackPromises = false;
+      this.countsPromises = false;
+    }
+    this.hook = createHook(callbacks).enable();
+  }
+
+  testStart(test: TestSpan): void {
+    if (test.lane !== 0) return;
+    this.test = test;
+    this.promises = 0;
+    this.counts.clear();
+    this.testRecords = [];
+    this.activeBefore = process.getActiveResourcesInfo();
+  }
+
+  testEnd(test: TestSpan): void {
+    if (test !== this.test) return;
+    this.test = undefined;
+    const records = this.testRecords;
+    this.testRecords = [];
+    const counts: Record<string, number> = {};
+    if (this.countsPromises) counts.PROMISE = this.promises;
+    for (const [type, n] of this.counts) counts[type] = n;
+    test.args.async = counts;
+    const leaks = this.findLeaks(records, nowUs(), false);
+    if (leaks.length > 0) test.args.leaks = leaks;
+    const delta = resourceDelta(this.activeBefore, process.getActiveResourcesInfo());
+    if (delta !== undefined) test.args.activeResourcesDelta = delta;
+  }
+
+  stop(): void {
+    if (this.hook === undefined) return;
+    this.hook.disable();
+    this.hook = undefined;
+    const records = this.outsideRecords.concat(this.testRecords);
+    this.outsideRecords = [];
+    this.testRecords = [];
+    this.findLeaks(records, nowUs(), true);
+    this.resources.clear();
+  }
+
+  private init(id: number, type: string, trigger: number, resource: object): void {
+    if (type === 'PROMISE') {
+      this.promises++;
+      if (this.full) this.resources.set(id, { type, trigger });
+      return;
+    }
+    try {
+      this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
+      if (this.full) this.resources.set(id, { type, trigger });
+      if (isServerType(type)) this.serverIds.add(id);
+      if (isLeakableType(type)) {
+        // a connection a server accepted belongs to the server, which is tracked itself
+        if ((type === 'TCPWRAP' || type === 'PIPEWRAP') && this.serverIds.has(trigger)) return;
+        this.track(id, type, resource);
+      } else if (this.full) {
+        const args: Record<string, unknown> = { type, id, trigger, stack: captureStack() };
+        if (this.test !== undefined) args.test = this.test.fullName;
+        this.recorder.instant(Category.async, `created: ${type}`, Track.async, nowUs(), args);
+      }
+    } catch (err) {
+      this.recorder.error(this.name, err);
+    }
+  }
+
+  private track(id: number, type: LeakableType, resource: object): void {
+    const stack = captureStack();
+    const test = this.test?.fullName;
+    const record: ResourceRecord = { id, type, resource, stack, test };
+    const args: Record<string, unknown> = { type, id, stack };
+    if (test !== undefined) args.test = test;
+    this.recorder.instant(Category.async, `created: ${type}`, Track.async, nowUs(), args);
+    if (this.test !== undefined) {
+      if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.testRecords.filter((r) => isAlive(r.type, r.resource));
+      if (this.testRecords.length < MAX_RECORDS) this.testRecords.push(record);
+    } else {
+      if (this.outsideRecords.length >= MAX_RECORDS) this.outsideRecords = this.outsideRecords.filter((r) => isAlive(r.type, r.resource));
+      if (this.outsideRecords.length < MAX_RECORDS) this.outsideRecords.push(record);
+    }
+  }
+
+  /**
+   * The records still alive, each written as a `leak: TYPE` instant. A child process's stdio
+   * pipes share its stack and are folded into it. At stop, resources created outside tests
+   * count only when user code (outside node_modules) created them: the runner's own handles live
+   * for the whole run.
+   */
+  private findLeaks(records: ResourceRecord[], ts: number, atStop: boolean): LeakRecord[] {
+    const leaks: LeakRecord[] = [];
+    const childStacks = new Set<string>();
+    for (const r of records) if (r.type === 'PROCESSWRAP') childStacks.add(r.stack);
+    for (const r of records) {
+      if (!isAlive(r.type, r.resource)) continue;
+      if (r.type === 'PIPEWRAP' && (childStacks.has(r.stack) || isStdioPipe(r.resource))) continue;
+      if (atStop && r.test === undefined && !hasUserFrame(r.stack)) continue;
+      leaks.push({ type: r.type, id: r.id, stack: r.stack });
+      const args: Record<string, unknown> = { type: r.type, id: r.id, stack: r.stack };
+      if (r.test !== undefined) args.test = r.test;
+      this.recorder.instant(Category.async, `leak: ${r.type}`, Track.async, ts, args);
+    }
+    return leaks;
+  }
+
+  private before(id: number): void {
+    this.openIds.push(id);
+    this.openStarts.push(nowUs());
+  }
+
+  private after(id: number): void {
+    try {
+      const end = nowUs();
+      // a callback that threw may have skipped its `after`; one that began before the hook was
+      // enabled has no `before`: unwind to the matching entry, or ignore
+      const at = this.openIds.lastIndexOf(id);
+      if (at === -1) return;
+      const start = this.openStarts[at]!;
+      this.openIds.length = at;
+      this.openStarts.length = at;
+      const info = this.resources.get(id);
+      this.recorder.complete(Category.async, info?.type ?? 'unknown', Track.async, start, end - start, { id, trigger: info?.trigger ?? -1 });
+    } catch (err) {
+      this.recorder.error(this.name, err);
+    }
+  }
+}
+
+/** Per type, how many more (or fewer) active resources there are now than before. */
+function resourceDelta(before: string[], after: string[]): Record<string, number> | undefined {
+  const delta = new Map<string, number>();
+  for (const type of after) delta.set(type, (delta.get(type) ?? 0) + 1);
+  for (const type of before) delta.set(type, (delta.get(type) ?? 0) - 1);
+  let out: Record<string, number> | undefined;
+  for (const [type, n] of delta) {
+    if (n === 0) continue;
+    out ??= {};
+    out[type] = n;
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+import path from 'node:path';
+
+type PrepareStackTrace = (error: Error, stack: NodeJS.CallSite[]) => unknown;
+
+/** Frames that say nothing about the user's code: Node's internals and testtrace itself. */
+const OWN_OR_INTERNAL = /^node:|[\\/]@testtrace[\\/]|[\\/]packages[\\/]core[\\/](?:src|dist)[\\/]/;
+const CAPTURE_LIMIT = 20;
+const MAX_FRAMES = 8;
+
+let rootPrefix = `${process.cwd()}${path.sep}`;
+
+/** Stacks show paths relative to the project root. */
+export function setStackRoot(rootDir: string): void {
+  rootPrefix = `${path.resolve(rootDir)}${path.sep}`;
+}
+
+let userPrepare: PrepareStackTrace | undefined;
+
+function keepFrame(site: NodeJS.CallSite): boolean {
+  const file = site.getFileName();
+  return file !== undefined && file !== null && !OWN_OR_INTERNAL.test(file);
+}
+
+function relative(file: string): string {
+  if (file.startsWith('file://')) file = file.slice(7);
+  return file.startsWith(rootPrefix) ? file.slice(rootPrefix.length) : file;
+}
+
+function formatSite(site: NodeJS.CallSite): string {
+  const fn = site.getFunctionName() ?? site.getMethodName() ?? '<anonymous>';
+  return `${fn} (${relative(site.getFileName() ?? '?')}:${site.getLineNumber() ?? 0}:${site.getColumnNumber() ?? 0})`;
+}
+
+/**
+ * Formats the call sites eagerly (a retained, unformatted stack keeps its frames alive). A
+ * prepareStackTrace installed by the runner (Vitest's source-map support) gets the filtered
+ * sites, so positions point into the user's sources.
+ */
+function prepare(error: Error, sites: NodeJS.CallSite[]): string {
+  const kept: NodeJS.CallSite[] = [];
+  for (let i = 0; i < sites.length && kept.length < MAX_FRAMES; i++) if (keepFrame(sites[i]!)) kept.push(sites[i]!);
+  if (kept.length === 0) return '';
+  if (userPrepare !== undefined) {
+    try {
+      const text = userPrepare(error, kept);
+      if (typeof text === 'string') return normalise(text);
+    } catch {
+      // fall back to our own formatting
+    }
+  }
+  let out = formatSite(kept[0]!);
+  for (let i = 1; i < kept.length; i++) out += `\n${formatSite(kept[i]!)}`;
+  return out;
+}
+
+/** `Error\n    at fn (file:1:2)` → `fn (file:1:2)` lines, paths relative to the root. */
+function normalise(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('at ')) continue;
+    out.push(relativeInLine(trimmed.slice(3)));
+  }
+  return out.join('\n');
+}
+
+function relativeInLine(line: string): string {
+  const at = line.indexOf(rootPrefix);
+  if (at === -1) return line.replace('file://', '');
+  const start = line.lastIndexOf('file://', at) === at - 7 ? at - 7 : at;
+  return line.slice(0, start) + line.slice(at + rootPrefix.length);
+}
+
+const holder: { stack?: string } = {};
+
+/** The caller's stack: at most 8 frames of user code, one frame per line. ~10 µs. */
+export function captureStack(): string {
+  const limit = Error.stackTraceLimit;
+  const previous = Error.prepareStackTrace;
+  userPrepare = previous as PrepareStackTrace | undefined;
+  Error.stackTraceLimit = CAPTURE_LIMIT;
+  Error.prepareStackTrace = prepare as PrepareStackTrace as typeof Error.prepareStackTrace;
+  try {
+    Error.captureStackTrace(holder, captureStack);
+    const stack = holder.stack;
+    holder.stack = undefined;
+    return typeof stack === 'string' ? stack : '';
+  } finally {
+    Error.prepareStackTrace = previous;
+    Error.stackTraceLimit = limit;
+    userPrepare = undefined;
+  }
+}
+
+/** True when a frame of the stack lies outside node_modules: code the user wrote. */
+export function hasUserFrame(stack: string): boolean {
+  for (const line of stack.split('\n')) if (line !== '' && !line.includes('node_modules')) return true;
+  return false;
+}

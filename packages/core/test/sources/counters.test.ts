@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { stop } from '../../src/index.js';
+import { onlySources, runTest, sleep, spin, testSpan, traced, tracerErrors } from './helpers.js';
+
+afterEach(async () => {
+  await stop();
+});
+
+describe('heap and eventloop counters', () => {
+  it('sample on a timer and at test boundaries, and put heapBefore/heapAfter on tests', async () => {
+    const t = traced({ sources: onlySources('heap', 'eventloop'), sampleIntervalMs: 5 });
+    let held: number[][] = [];
+    await runTest(t.tracer, 'grows the heap', async () => {
+      for (let i = 0; i < 50; i++) held.push(new Array(20_000).fill(i));
+      await sleep(40);
+    });
+    const events = await t.finish();
+    held = [];
+
+    const heap = events.filter((e) => e.ph === 'C' && e.name === 'heap');
+    // boundaries (start, test start/end, stop) plus the 5 ms timer over 40 ms
+    expect(heap.length).toBeGreaterThanOrEqual(6);
+    for (const e of heap) {
+      expect(e.args.used).toBeGreaterThan(0);
+      expect(e.args.total).toBeGreaterThanOrEqual(e.args.used);
+    }
+    const span = testSpan(events, 'grows the heap');
+    expect(span.args.heapBefore).toBeGreaterThan(0);
+    // 50 arrays of 20 000 small integers: ~8 MB more, and nothing collected them yet
+    expect(span.args.heapAfter - span.args.heapBefore).toBeGreaterThan(4_000_000);
+
+    const elu = events.filter((e) => e.ph === 'C' && e.name === 'eventloop');
+    expect(elu.length).toBeGreaterThanOrEqual(4);
+    for (const e of elu) {
+      expect(e.args.utilization).toBeGreaterThanOrEqual(0);
+      expect(e.args.utilization).toBeLessThanOrEqual(1);
+    }
+    expect(tracerErrors(events)).toEqual([]);
+  });
+
+  it('shows a busy loop as high utilization', async () => {
+    const t = traced({ sources: onlySources('eventloop'), sampleIntervalMs: 1000 });
+    await sleep(20);
+    await runTest(t.tracer, 'spins', () => spin(100));
+    const events = await t.finish();
+    const elu = events.filter((e) => e.ph === 'C' && e.name === 'eventloop');
+    // the sample at the test's end covers the spin alone
+    const atEnd = elu.find((e) => e.ts >= testSpan(events, 'spins').ts + testSpan(events, 'spins').dur - 1);
+    expect(atEnd.args.utilization).toBeGreaterThan(0.8);
+  });
+});

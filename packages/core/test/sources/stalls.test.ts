@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { stop } from '../../src/index.js';
+import { onlySources, runTest, sleep, spin, testSpan, traced, tracerErrors } from './helpers.js';
+
+afterEach(async () => {
+  await stop();
+});
+
+describe('stall source', () => {
+  it('records a synchronous spin inside a test as a stall that covers the blocked time', async () => {
+    const t = traced({ sources: onlySources('stalls') });
+    await sleep(30);
+    const args = await runTest(t.tracer, 'spins', () => spin(200));
+    expect(args.maxStallMs).toBeGreaterThanOrEqual(100);
+    // the late heartbeat fires only now, after the test ended
+    await sleep(30);
+    const events = await t.finish();
+
+    const span = testSpan(events, 'spins');
+    const stalls = events.filter((e) => e.cat === 'stall');
+    expect(stalls.length).toBeGreaterThanOrEqual(1);
+    const stall = stalls.find((e) => e.args.test === 'sources > spins');
+    expect(stall).toMatchObject({ name: 'event loop stall', ph: 'X', tid: 901, args: { thresholdMs: 50 } });
+    expect(stall.dur).toBeGreaterThanOrEqual(100_000);
+    expect(stall.args.lateMs).toBeGreaterThanOrEqual(100);
+    // it starts inside the test, so the analyzer attributes it by time
+    expect(stall.ts).toBeGreaterThanOrEqual(span.ts - 20_000);
+    expect(stall.ts).toBeLessThan(span.ts + span.dur);
+    expect(span.args.maxStallMs).toBe(args.maxStallMs);
+    expect(tracerErrors(events)).toEqual([]);
+  });
+
+  it('reports no stall and a small event-loop delay for a test that only waits', async () => {
+    const t = traced({ sources: onlySources('stalls') });
+    await sleep(20);
+    const args = await runTest(t.tracer, 'waits', () => sleep(120));
+    const events = await t.finish();
+    expect(args.maxStallMs).toBe(0);
+    expect(args.elDelay).toBeDefined();
+    for (const key of ['p50', 'p99', 'max'] as const) {
+      expect(args.elDelay[key]).toBeGreaterThanOrEqual(0);
+      // a 10 ms resolution histogram on an idle loop: far below the 50 ms threshold
+      expect(args.elDelay[key]).toBeLessThan(50);
+    }
+    expect(events.filter((e) => e.cat === 'stall' && e.args.test === 'sources > waits')).toEqual([]);
+  });
+
+  it('honours the threshold option', async () => {
+    const t = traced({ sources: onlySources('stalls'), stallThresholdMs: 20 });
+    await sleep(20);
+    await runTest(t.tracer, 'short spin', async () => {
+      spin(60);
+      await sleep(20);
+    });
+    const events = await t.finish();
+    const stall = events.find((e) => e.cat === 'stall' && e.args.test === 'sources > short spin');
+    expect(stall.args.thresholdMs).toBe(20);
+    expect(stall.args.lateMs).toBeGreaterThan(20);
+  });
+});
