@@ -204,6 +204,7 @@ export class TimelineView {
     this.drawAxis();
     this.lastDrawMs = performance.now() - began;
     this.canvas.dataset.drawMs = this.lastDrawMs.toFixed(2);
+    this.canvas.dataset.window = `${this.v0.toFixed(3)},${this.v1.toFixed(3)}`;
   }
 
   private drawRow(row: SliceRow, y: number, h: number): void {
@@ -222,9 +223,14 @@ export class TimelineView {
       const test = ref >= 0 ? this.tests.get(ref) : undefined;
       const cat = strings[row.cat[i]!]!;
       if (w < 1) {
-        // level of detail: one mark per pixel column for spans narrower than a pixel
+        // level of detail: one mark per pixel column for spans narrower than a pixel; the rest
+        // of a drawn column is skipped by binary search, so a dense row costs its pixels, not its spans
         const px = Math.floor(x0);
-        if (px <= lastPx || px < GUTTER) continue;
+        if (px <= lastPx || px < GUTTER) {
+          const next = lowerBound(row.start, this.v0 + (Math.max(lastPx, GUTTER - 1) + 1 - GUTTER) / k) - 1;
+          if (next > i) i = next;
+          continue;
+        }
         lastPx = px;
         ctx.fillStyle = test ? testColor(test.status) : colorOf(cat);
         ctx.fillRect(px, y + 1, 1, h - 2);
