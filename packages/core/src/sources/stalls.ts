@@ -95,7 +95,7 @@ export class StallSource implements Source {
     if (lateMs <= this.thresholdMs) return;
     const end = nowUs();
     const start = end - lateMs * 1e3;
-    const window = this.windowAt(start);
+    const window = this.windowAt(start, end);
     const args: Record<string, unknown> = { lateMs: roundMs(lateMs), thresholdMs: this.thresholdMs };
     if (window !== undefined) {
       args.test = window.fullName;
@@ -104,11 +104,12 @@ export class StallSource implements Source {
     this.recorder.complete(Category.stall, 'event loop stall', Track.eventLoop, start, end - start, args);
   }
 
-  /** The test that was running when the loop blocked. */
-  private windowAt(ts: number): TestWindow | undefined {
-    if (this.current !== undefined && ts >= this.current.start) return this.current;
-    if (this.previous !== undefined && ts >= this.previous.start && ts < this.previous.end) return this.previous;
-    return this.current;
+  /** The test the blocked interval overlaps most: the running one, or the one that just ended. */
+  private windowAt(start: number, end: number): TestWindow | undefined {
+    const inCurrent = this.current === undefined ? 0 : end - Math.max(start, this.current.start);
+    const inPrevious = this.previous === undefined ? 0 : Math.min(end, this.previous.end) - Math.max(start, this.previous.start);
+    if (inCurrent <= 0 && inPrevious <= 0) return undefined;
+    return inCurrent >= inPrevious ? this.current : this.previous;
   }
 }
 

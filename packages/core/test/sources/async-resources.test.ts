@@ -1,0 +1,286 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import cp from 'node:child_process';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { stop } from '../../src/index.js';
+import { supportsTrackPromises } from '../../src/sources/async-resources.js';
+import { onlySources, runTest, sleep, testSpan, traced, tracerErrors, type Traced } from './helpers.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  await stop();
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-async-'));
+
+/** Runs `leaky` and `tidy` as two tests and returns both test spans' args plus all events. */
+async function leakPair(leaky: () => unknown, tidy: () => unknown, options: { detail?: 'default' | 'full' } = {}) {
+  const t: Traced = traced({ sources: onlySources('async'), ...options });
+  await runTest(t.tracer, 'leaky', leaky);
+  await runTest(t.tracer, 'tidy', tidy);
+  const events = await t.finish();
+  return { leaky: testSpan(events, 'leaky').args, tidy: testSpan(events, 'tidy').args, events };
+}
+
+function leakTypes(args: Record<string, any>): string[] {
+  return (args.leaks ?? []).map((l: { type: string }) => l.type).sort();
+}
+
+const listen = async (server: net.Server, ...where: unknown[]) => {
+  server.listen(...(where as [number, string]));
+  await once(server, 'listening');
+  return server;
+};
+
+describe('async resource source: leaks, one liveness test per type', () => {
+  it('Timeout: a pending timer or interval leaks; a cleared, fired or unref\'d one does not', async () => {
+    const r = await leakPair(
+      () => {
+        const a = setTimeout(() => {}, 60_000);
+        const b = setInterval(() => {}, 60_000);
+        cleanups.push(() => (clearTimeout(a), clearInterval(b)));
+      },
+      async () => {
+        clearTimeout(setTimeout(() => {}, 60_000));
+        clearInterval(setInterval(() => {}, 60_000));
+        setTimeout(() => {}, 60_000).unref();
+        await sleep(5);
+      },
+    );
+    expect(leakTypes(r.leaky)).toEqual(['Timeout', 'Timeout']);
+    expect(r.tidy.leaks).toBeUndefined();
+    expect(r.leaky.async.Timeout).toBe(2);
+    expect(r.tidy.async.Timeout).toBe(4);
+    // the stack points at this file, without node internals or testtrace frames
+    for (const leak of r.leaky.leaks) {
+      expect(leak.stack).toContain('async-resources.test.ts');
+      expect(leak.stack).not.toMatch(/node:internal|sources[\\/]async-resources\.ts/);
+      expect(typeof leak.id).toBe('number');
+    }
+    const instants = r.events.filter((e) => e.ph === 'i' && e.name === 'leak: Timeout');
+    expect(instants).toHaveLength(2);
+    expect(instants[0]).toMatchObject({ cat: 'async', tid: 902, args: { type: 'Timeout', test: 'sources > leaky' } });
+    expect(r.events.filter((e) => e.name === 'created: Timeout').length).toBe(6 + 1);
+    expect(r.leaky.activeResourcesDelta).toEqual({ Timeout: 2 });
+    expect(tracerErrors(r.events)).toEqual([]);
+  });
+
+  it('TCPSERVERWRAP and TCPWRAP: an open server and socket leak; closed ones do not, even before close completes', async () => {
+    const r = await leakPair(
+      async () => {
+        const server = await listen(net.createServer(), 0, '127.0.0.1');
+        const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+        await once(socket, 'connect');
+        cleanups.push(() => (socket.destroy(), server.close()));
+      },
+      async () => {
+        const server = await listen(net.createServer(), 0, '127.0.0.1');
+        const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+        await once(socket, 'connect');
+        socket.destroy();
+        server.close(); // not awaited: the handles are still closing at the test's end
+      },
+    );
+    // the accepted server-side socket belongs to the server and is not listed on its own
+    expect(leakTypes(r.leaky)).toEqual(['TCPSERVERWRAP', 'TCPWRAP']);
+    expect(r.tidy.leaks).toBeUndefined();
+    expect(r.leaky.activeResourcesDelta.TCPServerWrap).toBe(1);
+  });
+
+  it('PIPESERVERWRAP and PIPEWRAP: unix sockets', async () => {
+    let n = 0;
+    const sockPath = () => path.join(tmp, `s${n++}.sock`);
+    const r = await leakPair(
+      async () => {
+        const p = sockPath();
+        const server = await listen(net.createServer(), p);
+        const socket = net.connect(p);
+        await once(socket, 'connect');
+        cleanups.push(() => (socket.destroy(), server.close()));
+      },
+      async () => {
+        const p = sockPath();
+        const server = await listen(net.createServer(), p);
+        const socket = net.connect(p);
+        await once(socket, 'connect');
+        socket.destroy();
+        server.close(); // not awaited
+      },
+    );
+    expect(leakTypes(r.leaky)).toEqual(['PIPESERVERWRAP', 'PIPEWRAP']);
+    expect(r.tidy.leaks).toBeUndefined();
+  });
+
+  it('UDPWRAP: a bound dgram socket', async () => {
+    const r = await leakPair(
+      async () => {
+        const socket = dgram.createSocket('udp4');
+        socket.bind(0, '127.0.0.1');
+        await once(socket, 'listening');
+        cleanups.push(() => socket.close());
+      },
+      async () => {
+        const socket = dgram.createSocket('udp4');
+        socket.bind(0, '127.0.0.1');
+        await once(socket, 'listening');
+        socket.close();
+      },
+    );
+    expect(leakTypes(r.leaky)).toEqual(['UDPWRAP']);
+    expect(r.tidy.leaks).toBeUndefined();
+  });
+
+  it('FSEVENTWRAP and STATWATCHER: fs.watch and fs.watchFile', async () => {
+    const file = path.join(tmp, 'watched.txt');
+    fs.writeFileSync(file, 'x');
+    const r = await leakPair(
+      () => {
+        const watcher = fs.watch(tmp);
+        const listener = () => {};
+        fs.watchFile(file, { interval: 60_000 }, listener);
+        cleanups.push(() => (watcher.close(), fs.unwatchFile(file, listener)));
+      },
+      () => {
+        fs.watch(tmp).close();
+        const listener = () => {};
+        fs.watchFile(file, { interval: 60_000 }, listener);
+        fs.unwatchFile(file, listener);
+        // a non-persistent watcher does not keep the process alive
+        const quiet = fs.watch(tmp, { persistent: false });
+        cleanups.push(() => quiet.close());
+      },
+    );
+    expect(leakTypes(r.leaky)).toEqual(['FSEVENTWRAP', 'STATWATCHER']);
+    expect(r.tidy.leaks).toBeUndefined();
+  });
+
+  it('PROCESSWRAP: a running child process leaks (its stdio pipes fold into it); an exited one does not', async () => {
+    const r = await leakPair(
+      () => {
+        const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+        cleanups.push(async () => {
+          child.kill();
+          await once(child, 'close');
+        });
+      },
+      async () => {
+        const child = cp.spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+        await once(child, 'exit');
+      },
+    );
+    expect(leakTypes(r.leaky)).toEqual(['PROCESSWRAP']);
+    expect(r.leaky.async.PIPEWRAP).toBe(3);
+    expect(r.tidy.leaks).toBeUndefined();
+  });
+
+  it('WORKER: a running worker thread leaks; a terminated or unref\'d one does not', async () => {
+    const code = 'setTimeout(() => {}, 60000)';
+    const r = await leakPair(
+      async () => {
+        const worker = new Worker(code, { eval: true });
+        await once(worker, 'online');
+        cleanups.push(() => worker.terminate());
+      },
+      async () => {
+        const worker = new Worker(code, { eval: true });
+        await once(worker, 'online');
+        await worker.terminate();
+        const quiet = new Worker(code, { eval: true });
+        quiet.unref();
+        cleanups.push(() => quiet.terminate());
+      },
+    );
+    expect(leakTypes(r.leaky)).toEqual(['WORKER']);
+    expect(r.tidy.leaks).toBeUndefined();
+  });
+
+  it('FILEHANDLE: an unclosed fs.promises FileHandle leaks its fd', async () => {
+    const file = path.join(tmp, 'handle.txt');
+    fs.writeFileSync(file, 'x');
+    const r = await leakPair(
+      async () => {
+        const handle = await fsp.open(file);
+        cleanups.push(() => handle.close());
+      },
+      async () => {
+        const handle = await fsp.open(file);
+        await handle.close();
+      },
+    );
+    expect(leakTypes(r.leaky)).toEqual(['FILEHANDLE']);
+    expect(r.tidy.leaks).toBeUndefined();
+  });
+});
+
+describe('async resource source: counts, scope and detail', () => {
+  it('counts resources per type per test, promises by number only on Node versions that track them', async () => {
+    const t = traced({ sources: onlySources('async') });
+    const args = await runTest(t.tracer, 'awaits', async () => {
+      for (let i = 0; i < 10; i++) await Promise.resolve(i);
+      await sleep(1);
+      await fsp.readFile(__filename);
+    });
+    await t.finish();
+    if (supportsTrackPromises()) expect(args.async.PROMISE).toBeUndefined();
+    else expect(args.async.PROMISE).toBeGreaterThanOrEqual(10);
+    expect(args.async.Timeout).toBe(1);
+    expect(Object.keys(args.async).some((k) => k.startsWith('FSREQ'))).toBe(true);
+  });
+
+  it('checks resources created outside any test at stop, attributed to no test', async () => {
+    const t = traced({ sources: onlySources('async') });
+    const timer = setInterval(() => {}, 60_000);
+    const done = setTimeout(() => {}, 1);
+    cleanups.push(() => clearInterval(timer));
+    await runTest(t.tracer, 'clean', () => undefined);
+    await sleep(5);
+    const events = await t.finish();
+    const leaks = events.filter((e) => e.name === 'leak: Timeout');
+    expect(leaks).toHaveLength(1);
+    expect(leaks[0].args.test).toBeUndefined();
+    expect(leaks[0].args.stack).toContain('async-resources.test.ts');
+    expect(testSpan(events, 'clean').args.leaks).toBeUndefined();
+    clearTimeout(done);
+  });
+
+  it('full detail records every callback with its run time as nested slices', async () => {
+    const t = traced({ sources: onlySources('async'), detail: 'full' });
+    const args = await runTest(t.tracer, 'callbacks', async () => {
+      await new Promise<void>((resolve) => setTimeout(resolve, 2));
+      await Promise.resolve();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    });
+    const events = await t.finish();
+    expect(args.async.PROMISE).toBeGreaterThan(0);
+    const slices = events.filter((e) => e.cat === 'async' && e.ph === 'X');
+    const names = new Set(slices.map((e) => e.name));
+    expect(names).toContain('Timeout');
+    expect(names).toContain('PROMISE');
+    expect(names).toContain('Immediate');
+    for (const s of slices) {
+      expect(s.tid).toBe(902);
+      expect(typeof s.args.id).toBe('number');
+      expect(typeof s.args.trigger).toBe('number');
+      expect(s.dur).toBeGreaterThanOrEqual(0);
+    }
+    // complete slices on one track nest: none partially overlaps the one before it that encloses it
+    const sorted = [...slices].sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const open: any[] = [];
+    for (const s of sorted) {
+      while (open.length > 0 && open.at(-1).ts + open.at(-1).dur <= s.ts) open.pop();
+      if (open.length > 0) expect(s.ts + s.dur).toBeLessThanOrEqual(open.at(-1).ts + open.at(-1).dur + 0.001);
+      open.push(s);
+    }
+    // stacks on non-promise resources
+    const created = events.filter((e) => e.ph === 'i' && e.name === 'created: Immediate');
+    expect(created.length).toBeGreaterThan(0);
+    expect(created.some((e) => e.args.stack.includes('async-resources.test.ts'))).toBe(true);
+  });
+});
