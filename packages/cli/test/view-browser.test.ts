@@ -26,7 +26,7 @@ beforeAll(async () => {
   const vitestTrace = path.join(dir, 'slow-suite.out');
   recordVitestRun(vitestTrace);
   const bigTrace = path.join(dir, 'big.out');
-  await recordRun(bigTrace, [['alpha', 22, 400, 0], ['beta', 22, 400, 0], ['gamma', 22, 400, 0]]);
+  await recordRun(bigTrace, [['alpha', 12, 400, 0], ['beta', 12, 400, 0], ['gamma', 12, 400, 0]]);
   [vitestViewer, bigViewer] = await Promise.all([startViewer(vitestTrace), startViewer(bigTrace)]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,

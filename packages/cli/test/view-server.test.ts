@@ -141,11 +141,14 @@ describe('viewer server', () => {
 
   it('serves the same numbers as the CLI analyses, with ids that link the pages', async () => {
     const model = await buildModel(trace);
-    const rows = JSON.parse((await raw(viewer.port, '/api/tests')).body) as { id: number; fullName: string; durationMs: number; status: string }[];
+    const rows = JSON.parse((await raw(viewer.port, '/api/tests')).body) as { id: number; file: string; fullName: string; retry: number; durationMs: number; gcMs: number; status: string }[];
     expect(rows).toHaveLength(model.tests.length);
     const cli = testRows(model, { sort: 'name' });
-    const byName = (a: { fullName: string }, b: { fullName: string }) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0);
-    expect([...rows].sort(byName).map((r) => [r.fullName, r.durationMs, r.status])).toEqual([...cli].sort(byName).map((r) => [r.fullName, r.durationMs, r.status]));
+    type Named = { file: string; fullName: string; retry: number };
+    const key = (r: Named) => `${r.file}\0${r.fullName}\0${r.retry}`;
+    const byKey = (a: Named, b: Named) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+    const pick = (r: Named & { durationMs: number; gcMs: number; status: string }) => [key(r), r.durationMs, r.gcMs, r.status];
+    expect([...rows].sort(byKey).map(pick)).toEqual([...cli].sort(byKey).map(pick));
 
     const timeline = JSON.parse((await raw(viewer.port, '/api/timeline')).body) as { tests: { id: number; fullName: string }[]; processes: { name: string }[] };
     expect(timeline.processes[0]!.name).toBe('workload (main)');
