@@ -40,6 +40,26 @@ export function renderTests(rows: TestRow[], c: Colors, width?: number): string[
   return lines;
 }
 
+/**
+ * The rows as one pretty-printed JSON array (the same text as JSON.stringify(rows, null, 2)),
+ * written in batches so that a run with hundreds of thousands of tests never builds one giant string.
+ */
+function writeJsonArray(rows: TestRow[], io: Io): void {
+  if (rows.length === 0) {
+    io.out('[]');
+    return;
+  }
+  const BATCH = 2000;
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const part = rows
+      .slice(i, i + BATCH)
+      .map((row) => JSON.stringify(row, null, 2).replace(/^/gm, '  '))
+      .join(',\n');
+    const last = i + BATCH >= rows.length;
+    io.out(`${i === 0 ? '[\n' : ''}${part}${last ? '\n]' : ',\n'}`);
+  }
+}
+
 export const testsCommand: Command = {
   name: 'tests',
   summary: 'one row per test attempt: duration, hooks, GC, stalls, leaks',
@@ -50,7 +70,7 @@ export const testsCommand: Command = {
     const file = oneFile('tests', positionals);
     const model = await loadModel(file, io);
     const rows = testRows(model, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
-    if (values.json) io.out(JSON.stringify(rows, null, 2));
+    if (values.json) writeJsonArray(rows, io);
     else io.out(renderTests(rows, io.color, io.columns).join('\n'));
     return 0;
   },

@@ -2,7 +2,7 @@ import { Category, Counter, Meta, type TraceEvent } from '../format/events.js';
 import { readEventBatches, type ReadOptions } from '../reader/read.js';
 import type { ReadSummary } from '../reader/decoder.js';
 import { CpuProfiles } from './cpu.js';
-import { IntervalList, lowerBound } from './intervals.js';
+import { IntervalList, lowerBound, WindowIndex } from './intervals.js';
 import type {
   CrashRecord, FileRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TracerErrorRecord, WorkerChunk,
@@ -398,21 +398,22 @@ export class ModelBuilder {
     for (const t of this.tests) t.bodyMs = Math.max(0, t.durationMs - t.hooksMs);
   }
 
-  private attributeStalls(): void {
-    const testsByPid = new Map<number, TestRecord[]>();
-    for (const t of this.tests) {
-      let list = testsByPid.get(t.pid);
-      if (!list) testsByPid.set(t.pid, (list = []));
-      list.push(t);
+  private windowsByPid<T extends { pid: number; start: number; end: number }>(items: T[]): Map<number, WindowIndex<T>> {
+    const byPid = new Map<number, T[]>();
+    for (const item of items) {
+      let list = byPid.get(item.pid);
+      if (!list) byPid.set(item.pid, (list = []));
+      list.push(item);
     }
-    const hooksByPid = new Map<number, number[]>();
-    this.hooks.forEach((h, i) => {
-      let list = hooksByPid.get(h.pid);
-      if (!list) hooksByPid.set(h.pid, (list = []));
-      list.push(i);
-    });
+    return new Map([...byPid].map(([pid, list]) => [pid, new WindowIndex(list)]));
+  }
+
+  private attributeStalls(): void {
+    const tests = this.windowsByPid(this.tests);
+    const hookIndex = new Map<HookRecord, number>(this.hooks.map((h, i) => [h, i]));
+    const hooks = this.windowsByPid(this.hooks);
     for (const stall of this.stalls) {
-      const test = bestOverlap(testsByPid.get(stall.pid) ?? [], stall, (t) => t);
+      const test = bestOverlap(tests.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [], stall);
       if (test) {
         stall.test = test.index;
         const inside = (Math.min(stall.end, test.end) - Math.max(stall.start, test.start)) / 1000;
@@ -421,23 +422,18 @@ export class ModelBuilder {
         if (inside > test.maxStallMs) test.maxStallMs = inside;
       }
       // a hook owns the stall when the stall began inside it, or when most of the stall lies inside it
-      const hooks = hooksByPid.get(stall.pid) ?? [];
-      const hook = hooks.find((i) => this.hooks[i]!.start <= stall.start && stall.start < this.hooks[i]!.end) ?? bestOverlap(hooks, stall, (i) => this.hooks[i]!, 0.5);
-      if (hook !== undefined) stall.hook = hook;
+      const candidates = hooks.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [];
+      const hook = candidates.find((h) => h.start <= stall.start && stall.start < h.end) ?? bestOverlap(candidates, stall, 0.5);
+      if (hook) stall.hook = hookIndex.get(hook);
     }
   }
 
   private attributeLeaks(): LeakSite[] {
     const orphans: LeakSite[] = [];
-    const testsByPid = new Map<number, TestRecord[]>();
-    for (const t of this.tests) {
-      let list = testsByPid.get(t.pid);
-      if (!list) testsByPid.set(t.pid, (list = []));
-      list.push(t);
-    }
+    const tests = this.windowsByPid(this.tests);
     for (const { leak, pid, ts, test: fullName } of this.leakInstants) {
-      const candidates = (testsByPid.get(pid) ?? []).filter((t) => (fullName === undefined || t.fullName === fullName) && ts >= t.start - 1 && ts <= t.end + 1e5);
-      // the test that ended closest before (or at) the report
+      // reported at (or shortly after) the end of the test that created it
+      const candidates = (tests.get(pid)?.overlapping(ts - LEAK_REPORT_DELAY_US, ts + 1) ?? []).filter((t) => fullName === undefined || t.fullName === fullName);
       const test = candidates.sort((a, b) => Math.abs(ts - a.end) - Math.abs(ts - b.end))[0];
       if (!test) {
         orphans.push(leak);
@@ -450,16 +446,17 @@ export class ModelBuilder {
   }
 }
 
-/** The item whose window overlaps the stall most, if it covers at least `minShare` of the stall. */
-function bestOverlap<I, T extends { start: number; end: number }>(items: I[], stall: StallRecord, get: (item: I) => T, minShare = 0): I | undefined {
-  let best: I | undefined;
+/** How long after a test's end its leak report may come (the tracer waits a macrotask or two). */
+const LEAK_REPORT_DELAY_US = 100_000;
+
+/** The window that overlaps the stall most, if it covers at least `minShare` of the stall. */
+function bestOverlap<T extends { start: number; end: number }>(items: T[], stall: StallRecord, minShare = 0): T | undefined {
+  let best: T | undefined;
   let bestOverlapUs = 0;
-  for (const item of items) {
-    const w = get(item);
-    if (w.start > stall.end) continue;
+  for (const w of items) {
     const overlap = Math.min(stall.end, w.end) - Math.max(stall.start, w.start);
-    if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && w.end - w.start < get(best).end - get(best).start)) {
-      best = item;
+    if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && w.end - w.start < best.end - best.start)) {
+      best = w;
       bestOverlapUs = overlap;
     }
   }

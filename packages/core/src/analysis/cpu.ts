@@ -11,8 +11,9 @@ export interface CpuFrame {
 
 /** A stack that was on the CPU during a window, most frequent first. */
 export interface HotStack {
+  /** Samples taken inside the window with this stack. */
   samples: number;
-  /** Estimated time: samples × the mean sampling interval inside the window, ms. */
+  /** Time on the CPU with this stack inside the window: each sample counts until the next one, ms. */
   ms: number;
   /** Frames from the innermost (where the CPU was) outwards, at most 12. */
   frames: string[];
@@ -83,31 +84,34 @@ export class CpuProfiles {
     return pids;
   }
 
-  /** The most frequent stacks on `pid`'s CPU inside [start, end], at most `top` of them. */
+  /**
+   * The stacks that were on `pid`'s CPU longest inside [start, end], at most `top` of them. As in
+   * DevTools, a sample stands for the time until the next sample, clipped to the window.
+   */
   hottest(pid: number, start: number, end: number, top = 3): HotStack[] {
-    const counts = new Map<number, number>();
-    let total = 0;
-    let first = Infinity;
-    let last = -Infinity;
+    const time = new Map<number, number>();
+    const samples = new Map<number, number>();
     for (const p of this.profiles.values()) {
       if (p.pid !== pid || p.count === 0) continue;
       this.sort(p);
-      let i = lowerBoundF64(p.times, p.count, start);
+      const typical = p.count > 1 ? (p.times[p.count - 1]! - p.times[0]!) / (p.count - 1) : 0;
+      let i = Math.max(0, lowerBoundF64(p.times, p.count, start) - 1);
       for (; i < p.count && p.times[i]! <= end; i++) {
+        const t = p.times[i]!;
+        const next = i + 1 < p.count ? p.times[i + 1]! : t + typical;
+        const weight = Math.min(next, end) - Math.max(t, start);
+        const inside = t >= start;
+        if (weight <= 0 && !inside) continue;
         const leaf = this.leafKey(p, p.nodeIds[i]!);
-        counts.set(leaf, (counts.get(leaf) ?? 0) + 1);
-        total++;
-        if (p.times[i]! < first) first = p.times[i]!;
-        last = p.times[i]!;
+        time.set(leaf, (time.get(leaf) ?? 0) + Math.max(0, weight));
+        if (inside) samples.set(leaf, (samples.get(leaf) ?? 0) + 1);
       }
     }
-    if (total === 0) return [];
-    const interval = total > 1 ? (last - first) / (total - 1) : end - start;
-    const stacks: HotStack[] = [];
-    for (const [key, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-      stacks.push({ samples: n, ms: (n * interval) / 1000, frames: this.stackOf(key) });
-    }
-    return stacks;
+    return [...time]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .filter(([, us]) => us > 0)
+      .map(([key, us]) => ({ samples: samples.get(key) ?? 0, ms: us / 1000, frames: this.stackOf(key) }));
   }
 
   private newProfile(pid: number, startTime: number): ProfileState {

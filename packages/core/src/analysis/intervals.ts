@@ -130,3 +130,36 @@ export function lowerBound<T>(sorted: readonly T[], value: number, key: (item: T
   }
   return lo;
 }
+
+/**
+ * Items with a time window (tests, hooks), indexed for "which overlap [a, b]?" queries: sorted by
+ * start with a running maximum of the ends, so a query walks back only over items that can
+ * still reach `a`, even when windows overlap (concurrent tests).
+ */
+export class WindowIndex<T extends { start: number; end: number }> {
+  private readonly items: T[];
+  private readonly maxEnd: Float64Array;
+
+  constructor(items: Iterable<T>) {
+    this.items = [...items].sort((x, y) => x.start - y.start);
+    this.maxEnd = new Float64Array(this.items.length);
+    let max = -Infinity;
+    this.items.forEach((item, i) => {
+      if (item.end > max) max = item.end;
+      this.maxEnd[i] = max;
+    });
+  }
+
+  /** Items whose window overlaps [a, b] (touching counts), latest start first. */
+  overlapping(a: number, b: number): T[] {
+    const out: T[] = [];
+    // last item with start <= b
+    let i = lowerBound(this.items, b, (t) => t.start);
+    while (i < this.items.length && this.items[i]!.start <= b) i++;
+    for (i--; i >= 0 && this.maxEnd[i]! >= a; i--) {
+      const item = this.items[i]!;
+      if (item.end >= a) out.push(item);
+    }
+    return out;
+  }
+}

@@ -5,6 +5,17 @@ import type { TraceEvent } from '../../src/index.js';
 import { recordWorkload } from '../reader/make-trace.js';
 import { gc, meta, run, slice, stall, test } from './events.js';
 
+/** Sorted union of intervals. */
+function union(intervals: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of [...intervals].sort((x, y) => x[0] - y[0])) {
+    const last = out.at(-1);
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
 describe('the model of a trace recorded by the core tracer', () => {
   let events: TraceEvent[];
   let model: TraceModel;
@@ -32,10 +43,12 @@ describe('the model of a trace recorded by the core tracer', () => {
       const hook = events.find((e) => e.cat === 'hook' && e.name === 'beforeEach' && e.ts! >= t.start && e.ts! + e.dur! <= t.end)!;
       expect(t.hooksMs).toBeCloseTo(hook.dur! / 1000, 6);
       expect(t.bodyMs).toBeCloseTo(t.durationMs - t.hooksMs, 6);
-      const gcs = events.filter((e) => e.cat === 'gc' && e.ts! >= t.start && e.ts! <= t.end);
-      expect(gcs.length).toBe(1);
-      expect(t.gcMs).toBeCloseTo(gcs[0]!.dur! / 1000, 6);
-      expect(t.gcCount).toBe(1);
+      // the workload records one GC slice per test; the real GC source may add more
+      const gcs = union(events.filter((e) => e.cat === 'gc').map((e) => [e.ts!, e.ts! + e.dur!] as [number, number]));
+      const inside = gcs.map(([a, b]) => Math.max(0, Math.min(b, t.end) - Math.max(a, t.start))).filter((d) => d > 0);
+      expect(inside.length).toBeGreaterThanOrEqual(1);
+      expect(t.gcMs).toBeCloseTo(inside.reduce((x, y) => x + y, 0) / 1000, 6);
+      expect(t.gcCount).toBe(inside.length);
     }
     const t2 = byName('test 2');
     const stallEvent = events.find((e) => e.cat === 'stall' && e.ts! >= t2.start && e.ts! <= t2.end)!;
@@ -68,11 +81,12 @@ describe('the model of a trace recorded by the core tracer', () => {
     expect(s.workers.map((w) => w.name)).toEqual(['worker 1 (pid 4242)']);
     expect(s.slowest[0]!.durationMs).toBe(Math.max(...testRows(model).map((r) => r.durationMs)));
     expect(s.slowest.map((t) => t.durationMs)).toEqual([...s.slowest.map((t) => t.durationMs)].sort((a, b) => b - a));
-    const gcSum = events.filter((e) => e.cat === 'gc').reduce((a, e) => a + e.dur!, 0) / 1000;
-    expect(s.gc.totalMs).toBeCloseTo(gcSum, 2);
-    expect(s.gc.count).toBe(8);
-    expect(s.leaks).toEqual({ count: 2, tests: 2 });
-    expect(s.stalls.count).toBe(2);
+    const gcs = union(events.filter((e) => e.cat === 'gc').map((e) => [e.ts!, e.ts! + e.dur!] as [number, number]));
+    expect(s.gc.totalMs).toBeCloseTo(gcs.reduce((a, [x, y]) => a + y - x, 0) / 1000, 2);
+    expect(s.gc.count).toBe(gcs.length);
+    expect(s.gc.count).toBeGreaterThanOrEqual(8);
+    expect(s.leaks.tests).toBeGreaterThanOrEqual(2);
+    expect(s.stalls.count).toBe(events.filter((e) => e.cat === 'stall').length);
     expect(s.run.runner).toBe('vitest');
     expect(s.time.hooksInTestsMs + s.time.bodyMs).toBeCloseTo(s.time.testsMs, 2);
     expect(s.time.hooksOutsideTestsMs).toBeGreaterThan(0);

@@ -17,12 +17,14 @@ export interface WorkloadOptions {
 
 /**
  * Records a real trace with the core tracer into memory: run metadata, files, suites, tests with
- * hooks, retries, skipped and todo tests, user regions and logs, GC slices and stalls on the
- * runtime tracks, and a leak. Returns the trace text exactly as the writer produced it.
+ * hooks, retries, skipped tests, user regions and logs, the real GC/heap/event-loop sources, plus
+ * one hand-placed GC slice per test, a stall and a leak in every third test. Returns the trace text exactly as the writer produced it.
  */
 export async function recordWorkload(options: WorkloadOptions = {}): Promise<string> {
   const sink = new MemorySink();
-  const tracer = start(sink, { handleSignals: false, pid: 2, processName: 'worker 1 (pid 4242)', bufferBytes: 4096 });
+  // The real GC, heap, event-loop and network sources record as they would in a worker; stalls
+  // and leaks are recorded by hand below so that tests can know exactly where they are.
+  const tracer = start(sink, { handleSignals: false, pid: 2, processName: 'worker 1 (pid 4242)', bufferBytes: 4096, sources: { stalls: false, async: false } });
   const rec = tracer.recorder;
   rec.emit({ name: Meta.processName, ph: 'M', pid: 1, tid: 0, args: { name: 'vitest (main)' } });
   rec.emit({
