@@ -184,6 +184,15 @@ describe('--perfetto', () => {
         expect((await raw(perfetto.port, target)).status, target).toBe(404);
       }
       expect((await raw(perfetto.port, '/run.out', { method: 'POST' })).status).toBe(404);
+      const preflight = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: perfetto.port, path: '/run.out', method: 'OPTIONS', headers: { origin: 'https://ui.perfetto.dev', 'access-control-request-method': 'GET', 'access-control-request-private-network': 'true' } }, resolve);
+        req.on('error', reject);
+        req.end();
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-private-network']).toBe('true');
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://ui.perfetto.dev');
+      expect((await raw(perfetto.port, '/other.out', { method: 'OPTIONS' })).status).toBe(404);
     } finally {
       await perfetto.close();
     }

@@ -24,8 +24,9 @@ export function perfettoPath(file: string): string {
 
 /**
  * Serves one trace file to ui.perfetto.dev, like open_trace_in_ui: on 127.0.0.1 only, only at
- * `/<file name>`, with `Access-Control-Allow-Origin: https://ui.perfetto.dev`. The file is
- * streamed, so a large trace costs no memory. Everything else is 404.
+ * `/<file name>`, with `Access-Control-Allow-Origin: https://ui.perfetto.dev`, and answers the
+ * Private Network Access preflight Chrome may send first. The file is streamed, so a large
+ * trace costs no memory. Everything else is 404.
  */
 export function servePerfetto(file: string, port: number = PERFETTO_PORT): Promise<RunningServer & { link: string }> {
   const expected = perfettoPath(file);
@@ -38,6 +39,17 @@ export function servePerfetto(file: string, port: number = PERFETTO_PORT): Promi
     };
     const host = req.headers.host;
     const hostOk = host === `${LOOPBACK}:${boundPort}` || host === `localhost:${boundPort}`;
+    if (req.method === 'OPTIONS' && hostOk && req.url === expected) {
+      // Chrome's Private Network Access preflight before a public page reads from loopback
+      res.writeHead(204, {
+        ...headers,
+        'Access-Control-Allow-Methods': 'GET, HEAD',
+        ...(req.headers['access-control-request-private-network'] ? { 'Access-Control-Allow-Private-Network': 'true' } : {}),
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return;
+    }
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !hostOk || req.url !== expected) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('not found\n');
