@@ -96,6 +96,7 @@ export class TestTraceReporter {
   private filesRun = 0;
   private filesTraced = 0;
   private closed = false;
+  private readonly reportedCrashes = new Set<number>();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
 
   constructor(globalConfig: any, reporterOptions?: unknown, _reporterContext?: unknown) {
@@ -212,6 +213,13 @@ export class TestTraceReporter {
   onTestFileResult(test: any, testResult: any): void {
     if (!this.run || this.closed) return;
     try {
+      const execError = String(testResult?.testExecError?.message ?? '');
+      const killed = /worker process \(pid=(\d+)\)[^\n]*/.exec(execError);
+      if (killed) {
+        // Jest's own words about a worker that died running this file
+        this.reportedCrashes.add(Number(killed[1]));
+        this.run.crash({ pid: Number(killed[1]) }, killed[0], relativeToRoot(this.rootDir, String(test?.path)));
+      }
       const extra = testResult?.[RESULT_KEY] as ResultExtra | undefined;
       if (extra?.traced) {
         this.filesTraced++;
@@ -248,6 +256,7 @@ export class TestTraceReporter {
     for (const chunk of listChunks(run.runDir)) {
       if (chunkIsClosed(chunk)) continue;
       const worker = chunkWorker(chunk);
+      if (worker && this.reportedCrashes.has(worker.pid)) continue;
       let running: string | undefined;
       forEachChunkEvent(chunk, (event) => {
         if (event.cat === JEST_CATEGORY && event.name === FILE_START) running = event.args?.file;
