@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, byCat, ensureBuilt, expectMatchesJest, expectNested, runJest, tests, type JestRun, type Version } from './helpers.js';
+
+beforeAll(() => ensureBuilt(), 300_000);
+
+const MODES: [string, Version, string[]][] = [
+  ['child processes, Jest 30', 30, ['--maxWorkers=2']],
+  ['worker threads, Jest 30', 30, ['--maxWorkers=2', '--workerThreads']],
+  ['child processes, Jest 29', 29, ['--maxWorkers=2']],
+  ['in band, Jest 30', 30, ['--runInBand']],
+];
+
+describe.each(MODES)('%s', (_label, version, args) => {
+  it('traces every worker into one trace, worker lanes named', async () => {
+    const run = await runJest('jest-workers', args, { version });
+    expect(run.code).toBe(0);
+    const { compared } = expectMatchesJest(run, path.join(FIXTURES, 'jest-workers'));
+    expect(compared).toBe(9);
+    const names = run.events.filter((e) => e.name === 'process_name').map((e) => e.args.name);
+    const lanes = args.includes('--runInBand') ? 1 : 2;
+    expect(names).toHaveLength(1 + lanes);
+    const shape = args.includes('--workerThreads') ? /^worker \d \(pid \d+\/\d+\)$/ : /^worker \d \(pids? \d+/;
+    for (const name of names.slice(1)) expect(name).toMatch(shape);
+    expect(byCat(run.events, 'file')).toHaveLength(5);
+    // the docblock jsdom file is traced like the others
+    expect(tests(run.events).find((e) => e.args.file === 'docblock.test.js')?.args.status).toBe('passed');
+    expectNested(run.events);
+  }, 120_000);
+});
+
+describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environments (2 workers)', () => {
+  let run: JestRun;
+  beforeAll(async () => {
+    run = await runJest('jest-runtime', ['--maxWorkers=2']);
+  }, 180_000);
+
+  const test = (name: string) => tests(run.events).find((e) => e.name === name)!;
+
+  it('matches Jest results for every project', () => {
+    expect(run.code).toBe(0);
+    const { compared } = expectMatchesJest(run, path.join(FIXTURES, 'jest-runtime'));
+    expect(compared).toBe(10);
+    expectNested(run.events);
+  });
+
+  it('attributes a leaked timer and a leaked server to the test that made them, with a stack into the test file', () => {
+    const timer = test('leaks a timer').args.leaks ?? [];
+    expect(timer.map((l: any) => l.type)).toContain('Timeout');
+    expect(timer.find((l: any) => l.type === 'Timeout').stack).toContain('leaks.test.js');
+    const server = test('leaks a server').args.leaks ?? [];
+    expect(server.map((l: any) => l.type)).toContain('TCPSERVERWRAP');
+    expect(server.find((l: any) => l.type === 'TCPSERVERWRAP').stack).toContain('leaks.test.js');
+    expect(test('cleans up after itself').args.leaks ?? []).toEqual([]);
+  });
+
+  it('sees the allocation in the allocating test', () => {
+    const t = test('allocates');
+    // 200 arrays of 10k numbers stay reachable until the test ends: ~16 MB
+    expect(t.args.heapAfter - t.args.heapBefore).toBeGreaterThan(8 * 1024 * 1024);
+  });
+
+  it('puts the spin stall in the spinning test only', () => {
+    const spin = test('spins');
+    expect(spin.args.maxStallMs).toBeGreaterThanOrEqual(200);
+    const stalls = byCat(run.events, 'stall').filter((s) => s.pid === spin.pid && s.args.lateMs >= 200 && s.ts! < spin.ts! + spin.dur! && s.ts! + s.dur! > spin.ts!);
+    expect(stalls.length).toBeGreaterThan(0);
+    for (const s of stalls) expect(s.args.test).toBe('spins');
+    expect(test('waits quietly').args.maxStallMs ?? 0).toBeLessThan(100);
+  });
+
+  it('traces a custom environment that never calls super.handleTestEvent, and jsdom ones', () => {
+    // the custom handler still ran (its tests assert it), and our spans exist
+    expect(tests(run.events).filter((e) => e.args.file === 'custom/custom.test.js').map((e) => e.args.status)).toEqual(['passed', 'passed']);
+    expect(byCat(run.events, 'hook').some((h) => h.args.file === 'custom/custom.test.js' && h.name === 'beforeEach')).toBe(true);
+    expect(test('renders').args.status).toBe('passed');
+    expect(test('docblock env has window').args.status).toBe('passed');
+  });
+});
+
+describe('a worker SIGKILLed mid-file', () => {
+  it.each([30, 29] as Version[])('Jest %i: the trace shows what ran and where the worker died', async (version) => {
+    const run = await runJest('jest-kill', ['--maxWorkers=2'], { version });
+    expect(run.code).toBe(1); // Jest fails the file; tracing does not change that
+    const killedFile = run.results.testResults.find((f: any) => f.name.endsWith('kill.test.js'));
+    expect(killedFile.message).toMatch(/SIGKILL/);
+    const crash = byCat(run.events, 'crash');
+    expect(crash).toHaveLength(1);
+    expect(crash[0]!.args.file).toBe('kill.test.js');
+    expect(crash[0]!.args.reason).toMatch(/SIGKILL/);
+    // the test that finished before the kill was flushed; the killing one is lost with the worker
+    const kt = tests(run.events).filter((e) => e.args.file === 'kill.test.js');
+    expect(kt.map((e) => e.name)).toEqual(['before the kill']);
+    expect(crash[0]!.pid).toBe(kt[0]!.pid);
+    // the other file is complete
+    expect(tests(run.events).find((e) => e.args.file === 'other.test.js')?.args.status).toBe('passed');
+    expect(run.events.some((e) => e.cat === 'jest' && e.name === 'file start' && e.args.file === 'kill.test.js')).toBe(true);
+  }, 120_000);
+});
