@@ -1,11 +1,12 @@
 import { createHook, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
+import dc from 'node:diagnostics_channel';
 import { nowUs } from '../clock.js';
 import { Category, Track, type LeakRecord } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
 import { captureStack, hasUserFrame, setStackRoot } from './stack.js';
-import { isAlive, isLeakableType, isServerType, isStdioPipe, type LeakableType } from './liveness.js';
+import { isAlive, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -18,6 +19,13 @@ interface ResourceRecord {
 
 /** Per-test records beyond this are checked and the dead ones dropped; memory stays bounded. */
 const MAX_RECORDS = 4096;
+
+/**
+ * `server.listen(port, host)` creates the server's handle in a later tick (after a DNS lookup or
+ * a nextTick), where the stack holds no user frame. This channel is published synchronously
+ * inside `listen()`: its stack stands in for the handle's.
+ */
+const LISTEN_CHANNEL = 'tracing:net.server.listen:asyncStart';
 
 /**
  * `createHook({ trackPromises: false })` (Node ≥ 24.21) switches V8's promise hooks off. Older
@@ -52,6 +60,14 @@ export class AsyncResourceSource implements Source {
   private testRecords: ResourceRecord[] = [];
   private outsideRecords: ResourceRecord[] = [];
   private readonly serverIds = new Set<number>();
+  private readonly listenStacks = new WeakMap<object, string>();
+  private readonly onListen = (message: { server?: object }) => {
+    try {
+      if (message.server !== undefined) this.listenStacks.set(message.server, captureStack());
+    } catch (err) {
+      this.recorder.error(this.name, err);
+    }
+  };
   private activeBefore: string[] = [];
 
   // full detail: the callback running now (before/after nest) and what init saw of each resource
@@ -73,6 +89,7 @@ export class AsyncResourceSource implements Source {
       this.countsPromises = false;
     }
     this.hook = createHook(callbacks).enable();
+    dc.subscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
   }
 
   testStart(test: TestSpan): void {
@@ -103,6 +120,7 @@ export class AsyncResourceSource implements Source {
     if (this.hook === undefined) return;
     this.hook.disable();
     this.hook = undefined;
+    dc.unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
     const records = this.outsideRecords.concat(this.testRecords);
     this.outsideRecords = [];
     this.testRecords = [];
@@ -164,12 +182,18 @@ export class AsyncResourceSource implements Source {
       if (!isAlive(r.type, r.resource)) continue;
       if (r.type === 'PIPEWRAP' && (childStacks.has(r.stack) || isStdioPipe(r.resource))) continue;
       if (atStop && r.test === undefined && !hasUserFrame(r.stack)) continue;
-      leaks.push({ type: r.type, id: r.id, stack: r.stack });
-      const args: Record<string, unknown> = { type: r.type, id: r.id, stack: r.stack };
+      const stack = r.stack !== '' || !isServerType(r.type) ? r.stack : this.serverStack(r.resource);
+      leaks.push({ type: r.type, id: r.id, stack });
+      const args: Record<string, unknown> = { type: r.type, id: r.id, stack };
       if (r.test !== undefined) args.test = r.test;
       this.recorder.instant(Category.async, `leak: ${r.type}`, Track.async, ts, args);
     }
     return leaks;
+  }
+
+  private serverStack(handle: object): string {
+    const server = ownerOf(handle);
+    return server === undefined ? '' : (this.listenStacks.get(server) ?? '');
   }
 
   private before(id: number): void {
