@@ -82,11 +82,11 @@ function chunkWorker(file: string): { pid: number; threadId: number } | undefine
  * `test.context` in `onTestFileStart`), and merges the workers' chunks at the end of the run.
  */
 export class TestTraceReporter {
-  readonly options: ResolvedAdapterOptions;
-  private readonly run: RunTrace | undefined;
-  private readonly tempOutput: string | undefined;
-  private readonly rootDir: string;
-  private readonly version: string | undefined;
+  options!: ResolvedAdapterOptions;
+  private run: RunTrace | undefined;
+  private tempOutput: string | undefined;
+  private rootDir = process.cwd();
+  private version: string | undefined;
   private readonly contexts = new WeakMap<object, object>();
   private readonly savedEnv: Record<string, string | undefined> = {};
   private readonly problems: string[] = [];
@@ -99,8 +99,19 @@ export class TestTraceReporter {
   private readonly reportedCrashes = new Set<number>();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
 
-  constructor(globalConfig: any, reporterOptions?: unknown, _reporterContext?: unknown) {
-    // Bad options fail here, before any test runs, in one line.
+  constructor(globalConfig: any, reporterOptions?: unknown, reporterContext?: unknown) {
+    try {
+      this.init(globalConfig, reporterOptions);
+    } catch (err) {
+      // Bad options and paths fail here, before any test runs, in one line: Jest prints the
+      // error's stack (after prefixing the message), so the stack is set to the line alone.
+      if (err instanceof TraceError) err.stack = `testtrace: ${err.message}`;
+      throw err;
+    }
+    void reporterContext;
+  }
+
+  private init(globalConfig: any, reporterOptions?: unknown): void {
     const raw = { ...((reporterOptions as Record<string, unknown>) ?? {}), ...readCliOptions() };
     this.options = resolveAdapterOptions(raw, '@testtrace/jest option');
     this.rootDir = globalConfig?.rootDir ?? process.cwd();
@@ -278,7 +289,10 @@ export class TestTraceReporter {
           ? `the run was interrupted (${interrupted})${file ? ` while the worker ran ${file}` : ''}`
           : `the worker died${file ? ` while running ${file}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
       );
-      if (interrupted) this.run.note(`interrupted by ${interrupted}`);
+      if (interrupted) {
+        this.run.note(`interrupted by ${interrupted}`);
+        this.run.mainInstant(JEST_CATEGORY, 'interrupted', nowUs(), { signal: interrupted });
+      }
       if (this.filesRun > 0 && this.filesTraced === 0 && !interrupted) this.warnFallback('no worker recorded anything');
       stats = this.run.close({ perTest: this.options.perTest === 'off' ? undefined : { mode: this.options.perTest, dir: path.resolve(this.rootDir, this.options.traceDir) } });
       for (const e of stats.errors) this.problem(e);
@@ -289,7 +303,9 @@ export class TestTraceReporter {
     }
     if (this.tempOutput) fs.rmSync(path.dirname(this.tempOutput), { recursive: true, force: true });
     if (stats) {
-      const what = this.tempOutput ? '' : `wrote ${path.relative(process.cwd(), stats.output) || stats.output} (${stats.events} events, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}, ${(stats.bytes / 1024).toFixed(0)} KiB)`;
+      const rel = path.relative(process.cwd(), stats.output);
+      const shown = rel && !rel.startsWith('..') ? rel : stats.output;
+      const what = this.tempOutput ? '' : `wrote ${shown} (${stats.events} events, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}, ${(stats.bytes / 1024).toFixed(0)} KiB)`;
       const perTest = this.options.perTest !== 'off' ? `${stats.perTestFiles.length} per-test trace${stats.perTestFiles.length === 1 ? '' : 's'} in ${this.options.traceDir}` : '';
       say([what, perTest].filter(Boolean).join('; '));
     }

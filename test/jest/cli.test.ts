@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, ROOT, ensureBuilt, expectMatchesJest, runJest, tests, type Version } from './helpers.js';
+
+const PLAIN = path.join(FIXTURES, 'jest-plain');
+const JEST_TRACE = path.join(ROOT, 'packages/jest/bin/jest-trace.js');
+
+beforeAll(() => ensureBuilt(), 300_000);
+
+describe('bad input is one line before any test runs, and a non-zero exit', () => {
+  const cases: [string, string, RegExp][] = [
+    ['unknown option', "{ output: 'x.out', detial: 'full' }", /^testtrace: unknown @testtrace\/jest option "detial"; known options: output, perTest, traceDir, detail$/],
+    ['bad detail', "{ output: 'x.out', detail: 'max' }", /^testtrace: @testtrace\/jest option detail must be one of default, full, got "max"$/],
+    ['bad perTest', "{ output: 'x.out', perTest: 'always' }", /^testtrace: @testtrace\/jest option perTest must be one of off, on, retain-on-failure, on-first-retry, got "always"$/],
+    ['unwritable path', "{ output: '/etc/passwd/x.out' }", /^testtrace: cannot .*\/etc\/passwd\/x\.out/],
+  ];
+  it.each(cases)('%s', async (_name, options, line) => {
+    const config = path.join(fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-')), 'jest.config.cjs');
+    fs.writeFileSync(config, `module.exports = { rootDir: ${JSON.stringify(PLAIN)}, reporters: ['default', ['@testtrace/jest', ${options}]] };\n`);
+    try {
+      const run = await runJest('jest-plain', ['-c', config], { noJson: true });
+      expect(run.code).not.toBe(0);
+      const out = (run.stdout + run.stderr).trim().split('\n');
+      expect(out).toHaveLength(1);
+      expect(out[0]).toMatch(line);
+    } finally {
+      fs.rmSync(path.dirname(config), { recursive: true, force: true });
+    }
+  });
+
+  it('jest-trace rejects an unknown --trace flag', async () => {
+    const run = await runJest('jest-plain', ['--trace-bogus=1'], { bin: JEST_TRACE, noJson: true });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe('jest-trace: unknown option --trace-bogus; trace options are --trace, --trace-per-test, --trace-dir, --trace-detail');
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('ways to switch it on', () => {
+  it('jest-trace --trace --trace-per-test=retain-on-failure keeps one file per failed test', async () => {
+    const dir = fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-'));
+    try {
+      const run = await runJest('jest-plain', [`--trace=${path.join(dir, 'run.out')}`, '--trace-per-test=retain-on-failure', `--trace-dir=${path.join(dir, 'per-test')}`], { bin: JEST_TRACE });
+      expect(run.code).toBe(1); // one test fails; tracing keeps Jest's exit code
+      const whole = JSON.parse(fs.readFileSync(path.join(dir, 'run.out'), 'utf8'));
+      expect(expectMatchesJest({ ...run, events: whole }, PLAIN).compared).toBe(4);
+      const files = fs.readdirSync(path.join(dir, 'per-test'));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/broken\.test\.js.*fails-on-purpose/);
+      const only = tests(JSON.parse(fs.readFileSync(path.join(dir, 'per-test', files[0]!), 'utf8')));
+      expect(only.map((e) => `${e.name}:${e.args.status}`)).toEqual(['fails on purpose:failed']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--reporters=default --reporters=@testtrace/jest with TESTTRACE', async () => {
+    const dir = fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-'));
+    try {
+      const out = path.join(dir, 'env.out');
+      const run = await runJest('jest-plain', ['--reporters=default', '--reporters=@testtrace/jest'], { env: { TESTTRACE: out } });
+      expect(run.code).toBe(1);
+      const events = JSON.parse(fs.readFileSync(out, 'utf8'));
+      expect(expectMatchesJest({ ...run, events }, PLAIN).compared).toBe(4);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([30, 29] as Version[])("the explicit fallback testRunner: '@testtrace/jest/runner' works (Jest %i)", async (version) => {
+    const run = await runJest('jest-plain', ['-c', 'jest.runner.config.js', '--maxWorkers=2'], { version });
+    expect(run.code).toBe(1);
+    expect(expectMatchesJest(run, PLAIN).compared).toBe(4);
+    expect(run.stderr).not.toMatch(/cannot make Jest's workers record/);
+  });
+
+  it('--shard traces the shard only', async () => {
+    const run = await runJest('jest-workers', ['--shard=1/2', '--maxWorkers=2']);
+    expect(run.code).toBe(0);
+    const { compared } = expectMatchesJest(run, path.join(FIXTURES, 'jest-workers'));
+    expect(compared).toBe(run.results.numTotalTests);
+    expect(compared).toBeLessThan(9);
+    expect(tests(run.events)).toHaveLength(compared);
+  });
+});
+
+describe('interrupted runs', () => {
+  it('SIGTERM to Jest mid-run still leaves a loadable trace with what finished', async () => {
+    let killed = false;
+    const run = await runJest('jest-plain', ['-c', 'jest.slow.config.js', '--runInBand'], {
+      noJson: true,
+      onSpawn(child, dir) {
+        const poll = setInterval(() => {
+          if (fs.existsSync(path.join(dir, 'hanging'))) {
+            clearInterval(poll);
+            killed = true;
+            setTimeout(() => child.kill('SIGTERM'), 200);
+          }
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(killed).toBe(true);
+    expect(run.code).not.toBe(0);
+    const quick = tests(run.events).find((e) => e.name === 'quick one');
+    expect(quick?.args.status).toBe('passed');
+    const meta = run.events.find((e) => e.name === 'testtrace_run')!;
+    expect(meta.args.notes).toContain('interrupted by SIGTERM');
+    expect(run.events.some((e) => e.pid === 1 && e.cat === 'jest' && e.name === 'interrupted' && e.args.signal === 'SIGTERM')).toBe(true);
+    // the test that was running is not reported (Jest never finished it), but the file it was in is marked
+    expect(tests(run.events).map((e) => e.name)).toEqual(['quick one']);
+    expect(run.events.some((e) => e.cat === 'jest' && e.name === 'file start' && e.args.file === 'slow/slow.test.js')).toBe(true);
+  });
+});
