@@ -6,7 +6,7 @@
  */
 export { readEvents, readEventBatches, readEventsSync, scanTrace, parseTrace, type ReadOptions } from './reader/read.js';
 export type { ReadSummary } from './reader/decoder.js';
-export type { ParseSummary, TraceForm } from './reader/parser.js';
+export type { ParseSummary, TraceForm, LineFilter } from './reader/parser.js';
 export { EventParser } from './reader/parser.js';
 export { TraceReadError, type TracePosition } from './reader/errors.js';
 export { CHUNK_BYTES, SYNC_GZIP_MAX_BYTES } from './reader/file.js';

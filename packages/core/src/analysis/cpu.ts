@@ -23,7 +23,9 @@ interface ProfileState {
   pid: number;
   startTime: number;
   lastTime: number;
-  nodes: Map<number, { parent: number; frame: number }>;
+  /** Per node id: its parent's id and its frame's index (-1 when unknown); 8 bytes per node. */
+  parents: Int32Array;
+  frames: Int32Array;
   times: Float64Array;
   nodeIds: Int32Array;
   count: number;
@@ -31,6 +33,20 @@ interface ProfileState {
 }
 
 const MAX_FRAMES = 12;
+/** Node ids are small dense integers in V8 profiles; anything beyond this is not one. */
+const MAX_NODE_ID = 1 << 24;
+
+function ensureNode(p: ProfileState, id: number): void {
+  if (id < p.parents.length) return;
+  let size = p.parents.length;
+  while (size <= id) size *= 2;
+  const parents = new Int32Array(size).fill(-1);
+  parents.set(p.parents);
+  const frames = new Int32Array(size).fill(-1);
+  frames.set(p.frames);
+  p.parents = parents;
+  p.frames = frames;
+}
 
 function formatFrame(f: CpuFrame): string {
   const name = f.functionName || '(anonymous)';
@@ -115,11 +131,11 @@ export class CpuProfiles {
   }
 
   private newProfile(pid: number, startTime: number): ProfileState {
-    return { pid, startTime, lastTime: startTime, nodes: new Map(), times: new Float64Array(256), nodeIds: new Int32Array(256), count: 0, sorted: true };
+    return { pid, startTime, lastTime: startTime, parents: new Int32Array(64).fill(-1), frames: new Int32Array(64).fill(-1), times: new Float64Array(256), nodeIds: new Int32Array(256), count: 0, sorted: true };
   }
 
   private addNode(profile: ProfileState, node: any): void {
-    if (!node || typeof node.id !== 'number') return;
+    if (!node || typeof node.id !== 'number' || node.id < 0 || node.id > MAX_NODE_ID) return;
     const cf = node.callFrame ?? {};
     const frame: CpuFrame = {
       functionName: String(cf.functionName ?? ''),
@@ -127,14 +143,17 @@ export class CpuProfiles {
       line: typeof cf.lineNumber === 'number' && cf.lineNumber >= 0 ? cf.lineNumber + 1 : undefined,
       column: typeof cf.columnNumber === 'number' && cf.columnNumber >= 0 ? cf.columnNumber + 1 : undefined,
     };
-    const existing = profile.nodes.get(node.id);
-    const parent = typeof node.parent === 'number' ? node.parent : (existing?.parent ?? -1);
-    profile.nodes.set(node.id, { parent, frame: this.frameId(frame) });
+    ensureNode(profile, node.id);
+    if (typeof node.parent === 'number' && node.parent >= 0 && node.parent <= MAX_NODE_ID) {
+      ensureNode(profile, node.parent);
+      profile.parents[node.id] = node.parent;
+    }
+    profile.frames[node.id] = this.frameId(frame);
     if (Array.isArray(node.children)) {
       for (const child of node.children) {
-        const c = profile.nodes.get(child);
-        if (c) c.parent = node.id;
-        else profile.nodes.set(child, { parent: node.id, frame: -1 });
+        if (typeof child !== 'number' || child < 0 || child > MAX_NODE_ID) continue;
+        ensureNode(profile, child);
+        profile.parents[child] = node.id;
       }
     }
   }
@@ -186,12 +205,11 @@ export class CpuProfiles {
   private leafKey(p: ProfileState, nodeId: number): number {
     const frames: string[] = [];
     let id = nodeId;
-    for (let depth = 0; depth < 200 && id >= 0; depth++) {
-      const node = p.nodes.get(id);
-      if (!node) break;
-      const frame = node.frame >= 0 ? this.frames[node.frame]! : undefined;
+    for (let depth = 0; depth < 200 && id >= 0 && id < p.parents.length; depth++) {
+      const f = p.frames[id]!;
+      const frame = f >= 0 ? this.frames[f] : undefined;
       if (frame && frame.functionName !== '(root)') frames.push(formatFrame(frame));
-      id = node.parent;
+      id = p.parents[id]!;
     }
     const shown = frames.slice(0, MAX_FRAMES);
     const key = shown.join('\n');

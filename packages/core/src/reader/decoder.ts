@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { TraceEvent } from '../format/events.js';
 import { TraceReadError } from './errors.js';
-import { EventParser, type ParseSummary } from './parser.js';
+import { EventParser, type LineFilter, type ParseSummary } from './parser.js';
 import { firstContentByte, foreignReason } from './sniff.js';
 
 /** What reading a whole trace found. */
@@ -25,8 +25,9 @@ export class TraceDecoder {
   constructor(
     private readonly name: string,
     private readonly gzip: boolean,
+    filter?: LineFilter,
   ) {
-    this.parser = new EventParser(name);
+    this.parser = new EventParser(name, filter);
   }
 
   feed(chunk: Uint8Array, out: TraceEvent[]): void {

@@ -1,12 +1,15 @@
 import zlib from 'node:zlib';
 import type { TraceEvent } from '../format/events.js';
 import { TraceDecoder, type ReadSummary } from './decoder.js';
+import type { LineFilter } from './parser.js';
 import { fileChunks, fileChunksSync, GUNZIP_OPTIONS, gzipError } from './file.js';
 import { isGzip } from './sniff.js';
 
 export interface ReadOptions {
   /** The name used in error messages; default the path as given. */
   name?: string;
+  /** Skips events by their raw text before parsing; see LineFilter. */
+  lineFilter?: LineFilter;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface ReadOptions {
 export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<TraceEvent[], ReadSummary> {
   const name = options.name ?? path;
   let decoder: TraceDecoder | undefined;
-  for await (const chunk of fileChunks(path, (gzip) => (decoder = new TraceDecoder(name, gzip)))) {
+  for await (const chunk of fileChunks(path, (gzip) => (decoder = new TraceDecoder(name, gzip, options.lineFilter)))) {
     const out: TraceEvent[] = [];
     decoder!.feed(chunk, out);
     if (out.length > 0) yield out;
@@ -63,7 +66,7 @@ export function* readEventsSync(path: string, options: ReadOptions = {}): Genera
   const name = options.name ?? path;
   let decoder: TraceDecoder | undefined;
   const out: TraceEvent[] = [];
-  for (const chunk of fileChunksSync(path, (gzip) => (decoder = new TraceDecoder(name, gzip)))) {
+  for (const chunk of fileChunksSync(path, (gzip) => (decoder = new TraceDecoder(name, gzip, options.lineFilter)))) {
     decoder!.feed(chunk, out);
     if (out.length > 0) {
       yield* out;
@@ -88,7 +91,7 @@ export function parseTrace(input: string | Uint8Array, options: ReadOptions = {}
       throw gzipError(name, err);
     }
   }
-  const decoder = new TraceDecoder(name, gzip);
+  const decoder = new TraceDecoder(name, gzip, options.lineFilter);
   const events: TraceEvent[] = [];
   decoder.feed(bytes, events);
   const summary = decoder.finish(events);

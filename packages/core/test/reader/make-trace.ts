@@ -13,6 +13,8 @@ export interface WorkloadOptions {
   testsPerFile?: number;
   /** Close the trace cleanly (the default) or leave it as a killed worker would. */
   close?: boolean;
+  /** `full` adds every async resource with its stack, network spans and CPU samples. */
+  detail?: 'default' | 'full';
 }
 
 /**
@@ -24,7 +26,7 @@ export async function recordWorkload(options: WorkloadOptions = {}): Promise<str
   const sink = new MemorySink();
   // The real GC, heap, event-loop and network sources record as they would in a worker; stalls
   // and leaks are recorded by hand below so that tests can know exactly where they are.
-  const tracer = start(sink, { handleSignals: false, pid: 2, processName: 'worker 1 (pid 4242)', bufferBytes: 4096, sources: { stalls: false, async: false } });
+  const tracer = start(sink, { handleSignals: false, pid: 2, processName: 'worker 1 (pid 4242)', bufferBytes: 4096, detail: options.detail, sources: { stalls: false, async: options.detail === 'full' } });
   const rec = tracer.recorder;
   rec.emit({ name: Meta.processName, ph: 'M', pid: 1, tid: 0, args: { name: 'vitest (main)' } });
   rec.emit({

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildModel, modelFromEvents, sourceOf, ModelBuilder, type TraceModel } from '../../src/analysis.js';
+import { parseTrace } from '../../src/reader.js';
+import { recordWorkload } from '../reader/make-trace.js';
+
+function comparable(m: TraceModel) {
+  const { timelines, cpu, source, ...rest } = m;
+  void timelines;
+  return { ...rest, cpuSamples: cpu.samples, events: source.events };
+}
+
+describe('the model line filter', () => {
+  it('builds the same model as parsing every event, from a full-detail trace of the real tracer', async () => {
+    const text = await recordWorkload({ files: 2, testsPerFile: 4, detail: 'full' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-filter-')), 'full.out');
+    fs.writeFileSync(file, text);
+    const { events, summary } = parseTrace(text);
+    expect(events.filter((e) => e.cat === 'async').length).toBeGreaterThan(5);
+
+    const filtered = await buildModel(file);
+    const full = modelFromEvents(events, sourceOf(file, summary));
+    expect(comparable(filtered)).toEqual(comparable(full));
+    expect(filtered.source.events).toBe(events.length);
+  });
+
+  it('skips only whole lines of the counted categories and parses leak reports', () => {
+    const b = new ModelBuilder();
+    expect(b.lineFilter('{"name":"PROMISE","cat":"async","ph":"X","ts":10.5,"dur":2,"pid":3,"tid":902,"args":{"id":1}}')).toBe(false);
+    expect(b.lineFilter('{"name":"GET /","cat":"net","ph":"b","id":"1","ts":20,"pid":3,"tid":902}')).toBe(false);
+    expect(b.lineFilter('{"name":"leak: Timeout","cat":"async","ph":"i","ts":30,"pid":3,"tid":902,"args":{"type":"Timeout"}}')).toBe(true);
+    expect(b.lineFilter('{"name":"t","cat":"test","ph":"X","ts":1,"dur":1,"pid":3,"tid":1,"args":{"file":"a"}}')).toBe(true);
+    // the category key inside args, or an event without a time: parse it
+    expect(b.lineFilter('{"name":"t","args":{"cat":"async"},"cat":"test","ph":"X","ts":1,"pid":3,"tid":1}')).toBe(true);
+    expect(b.lineFilter('{"name":"x","cat":"async","ph":"X","pid":3,"tid":1}')).toBe(true);
+    const m = b.finish({ name: 't', bytes: 0, form: 'array', gzip: false, closed: true, truncated: false });
+    expect(m.categories).toEqual({ async: 1, net: 1 });
+    expect([m.startTs, m.endTs]).toEqual([10.5, 20]);
+    expect(m.processes.map((p) => [p.pid, p.firstTs, p.lastTs])).toEqual([[3, 10.5, 20]]);
+  });
+});
