@@ -4,7 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, stop, region, startRegion, log, isEnabled, task } from '../packages/core/dist/index.js';
+import { pathToFileURL } from 'node:url';
+
+// TESTTRACE_CORE_DIST: a private build, when others rebuild packages/core/dist meanwhile
+const { start, stop, region, startRegion, log, isEnabled, task } = await import(
+  process.env.TESTTRACE_CORE_DIST ? pathToFileURL(path.join(process.env.TESTTRACE_CORE_DIST, 'index.js')).href : '../packages/core/dist/index.js'
+);
 
 const ALL_OFF = { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false };
 
