@@ -1,0 +1,98 @@
+// Jest overhead: wall time of the bundled suite (bench/fixtures/jest-suite, 60 files, 660 tests)
+// untraced vs traced (detail default and full), with 2 workers and in band. Variants run
+// interleaved, round after round, each with a warm transform cache; medians and ratios at the end.
+//
+//   node bench/jest-overhead.mjs [--rounds=5] [--jest=path/to/jest.js] [--json]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const suite = path.join(root, 'bench/fixtures/jest-suite');
+const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
+const rounds = Number(arg('rounds', '5'));
+const jest = path.resolve(arg('jest', path.join(root, 'node_modules/jest/bin/jest.js')));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-bench-'));
+
+if (!fs.existsSync(path.join(suite, 'tests'))) {
+  await new Promise((resolve, reject) => spawn(process.execPath, [path.join(suite, 'generate.mjs')], { stdio: 'inherit' }).on('close', (c) => (c ? reject(new Error('generate failed')) : resolve())));
+}
+
+const modes = [
+  { name: '2 workers', args: ['--maxWorkers=2'] },
+  { name: 'in band', args: ['--runInBand'] },
+];
+const details = ['off', 'default', 'full'];
+const variants = modes.flatMap((m) => details.map((d) => ({ mode: m, detail: d, key: `${m.name} / ${d}`, times: [], bytes: [], events: [], tests: 0 })));
+
+function runOnce(v) {
+  const out = path.join(tmp, `${v.key.replace(/\W+/g, '-')}.out`);
+  const results = path.join(tmp, 'results.json');
+  fs.rmSync(out, { force: true });
+  const env = { ...process.env, FORCE_COLOR: '0', TESTTRACE: '' };
+  if (v.detail === 'off') delete env.TRACE_OUT;
+  else Object.assign(env, { TRACE_OUT: out, TRACE_DETAIL: v.detail });
+  // traced and untraced runs have different project configs (testRunner), so separate warm caches
+  const cache = path.join(tmp, v.detail === 'off' ? 'cache-off' : 'cache-traced');
+  const args = [jest, ...v.mode.args, '--silent', '--json', `--outputFile=${results}`, `--cacheDirectory=${cache}`];
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) return reject(new Error(`${v.key}: jest exited ${code}\n${stderr.slice(-2000)}`));
+      const r = JSON.parse(fs.readFileSync(results, 'utf8'));
+      v.tests = r.numTotalTests;
+      if (v.detail !== 'off') {
+        const text = fs.readFileSync(out, 'utf8');
+        v.bytes.push(Buffer.byteLength(text));
+        v.events.push(text.split('\n').length - 2);
+      }
+      resolve(ms);
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+console.error(`jest ${JSON.parse(fs.readFileSync(path.join(path.dirname(jest), '../package.json'), 'utf8')).version}, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error('warming caches …');
+for (const v of variants) await runOnce(v);
+for (let r = 0; r < rounds; r++) {
+  // interleave, rotating the order each round so that drift in machine load spreads evenly
+  const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+  for (const v of order) {
+    const ms = await runOnce(v);
+    v.times.push(ms);
+    console.error(`round ${r + 1}/${rounds}  ${v.key.padEnd(22)} ${(ms / 1000).toFixed(2)} s`);
+  }
+}
+
+const rows = variants.map((v) => {
+  const base = variants.find((b) => b.mode === v.mode && b.detail === 'off');
+  const med = median(v.times);
+  return {
+    mode: v.mode.name,
+    detail: v.detail,
+    medianS: +(med / 1000).toFixed(2),
+    minS: +(Math.min(...v.times) / 1000).toFixed(2),
+    ratio: +(med / median(base.times)).toFixed(3),
+    tests: v.tests,
+    bytesPerTest: v.bytes.length ? Math.round(median(v.bytes) / v.tests) : 0,
+    eventsPerTest: v.events.length ? +(median(v.events) / v.tests).toFixed(1) : 0,
+  };
+});
+if (process.argv.includes('--json')) console.log(JSON.stringify({ rounds, load: os.loadavg(), rows }, null, 2));
+else {
+  console.log(`\n| mode | detail | median wall | min | traced/untraced | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- |`);
+  for (const r of rows) console.log(`| ${r.mode} | ${r.detail} | ${r.medianS} s | ${r.minS} s | ${r.detail === 'off' ? '1' : r.ratio} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
+  console.log(`\n${rows[0].tests} tests in 60 files, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
