@@ -1,10 +1,7 @@
-import path from 'node:path';
 import { defineConfig } from 'tsup';
 
 // Jest loads reporters, test runners and environments with require(): the CJS build (.js) is the
 // one that matters; the ESM build (.mjs) serves `import { region } from '@testtrace/jest'`.
-// @testtrace/core is bundled from its sources: the adapter then does not depend on core's build
-// output, and every copy shares the tracer through process-wide symbols and diagnostics channels.
 export default defineConfig({
   entry: ['src/index.ts', 'src/runner.ts', 'src/environment.ts', 'src/bin.ts'],
   format: ['cjs', 'esm'],
@@ -17,8 +14,5 @@ export default defineConfig({
   target: 'node20',
   shims: true,
   splitting: false,
-  noExternal: ['@testtrace/core'],
-  esbuildOptions(options) {
-    options.alias = { '@testtrace/core': path.resolve(__dirname, '../core/src/index.ts') };
-  },
+  external: ['@testtrace/core'],
 });

@@ -40,7 +40,8 @@ describe.each([30, 29] as Version[])('Jest %i: hooks, failures, timeout, retry, 
     const beforeAll = hooks.find((h) => h.name === 'beforeAll')!;
     expect(beforeAll.dur! / 1000).toBeGreaterThanOrEqual(25); // the fixture waits 30 ms
     const passes = tests(run.events).find((e) => e.args.fullName === 'outer > passes')!;
-    const body = run.events.find((e) => e.name === 'test body' && e.args.fullName === 'outer > passes')!;
+    const body = run.events.find((e) => e.name === 'test body' && e.pid === passes.pid && e.tid === passes.tid && e.ts! >= passes.ts! && e.ts! < passes.ts! + passes.dur!)!;
+    expect(body.args.status).toBe('passed');
     expect(body.ts!).toBeGreaterThanOrEqual(passes.ts!);
     expect(body.ts! + body.dur!).toBeLessThanOrEqual(passes.ts! + passes.dur! + 1);
     const suites = byCat(run.events, 'suite').map((s) => s.args.fullName);

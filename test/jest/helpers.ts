@@ -22,13 +22,19 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds @testtrace/jest (and the core sources it bundles) when dist is missing or stale. */
+function stale(pkg: string, probe: string): boolean {
+  const out = path.join(pkg, 'dist', probe);
+  if (!fs.existsSync(out)) return true;
+  return newestMtime(path.join(pkg, 'src')) > fs.statSync(out).mtimeMs;
+}
+
+/** Builds @testtrace/core and @testtrace/jest when their dist is missing or older than their sources. */
 export function ensureBuilt(): void {
-  const out = path.join(PKG, 'dist/runner.js');
-  const built = fs.existsSync(out) ? fs.statSync(out).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(PKG, 'src')), newestMtime(path.join(ROOT, 'packages/core/src')));
-  if (built >= sources && fs.existsSync(path.join(PKG, 'dist/index.js'))) return;
-  execFileSync('flock', ['/tmp/testtrace-jest-build.lock', 'npx', 'tsup'], { cwd: PKG, stdio: 'pipe' });
+  const core = path.join(ROOT, 'packages/core');
+  for (const [pkg, probe] of [[core, 'index.cjs'], [PKG, 'runner.js']] as const) {
+    if (!stale(pkg, probe)) continue;
+    execFileSync('flock', [`/tmp/testtrace-build-${path.basename(pkg)}.lock`, 'npx', 'tsup'], { cwd: pkg, stdio: 'pipe' });
+  }
 }
 
 /** The jest bin of a major version; Jest 29 is installed once into test/.versions/jest29 (git-ignored). */

@@ -153,7 +153,8 @@ export class FileRecorder {
         if (start === undefined) break;
         this.bodies.delete(event.test);
         const span = this.tests.get(event.test);
-        const args: Record<string, unknown> = { file: this.file, fullName: span?.fullName, status: event.name === 'test_fn_success' ? 'passed' : 'failed' };
+        // the enclosing test span carries file and fullName
+        const args: Record<string, unknown> = { status: event.name === 'test_fn_success' ? 'passed' : 'failed' };
         if (event.name === 'test_fn_failure') args.error = errorMessage(event.error);
         this.tracer.recorder.complete(Category.phase, TEST_BODY, span?.tid ?? Track.main, start, ts - start, args);
         break;
