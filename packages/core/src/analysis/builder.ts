@@ -442,6 +442,10 @@ export class ModelBuilder {
   }
 
   private attributeStalls(): void {
+    // Where the trace has stall slices they are the truth: a test's own maxStallMs arg may carry
+    // a stall that was only detected during it. The arg stays for processes without slices.
+    const withSlices = new Set(this.stalls.map((s) => s.pid));
+    for (const t of this.tests) if (withSlices.has(t.pid)) t.maxStallMs = 0;
     const tests = this.windowsByPid(this.tests);
     const hookIndex = new Map<HookRecord, number>(this.hooks.map((h, i) => [h, i]));
     const hooks = this.windowsByPid(this.hooks);

@@ -116,6 +116,18 @@ describe('the model of hand-made events', () => {
     expect(model.wallMs).toBeCloseTo(300, 6);
   });
 
+  it('takes stalls from the stall slices where there are any, and from the test args elsewhere', () => {
+    const model = modelFromEvents([
+      ...run(1, 0),
+      test(2, 'a', 'blocks', 0, 100),
+      stall(2, 10, 80),
+      // the tracer noticed the stall only once the next test had started
+      test(2, 'a', 'next', 100, 5, { maxStallMs: 80 }),
+      test(3, 'b', 'no slices here', 0, 50, { maxStallMs: 30 }),
+    ]);
+    expect(model.tests.map((t) => [t.name, t.maxStallMs])).toEqual([['blocks', 80], ['no slices here', 30], ['next', 0]]);
+  });
+
   it('puts beforeEach/afterEach hooks inside the test on its lane, and beforeAll outside', () => {
     const model = modelFromEvents([
       ...run(1, 0),
