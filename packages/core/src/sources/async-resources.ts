@@ -6,7 +6,8 @@ import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
 import { captureStack, hasUserFrame, setStackRoot } from './stack.js';
-import { isAlive, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
+import { isAcceptedSocket, isAlive, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
+import { FetchPoolTracker, poolSocketLabel, poolSocketLeaks, type PoolSocket } from './fetch-pool.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -15,6 +16,8 @@ interface ResourceRecord {
   resource: object;
   stack: string;
   test: string | undefined;
+  /** Set when undici's pool (fetch) opened this socket. */
+  pool: PoolSocket | undefined;
 }
 
 /** Per-test records beyond this are checked and the dead ones dropped; memory stays bounded. */
@@ -69,6 +72,10 @@ export class AsyncResourceSource implements Source {
     }
   };
   private activeBefore: string[] = [];
+  private readonly pool = new FetchPoolTracker(
+    () => this.test?.fullName,
+    (err) => this.recorder.error(this.name, err),
+  );
 
   // full detail: the callback running now (before/after nest) and what init saw of each resource
   private readonly openIds: number[] = [];
@@ -88,6 +95,7 @@ export class AsyncResourceSource implements Source {
       (callbacks as HookCallbacks & { trackPromises: boolean }).trackPromises = false;
       this.countsPromises = false;
     }
+    this.pool.start();
     this.hook = createHook(callbacks).enable();
     dc.subscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
   }
@@ -121,6 +129,7 @@ export class AsyncResourceSource implements Source {
     this.hook.disable();
     this.hook = undefined;
     dc.unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
+    this.pool.stop();
     const records = this.outsideRecords.concat(this.testRecords);
     this.outsideRecords = [];
     this.testRecords = [];
@@ -153,10 +162,13 @@ export class AsyncResourceSource implements Source {
   }
 
   private track(id: number, type: LeakableType, resource: object): void {
-    const stack = captureStack();
-    const test = this.test?.fullName;
-    const record: ResourceRecord = { id, type, resource, stack, test };
+    // undici connects off the user's stack: a pool socket takes the stack of the fetch that opened it
+    const pool = type === 'TCPWRAP' || type === 'PIPEWRAP' ? this.pool.claim(resource) : undefined;
+    const stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
+    const test = this.test?.fullName ?? pool?.opener?.test;
+    const record: ResourceRecord = { id, type, resource, stack, test, pool };
     const args: Record<string, unknown> = { type, id, stack };
+    if (pool !== undefined) args.label = poolSocketLabel(pool, false);
     if (test !== undefined) args.test = test;
     this.recorder.instant(Category.async, `created: ${type}`, Track.async, nowUs(), args);
     if (this.test !== undefined) {
@@ -180,11 +192,17 @@ export class AsyncResourceSource implements Source {
     for (const r of records) if (r.type === 'PROCESSWRAP') childStacks.add(r.stack);
     for (const r of records) {
       if (!isAlive(r.type, r.resource)) continue;
+      if (r.pool !== undefined && !poolSocketLeaks(r.pool)) continue;
+      if ((r.type === 'TCPWRAP' || r.type === 'PIPEWRAP') && r.pool === undefined && isAcceptedSocket(r.resource)) continue;
       if (r.type === 'PIPEWRAP' && (childStacks.has(r.stack) || isStdioPipe(r.resource))) continue;
       if (atStop && r.test === undefined && !hasUserFrame(r.stack)) continue;
       const stack = r.stack !== '' || !isServerType(r.type) ? r.stack : this.serverStack(r.resource);
-      leaks.push({ type: r.type, id: r.id, stack });
+      const label = r.pool !== undefined ? poolSocketLabel(r.pool, true) : describeHandle(r.type, r.resource);
+      const leak: LeakRecord & { label?: string } = { type: r.type, id: r.id, stack };
+      if (label !== undefined) leak.label = label;
+      leaks.push(leak);
       const args: Record<string, unknown> = { type: r.type, id: r.id, stack };
+      if (label !== undefined) args.label = label;
       if (r.test !== undefined) args.test = r.test;
       this.recorder.instant(Category.async, `leak: ${r.type}`, Track.async, ts, args);
     }
@@ -217,6 +235,28 @@ export class AsyncResourceSource implements Source {
       this.recorder.error(this.name, err);
     }
   }
+}
+
+/**
+ * What a leaked socket or server is, read from its owner at the leak check (only leaks pay for
+ * it): `socket to 10.0.0.1:443`, `server on 127.0.0.1:8080`. Undefined when the handle says nothing.
+ */
+function describeHandle(type: LeakableType, resource: object): string | undefined {
+  try {
+    if (type === 'TCPWRAP') {
+      const socket = ownerOf(resource) as { remoteAddress?: string; remotePort?: number } | undefined;
+      return socket?.remoteAddress === undefined ? undefined : `socket to ${socket.remoteAddress}:${socket.remotePort}`;
+    }
+    if (isServerType(type)) {
+      const server = ownerOf(resource) as { address?(): unknown } | undefined;
+      const address = server?.address?.() as { address?: string; port?: number } | string | null | undefined;
+      if (typeof address === 'string') return `server on ${address}`;
+      if (address?.address !== undefined) return `server on ${address.address}:${address.port}`;
+    }
+  } catch {
+    // a closing handle may refuse: the leak stands without a label
+  }
+  return undefined;
 }
 
 /** Per type, how many more (or fewer) active resources there are now than before. */

@@ -90,3 +90,17 @@ export function isStdioPipe(resource: object): boolean {
     return false;
   }
 }
+
+/**
+ * A connection a server accepted (its `net.Socket` has `server` set): it belongs to the server.
+ * `init`'s trigger id catches most of them, but not those of a server created before tracing
+ * started (a global setup, a server started in another module before the tracer).
+ */
+export function isAcceptedSocket(resource: object): boolean {
+  try {
+    const owner = ownerOf(resource);
+    return owner !== undefined && owner.server !== undefined && owner.server !== null;
+  } catch {
+    return false;
+  }
+}
