@@ -15,6 +15,8 @@ export function setStackRoot(rootDir: string): void {
 }
 
 let userPrepare: PrepareStackTrace | undefined;
+/** Frames dropped while no frame has been kept yet (a library's own frames above its caller). */
+let skipLeading: RegExp | undefined;
 
 function keepFrame(site: NodeJS.CallSite): boolean {
   const file = site.getFileName();
@@ -38,8 +40,14 @@ function formatSite(site: NodeJS.CallSite): string {
  */
 function prepare(error: Error, sites: NodeJS.CallSite[]): string {
   const kept: NodeJS.CallSite[] = [];
-  for (let i = 0; i < sites.length && kept.length < MAX_FRAMES; i++) if (keepFrame(sites[i]!)) kept.push(sites[i]!);
+  for (let i = 0; i < sites.length && kept.length < MAX_FRAMES; i++) {
+    const site = sites[i]!;
+    if (!keepFrame(site)) continue;
+    if (kept.length === 0 && skipLeading !== undefined && skipLeading.test(site.getFileName()!)) continue;
+    kept.push(site);
+  }
   if (kept.length === 0) return '';
+  trimRunnerFrames(kept);
   if (userPrepare !== undefined) {
     try {
       const text = userPrepare(error, kept);
@@ -51,6 +59,24 @@ function prepare(error: Error, sites: NodeJS.CallSite[]): string {
   let out = formatSite(kept[0]!);
   for (let i = 1; i < kept.length; i++) out += `\n${formatSite(kept[i]!)}`;
   return out;
+}
+
+const isUserSite = (site: NodeJS.CallSite): boolean => !site.getFileName()!.includes('node_modules');
+
+/**
+ * Drops the test runner's frames below the user's code: keeps the frames up to and including
+ * the last frame outside node_modules (which follows the first such frame by definition) plus
+ * one frame after it (the runner's call into the user's code, e.g. `@vitest/runner`). A stack with
+ * no frame outside node_modules is kept whole: it is all there is. One pass over at most
+ * MAX_FRAMES sites, before any formatting.
+ */
+export function trimRunnerFrames(kept: NodeJS.CallSite[]): void {
+  for (let i = kept.length - 1; i >= 0; i--) {
+    if (isUserSite(kept[i]!)) {
+      if (kept.length > i + 2) kept.length = i + 2;
+      return;
+    }
+  }
 }
 
 /** `Error\n    at fn (file:1:2)` → `fn (file:1:2)` lines, paths relative to the root. */
@@ -74,12 +100,16 @@ function relativeInLine(line: string): string {
 
 const holder: { stack?: string } = {};
 
-/** The caller's stack: at most 8 frames of user code, one frame per line. ~10 µs. */
-export function captureStack(): string {
+/**
+ * The caller's stack: at most 8 frames of user code, one frame per line. ~10 µs. `depth` frames
+ * are walked (internals included); `skip` drops a library's frames above its first caller.
+ */
+export function captureStack(depth = CAPTURE_LIMIT, skip?: RegExp): string {
   const limit = Error.stackTraceLimit;
   const previous = Error.prepareStackTrace;
   userPrepare = previous as PrepareStackTrace | undefined;
-  Error.stackTraceLimit = CAPTURE_LIMIT;
+  skipLeading = skip;
+  Error.stackTraceLimit = depth;
   Error.prepareStackTrace = prepare as PrepareStackTrace as typeof Error.prepareStackTrace;
   try {
     Error.captureStackTrace(holder, captureStack);
@@ -90,6 +120,7 @@ export function captureStack(): string {
     Error.prepareStackTrace = previous;
     Error.stackTraceLimit = limit;
     userPrepare = undefined;
+    skipLeading = undefined;
   }
 }
 

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { captureStack } from '../../src/sources/stack.js';
+
+// A stand-in test runner and library, loaded from a real node_modules directory
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-stack-'));
+const pkg = path.join(dir, 'node_modules', 'fake-runner');
+fs.mkdirSync(pkg, { recursive: true });
+fs.writeFileSync(
+  path.join(pkg, 'index.js'),
+  `
+function run(fn) { return step3(fn); }
+function step3(fn) { return fn(); }
+exports.run = run;
+exports.lib = function lib(cb) { return cb(); };
+exports.later = function later(capture, done) { setImmediate(function tick() { done(inner(capture)); }); };
+function inner(capture) { return capture(); }
+exports.capture = function capture(fn, depth, skip) { return viaLib(fn, depth, skip); };
+function viaLib(fn, depth, skip) { return fn(depth, skip); }
+`,
+);
+const runner = createRequire(path.join(dir, 'x.js'))('fake-runner') as {
+  run<T>(fn: () => T): T;
+  lib<T>(cb: () => T): T;
+  later(capture: () => string, done: (stack: string) => void): void;
+  capture(fn: typeof captureStack, depth?: number, skip?: RegExp): string;
+};
+
+const lines = (stack: string) => stack.split('\n');
+const inModules = (line: string) => line.includes('node_modules');
+
+describe('captureStack trimming', () => {
+  it('stops one runner frame below the last user frame', () => {
+    // the test → runner (2 frames) → user → library → user (capture), under Vitest's runner
+    const stack = runner.run(function userOuter() {
+      return runner.lib(function userInner() {
+        return captureStack();
+      });
+    });
+    const frames = lines(stack);
+    expect(frames[0]).toMatch(/^userInner \(.*stack\.test\.ts:\d+:\d+\)$/);
+    // the library frame between two user frames stays
+    expect(frames[1]).toMatch(/^(Object\.)?lib \(.*node_modules[\\/]fake-runner[\\/]index\.js/);
+    expect(frames[2]).toMatch(/^userOuter /);
+    let lastUser = frames.length - 1;
+    while (lastUser >= 0 && inModules(frames[lastUser]!)) lastUser--;
+    expect(frames[lastUser]).toContain('stack.test.ts');
+    // exactly one frame after the last user frame, and it is the runner's
+    expect(frames.length - 1 - lastUser).toBe(1);
+    // userInner, lib, userOuter, step3, run, this test's function, one @vitest/runner frame: the
+    // untrimmed stack would go on to the 8-frame cap with runner frames
+    expect(frames).toHaveLength(7);
+    expect(frames.at(-1)).toMatch(/node_modules[\\/]@vitest[\\/]runner/);
+    expect(inModules(frames.at(-1)!)).toBe(true);
+  });
+
+  it('keeps the whole stack when no frame is outside node_modules', async () => {
+    const stack = await new Promise<string>((resolve) => runner.later(captureStack, resolve));
+    expect(lines(stack).map((f) => f.split(' ')[0]!.replace('Immediate.', ''))).toEqual(['inner', 'tick']);
+    expect(lines(stack).every(inModules)).toBe(true);
+  });
+
+  it('drops a library\'s leading frames when asked, keeping its caller', () => {
+    const plain = (function caller() {
+      return runner.capture(captureStack);
+    })();
+    expect(lines(plain)[0]).toMatch(/^viaLib /);
+    const skipped = (function caller() {
+      return runner.capture(captureStack, 40, /[\\/]fake-runner[\\/]/);
+    })();
+    expect(lines(skipped)[0]).toMatch(/^caller \(.*stack\.test\.ts:\d+:\d+\)$/);
+  });
+});
