@@ -224,7 +224,7 @@ export default class TraceReporter {
   onTestRunEnd(modules: readonly AnyProject[] = [], unhandledErrors: readonly unknown[] = [], reason?: string): void {
     if (!this.active || !this.run) return;
     const crashMessages = unhandledErrors
-      .map((e) => String((e as Error)?.message ?? e))
+      .map((e) => [e, (e as any)?.cause].filter(Boolean).map((x) => String((x as Error)?.message ?? x)).join(': '))
       .filter((m) => /worker exited unexpectedly|channel closed|terminated|ERR_IPC|process\.exit|Worker exited|SIGKILL|out of memory/i.test(m));
     this.finish(crashMessages[0] ?? (reason === 'interrupted' ? 'the run was interrupted' : undefined));
     void modules;

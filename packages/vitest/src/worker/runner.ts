@@ -211,6 +211,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     private __tt_suites = new WeakMap<object, Span>();
     private __tt_attempts = new WeakMap<object, Attempt>();
     private __tt_recorded = new WeakSet<object>();
+    private __tt_runStart = new WeakMap<object, number>();
     private __tt_root: string;
     private __tt_importEnd = 0;
     private __tt_collectTs = 0;
@@ -421,8 +422,11 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
 
     // -- tests --
 
-    onBeforeRunTask(test: TestTask): unknown {
-      return super.onBeforeRunTask?.(test);
+    /** Awaited right before Vitest starts the test's clock: the first attempt starts here, as Vitest's duration does. */
+    async onBeforeRunTask(test: TestTask): Promise<unknown> {
+      const r = await super.onBeforeRunTask?.(test);
+      if (test.mode === 'run' || test.mode === 'queued') this.__tt_runStart.set(test, nowUs());
+      return r;
     }
 
     onBeforeTryTask(test: TestTask, options?: { retry?: number; repeats?: number }): unknown {
@@ -433,6 +437,8 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
         const previous = this.__tt_attempts.get(test);
         if (previous) this.__tt_endAttempt(test, previous, previous.endStatus ?? 'failed', previous.endTs ?? now);
         const retry = options?.retry ?? test.result?.retryCount ?? 0;
+        const runStart = this.__tt_runStart.get(test);
+        this.__tt_runStart.delete(test);
         const span = tracer.testStart(
           {
             file: this.__tt_rel(test.file.filepath),
@@ -442,7 +448,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
             concurrent: test.concurrent === true,
             id: test.id,
           },
-          now,
+          previous || runStart === undefined ? now : runStart,
         );
         if (options?.repeats) span.args.repeat = options.repeats;
         this.__tt_attempts.set(test, { span });

