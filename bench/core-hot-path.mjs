@@ -81,6 +81,46 @@ const hot = {
   bytesPerEvent: median(results.map((r) => r.bytesPerEvent)),
 };
 
+// 2b. the high-volume events, each through its specialised serialiser and, for comparison, as
+// the event object through recorder.emit() (one JSON.stringify: what every event cost before the
+// specialised serialisers). Interleaved: every run measures each variant once, the order rotating.
+const STACK = 'fetchPrice (src/cart.js:33:21)\ntest/prices.test.js:12:18\nnode_modules/@vitest/runner/dist/chunk-artifact.js:302:11';
+const TEST = 'price service > fetches a price';
+const PREBUILT = '{"name":"PROMISE","cat":"async","ph":"X","ts":1785426210.538,"dur":3.125,"pid":2,"tid":902,"args":{"id":12345,"trigger":12340}}';
+const VARIANTS = [
+  // the writer alone (buffer append, 64 KiB flushes): the floor under every variant
+  ['writer.line() of a prebuilt line', (rec) => rec.writer.line(PREBUILT)],
+  ['test span: complete()', (rec, ts) => rec.complete('test', 'a test name', 1, ts, 12.5, { file: 'a.test.ts', fullName: 'suite > test', status: 'passed', retry: 0 })],
+  ['test span: JSON.stringify', (rec, ts) => rec.emit({ name: 'a test name', cat: 'test', ph: 'X', ts, dur: 12.5, pid: rec.pid, tid: 1, args: { file: 'a.test.ts', fullName: 'suite > test', status: 'passed', retry: 0 } })],
+  ['async callback: asyncCallback()', (rec, ts) => rec.asyncCallback('PROMISE', 902, ts, 3.125, 12345, 12340)],
+  ['async callback: JSON.stringify', (rec, ts) => rec.emit({ name: 'PROMISE', cat: 'async', ph: 'X', ts, dur: 3.125, pid: rec.pid, tid: 902, args: { id: 12345, trigger: 12340 } })],
+  ['created: resourceInstant()', (rec, ts) => rec.resourceInstant('created: Timeout', 902, ts, 'Timeout', 12345, undefined, STACK, undefined, TEST)],
+  ['created: JSON.stringify', (rec, ts) => rec.emit({ name: 'created: Timeout', cat: 'async', ph: 'i', s: 't', ts, pid: rec.pid, tid: 902, args: { type: 'Timeout', id: 12345, stack: STACK, test: TEST } })],
+  ['gc slice: gcSlice()', (rec, ts) => rec.gcSlice('scavenge', 900, ts, 812.375, 0)],
+  ['gc slice: JSON.stringify', (rec, ts) => rec.emit({ name: 'scavenge', cat: 'gc', ph: 'X', ts, dur: 812.375, pid: rec.pid, tid: 900, args: { kind: 'scavenge', flags: 0 } })],
+  ['counter: counter()', (rec, ts) => rec.counter('heap', ts, { used: 15082264, total: 23592960 })],
+  ['counter: JSON.stringify', (rec, ts) => rec.emit({ name: 'heap', ph: 'C', ts, pid: rec.pid, tid: 0, args: { used: 15082264, total: 23592960 } })],
+];
+const M = 300_000;
+const perVariant = VARIANTS.map(() => []);
+for (let run = 0; run < 5; run++) {
+  for (let k = 0; k < VARIANTS.length; k++) {
+    const v = (k + run) % VARIANTS.length;
+    const [, write] = VARIANTS[v];
+    const file = path.join(dir, `variant-${v}-${run}.json`);
+    const tracer = start(file, { sources: ALL_OFF, handleSignals: false });
+    const rec = tracer.recorder;
+    let ts = 1785426190.288;
+    for (let i = 0; i < 20_000; i++) write(rec, (ts += 20.25)); // warm up
+    const base = cpuNs();
+    for (let i = 0; i < M; i++) write(rec, (ts += 20.25));
+    perVariant[v].push((cpuNs() - base) / M);
+    await stop();
+    fs.rmSync(file);
+  }
+}
+const variantRows = VARIANTS.map(([label], v) => ({ label, ns: median(perVariant[v]) }));
+
 // 3. annotations with tracing on (into a file), for comparison
 const onFile = path.join(dir, 'on.json');
 start(onFile, { sources: ALL_OFF, handleSignals: false });
@@ -97,4 +137,7 @@ console.log('\nrecorder.complete() into a file sink (median of 5 runs of 1e6 eve
 console.log(`  ns per event                       ${hot.nsPerEvent.toFixed(0).padStart(8)} ns`);
 console.log(`  writer throughput                  ${(hot.eventsPerSec / 1e6).toFixed(2).padStart(8)} M events/s`);
 console.log(`  bytes per event                    ${hot.bytesPerEvent.toFixed(1).padStart(8)} B`);
+console.log('\nhigh-volume events into a file sink, specialised serialiser vs JSON.stringify of the event');
+console.log(`(median of 5 interleaved runs of ${M / 1e3}k events, ns CPU per event, flushes included):`);
+for (const r of variantRows) console.log(`  ${r.label.padEnd(34)} ${r.ns.toFixed(0).padStart(8)} ns`);
 if (sink < 0) console.log(sink);

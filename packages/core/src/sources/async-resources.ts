@@ -1,7 +1,7 @@
 import { createHook, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
 import dc from 'node:diagnostics_channel';
 import { nowUs } from '../clock.js';
-import { Category, Track, type LeakRecord } from '../format/events.js';
+import { Track, type LeakRecord } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
@@ -152,9 +152,7 @@ export class AsyncResourceSource implements Source {
         if ((type === 'TCPWRAP' || type === 'PIPEWRAP') && this.serverIds.has(trigger)) return;
         this.track(id, type, resource);
       } else if (this.full) {
-        const args: Record<string, unknown> = { type, id, trigger, stack: captureStack() };
-        if (this.test !== undefined) args.test = this.test.fullName;
-        this.recorder.instant(Category.async, `created: ${type}`, Track.async, nowUs(), args);
+        this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, trigger, captureStack(), undefined, this.test?.fullName);
       }
     } catch (err) {
       this.recorder.error(this.name, err);
@@ -167,10 +165,8 @@ export class AsyncResourceSource implements Source {
     const stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
     const test = this.test?.fullName ?? pool?.opener?.test;
     const record: ResourceRecord = { id, type, resource, stack, test, pool };
-    const args: Record<string, unknown> = { type, id, stack };
-    if (pool !== undefined) args.label = poolSocketLabel(pool, false);
-    if (test !== undefined) args.test = test;
-    this.recorder.instant(Category.async, `created: ${type}`, Track.async, nowUs(), args);
+    const label = pool === undefined ? undefined : poolSocketLabel(pool, false);
+    this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, undefined, stack, label, test);
     if (this.test !== undefined) {
       if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.testRecords.filter((r) => isAlive(r.type, r.resource));
       if (this.testRecords.length < MAX_RECORDS) this.testRecords.push(record);
@@ -201,10 +197,7 @@ export class AsyncResourceSource implements Source {
       const leak: LeakRecord & { label?: string } = { type: r.type, id: r.id, stack };
       if (label !== undefined) leak.label = label;
       leaks.push(leak);
-      const args: Record<string, unknown> = { type: r.type, id: r.id, stack };
-      if (label !== undefined) args.label = label;
-      if (r.test !== undefined) args.test = r.test;
-      this.recorder.instant(Category.async, `leak: ${r.type}`, Track.async, ts, args);
+      this.recorder.resourceInstant(`leak: ${r.type}`, Track.async, ts, r.type, r.id, undefined, stack, label, r.test);
     }
     return leaks;
   }
@@ -230,7 +223,7 @@ export class AsyncResourceSource implements Source {
       this.openIds.length = at;
       this.openStarts.length = at;
       const info = this.resources.get(id);
-      this.recorder.complete(Category.async, info?.type ?? 'unknown', Track.async, start, end - start, { id, trigger: info?.trigger ?? -1 });
+      this.recorder.asyncCallback(info?.type ?? 'unknown', Track.async, start, end - start, id, info?.trigger ?? -1);
     } catch (err) {
       this.recorder.error(this.name, err);
     }

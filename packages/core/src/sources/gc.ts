@@ -1,6 +1,6 @@
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { nowUs, perfMsToUs } from '../clock.js';
-import { Category, Track } from '../format/events.js';
+import { Track } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
@@ -81,7 +81,7 @@ export class GcSource implements Source {
     const kind = KIND_NAMES[kindNumber] ?? `gc-${kindNumber}`;
     const ts = perfMsToUs(entry.startTime);
     const dur = entry.duration * 1e3;
-    this.recorder.complete(Category.gc, kind, Track.gc, ts, dur, { kind, flags: detail?.flags ?? 0 });
+    this.recorder.gcSlice(kind, Track.gc, ts, dur, detail?.flags ?? 0);
     if (this.testStartUs >= 0) {
       const overlap = Math.min(ts + dur, now) - Math.max(ts, this.testStartUs);
       if (overlap > 0) this.gcInTestUs += overlap;
