@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 
 const [mode, ...args] = process.argv.slice(2);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let code = 0;
 let events = 0;
 if (mode === 'reader') {
@@ -20,5 +21,7 @@ if (mode === 'reader') {
   process.exit(2);
 }
 const ms = performance.now() - t0;
-process.stderr.write(`\n@@bench ${JSON.stringify({ code, ms, events, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+process.stderr.write(`\n@@bench ${JSON.stringify({ code, ms, cpuMs, events, maxRssKb: process.resourceUsage().maxRSS })}\n`);
 process.exitCode = code;

@@ -152,15 +152,19 @@ for (const size of sizes) {
     ['testtrace tests --json', ['cli', 'tests', file, '--json']],
   ]) {
     const r = measure(args);
-    const row = { sizeMiB: Math.round(mb(gen.bytes)), events: gen.events, tests: gen.tests, command: label, seconds: r.ms / 1000, mbPerS: mb(gen.bytes) / (r.ms / 1000), peakRssMiB: r.maxRssKb / 1024 };
+    const row = {
+      sizeMiB: Math.round(mb(gen.bytes)), events: gen.events, tests: gen.tests, command: label,
+      seconds: r.ms / 1000, cpuSeconds: r.cpuMs / 1000,
+      mbPerS: mb(gen.bytes) / (r.ms / 1000), mbPerCpuS: mb(gen.bytes) / (r.cpuMs / 1000), peakRssMiB: r.maxRssKb / 1024,
+    };
     results.push(row);
-    console.log(`  ${label.padEnd(26)} ${row.seconds.toFixed(1).padStart(6)} s  ${row.mbPerS.toFixed(0).padStart(4)} MB/s  peak RSS ${row.peakRssMiB.toFixed(0).padStart(5)} MiB`);
+    console.log(`  ${label.padEnd(26)} ${row.seconds.toFixed(1).padStart(6)} s wall ${row.mbPerS.toFixed(0).padStart(4)} MB/s  ${row.cpuSeconds.toFixed(1).padStart(6)} s CPU ${row.mbPerCpuS.toFixed(0).padStart(4)} MB/s  peak RSS ${row.peakRssMiB.toFixed(0).padStart(5)} MiB`);
   }
   if (!values.keep) fs.rmSync(file, { force: true });
 }
 
-console.log('\n| trace | events | tests | command | time | throughput | peak RSS |');
-console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: |');
+console.log('\n| trace | events | tests | command | wall | MB/s (wall) | CPU | MB/s (CPU) | peak RSS |');
+console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
-  console.log(`| ${r.sizeMiB} MiB | ${(r.events / 1e6).toFixed(2)} M | ${r.tests.toLocaleString('en-US')} | ${r.command} | ${r.seconds.toFixed(1)} s | ${r.mbPerS.toFixed(0)} MB/s | ${r.peakRssMiB.toFixed(0)} MiB |`);
+  console.log(`| ${r.sizeMiB} MiB | ${(r.events / 1e6).toFixed(2)} M | ${r.tests.toLocaleString('en-US')} | ${r.command} | ${r.seconds.toFixed(1)} s | ${r.mbPerS.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} s | ${r.mbPerCpuS.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} MiB |`);
 }

@@ -17,6 +17,14 @@ const RUN_FIELDS = ['runner', 'runnerVersion', 'node', 'platform', 'arch', 'comm
  */
 const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console)","ph":"[^"]","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
 
+/** `heap` and `eventloop` counters in the recorder's key order: name, ts, pid and (heap) `used`. */
+const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;
+
+/** One number per (pid, tid) track: cheaper map keys than strings. */
+function trackKey(pid: number, tid: number): number {
+  return pid * 1_000_003 + tid;
+}
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -88,6 +96,7 @@ export class ModelBuilder {
    * Leak reports and anything it cannot classify with certainty are parsed as usual.
    */
   readonly lineFilter = (line: string): boolean => {
+    if (line.startsWith('{"name":"heap","ph":"C"') || line.startsWith('{"name":"eventloop","ph":"C"')) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
     if (!m) return true;
     const ts = Number(m[2]);
@@ -95,6 +104,21 @@ export class ModelBuilder {
     this.counted(m[1]!, Number(m[4]), ts, ts + (dur > 0 ? dur : 0));
     return false;
   };
+
+  /** A heap or event-loop counter as the recorder writes it: its time, and the heap's `used`. */
+  private counter(line: string): boolean {
+    const m = COUNTER_LINE.exec(line);
+    if (!m) return true;
+    const pid = Number(m[3]);
+    const ts = Number(m[2]);
+    this.counted(`ph:C`, pid, ts, ts);
+    if (m[1] === Counter.heap && m[4] !== undefined) {
+      const used = Number(m[4]);
+      const proc = this.process(pid);
+      if (used > (proc.peakHeapBytes ?? 0)) proc.peakHeapBytes = used;
+    }
+    return false;
+  }
 
   /** An event the model only counts, and whose time extends the trace's and its process's span. */
   private counted(cat: string, pid: number, ts: number, end: number): void {
@@ -343,13 +367,13 @@ export class ModelBuilder {
     this.stalls.sort((a, b) => a.start - b.start);
 
     const retries = new Map<string, number>();
-    for (const t of this.tests) {
-      const key = `${t.file}\0${t.fullName}`;
-      retries.set(key, Math.max(retries.get(key) ?? 0, t.retry));
-    }
-    for (const t of this.tests) {
+    const keys = this.tests.map((t) => `${t.file}\0${t.fullName}`);
+    this.tests.forEach((t, i) => {
+      if (t.retry > 0) retries.set(keys[i]!, Math.max(retries.get(keys[i]!) ?? 0, t.retry));
+    });
+    this.tests.forEach((t, i) => {
       t.worker = nameOf(t.pid);
-      t.retries = retries.get(`${t.file}\0${t.fullName}`) ?? 0;
+      t.retries = retries.size ? (retries.get(keys[i]!) ?? 0) : 0;
       t.queuedMs = this.queued.get(t.file) ?? 0;
       const tl = this.timelines.get(t.pid);
       if (tl && t.end > t.start) {
@@ -358,7 +382,7 @@ export class ModelBuilder {
           if (tl.gc.end(i) > t.start && tl.gc.start(i) < t.end) t.gcCount++;
         }
       }
-    }
+    });
     this.attributeHooks();
     this.attributeStalls();
     const orphanLeaks = this.attributeLeaks();
@@ -403,10 +427,10 @@ export class ModelBuilder {
   }
 
   /** Tests and hooks per track (pid and tid), by start. */
-  private byTrack<T extends { pid: number; tid: number; start: number }>(items: T[]): Map<string, T[]> {
-    const map = new Map<string, T[]>();
+  private byTrack<T extends { pid: number; tid: number; start: number }>(items: T[]): Map<number, T[]> {
+    const map = new Map<number, T[]>();
     for (const item of items) {
-      const key = `${item.pid}:${item.tid}`;
+      const key = trackKey(item.pid, item.tid);
       let list = map.get(key);
       if (!list) map.set(key, (list = []));
       list.push(item);
@@ -418,7 +442,7 @@ export class ModelBuilder {
   private attributeHooks(): void {
     const tests = this.byTrack(this.tests);
     for (const hook of this.hooks) {
-      const list = tests.get(`${hook.pid}:${hook.tid}`);
+      const list = tests.get(trackKey(hook.pid, hook.tid));
       if (!list) continue;
       // the last test starting at or before the hook
       const i = lowerBound(list, hook.start + 1e-6, (t) => t.start) - 1;

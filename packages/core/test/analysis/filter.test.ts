@@ -35,8 +35,12 @@ describe('the model line filter', () => {
     // the category key inside args, or an event without a time: parse it
     expect(b.lineFilter('{"name":"t","args":{"cat":"async"},"cat":"test","ph":"X","ts":1,"pid":3,"tid":1}')).toBe(true);
     expect(b.lineFilter('{"name":"x","cat":"async","ph":"X","pid":3,"tid":1}')).toBe(true);
+    expect(b.lineFilter('{"name":"heap","ph":"C","ts":15,"pid":3,"tid":0,"args":{"used":5217536,"total":6676480}}')).toBe(false);
+    expect(b.lineFilter('{"name":"eventloop","ph":"C","ts":16,"pid":3,"tid":0,"args":{"utilization":0.5}}')).toBe(false);
+    expect(b.lineFilter('{"name":"heap","ph":"C","pid":3,"ts":17,"tid":0,"args":{"used":1}}')).toBe(true);
     const m = b.finish({ name: 't', bytes: 0, form: 'array', gzip: false, closed: true, truncated: false });
-    expect(m.categories).toEqual({ async: 1, net: 1 });
+    expect(m.categories).toEqual({ async: 1, net: 1, 'ph:C': 2 });
+    expect(m.processes[0]!.peakHeapBytes).toBe(5217536);
     expect([m.startTs, m.endTs]).toEqual([10.5, 20]);
     expect(m.processes.map((p) => [p.pid, p.firstTs, p.lastTs])).toEqual([[3, 10.5, 20]]);
   });
