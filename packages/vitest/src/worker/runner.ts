@@ -451,7 +451,17 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
           previous || runStart === undefined ? now : runStart,
         );
         if (options?.repeats) span.args.repeat = options.repeats;
-        this.__tt_attempts.set(test, { span });
+        const attempt: Attempt = { span };
+        this.__tt_attempts.set(test, attempt);
+        if ((state().config?.vitestMajor ?? 4) < 4) {
+          // 3.x has no onAfterRetryTask, and its onAfterRunTask comes after an RPC round trip:
+          // an onTestFinished callback runs right after the attempt's afterEach hooks
+          const t = test as TestTask & { onFinished?: Array<() => void> };
+          (t.onFinished ??= []).push(() => {
+            attempt.endTs = nowUs();
+            attempt.endStatus = statusOf(test);
+          });
+        }
         this.__tt_recorded.add(test);
       });
       return super.onBeforeTryTask?.(test, options);
