@@ -1,6 +1,8 @@
 // Jest overhead: wall time of the bundled suite (bench/fixtures/jest-suite, 60 files, 660 tests)
 // untraced vs traced (detail default and full), with 2 workers and in band. Variants run
 // interleaved, round after round, each with a warm transform cache; medians and ratios at the end.
+// Wall time on a busy machine is noisy, so the CPU time (user + system) of the whole process tree
+// (Jest and its workers, measured by /usr/bin/time) is reported too.
 //
 //   node bench/jest-overhead.mjs [--rounds=5] [--jest=path/to/jest.js] [--json]
 import { spawn } from 'node:child_process';
@@ -25,7 +27,8 @@ const modes = [
   { name: 'in band', args: ['--runInBand'] },
 ];
 const details = ['off', 'default', 'full'];
-const variants = modes.flatMap((m) => details.map((d) => ({ mode: m, detail: d, key: `${m.name} / ${d}`, times: [], bytes: [], events: [], tests: 0 })));
+const variants = modes.flatMap((m) => details.map((d) => ({ mode: m, detail: d, key: `${m.name} / ${d}`, times: [], cpu: [], bytes: [], events: [], tests: 0 })));
+const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 function runOnce(v) {
   const out = path.join(tmp, `${v.key.replace(/\W+/g, '-')}.out`);
@@ -39,12 +42,19 @@ function runOnce(v) {
   const args = [jest, ...v.mode.args, '--silent', '--json', `--outputFile=${results}`, `--cacheDirectory=${cache}`];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const timeFile = path.join(tmp, 'time.txt');
+    const child = timeBin
+      ? spawn(timeBin, ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, args, { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (code !== 0) return reject(new Error(`${v.key}: jest exited ${code}\n${stderr.slice(-2000)}`));
+      if (timeBin) {
+        const [user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        v.lastCpu = (user + sys) * 1000;
+      }
       const r = JSON.parse(fs.readFileSync(results, 'utf8'));
       v.tests = r.numTotalTests;
       if (v.detail !== 'off') {
@@ -71,7 +81,8 @@ for (let r = 0; r < rounds; r++) {
   for (const v of order) {
     const ms = await runOnce(v);
     v.times.push(ms);
-    console.error(`round ${r + 1}/${rounds}  ${v.key.padEnd(22)} ${(ms / 1000).toFixed(2)} s`);
+    if (v.lastCpu !== undefined) v.cpu.push(v.lastCpu);
+    console.error(`round ${r + 1}/${rounds}  ${v.key.padEnd(22)} wall ${(ms / 1000).toFixed(2)} s  cpu ${((v.lastCpu ?? 0) / 1000).toFixed(2)} s`);
   }
 }
 
@@ -84,6 +95,8 @@ const rows = variants.map((v) => {
     medianS: +(med / 1000).toFixed(2),
     minS: +(Math.min(...v.times) / 1000).toFixed(2),
     ratio: +(med / median(base.times)).toFixed(3),
+    cpuS: v.cpu.length ? +(median(v.cpu) / 1000).toFixed(2) : undefined,
+    cpuRatio: v.cpu.length ? +(median(v.cpu) / median(base.cpu)).toFixed(3) : undefined,
     tests: v.tests,
     bytesPerTest: v.bytes.length ? Math.round(median(v.bytes) / v.tests) : 0,
     eventsPerTest: v.events.length ? +(median(v.events) / v.tests).toFixed(1) : 0,
@@ -91,8 +104,8 @@ const rows = variants.map((v) => {
 });
 if (process.argv.includes('--json')) console.log(JSON.stringify({ rounds, load: os.loadavg(), rows }, null, 2));
 else {
-  console.log(`\n| mode | detail | median wall | min | traced/untraced | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- |`);
-  for (const r of rows) console.log(`| ${r.mode} | ${r.detail} | ${r.medianS} s | ${r.minS} s | ${r.detail === 'off' ? '1' : r.ratio} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
+  console.log(`\n| mode | detail | median wall | min wall | wall ratio | median CPU | CPU ratio | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  for (const r of rows) console.log(`| ${r.mode} | ${r.detail} | ${r.medianS} s | ${r.minS} s | ${r.detail === 'off' ? '1' : r.ratio} | ${r.cpuS ?? '–'} s | ${r.detail === 'off' ? '1' : r.cpuRatio ?? '–'} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
   console.log(`\n${rows[0].tests} tests in 60 files, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import {
   resolveAdapterOptions,
   stop,
   type ResolvedAdapterOptions,
+  workerOptionsFromEnv,
   type RunStats,
 } from '@testtrace/core';
 import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, jestVersion, runnerPath, type ConfigExtra, type ResultExtra } from './shared.js';
@@ -139,7 +140,9 @@ export class TestTraceReporter {
       processName: `jest (main, pid ${process.pid})`,
     });
     this.setEnv(RUN_DIR_ENV, this.run.runDir);
-    this.setEnv(RUN_OPTIONS_ENV, JSON.stringify({ detail: this.options.detail, rootDir: this.rootDir }));
+    // advanced tracer options (stallThresholdMs, sources, …) may come in through the same variable
+    const advanced = workerOptionsFromEnv();
+    this.setEnv(RUN_OPTIONS_ENV, JSON.stringify({ ...advanced, detail: this.options.detail, rootDir: this.rootDir }));
     for (const s of SIGNALS) process.on(s, this.onSignal);
   }
 
