@@ -84,6 +84,8 @@ export class ModelBuilder {
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
+  /** One copy of each file path and test name: every test and hook of a file repeats them. */
+  private readonly strings = new Map<string, string>();
   private end: TraceModel['end'];
   private startTs = Infinity;
   private endTs = -Infinity;
@@ -214,16 +216,23 @@ export class ModelBuilder {
     }
   }
 
+  private intern(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    if (this.strings.size < 1_000_000) this.strings.set(value, value);
+    return value;
+  }
+
   private complete(e: TraceEvent, pid: number, ts: number, end: number, proc: ProcessState): void {
     const args = e.args ?? {};
     switch (e.cat) {
       case Category.test: {
-        const file = String(args.file ?? '');
+        const file = this.intern(String(args.file ?? ''));
         const test: TestRecord = {
           index: this.tests.length,
           file,
-          name: e.name,
-          fullName: typeof args.fullName === 'string' ? args.fullName : e.name,
+          name: this.intern(e.name),
+          fullName: this.intern(typeof args.fullName === 'string' ? args.fullName : e.name),
           status: normaliseStatus(args.status),
           retry: num(args.retry) ?? 0,
           retries: 0,
@@ -256,10 +265,10 @@ export class ModelBuilder {
       }
       case Category.hook:
         this.hooks.push({
-          name: e.name,
-          hook: String(args.hook ?? e.name),
-          file: String(args.file ?? ''),
-          fullName: str(args.fullName),
+          name: this.intern(e.name),
+          hook: this.intern(String(args.hook ?? e.name)),
+          file: this.intern(String(args.file ?? '')),
+          fullName: typeof args.fullName === 'string' ? this.intern(args.fullName) : undefined,
           pid,
           tid: e.tid,
           start: ts,
@@ -271,7 +280,7 @@ export class ModelBuilder {
         return;
       case Category.file:
         this.files.push({
-          file: String(args.file ?? e.name),
+          file: this.intern(String(args.file ?? e.name)),
           pid,
           worker: '',
           start: ts,
