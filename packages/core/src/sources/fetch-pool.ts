@@ -1,11 +1,17 @@
 import dc from 'node:diagnostics_channel';
-import { captureStack } from './stack.js';
+import { captureFrames, formatFrames } from './stack.js';
 
 /** A request made through undici (`fetch`, or the `undici` package): who made it and where. */
 export interface FetchRequest {
   method: string;
   url: string;
-  /** The caller's stack at `fetch()`: `undici:request:create` is published on it. */
+  /**
+   * The caller's frames at `fetch()` (`undici:request:create` is published on it), unformatted
+   * until the request opens a connection, dropped once it is sent: most fetches reuse a socket
+   * and never need their stack.
+   */
+  frames: object | undefined;
+  /** The formatted stack, once the request opened a connection. */
   stack: string;
   test: string | undefined;
   done: boolean;
@@ -121,32 +127,33 @@ export class FetchPoolTracker {
     this.subscriptions.push([name, guarded]);
   }
 
-  // One stack per fetch (~10 µs): a fetch costs far more than that (hundreds of µs on loopback),
-  // and the connection it may open is created later, off the user's stack.
+  // The connection a fetch may open is created later, off the user's stack: keep the fetch's frames
+  // (unformatted, cheap) until it is sent; format them only for a request that opens a connection.
   private created(request: UndiciRequest): void {
     const origin = request.origin ?? '';
     const record: FetchRequest = {
       method: request.method ?? '?',
       url: `${origin}${request.path ?? ''}`,
-      stack: captureStack(FETCH_STACK_DEPTH, UNDICI_FRAMES),
+      frames: captureFrames(FETCH_STACK_DEPTH),
+      stack: '',
       test: this.currentTest(),
       done: false,
     };
     this.requests.set(request, record);
     let queue = this.unsent.get(origin);
     if (queue === undefined) this.unsent.set(origin, (queue = []));
-    if (queue.length >= MAX_UNSENT) queue.shift();
+    if (queue.length >= MAX_UNSENT) queue.shift()!.frames = undefined;
     queue.push(record);
   }
 
   private beforeConnect(params: ConnectParams): void {
     const origin = `${params.protocol ?? ''}//${params.host ?? ''}`;
-    this.connecting = {
-      remote: `${params.hostname ?? '?'}:${params.port ?? '?'}`,
-      opener: this.unsent.get(origin)?.[0],
-      inFlight: new Set(),
-      used: false,
-    };
+    const opener = this.unsent.get(origin)?.[0];
+    if (opener?.frames !== undefined) {
+      opener.stack = formatFrames(opener.frames, UNDICI_FRAMES);
+      opener.frames = undefined;
+    }
+    this.connecting = { remote: `${params.hostname ?? '?'}:${params.port ?? '?'}`, opener, inFlight: new Set(), used: false };
   }
 
   private sent(request: UndiciRequest, socket: SocketLike): void {
@@ -172,6 +179,7 @@ export class FetchPoolTracker {
   }
 
   private dequeue(request: UndiciRequest, record: FetchRequest): void {
+    record.frames = undefined;
     const queue = this.unsent.get(request.origin ?? '');
     if (queue === undefined) return;
     const at = queue.indexOf(record);

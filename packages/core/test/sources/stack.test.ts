@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { captureStack } from '../../src/sources/stack.js';
+import { captureFrames, captureStack, formatFrames } from '../../src/sources/stack.js';
 
 // A stand-in test runner and library, loaded from a real node_modules directory
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-stack-'));
@@ -72,5 +72,26 @@ describe('captureStack trimming', () => {
       return runner.capture(captureStack, 40, /[\\/]fake-runner[\\/]/);
     })();
     expect(lines(skipped)[0]).toMatch(/^caller \(.*stack\.test\.ts:\d+:\d+\)$/);
+  });
+
+  it('captureFrames formats later, as captureStack would have formatted then', () => {
+    const frames = (function capturer() {
+      return runner.capture(captureFrames as unknown as typeof captureStack, 40) as unknown as object;
+    })();
+    const eager = (function capturer() {
+      return runner.capture(captureStack, 40);
+    })();
+    const lazy = formatFrames(frames);
+    const withoutPositions = (stack: string) => stack.replace(/:\d+:\d+(\)?)$/gm, '$1');
+    expect(withoutPositions(lazy)).toBe(withoutPositions(eager));
+    expect(lines(lazy)[0]).toMatch(/^viaLib /);
+    expect(lines(lazy)[2]).toMatch(/^capturer \(.*stack\.test\.ts:\d+:\d+\)$/);
+    const skipped = formatFrames(
+      (function capturer() {
+        return runner.capture(captureFrames as unknown as typeof captureStack, 40) as unknown as object;
+      })(),
+      /[\\/]fake-runner[\\/]/,
+    );
+    expect(lines(skipped)[0]).toMatch(/^capturer /);
   });
 });
