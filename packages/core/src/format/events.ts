@@ -77,4 +77,6 @@ export interface LeakRecord {
   type: string;
   id: number;
   stack: string;
+  /** What the resource is, when known: `server on 127.0.0.1:4000`, `socket to …, opened by fetch …`. */
+  label?: string;
 }

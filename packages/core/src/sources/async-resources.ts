@@ -207,7 +207,7 @@ export class AsyncResourceSource implements Source {
       if (atStop && r.test === undefined && !hasUserFrame(r.stack)) continue;
       const stack = r.stack !== '' || !isServerType(r.type) ? r.stack : this.serverStack(r.resource);
       const label = r.pool !== undefined ? poolSocketLabel(r.pool, true) : describeHandle(r.type, r.resource);
-      const leak: LeakRecord & { label?: string } = { type: r.type, id: r.id, stack };
+      const leak: LeakRecord = { type: r.type, id: r.id, stack };
       if (label !== undefined) leak.label = label;
       leaks.push(leak);
       this.recorder.resourceInstant(`leak: ${r.type}`, Track.async, ts, r.type, r.id, undefined, stack, label, r.test);
