@@ -184,7 +184,7 @@ export class Tracer implements SpanSink {
     if (!this.writer.isClosed) {
       this.detach();
       this.annotations.unsubscribe(nowUs());
-      this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args: { events: this.writer.events, errors: this.recorder.errors } }));
+      this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args: { events: this.writer.events + 1, errors: this.recorder.errors } }));
     }
     if (holder()[STATE_KEY] === this) delete holder()[STATE_KEY];
     const errors = this.recorder.errorMessages;

@@ -17,6 +17,7 @@ function renderGroup(g: LeakGroup, c: Colors): string[] {
   const lines = [head];
   g.stacks.slice(0, 3).forEach((s, i) => {
     if (g.stacks.length > 1) lines.push(c.dim(`    stack ${i + 1} of ${g.stacks.length}${s.count > 1 ? ` (×${s.count})` : ''}:`));
+    if (s.label) lines.push(`    ${s.label}`);
     lines.push(...stackLines(s.stack, '    ').map(c.dim));
   });
   if (g.stacks.length > 3) lines.push(c.dim(`    … ${g.stacks.length - 3} more stacks`));

@@ -42,10 +42,11 @@ function normaliseStatus(status: unknown): string {
 
 function toLeak(raw: any, pid?: number, ts?: number): LeakSite | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
-  const { type, id, stack, test, ...extra } = raw;
+  const { type, id, stack, test, label, ...extra } = raw;
   void test;
   const leak: LeakSite = { type: String(type ?? 'unknown'), stack: typeof stack === 'string' ? stack : '' };
   if (typeof id === 'number') leak.id = id;
+  if (typeof label === 'string' && label !== '') leak.label = label;
   if (pid !== undefined) leak.pid = pid;
   if (ts !== undefined) leak.ts = ts;
   if (Object.keys(extra).length > 0) leak.extra = extra;

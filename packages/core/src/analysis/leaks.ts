@@ -22,7 +22,7 @@ const KINDS: KindRule[] = [
 
 export function leakKind(leak: LeakSite): LeakKind {
   const extra = leak.extra ?? {};
-  if (/^Timeout$/i.test(leak.type) && (extra.repeat || extra.interval || /setInterval/.test(leak.stack))) return 'interval';
+  if (/^Timeout$/i.test(leak.type) && (extra.repeat || extra.interval || /setInterval/.test(leak.label ?? '') || /setInterval/.test(leak.stack))) return 'interval';
   return KINDS.find((k) => k.types.test(leak.type))?.kind ?? 'other';
 }
 
@@ -48,7 +48,7 @@ export interface LeakGroup {
   /** false when every resource of the group was unref'd (it cannot keep the process alive). */
   refed: boolean;
   /** Distinct creation stacks, most frequent first. */
-  stacks: { stack: string; count: number }[];
+  stacks: { stack: string; label?: string; count: number }[];
 }
 
 export interface TestLeaks {
@@ -82,14 +82,19 @@ function group(leaks: LeakSite[]): LeakGroup[] {
   }
   const groups: (LeakGroup & { score: number })[] = [];
   for (const list of byType.values()) {
-    const stacks = new Map<string, number>();
-    for (const l of list) stacks.set(l.stack, (stacks.get(l.stack) ?? 0) + 1);
+    const stacks = new Map<string, { stack: string; label?: string; count: number }>();
+    for (const l of list) {
+      const key = `${l.label ?? ''}\0${l.stack}`;
+      const site = stacks.get(key);
+      if (site) site.count++;
+      else stacks.set(key, l.label === undefined ? { stack: l.stack, count: 1 } : { stack: l.stack, label: l.label, count: 1 });
+    }
     groups.push({
       type: list[0]!.type,
       kind: leakKind(list[0]!),
       count: list.length,
       refed: list.some((l) => refFactor(l) === 1),
-      stacks: [...stacks].map(([stack, count]) => ({ stack, count })).sort((a, b) => b.count - a.count),
+      stacks: [...stacks.values()].sort((a, b) => b.count - a.count),
       score: Math.max(...list.map(leakScore)),
     });
   }

@@ -137,6 +137,8 @@ export interface LeakSite {
   type: string;
   id?: number;
   stack: string;
+  /** What the resource is, when the tracer knew (`server on 127.0.0.1:4000`). */
+  label?: string;
   pid?: number;
   ts?: number;
   /** Any other fields the tracer recorded (e.g. `hasRef`). */

@@ -249,6 +249,13 @@ export class AsyncResourceSource implements Source {
  */
 function describeHandle(type: LeakableType, resource: object): string | undefined {
   try {
+    if (type === 'Timeout') {
+      // Node's Timeout keeps the period in _idleTimeout and, for setInterval, the same in _repeat
+      const timer = resource as { _idleTimeout?: number; _repeat?: number | null };
+      if (typeof timer._repeat === 'number') return `setInterval every ${timer._repeat} ms`;
+      if (typeof timer._idleTimeout === 'number') return `setTimeout of ${timer._idleTimeout} ms`;
+      return undefined;
+    }
     if (type === 'TCPWRAP') {
       const socket = ownerOf(resource) as { remoteAddress?: string; remotePort?: number } | undefined;
       return socket?.remoteAddress === undefined ? undefined : `socket to ${socket.remoteAddress}:${socket.remotePort}`;

@@ -89,6 +89,7 @@ export interface LeakView {
   type: string;
   id?: number;
   stack: string;
+  label?: string;
 }
 
 export interface HookView {

@@ -72,7 +72,7 @@ export const testPage: Page = async (root, param) => {
       `Leaks (${t.leaks.length})`,
       t.leaks.length === 0
         ? h('p', { class: 'muted' }, 'No resource created by this test was still alive when it ended.')
-        : h('div', { class: 'leaks' }, ...t.leaks.map((l) => h('div', { class: 'leak' }, h('strong', {}, l.type), l.id !== undefined ? h('span', { class: 'muted' }, ` #${l.id}`) : null, h('pre', { class: 'stack' }, l.stack || '(no stack recorded)')))),
+        : h('div', { class: 'leaks' }, ...t.leaks.map((l) => h('div', { class: 'leak' }, h('strong', {}, l.type), l.id !== undefined ? h('span', { class: 'muted' }, ` #${l.id}`) : null, l.label ? h('div', { class: 'muted' }, l.label) : null, h('pre', { class: 'stack' }, l.stack || '(no stack recorded)')))),
     ),
   ]);
   return () => view.destroy();
