@@ -5,6 +5,9 @@
 // whole process tree via /usr/bin/time, because wall time on a shared machine is noisy.
 //
 //   node bench/vitest-overhead.mjs [--rounds=5] [--pool=forks|threads] [--workers=2] [--json]
+//
+// "spans only" is the default detail with every core source switched off (TESTTRACE_SOURCES):
+// what the adapter itself costs (runner, chunk per file, merge).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,11 +31,17 @@ if (!fs.existsSync(path.join(root, 'packages/vitest/dist/worker/runner.js'))) {
   throw new Error('build first: npm run build -w packages/core -w packages/vitest');
 }
 
-const details = ['off', 'default', 'full'];
-const variants = details.map((d) => ({ detail: d, key: d === 'off' ? 'untraced' : `traced, ${d}`, times: [], cpu: [], bytes: [], events: [], tests: 0 }));
+// "no sources": the adapter's spans only (every core source switched off), to attribute the cost
+const ALL_OFF = JSON.stringify({ gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false });
+const variants = [
+  { detail: 'off', key: 'untraced' },
+  { detail: 'default', key: 'traced, default' },
+  { detail: 'full', key: 'traced, full' },
+  { detail: 'default', key: 'spans only', sources: ALL_OFF },
+].map((v) => ({ ...v, times: [], cpu: [], bytes: [], events: [], tests: 0 }));
 
 function runOnce(v) {
-  const out = path.join(tmp, `${v.detail}.out`);
+  const out = path.join(tmp, `${v.key.replace(/\W+/g, '-')}.out`);
   const results = path.join(tmp, 'results.json');
   const timing = path.join(tmp, 'time.txt');
   fs.rmSync(out, { force: true });
@@ -40,14 +49,17 @@ function runOnce(v) {
   const args = v.detail === 'off' ? [vitest, ...common] : [wrapper, ...common, `--trace=${out}`, `--trace-detail=${v.detail}`];
   const env = { ...process.env, FORCE_COLOR: '0', CI: '1' };
   delete env.TESTTRACE;
+  delete env.TESTTRACE_SOURCES;
+  if (v.sources) env.TESTTRACE_SOURCES = v.sources;
+  const log = path.join(tmp, 'stdout.txt');
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timing, process.execPath, ...args], { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timing, process.execPath, ...args], { cwd: suite, env, stdio: ['ignore', fs.openSync(log, 'w'), 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0) return reject(new Error(`${v.key}: vitest exited ${code}\n${stderr.slice(-2000)}`));
+      if (code !== 0) return reject(new Error(`${v.key}: vitest exited ${code}\n${stderr.slice(-2000)}\n${fs.readFileSync(log, 'utf8').slice(-3000)}`));
       const [user, sys] = fs.readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
       const r = JSON.parse(fs.readFileSync(results, 'utf8'));
       v.tests = r.numTotalTests;
@@ -83,6 +95,7 @@ for (let r = 0; r < rounds; r++) {
 
 const base = variants[0];
 const rows = variants.map((v) => ({
+  variant: v.key,
   detail: v.detail,
   medianWallS: +(median(v.times) / 1000).toFixed(2),
   minWallS: +(Math.min(...v.times) / 1000).toFixed(2),

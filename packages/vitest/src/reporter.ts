@@ -265,7 +265,9 @@ export default class TraceReporter {
       } catch {
         continue;
       }
-      const last = lines[lines.length - 1]?.split('\t');
+      for (const line of lines) if (line.startsWith('error\t')) this.errors.push(line.slice(6));
+      const progress = lines.filter((l) => !l.startsWith('error\t'));
+      const last = progress[progress.length - 1]?.split('\t');
       if (!m || !last || last[0] !== 'start') continue;
       run.crash({ pid: Number(m[1]), threadId: Number(m[2]) }, reason ?? 'the worker died while running this file', last[2]);
     }

@@ -89,6 +89,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
     const chunk = path.join(s.runDir!, chunkName(process.pid, threadId, `${Date.now()}-${s.n++}`));
     s.tracer = start(chunk, {
       detail: s.config!.detail,
+      ...sourcesFromEnv(),
       rootDir: config.root,
       processName: `vitest worker (pid ${process.pid}${threadId ? `, thread ${threadId}` : ''})`,
       metadata: {
@@ -110,16 +111,39 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
   }
 }
 
+/**
+ * `TESTTRACE_SOURCES='{"async":false}'` switches single core sources off in the workers: for
+ * attributing overhead (bench/vitest-overhead.mjs), not a user-facing option.
+ */
+function sourcesFromEnv(): { sources?: Record<string, boolean> } {
+  const raw = process.env.TESTTRACE_SOURCES;
+  if (!raw) return {};
+  try {
+    return { sources: JSON.parse(raw) };
+  } catch {
+    return {};
+  }
+}
+
 /** Stops this batch's tracer: the chunk is closed as strict JSON; the next file starts a new one. */
 async function stopTracer(): Promise<void> {
   const s = state();
   const tracer = s.tracer;
   if (!tracer) return;
   s.tracer = undefined;
+  const chunk = s.chunk;
   s.chunk = undefined;
   // GC entries and event-loop histograms arrive asynchronously: let them land first
   await new Promise((resolve) => setImmediate(resolve));
-  await tracer.stop();
+  const stats = await tracer.stop();
+  // the main process reports tracer errors once, at the end of the run
+  if (stats.errors.length && chunk) {
+    try {
+      fs.appendFileSync(progressName(chunk), stats.errors.map((e) => `error\t${e.replace(/\s+/g, ' ')}\n`).join(''));
+    } catch {
+      // nothing left to report to
+    }
+  }
 }
 
 function progress(line: string): void {
