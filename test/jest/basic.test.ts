@@ -79,3 +79,12 @@ describe.each([30, 29] as Version[])('Jest %i: hooks, failures, timeout, retry, 
     }
   });
 });
+
+describe('ESM test files (Jest 30, --experimental-vm-modules)', () => {
+  it('traces them like CommonJS ones, annotations included', async () => {
+    const run = await runJest('jest-esm', [], { nodeArgs: ['--experimental-vm-modules'] });
+    expect(run.code).toBe(0);
+    expect(expectMatchesJest(run, path.join(FIXTURES, 'jest-esm')).compared).toBe(2);
+    expect(run.events.some((e) => e.cat === 'user.region' && e.name === 'double')).toBe(true);
+  }, 120_000);
+});

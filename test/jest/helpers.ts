@@ -74,6 +74,8 @@ export interface RunOptions {
   /** Do not pass --json/--outputFile. */
   noJson?: boolean;
   timeoutMs?: number;
+  /** Node flags before the jest bin (e.g. --experimental-vm-modules). */
+  nodeArgs?: string[];
   onSpawn?: (child: ReturnType<typeof spawn>, dir: string) => void;
 }
 
@@ -83,7 +85,7 @@ export async function runJest(fixture: string, args: string[], options: RunOptio
   const trace = path.join(dir, 'test.out');
   const bin = options.bin ?? jestBin(options.version ?? 30);
   const json = options.noJson ? [] : ['--json', `--outputFile=${path.join(dir, 'results.json')}`];
-  const fullArgs = [bin, ...args, ...json, `--cacheDirectory=${path.join(dir, 'cache')}`];
+  const fullArgs = [...(options.nodeArgs ?? []), bin, ...args, ...json, `--cacheDirectory=${path.join(dir, 'cache')}`];
   const child = spawn(process.execPath, fullArgs, {
     cwd: path.join(FIXTURES, fixture),
     env: { ...process.env, TRACE_OUT: trace, KILL_MARKER_DIR: dir, FORCE_COLOR: '0', CI: '1', TESTTRACE: '', ...options.env },

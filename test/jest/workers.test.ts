@@ -4,23 +4,24 @@ import { FIXTURES, byCat, ensureBuilt, expectMatchesJest, expectNested, runJest,
 
 beforeAll(() => ensureBuilt(), 300_000);
 
-const MODES: [string, Version, string[]][] = [
-  ['child processes, Jest 30', 30, ['--maxWorkers=2']],
-  ['worker threads, Jest 30', 30, ['--maxWorkers=2', '--workerThreads']],
-  ['child processes, Jest 29', 29, ['--maxWorkers=2']],
-  ['in band, Jest 30', 30, ['--runInBand']],
+const MODES: [string, Version, string[], Record<string, string>][] = [
+  ['child processes, Jest 30', 30, ['--maxWorkers=2'], {}],
+  ['worker threads (--workerThreads), Jest 30', 30, ['--maxWorkers=2', '--workerThreads'], {}],
+  ['child processes, Jest 29', 29, ['--maxWorkers=2'], {}],
+  ['worker threads (workerThreads: true), Jest 29', 29, ['--maxWorkers=2'], { WORKER_THREADS: '1' }],
+  ['in band, Jest 30', 30, ['--runInBand'], {}],
 ];
 
-describe.each(MODES)('%s', (_label, version, args) => {
+describe.each(MODES)('%s', (_label, version, args, env) => {
   it('traces every worker into one trace, worker lanes named', async () => {
-    const run = await runJest('jest-workers', args, { version });
+    const run = await runJest('jest-workers', args, { version, env });
     expect(run.code).toBe(0);
     const { compared } = expectMatchesJest(run, path.join(FIXTURES, 'jest-workers'));
     expect(compared).toBe(9);
     const names = run.events.filter((e) => e.name === 'process_name').map((e) => e.args.name);
     const lanes = args.includes('--runInBand') ? 1 : 2;
     expect(names).toHaveLength(1 + lanes);
-    const shape = args.includes('--workerThreads') ? /^worker \d \(pid \d+\/\d+\)$/ : /^worker \d \(pids? \d+/;
+    const shape = args.includes('--workerThreads') || env.WORKER_THREADS ? /^worker \d \(pid \d+\/\d+\)$/ : /^worker \d \(pids? \d+/;
     for (const name of names.slice(1)) expect(name).toMatch(shape);
     expect(byCat(run.events, 'file')).toHaveLength(5);
     // the docblock jsdom file is traced like the others

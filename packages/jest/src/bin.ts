@@ -44,13 +44,15 @@ async function main(): Promise<void> {
   if (argv.help) return;
   const projects: string[] = argv.projects ?? [];
   if (projects.length === 0) projects.push(process.cwd());
-  // keep the configured reporters (with their options) and add ours
+  // keep the configured reporters (with their options); add ours unless it is there (then the
+  // flags given here override its options)
   const { globalConfig } = await jestConfig.readConfigs(argv, projects);
-  const reporters: unknown[] = (globalConfig.reporters ?? [['default', {}]]).filter((r: unknown) => {
+  const reporters: unknown[] = [...(globalConfig.reporters ?? [['default', {}]])];
+  const ours = (r: unknown) => {
     const name = Array.isArray(r) ? r[0] : r;
-    return !(typeof name === 'string' && /@testtrace[\\/]jest/.test(name));
-  });
-  reporters.push('@testtrace/jest');
+    return typeof name === 'string' && /@testtrace[\\/]jest|packages[\\/]jest[\\/]dist[\\/]index\.js$/.test(name);
+  };
+  if (!reporters.some(ours)) reporters.push('@testtrace/jest');
   argv.reporters = reporters;
 
   const { results, globalConfig: used } = await core.runCLI(argv, projects);

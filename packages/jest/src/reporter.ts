@@ -93,6 +93,7 @@ export class TestTraceReporter {
   private readonly problems: string[] = [];
   private replaceBlocked: string | undefined;
   private loudlyWarned = false;
+  private traceDir = '';
   private runStart = nowUs();
   private filesRun = 0;
   private filesTraced = 0;
@@ -113,9 +114,13 @@ export class TestTraceReporter {
   }
 
   private init(globalConfig: any, reporterOptions?: unknown): void {
-    const raw = { ...((reporterOptions as Record<string, unknown>) ?? {}), ...readCliOptions() };
-    this.options = resolveAdapterOptions(raw, '@testtrace/jest option');
+    const fromConfig = (reporterOptions as Record<string, unknown>) ?? {};
+    const fromCli = readCliOptions();
+    this.options = resolveAdapterOptions({ ...fromConfig, ...fromCli }, '@testtrace/jest option');
     this.rootDir = globalConfig?.rootDir ?? process.cwd();
+    // paths from the config are relative to the project root; from the command line or TESTTRACE, to the cwd
+    const base = (key: 'output' | 'traceDir') => (fromCli[key] !== undefined || fromConfig[key] === undefined ? process.cwd() : this.rootDir);
+    this.traceDir = path.resolve(base('traceDir'), this.options.traceDir);
     this.version = jestVersion();
     let output = this.options.output;
     if (!output && this.options.perTest === 'off') {
@@ -130,7 +135,7 @@ export class TestTraceReporter {
     if (!SUPPORTED_MAJORS.includes(major)) {
       this.replaceBlocked = `Jest ${this.version ?? '(version unknown)'} is not one of the tested versions (29, 30)`;
     }
-    this.run = RunTrace.open(path.resolve(this.rootDir, output), {
+    this.run = RunTrace.open(this.tempOutput ? output : path.resolve(base('output'), output), {
       runner: 'jest',
       runnerVersion: this.version ?? 'unknown',
       rootDir: this.rootDir,
@@ -172,7 +177,6 @@ export class TestTraceReporter {
   onRunStart(): void {
     if (!this.run) return;
     this.runStart = nowUs();
-    if (this.replaceBlocked) this.warnFallback(this.replaceBlocked);
   }
 
   onTestFileStart(test: any): void {
@@ -199,7 +203,10 @@ export class TestTraceReporter {
       this.warnFallback('the project uses jest-jasmine2, which has no jest-circus events; use jest-circus (the default)');
       return;
     }
-    if (this.replaceBlocked) return;
+    if (this.replaceBlocked) {
+      this.warnFallback(this.replaceBlocked);
+      return;
+    }
     const proto = Object.getPrototypeOf(context);
     if (proto !== Object.prototype && proto !== null) {
       this.replaceBlocked = 'the test context is not a plain object in this Jest version';
@@ -297,7 +304,7 @@ export class TestTraceReporter {
         this.run.mainInstant(JEST_CATEGORY, 'interrupted', nowUs(), { signal: interrupted });
       }
       if (this.filesRun > 0 && this.filesTraced === 0 && !interrupted) this.warnFallback('no worker recorded anything');
-      stats = this.run.close({ perTest: this.options.perTest === 'off' ? undefined : { mode: this.options.perTest, dir: path.resolve(this.rootDir, this.options.traceDir) } });
+      stats = this.run.close({ perTest: this.options.perTest === 'off' ? undefined : { mode: this.options.perTest, dir: this.traceDir } });
       for (const e of stats.errors) this.problem(e);
     } catch (err) {
       this.problem(firstLine(err));
