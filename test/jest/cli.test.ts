@@ -75,6 +75,15 @@ describe('ways to switch it on', () => {
     expect(run.stderr).not.toMatch(/cannot make Jest's workers record/);
   });
 
+  it('createTracedEnvironment measures environment setup exactly, from the first file on', async () => {
+    const run = await runJest('jest-plain', ['-c', 'jest.env.config.js', '--runInBand']);
+    expect(run.code).toBe(1);
+    expect(expectMatchesJest(run, PLAIN).compared).toBe(4);
+    const setups = run.events.filter((e) => e.cat === 'phase' && e.name === 'environment setup');
+    expect(setups.map((e) => e.args.file).sort()).toEqual(['broken.test.js', 'math.test.js']);
+    expect(setups.every((e) => e.args.measuredBy === 'createTracedEnvironment')).toBe(true);
+  });
+
   it('--shard traces the shard only', async () => {
     const run = await runJest('jest-workers', ['--shard=1/2', '--maxWorkers=2']);
     expect(run.code).toBe(0);

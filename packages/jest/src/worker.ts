@@ -304,17 +304,17 @@ export class FileSession {
     // phases never overlap each other, the previous file or the runner's own span.
     let cursor = Math.max(this.notBefore, Math.min(toUs(perf.loadTestEnvironmentStart) ?? this.runnerStart, this.runnerStart));
     const fileStart = cursor;
-    const phase = (name: string, start: number | undefined, end: number | undefined) => {
+    const phase = (name: string, start: number | undefined, end: number | undefined, args?: Record<string, unknown>) => {
       if (start === undefined || end === undefined) return;
       const s = Math.max(cursor, start);
       const e = Math.min(this.runnerStart, end);
       if (e - s < 1) return;
-      this.tracer.phase(name, this.file, s, e);
+      this.tracer.phase(name, this.file, s, e, args);
       cursor = e;
     };
     phase('environment load', toUs(perf.loadTestEnvironmentStart), toUs(perf.loadTestEnvironmentEnd));
     phase('setup files', toUs(perf.setupFilesStart), toUs(perf.setupFilesEnd));
-    if (this.envSetup) phase('environment setup', this.envSetup.start, this.envSetup.end);
+    if (this.envSetup) phase('environment setup', this.envSetup.start, this.envSetup.end, { measuredBy: 'createTracedEnvironment' });
     else phase('environment setup', toUs(perf.setupFilesEnd) ?? toUs(perf.loadTestEnvironmentEnd), this.runnerStart);
     if (this.teardownStart !== undefined) this.tracer.phase('environment teardown', this.file, Math.max(this.teardownStart, runnerEnd), ts);
     const r = this.result ?? {};
