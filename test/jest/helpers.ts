@@ -62,6 +62,7 @@ export interface JestRun {
   results: any;
   /** The trace, parsed as strict JSON (a clean close). */
   events: TraceEvent[];
+  /** Where the trace and the results were (removed once they are read). */
   trace: string;
   dir: string;
 }
@@ -102,6 +103,7 @@ export async function runJest(fixture: string, args: string[], options: RunOptio
   const resultsFile = path.join(dir, 'results.json');
   const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
   const events = fs.existsSync(trace) ? (JSON.parse(fs.readFileSync(trace, 'utf8')) as TraceEvent[]) : [];
+  fs.rmSync(dir, { recursive: true, force: true });
   return { code, stdout, stderr, results, events, trace, dir };
 }
 
