@@ -42,7 +42,7 @@ export class Tracer implements SpanSink {
   private current: TestSpan | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<TraceStats> | undefined;
-  private readonly onExit = () => this.closeNow();
+  private readonly onExit = () => this.closeSync();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
 
   constructor(sink: Sink, options: ResolvedOptions) {
@@ -165,7 +165,7 @@ export class Tracer implements SpanSink {
 
   /** @internal — see stop(). */
   stop(): Promise<TraceStats> {
-    this.stopping ??= this.stopSources().then(() => this.closeNow());
+    this.stopping ??= this.stopSources().then(() => this.closeSync());
     return this.stopping;
   }
 
@@ -179,8 +179,11 @@ export class Tracer implements SpanSink {
     }
   }
 
-  /** Closes the trace synchronously: used by stop() and on process exit. */
-  private closeNow(): TraceStats {
+  /**
+   * Closes the trace now, synchronously, without waiting for sources that finish asynchronously
+   * (the CPU profile is lost): for exit and signal handlers. Prefer stop() everywhere else.
+   */
+  closeSync(): TraceStats {
     if (!this.writer.isClosed) {
       this.detach();
       this.annotations.unsubscribe(nowUs());
@@ -201,7 +204,7 @@ export class Tracer implements SpanSink {
   private handleSignal(signal: NodeJS.Signals): void {
     // Close what we have, then let the signal do what it would have done without us.
     for (const source of this.sources) this.guard(source.name, () => void source.stop());
-    this.closeNow();
+    this.closeSync();
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   }
 

@@ -56,7 +56,7 @@ describe('start/stop', () => {
     const ro = path.join(dir, 'ro');
     fs.mkdirSync(ro);
     fs.writeFileSync(path.join(ro, 'blocker'), '');
-    expect(() => start(path.join(ro, 'blocker', 'x.out'))).toThrowError(/cannot create the directory|cannot write the trace/);
+    expect(() => start(path.join(ro, 'blocker', 'x.out'))).toThrowError(/cannot create the directory for the trace .*: a parent of it is a file, not a directory; choose a writable path/);
   });
 });
 

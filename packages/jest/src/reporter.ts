@@ -326,11 +326,7 @@ export class TestTraceReporter {
     try {
       finishInBand();
       // an in-band tracer lives in this process: close its chunk now (its own handler runs after ours)
-      const tracer = current() as unknown as { closeNow?: () => void; flush(): void } | undefined;
-      if (tracer) {
-        if (typeof tracer.closeNow === 'function') tracer.closeNow();
-        else tracer.flush();
-      }
+      current()?.closeSync();
       // give the workers (which got the signal too when it came from a terminal) a moment to close their chunks
       const deadline = Date.now() + 500;
       while (Date.now() < deadline && listChunks(this.run!.runDir).some((c) => !chunkIsClosed(c))) sleepSync(25);

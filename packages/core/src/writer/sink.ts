@@ -73,10 +73,9 @@ export function openTraceFile(target: string, shown: string = target): number {
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
   } catch (err) {
-    throw new TraceError(
-      `cannot create the directory for the trace ${shown}: ${(err as NodeJS.ErrnoException).code ?? err}; choose a writable path`,
-      (err as NodeJS.ErrnoException).code,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a parent of it is a file, not a directory' : code ?? String(err);
+    throw new TraceError(`cannot create the directory for the trace ${shown}: ${why}; choose a writable path`, code);
   }
   try {
     return fs.openSync(target, 'w');
