@@ -178,8 +178,12 @@ export class AsyncResourceSource implements Source {
     const stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
     const test = this.test?.fullName ?? pool?.opener?.test;
     const record: ResourceRecord = { id, type, resource, stack, test, pool };
-    const label = pool === undefined ? undefined : poolSocketLabel(pool, false);
-    this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, undefined, stack, label, test);
+    // Timers are the bulk of all resources (runners arm one per test and hook): in default detail
+    // they are kept for the leak check but not written, which keeps traces small and cheap.
+    if (this.full || type !== 'Timeout') {
+      const label = pool === undefined ? undefined : poolSocketLabel(pool, false);
+      this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, undefined, stack, label, test);
+    }
     if (this.test !== undefined) {
       if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.testRecords.filter((r) => isAlive(r.type, r.resource));
       if (this.testRecords.length < MAX_RECORDS) this.testRecords.push(record);
