@@ -6,7 +6,7 @@
 //
 //   node bench/vitest-overhead.mjs [--rounds=5] [--pool=forks|threads] [--workers=2] [--json]
 //
-// "spans only" is the default detail with every core source switched off (TESTTRACE_SOURCES):
+// "spans only" is the default detail with every core source switched off (TESTTRACE_RUN_OPTIONS):
 // what the adapter itself costs (runner, chunk per file, merge).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,7 +32,7 @@ if (!fs.existsSync(path.join(root, 'packages/vitest/dist/worker/runner.js'))) {
 }
 
 // "no sources": the adapter's spans only (every core source switched off), to attribute the cost
-const ALL_OFF = JSON.stringify({ gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false });
+const ALL_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
 const variants = [
   { detail: 'off', key: 'untraced' },
   { detail: 'default', key: 'traced, default' },
@@ -49,8 +49,8 @@ function runOnce(v) {
   const args = v.detail === 'off' ? [vitest, ...common] : [wrapper, ...common, `--trace=${out}`, `--trace-detail=${v.detail}`];
   const env = { ...process.env, FORCE_COLOR: '0', CI: '1' };
   delete env.TESTTRACE;
-  delete env.TESTTRACE_SOURCES;
-  if (v.sources) env.TESTTRACE_SOURCES = v.sources;
+  delete env.TESTTRACE_RUN_OPTIONS;
+  if (v.sources) env.TESTTRACE_RUN_OPTIONS = v.sources;
   const log = path.join(tmp, 'stdout.txt');
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();

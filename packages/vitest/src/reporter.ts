@@ -90,6 +90,10 @@ export default class TraceReporter {
     if (given.output === undefined && typeof configOutput === 'string') given.output = configOutput;
     this.options = resolveAdapterOptions(given, `@testtrace/vitest ${this.via} option`);
     if (!this.options.output && this.options.perTest === 'off') return; // configured, but not switched on
+    if (vitest.mode === 'benchmark' || vitest.config?.mode === 'benchmark') {
+      process.stdout.write('testtrace: note: `vitest bench` runs are not traced\n');
+      return;
+    }
     vitest[ACTIVE] = this;
     this.active = true;
     if (!this.options.output) {

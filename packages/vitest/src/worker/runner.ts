@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { start, current, nowUs, type Tracer, type Span, type TestSpan } from '@testtrace/core';
+import { start, current, nowUs, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
@@ -88,8 +88,9 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
   try {
     const chunk = path.join(s.runDir!, chunkName(process.pid, threadId, `${Date.now()}-${s.n++}`));
     s.tracer = start(chunk, {
+      // TESTTRACE_RUN_OPTIONS (core): e.g. switch single sources off to attribute overhead
+      ...workerOptionsFromEnv(),
       detail: s.config!.detail,
-      ...sourcesFromEnv(),
       rootDir: config.root,
       processName: `vitest worker (pid ${process.pid}${threadId ? `, thread ${threadId}` : ''})`,
       metadata: {
@@ -108,20 +109,6 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
     // one line, once; the main process also notices the missing chunk
     process.stderr.write(`[testtrace] tracing is off in worker ${process.pid}: ${(err as Error).message}\n`);
     return undefined;
-  }
-}
-
-/**
- * `TESTTRACE_SOURCES='{"async":false}'` switches single core sources off in the workers: for
- * attributing overhead (bench/vitest-overhead.mjs), not a user-facing option.
- */
-function sourcesFromEnv(): { sources?: Record<string, boolean> } {
-  const raw = process.env.TESTTRACE_SOURCES;
-  if (!raw) return {};
-  try {
-    return { sources: JSON.parse(raw) };
-  } catch {
-    return {};
   }
 }
 
