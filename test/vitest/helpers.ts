@@ -42,6 +42,7 @@ export function node22(): string {
  */
 export function fixture(name: string, version: '4' | '3.2' | '5' = '4'): string {
   const base = version === '4' ? path.join(REPO, 'test/vitest/.tmp') : path.join(ensureInstalled(version === '3.2' ? 'vitest-3.2' : 'vitest-5'), 'work');
+  sweep(base);
   const dir = path.join(base, `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   fs.mkdirSync(base, { recursive: true });
   fs.cpSync(path.join(FIXTURES, name), dir, { recursive: true, filter: (src) => !/node_modules|\.tmp/.test(path.relative(FIXTURES, src)) });
@@ -64,6 +65,21 @@ export function ensureBuilt(): void {
     const out = path.join(dir, 'dist', probe);
     if (fs.existsSync(out) && newestMtime(path.join(dir, 'src')) <= fs.statSync(out).mtimeMs) continue;
     execFileSync('flock', [`/tmp/testtrace-build-${path.basename(dir)}.lock`, 'npx', 'tsup'], { cwd: dir, stdio: 'pipe' });
+  }
+}
+
+const swept = new Set<string>();
+/** Removes fixture copies of earlier test runs (older than an hour), once per directory. */
+function sweep(base: string): void {
+  if (swept.has(base) || !fs.existsSync(base)) return;
+  swept.add(base);
+  for (const entry of fs.readdirSync(base)) {
+    const full = path.join(base, entry);
+    try {
+      if (Date.now() - fs.statSync(full).mtimeMs > 3_600_000) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // another run is using or removing it
+    }
   }
 }
 
