@@ -51,6 +51,7 @@ describe('start/stop', () => {
     start(out);
     await stop();
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).length).toBeGreaterThan(2);
+    expect(() => start('/proc/testtrace/x.out')).toThrowError('cannot write the trace to /proc/testtrace/x.out: /proc is not a place for files; choose a writable path');
     expect(() => start(dir)).toThrowError(TraceError);
     expect(() => start(dir)).toThrowError(/is a directory/);
     const ro = path.join(dir, 'ro');

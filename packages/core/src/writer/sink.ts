@@ -64,6 +64,10 @@ export function openTraceFile(target: string, shown: string = target): number {
   } catch {
     // does not exist yet: fine
   }
+  // mkdir on procfs never returns on Node 20: refuse before touching it
+  if (/^[\\/]proc(?:[\\/]|$)/.test(target)) {
+    throw new TraceError(`cannot write the trace to ${shown}: /proc is not a place for files; choose a writable path`, 'EINVAL');
+  }
   if (stat?.isDirectory()) {
     throw new TraceError(
       `cannot write the trace to ${shown}: it is a directory; give a file path such as ${path.join(shown, 'test.out')}`,
