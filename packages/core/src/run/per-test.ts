@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { Category, Meta, type TraceEvent } from '../format/events.js';
 import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
@@ -115,6 +114,16 @@ function uniquePath(dir: string, test: TraceEvent, used: Set<string>): string {
 function slug(text: string): string {
   const clean = text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   if (clean.length <= 80) return clean || 'test';
-  const hash = createHash('sha1').update(text).digest('hex').slice(0, 8);
+  const hash = fnv1a(text);
   return `${clean.slice(0, 70)}-${hash}`;
+}
+
+/** A short stable hash for file names; FNV-1a keeps node:crypto out of the workers' bundle. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -1,4 +1,8 @@
-import { Session } from 'node:inspector';
+import { createRequire } from 'node:module';
+import type { Session } from 'node:inspector';
+
+// node:inspector costs milliseconds to load in every worker; only the CPU source needs it
+const loadInspector = (): typeof import('node:inspector') => createRequire(`${process.cwd()}/`)('node:inspector');
 import { nowUs } from '../clock.js';
 import { Track } from '../format/events.js';
 import { messageOf } from '../errors.js';
@@ -36,7 +40,7 @@ export class CpuSource implements Source {
 
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
-    const session = new Session();
+    const session = new (loadInspector().Session)();
     try {
       session.connect();
     } catch (err) {
