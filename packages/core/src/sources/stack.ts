@@ -4,7 +4,7 @@ type PrepareStackTrace = (error: Error, stack: NodeJS.CallSite[]) => unknown;
 
 /** Frames that say nothing about the user's code: Node's internals and testtrace itself. */
 const OWN_OR_INTERNAL = /^node:|[\\/]@testtrace[\\/]|[\\/]packages[\\/]core[\\/](?:src|dist)[\\/]/;
-const CAPTURE_LIMIT = 20;
+export const CAPTURE_LIMIT = 20;
 const MAX_FRAMES = 8;
 
 let rootPrefix = `${process.cwd()}${path.sep}`;
