@@ -312,10 +312,19 @@ export class FileSession {
       this.tracer.phase(name, this.file, s, e, args);
       cursor = e;
     };
-    phase('environment load', toUs(perf.loadTestEnvironmentStart), toUs(perf.loadTestEnvironmentEnd));
-    phase('setup files', toUs(perf.setupFilesStart), toUs(perf.setupFilesEnd));
-    if (this.envSetup) phase('environment setup', this.envSetup.start, this.envSetup.end, { measuredBy: 'createTracedEnvironment' });
-    else phase('environment setup', toUs(perf.setupFilesEnd) ?? toUs(perf.loadTestEnvironmentEnd), this.runnerStart);
+    // an exact environment setup (createTracedEnvironment) wins over the millisecond stamps around it
+    const exactSetup = this.envSetup;
+    const beforeSetup = (end: number | undefined) => (exactSetup && end !== undefined ? Math.min(end, exactSetup.start) : end);
+    phase('environment load', toUs(perf.loadTestEnvironmentStart), beforeSetup(toUs(perf.loadTestEnvironmentEnd)));
+    phase('setup files', toUs(perf.setupFilesStart), beforeSetup(toUs(perf.setupFilesEnd)));
+    if (exactSetup) {
+      const s = Math.max(cursor, exactSetup.start);
+      const e = Math.min(this.runnerStart, exactSetup.end);
+      if (e > s) this.tracer.phase('environment setup', this.file, s, e, { measuredBy: 'createTracedEnvironment' });
+      cursor = Math.max(cursor, e);
+    } else {
+      phase('environment setup', toUs(perf.setupFilesEnd) ?? toUs(perf.loadTestEnvironmentEnd), this.runnerStart);
+    }
     if (this.teardownStart !== undefined) this.tracer.phase('environment teardown', this.file, Math.max(this.teardownStart, runnerEnd), ts);
     const r = this.result ?? {};
     const failed = Boolean(r.testExecError) || Number(r.numFailingTests) > 0 || this.recorder.counts.failed > 0;
