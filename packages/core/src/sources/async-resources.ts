@@ -114,12 +114,17 @@ export class AsyncResourceSource implements Source {
       this.countsPromises = false;
     }
     this.pool.start();
-    this.hook = createHook(callbacks).enable();
+    // On Node before 24.21 an enabled init hook taxes every promise of the process. In default
+    // detail it is enabled only while a test runs: the runner's own module loading, collection and
+    // reporting (most of a worker's promises) pay nothing. Full detail records everything.
+    this.hook = createHook(callbacks);
+    if (this.full) this.hook.enable();
     dc.subscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
   }
 
   testStart(test: TestSpan): void {
     if (test.lane !== 0) return;
+    if (!this.full) this.hook?.enable();
     this.test = test;
     this.promises = 0;
     this.counts.clear();
@@ -129,6 +134,7 @@ export class AsyncResourceSource implements Source {
 
   testEnd(test: TestSpan): void {
     if (test !== this.test) return;
+    if (!this.full) this.hook?.disable();
     this.test = undefined;
     const records = this.testRecords;
     this.testRecords = [];

@@ -243,8 +243,21 @@ describe('async resource source: counts, scope and detail', () => {
     expect(Object.keys(args.async).some((k) => k.startsWith('FSREQ'))).toBe(true);
   });
 
-  it('checks resources created outside any test at stop, attributed to no test', async () => {
+  it('records nothing outside tests in default detail: the hook runs only while a test runs', async () => {
     const t = traced({ sources: onlySources('async') });
+    const timer = setInterval(() => {}, 60_000);
+    cleanups.push(() => clearInterval(timer));
+    const args = await runTest(t.tracer, 'inside', () => {
+      const inner = setInterval(() => {}, 60_000);
+      cleanups.push(() => clearInterval(inner));
+    });
+    const events = await t.finish();
+    expect(args.async.Timeout).toBe(1);
+    expect(events.filter((e) => e.name === 'leak: Timeout').map((e) => e.args.test)).toEqual(['sources > inside']);
+  });
+
+  it('checks resources created outside any test at stop in full detail, attributed to no test', async () => {
+    const t = traced({ sources: onlySources('async'), detail: 'full' });
     const timer = setInterval(() => {}, 60_000);
     const done = setTimeout(() => {}, 1);
     cleanups.push(() => clearInterval(timer));
