@@ -78,6 +78,8 @@ export interface RunOptions {
   /** Node flags before the jest bin (e.g. --experimental-vm-modules). */
   nodeArgs?: string[];
   onSpawn?: (child: ReturnType<typeof spawn>, dir: string) => void;
+  /** Copy the trace file here before the run's directory is removed. */
+  keepTraceAt?: string;
 }
 
 /** Runs real Jest on a fixture, with a fresh cache directory and a fresh trace path. */
@@ -103,6 +105,7 @@ export async function runJest(fixture: string, args: string[], options: RunOptio
   const resultsFile = path.join(dir, 'results.json');
   const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
   const events = fs.existsSync(trace) ? (JSON.parse(fs.readFileSync(trace, 'utf8')) as TraceEvent[]) : [];
+  if (options.keepTraceAt && fs.existsSync(trace)) fs.copyFileSync(trace, options.keepTraceAt);
   fs.rmSync(dir, { recursive: true, force: true });
   return { code, stdout, stderr, results, events, trace, dir };
 }

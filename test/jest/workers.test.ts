@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { expectCliAgrees } from '../cli-on-trace.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, byCat, ensureBuilt, expectMatchesJest, expectNested, runJest, tests, type JestRun, type Version } from './helpers.js';
 
@@ -32,9 +35,31 @@ describe.each(MODES)('%s', (_label, version, args, env) => {
 
 describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environments (2 workers)', () => {
   let run: JestRun;
+  const keptTrace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-cli-')), 'runtime.out');
   beforeAll(async () => {
-    run = await runJest('jest-runtime', ['--maxWorkers=2']);
+    run = await runJest('jest-runtime', ['--maxWorkers=2'], { keepTraceAt: keptTrace });
   }, 180_000);
+
+  it('is read by every testtrace command, which agrees with Jest', () => {
+    const root = path.join(FIXTURES, 'jest-runtime');
+    const STATUS: Record<string, string> = { passed: 'passed', failed: 'failed', pending: 'skipped', todo: 'todo' };
+    const reported = (run.results.testResults as any[]).flatMap((f) =>
+      (f.assertionResults as any[]).map((a) => ({
+        file: path.relative(root, f.name).split(path.sep).join('/'),
+        fullName: [...a.ancestorTitles, a.title].join(' > '),
+        status: STATUS[a.status] ?? a.status,
+      })),
+    );
+    expectCliAgrees(keptTrace, {
+      tests: reported,
+      leaks: [
+        { test: 'leaks a timer', type: 'Timeout' },
+        { test: 'leaks a server', type: 'TCPSERVERWRAP' },
+      ],
+      leakFile: 'leaks.test.js',
+      spin: 'spins',
+    });
+  });
 
   const test = (name: string) => tests(run.events).find((e) => e.name === name)!;
 

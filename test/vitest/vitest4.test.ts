@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
+import { expectCliAgrees } from '../cli-on-trace.js';
 import { ensureBuilt, fixture, traceRun, run, vitestBin, readTrace, readJsonReport, tests, workerSources, plain, type Run } from './helpers.js';
 
 const within = (inner: TraceEvent, outer: TraceEvent, slackUs = 2000) =>
@@ -122,8 +123,7 @@ describe('vitest-trace on the basic fixture (forks, 2 workers)', () => {
     expect(tests(events).find((e) => e.name === 'renders into the jsdom document')!.args!.status).toBe('passed');
   });
 
-  it('shows the CPU spin as a stall in its own test only', (ctx) => {
-    if (!workerSources(events).has('stalls')) ctx.skip(); // the core's stall source is not in this build
+  it('shows the CPU spin as a stall in its own test only', () => {
     const spin = tests(events).find((e) => e.name === 'spins the CPU for 600ms')!;
     expect(spin.args!.maxStallMs).toBeGreaterThanOrEqual(400);
     // a loaded machine stalls for 100-250 ms here and there; the spin is the only 400 ms+ stall
@@ -136,8 +136,7 @@ describe('vitest-trace on the basic fixture (forks, 2 workers)', () => {
     for (const t of tests(events)) if (t !== spin) expect(t.args!.maxStallMs ?? 0, t.name).toBeLessThan(400);
   });
 
-  it('attributes the leaked timer and server to the test that leaked them, with a stack into the test file', (ctx) => {
-    if (!workerSources(events).has('async')) ctx.skip(); // the core's async source is not in this build
+  it('attributes the leaked timer and server to the test that leaked them, with a stack into the test file', () => {
     const leaky = tests(events).find((e) => e.name === 'leaks a timer and a server')!;
     const leaks = leaky.args!.leaks as { type: string; stack: string }[];
     expect(leaks.some((l) => /Timeout|Interval/i.test(l.type) && l.stack.includes('runtime.test.js'))).toBe(true);
@@ -146,11 +145,27 @@ describe('vitest-trace on the basic fixture (forks, 2 workers)', () => {
     expect(clean.args!.leaks ?? []).toEqual([]);
   });
 
-  it('records GC during the heavy allocation test', (ctx) => {
-    if (!workerSources(events).has('gc')) ctx.skip(); // the core's GC source is not in this build
+  it('records every source in every worker', () => {
+    expect([...workerSources(events)].sort()).toEqual(['async', 'eventloop', 'gc', 'heap', 'network', 'stalls']);
+  });
+
+  it('records GC during the heavy allocation test', () => {
     const alloc = tests(events).find((e) => e.name === 'allocates a lot')!;
     const gcs = events.filter((e) => e.cat === 'gc' && e.pid === alloc.pid && within(e, alloc, 1000));
     expect(gcs.length).toBeGreaterThan(0);
+  });
+
+  it('is read by every testtrace command, which agrees with Vitest', () => {
+    const report = readJsonReport(path.join(dir, '.tmp/report.json'), dir);
+    expectCliAgrees(path.join(dir, '.tmp/test.out'), {
+      tests: report.map((t) => ({ file: t.file, fullName: t.fullName, status: t.status })),
+      leaks: [
+        { test: 'runtime > leaks a timer and a server', type: 'Timeout' },
+        { test: 'runtime > leaks a timer and a server', type: 'TCPSERVERWRAP' },
+      ],
+      leakFile: 'runtime.test.js',
+      spin: 'runtime > spins the CPU for 600ms',
+    });
   });
 });
 

@@ -1,0 +1,86 @@
+/**
+ * The `testtrace` CLI on a trace that a real Vitest or Jest run wrote: every command reads it,
+ * and the analyses agree with what the runner itself reported.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'vitest';
+
+const BIN = path.resolve(__dirname, '../packages/cli/bin/testtrace.js');
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function testtrace(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(args: string[]): any {
+  const r = testtrace([...args, '--json']);
+  expect(r.code, `testtrace ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+export interface RunnerTest {
+  file: string;
+  fullName: string;
+  status: string;
+}
+
+export interface CliExpectations {
+  /** Every test the runner reported (its own JSON output), final status. */
+  tests: RunnerTest[];
+  /** Leaked resources (the test's full name and the resource type) and the file their stacks point into. */
+  leaks: { test: string; type: string }[];
+  leakFile: string;
+  /** The test that spins the CPU (a stall of 100 ms or more). */
+  spin: string;
+}
+
+export function expectCliAgrees(trace: string, expected: CliExpectations): void {
+  // tests --json: one row per attempt with the brief's fields; the last attempt has the runner's status
+  const rows = json(['tests', trace]) as any[];
+  for (const row of rows) {
+    for (const field of ['file', 'name', 'fullName', 'status', 'durationMs', 'retries', 'worker', 'gcMs', 'maxStallMs', 'leaks']) {
+      expect(row, `${row.fullName} lacks ${field}`).toHaveProperty(field);
+    }
+  }
+  for (const t of expected.tests) {
+    const attempts = rows.filter((r) => r.file === t.file && r.fullName === t.fullName);
+    expect(attempts.length, `${t.file} > ${t.fullName} in testtrace tests`).toBeGreaterThan(0);
+    const last = attempts.reduce((a, b) => (a.retry >= b.retry ? a : b));
+    expect(last.status, t.fullName).toBe(t.status);
+  }
+
+  // leaks --json: each leak under the test that made it, with a creation stack into the test file
+  const leaks = json(['leaks', trace]);
+  for (const { test, type } of expected.leaks) {
+    const owner = (leaks.tests as any[]).find((t) => t.fullName === test);
+    expect(owner, `testtrace leaks names "${test}"`).toBeDefined();
+    const group = (owner.groups as any[]).find((g) => g.type === type);
+    expect(group, `${test} leaked a ${type}`).toBeDefined();
+    expect(group.stacks.some((s: any) => s.stack.includes(expected.leakFile)), `${type} stack into ${expected.leakFile}`).toBe(true);
+  }
+
+  // stalls --json: the spin is a stall attributed to the spinning test
+  const stalls = json(['stalls', trace]);
+  const spin = (stalls.stalls as any[]).find((st) => st.test?.fullName === expected.spin);
+  expect(spin, `a stall in "${expected.spin}"`).toBeDefined();
+  expect(spin.durationMs).toBeGreaterThanOrEqual(100);
+
+  // summary --json: every test counted
+  const summary = json(['summary', trace]);
+  expect(summary.tests.unique).toBe(new Set(expected.tests.map((t) => `${t.file}\0${t.fullName}`)).size);
+  expect(summary.leaks.count).toBeGreaterThanOrEqual(expected.leaks.length);
+
+  // mmu --json: a utilisation per worker and window, between 0 and 1
+  const mmu = json(['mmu', trace]);
+  expect(mmu.workers.length).toBeGreaterThan(0);
+  for (const u of mmu.overall) if (u !== null) expect(u >= 0 && u <= 1).toBe(true);
+
+  // and the human forms of each command
+  for (const command of ['summary', 'tests', 'leaks', 'stalls', 'mmu']) {
+    const r = testtrace([command, trace]);
+    expect(r.code, `testtrace ${command}: ${r.stderr}`).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(0);
+  }
+}
