@@ -2,10 +2,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensurePackagesBuilt } from '../build.js';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
-const PKG = path.join(ROOT, 'packages/jest');
 const JEST29_DIR = path.join(ROOT, 'test/.versions/jest29');
 
 export type Version = 29 | 30;
@@ -13,28 +13,9 @@ export type Version = 29 | 30;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type TraceEvent = { name: string; ph: string; cat?: string; ts?: number; dur?: number; pid: number; tid: number; args?: any };
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-function stale(pkg: string, probe: string): boolean {
-  const out = path.join(pkg, 'dist', probe);
-  if (!fs.existsSync(out)) return true;
-  return newestMtime(path.join(pkg, 'src')) > fs.statSync(out).mtimeMs;
-}
-
-/** Builds @testtrace/core and @testtrace/jest when their dist is missing or older than their sources. */
+/** Builds @testtrace/core, @testtrace/jest and the testtrace CLI when their dist is missing or older than their sources. */
 export function ensureBuilt(): void {
-  const core = path.join(ROOT, 'packages/core');
-  for (const [pkg, probe] of [[core, 'index.cjs'], [PKG, 'runner.js']] as const) {
-    if (!stale(pkg, probe)) continue;
-    execFileSync('flock', [`/tmp/testtrace-build-${path.basename(pkg)}.lock`, 'npx', 'tsup'], { cwd: pkg, stdio: 'pipe' });
-  }
+  ensurePackagesBuilt([['core', 'index.cjs'], ['jest', 'runner.js'], ['cli', 'index.js']]);
 }
 
 /** The jest bin of a major version; Jest 29 is installed once into test/.versions/jest29 (git-ignored). */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEventsSync } from '../../packages/core/src/reader.js';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
+import { ensurePackagesBuilt } from '../build.js';
 
 export const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const FIXTURES = path.join(REPO, 'test/fixtures');
@@ -49,23 +50,9 @@ export function fixture(name: string, version: '4' | '3.2' | '5' = '4'): string 
   return dir;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds @testtrace/core and @testtrace/vitest when their dist is missing or older than their sources. */
+/** Builds @testtrace/core, @testtrace/vitest and the testtrace CLI when their dist is missing or older than their sources. */
 export function ensureBuilt(): void {
-  for (const [pkg, probe] of [['packages/core', 'index.js'], ['packages/vitest', 'worker/runner.js']] as const) {
-    const dir = path.join(REPO, pkg);
-    const out = path.join(dir, 'dist', probe);
-    if (fs.existsSync(out) && newestMtime(path.join(dir, 'src')) <= fs.statSync(out).mtimeMs) continue;
-    execFileSync('flock', [`/tmp/testtrace-build-${path.basename(dir)}.lock`, 'npx', 'tsup'], { cwd: dir, stdio: 'pipe' });
-  }
+  ensurePackagesBuilt([['core', 'index.js'], ['vitest', 'worker/runner.js'], ['cli', 'index.js']]);
 }
 
 const swept = new Set<string>();
