@@ -306,3 +306,27 @@ describe('async resource source: counts, scope and detail', () => {
     expect(created.some((e) => e.args.stack.includes('async-resources.test.ts'))).toBe(true);
   });
 });
+
+describe('timer sites', () => {
+  it("stops capturing stacks for a runner's timers once they never reached user code, and keeps user timers' stacks", async () => {
+    // a stand-in for a test runner: a module under node_modules that arms and clears a timeout per test
+    const lib = path.join(tmp, 'node_modules', 'fake-runner');
+    fs.mkdirSync(lib, { recursive: true });
+    // a runner arms its timeouts many frames below the user's code: nest deeper than the captured frames
+    const nest = Array.from({ length: 8 }, (_, i) => `function f${i}() { return ${i === 7 ? 'setTimeout(function runnerTimeout() {}, 5000)' : `f${i + 1}()`}; }`);
+    fs.writeFileSync(path.join(lib, 'index.cjs'), `${nest.join('\n')}\nexports.arm = () => f0();\n`);
+    const { createRequire } = await import('node:module');
+    const runner = createRequire(import.meta.url)(path.join(lib, 'index.cjs')) as { arm(): NodeJS.Timeout };
+    const t = traced({ sources: onlySources('async') });
+    for (let i = 0; i < 5; i++) await runTest(t.tracer, `armed ${i}`, () => clearTimeout(runner.arm()));
+    await runTest(t.tracer, 'runner leak', () => cleanups.push(((h) => () => clearTimeout(h))(runner.arm())));
+    for (let i = 0; i < 5; i++) await runTest(t.tracer, `user ${i}`, () => clearTimeout(setTimeout(function userTimeout() {}, 5000)));
+    await runTest(t.tracer, 'user leak', () => cleanups.push(((h) => () => clearTimeout(h))(setTimeout(function userTimeout() {}, 5000))));
+    const events = await t.finish();
+    // the runner's timer still counts as a leak, labelled, without the stack it no longer pays for
+    expect(testSpan(events, 'runner leak').args.leaks).toEqual([{ type: 'Timeout', id: expect.any(Number), stack: '', label: 'setTimeout of 5000 ms' }]);
+    const userLeak = testSpan(events, 'user leak').args.leaks;
+    expect(userLeak).toHaveLength(1);
+    expect(userLeak[0].stack).toContain('async-resources.test.ts');
+  });
+});
