@@ -1,4 +1,4 @@
-import type { TraceModel, TestRecord } from './model.js';
+import type { RunMetadata, TraceModel, TestRecord } from './model.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -47,16 +47,7 @@ export interface SlowTest {
 
 export interface Summary {
   trace: { name: string; bytes: number; events: number; form: string; gzip: boolean; closed: boolean; truncated: boolean };
-  run: {
-    runner?: string;
-    runnerVersion?: string;
-    node?: string;
-    platform?: string;
-    arch?: string;
-    command?: string;
-    detail?: string;
-    pool?: string;
-    testtraceVersion?: string;
+  run: Pick<RunMetadata, 'runner' | 'runnerVersion' | 'node' | 'platform' | 'arch' | 'command' | 'detail' | 'pool' | 'testtraceVersion'> & {
     /** ISO time of the run's start, from its wall clock. */
     startedAt?: string;
     notes: string[];
