@@ -1,9 +1,7 @@
 import { leakReport, type LeakGroup, type LeakReport } from '@testtrace/core/analysis';
-import { oneFile, parseCommandArgs } from '../cli/args.js';
 import { count, stackLines } from '../cli/format.js';
-import type { Colors, Io } from '../cli/io.js';
-import { loadModel } from '../cli/load.js';
-import type { Command } from './command.js';
+import type { Colors } from '../cli/io.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace leaks FILE [--json]
 
@@ -38,16 +36,10 @@ export function renderLeaks(report: LeakReport, c: Colors): string[] {
   return lines;
 }
 
-export const leaksCommand: Command = {
+export const leaksCommand = reportCommand({
   name: 'leaks',
   summary: 'resources tests left open, with creation stacks, most suspicious first',
   usage: USAGE,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { values, positionals } = parseCommandArgs('leaks', argv, { json: { type: 'boolean' } });
-    const model = await loadModel(oneFile('leaks', positionals), io);
-    const report = leakReport(model);
-    if (values.json) io.out(JSON.stringify(report, null, 2));
-    else io.out(renderLeaks(report, io.color).join('\n'));
-    return 0;
-  },
-};
+  build: (model) => leakReport(model),
+  render: (report, io) => renderLeaks(report, io.color),
+});

@@ -1,9 +1,7 @@
 import { mmuTable, type MmuTable } from '@testtrace/core/analysis';
-import { oneFile, parseCommandArgs } from '../cli/args.js';
 import { duration, percent, table } from '../cli/format.js';
-import type { Colors, Io } from '../cli/io.js';
-import { loadModel } from '../cli/load.js';
-import type { Command } from './command.js';
+import type { Colors } from '../cli/io.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace mmu FILE [--json]
 
@@ -31,16 +29,10 @@ export function renderMmu(t: MmuTable, c: Colors): string[] {
   return lines;
 }
 
-export const mmuCommand: Command = {
+export const mmuCommand = reportCommand({
   name: 'mmu',
   summary: 'minimum mutator utilisation per worker across window sizes',
   usage: USAGE,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { values, positionals } = parseCommandArgs('mmu', argv, { json: { type: 'boolean' } });
-    const model = await loadModel(oneFile('mmu', positionals), io);
-    const t = mmuTable(model);
-    if (values.json) io.out(JSON.stringify(t, null, 2));
-    else io.out(renderMmu(t, io.color).join('\n'));
-    return 0;
-  },
-};
+  build: (model) => mmuTable(model),
+  render: (table, io) => renderMmu(table, io.color),
+});

@@ -1,9 +1,8 @@
 import { stallReport, type StallReport } from '@testtrace/core/analysis';
-import { numberOption, oneFile, parseCommandArgs } from '../cli/args.js';
+import { numberOption } from '../cli/args.js';
 import { count, duration, percent, table } from '../cli/format.js';
-import type { Colors, Io } from '../cli/io.js';
-import { loadModel } from '../cli/load.js';
-import type { Command } from './command.js';
+import type { Colors } from '../cli/io.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace stalls FILE [--threshold=MS] [--json]
 
@@ -38,17 +37,12 @@ export function renderStalls(report: StallReport, c: Colors, width?: number): st
   return lines;
 }
 
-export const stallsCommand: Command = {
+export const stallsCommand = reportCommand({
   name: 'stalls',
   summary: 'event-loop stalls with their test, hook and hot stacks',
   usage: USAGE,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { values, positionals } = parseCommandArgs('stalls', argv, { threshold: { type: 'string' }, json: { type: 'boolean' } });
-    const thresholdMs = numberOption('stalls', 'threshold', values.threshold);
-    const model = await loadModel(oneFile('stalls', positionals), io);
-    const report = stallReport(model, { thresholdMs });
-    if (values.json) io.out(JSON.stringify(report, null, 2));
-    else io.out(renderStalls(report, io.color, io.columns).join('\n'));
-    return 0;
-  },
-};
+  options: { threshold: { type: 'string' } },
+  check: (values) => ({ thresholdMs: numberOption('stalls', 'threshold', values.threshold as string | undefined) }),
+  build: (model, options) => stallReport(model, options),
+  render: (report, io) => renderStalls(report, io.color, io.columns),
+});

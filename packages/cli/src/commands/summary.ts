@@ -1,9 +1,7 @@
 import { summarize, type Summary } from '@testtrace/core/analysis';
-import { oneFile, parseCommandArgs } from '../cli/args.js';
 import { bytes, count, duration, percent, table } from '../cli/format.js';
-import type { Colors, Io } from '../cli/io.js';
-import { loadModel } from '../cli/load.js';
-import type { Command } from './command.js';
+import type { Colors } from '../cli/io.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace summary FILE [--json]
 
@@ -126,17 +124,10 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   return lines;
 }
 
-export const summaryCommand: Command = {
+export const summaryCommand = reportCommand({
   name: 'summary',
   summary: 'where did the time go? the run at a glance',
   usage: USAGE,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { values, positionals } = parseCommandArgs('summary', argv, { json: { type: 'boolean' } });
-    const file = oneFile('summary', positionals);
-    const model = await loadModel(file, io);
-    const summary = summarize(model);
-    if (values.json) io.out(JSON.stringify(summary, null, 2));
-    else io.out(renderSummary(summary, io.color, io.columns).join('\n'));
-    return 0;
-  },
-};
+  build: (model) => summarize(model),
+  render: (summary, io) => renderSummary(summary, io.color, io.columns),
+});

@@ -112,12 +112,7 @@ export function* fileChunksSync(file: string, onGzip: (gzip: boolean) => void): 
     let first = true;
     let gzip = false;
     for (;;) {
-      let n: number;
-      try {
-        n = fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
-      } catch (err) {
-        throw fileError(file, err);
-      }
+      const n = readSync(file, fd, buffer);
       if (first) {
         first = false;
         gzip = isGzip(buffer.subarray(0, n));
@@ -136,16 +131,20 @@ export function* fileChunksSync(file: string, onGzip: (gzip: boolean) => void): 
   }
 }
 
+/** Reads the next chunk of `fd` into `buffer`; a read error names the file. */
+function readSync(file: string, fd: number, buffer: Buffer): number {
+  try {
+    return fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
+  } catch (err) {
+    throw fileError(file, err);
+  }
+}
+
 function* gunzipWhole(file: string, fd: number, head: Buffer): Generator<Uint8Array> {
   const parts: Buffer[] = [Buffer.from(head)];
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   for (;;) {
-    let n: number;
-    try {
-      n = fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
-    } catch (err) {
-      throw fileError(file, err);
-    }
+    const n = readSync(file, fd, buffer);
     if (n === 0) break;
     parts.push(Buffer.from(buffer.subarray(0, n)));
   }
