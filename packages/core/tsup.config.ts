@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/reader.ts', 'src/analysis.ts'],
+  entry: ['src/index.ts', 'src/reader.ts', 'src/analysis.ts', 'src/code-cache.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

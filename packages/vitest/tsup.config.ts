@@ -19,16 +19,19 @@ export default defineConfig([
     external,
   },
   {
-    // The worker side, also as CommonJS: the generated runner module require()s it, so it loads
-    // natively once per worker (as from node_modules), never transformed by Vite.
-    entry: { 'worker/runner': 'src/worker/runner.ts' },
+    // The worker side, also as CommonJS: the generated runner module loads it natively once per
+    // worker (as from node_modules), never transformed by Vite. The core is bundled in (only what
+    // the worker uses) so that it is one file for V8's code cache; worker/load is the small
+    // loader that brings it in through the cache.
+    entry: { 'worker/runner': 'src/worker/runner.ts', 'worker/load': 'src/worker/load.ts' },
     format: ['cjs'],
     dts: false,
     sourcemap: true,
     clean: false,
     target: 'node20',
     splitting: false,
-    external,
+    external: external.filter((e) => e !== '@testtrace/core'),
+    noExternal: ['@testtrace/core'],
     // keep import() native: Vitest's runner modules are ESM-only
     esbuildOptions(options) {
       options.supported = { ...options.supported, 'dynamic-import': true };

@@ -49,6 +49,9 @@ interface WorkerState {
   runDir: string | undefined;
   /** ts at which the first runner of this process was constructed (end of environment setup). */
   files: number;
+  /** Saves V8's code cache of this module once its functions have run (the loader's, once per run). */
+  saveCodeCache?: (() => void) | undefined;
+  codeCacheUsed?: boolean | undefined;
 }
 
 function state(): WorkerState {
@@ -100,6 +103,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
         pool: config.pool ?? '',
         environment: config.environment ?? '',
         isolate: config.isolate ?? true,
+        codeCache: s.codeCacheUsed ?? false,
       },
     });
     s.chunk = chunk;
@@ -123,6 +127,8 @@ async function stopTracer(): Promise<void> {
   // GC entries and event-loop histograms arrive asynchronously: let them land first
   await new Promise((resolve) => setImmediate(resolve));
   const stats = await tracer.stop();
+  s.saveCodeCache?.();
+  s.saveCodeCache = undefined;
   // the main process reports tracer errors once, at the end of the run
   if (stats.errors.length && chunk) {
     try {
@@ -192,7 +198,7 @@ async function loadDefaultRunner(): Promise<AnyRunnerClass> {
   let lastError: unknown;
   for (const spec of specifiers) {
     try {
-      const mod = (await import(/* @vite-ignore */ spec)) as Record<string, unknown>;
+      const mod = (await importModule(spec)) as Record<string, unknown>;
       const Runner = (mod.TestRunner ?? mod.VitestTestRunner) as AnyRunnerClass | undefined;
       if (typeof Runner === 'function') return Runner;
     } catch (err) {
@@ -508,6 +514,18 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
   return TracingRunner as unknown as T;
 }
 
+/** What the generated runner module hands in when it loads this module through V8's code cache. */
+export interface LoaderHooks {
+  /** Saves the code cache once this module's functions have run. */
+  saveCodeCache?: () => void;
+  /** Whether this module was compiled from a saved code cache (shown in the worker metadata). */
+  codeCacheUsed?: boolean;
+  /** The generated module's import(): code compiled from a cache has no module loader of its own. */
+  importModule?: (specifier: string) => Promise<unknown>;
+}
+
+let importModule = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+
 /** Names of runner.trace() spans that we show as hooks (4.0.11+). */
 const TRACE_HOOKS: Record<string, string> = {
   'test.cleanup': 'beforeEach cleanup',
@@ -568,14 +586,21 @@ function settle(fn: () => unknown, end: (status: string, error?: unknown) => voi
  * The runner class Vitest should use: the user's runner (or Vitest's default) with tracing.
  * Called by the module the reporter generates for each project.
  */
-export async function tracingRunner(UserRunner: AnyRunnerClass | undefined, config: WorkerConfig & { runDir: string }): Promise<AnyRunnerClass> {
+export async function tracingRunner(
+  UserRunner: AnyRunnerClass | undefined,
+  config: WorkerConfig & { runDir: string },
+  loader: LoaderHooks = {},
+): Promise<AnyRunnerClass> {
   configure(config);
+  state().saveCodeCache ??= loader.saveCodeCache;
+  state().codeCacheUsed ??= loader.codeCacheUsed;
+  if (loader.importModule) importModule = loader.importModule;
   const Base = UserRunner ?? (await loadDefaultRunner());
   if (!(Base as any).getSuiteHooks && !hooksGetter) {
     // 3.x: the hooks map lives in @vitest/runner
     const spec = state().config?.hooksModule ?? '@vitest/runner';
     try {
-      const mod = (await import(/* @vite-ignore */ spec)) as { getHooks?: typeof hooksGetter };
+      const mod = (await importModule(spec)) as { getHooks?: typeof hooksGetter };
       hooksGetter = mod.getHooks;
     } catch {
       hooksGetter = undefined;

@@ -1,0 +1,1 @@
+export { requireWithCodeCache } from '@testtrace/core/code-cache';
