@@ -5,9 +5,10 @@
  */
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseTraceArgs, traceOptionsHelp, TraceError, resolveAdapterOptions, type AdapterOptions } from '@testtrace/core';
-import TraceReporter, { readVitestVersion, CLI_OPTIONS_ENV } from './reporter.js';
+import TraceReporter, { readVitestVersion } from './reporter.js';
+import { reporterPlugin } from './plugin.js';
 
 /** Commands that don't run tests: handed to Vitest's own CLI as they are. */
 const PASSTHROUGH = new Set(['init', 'list', 'bench', 'complete']);
@@ -63,24 +64,7 @@ export async function main(argv: string[]): Promise<void> {
   const node = (await import(pathToFileURL(path.join(dir, 'dist', 'node.js')).href)) as any;
   const { filter, options: cliOptions } = node.parseCLI(['vitest', ...rest]);
   normalizeCliOptions(filter, cliOptions);
-  // the reporter reads these options when Vitest loads it by path (command-line reporters are names)
-  process.env[CLI_OPTIONS_ENV] = JSON.stringify(options);
-  const reporter = new TraceReporter(options, 'option');
-  const reporterPath = fileURLToPath(new URL('./reporter.js', import.meta.url));
-  if (cliOptions.reporter !== undefined) {
-    // `--reporter` on the command line replaces the configured reporters: keep ours among them
-    const list = Array.isArray(cliOptions.reporter) ? cliOptions.reporter : [cliOptions.reporter];
-    cliOptions.reporter = [...list, reporterPath];
-  }
-  const plugin = {
-    name: '@testtrace/vitest:cli',
-    config(config: any) {
-      if (cliOptions.reporter !== undefined) return;
-      config.test ??= {};
-      const reporters = config.test.reporters;
-      config.test.reporters = reporters === undefined ? ['default', reporter] : [...(Array.isArray(reporters) ? reporters : [reporters]), reporter];
-    },
-  };
+  const plugin = reporterPlugin('@testtrace/vitest:cli', new TraceReporter(options, 'option'));
   const mode = rest[0] === 'bench' ? 'benchmark' : 'test';
   try {
     const ctx = await node.startVitest(mode, filter.map((f: string) => f.split(path.sep).join('/')), cliOptions, { plugins: [plugin] });

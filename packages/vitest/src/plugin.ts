@@ -19,17 +19,23 @@ export function trace(options: AdapterOptions = {}): any {
     }
     throw err;
   }
-  const reporter = new TraceReporter(options, 'plugin');
+  return reporterPlugin(PLUGIN, new TraceReporter(options, 'plugin'));
+}
+
+/**
+ * A plugin that adds `reporter` (an instance: Vitest never loads it through Vite) to the root
+ * config's reporters, and back into them when `--reporter=x` on the command line replaced them.
+ */
+export function reporterPlugin(name: string, reporter: TraceReporter): any {
   const has = (list: unknown) => Array.isArray(list) && list.some((r) => r === reporter || (Array.isArray(r) && r[0] === reporter));
   return {
-    name: PLUGIN,
+    name,
     config(config: any) {
       config.test ??= {};
       const reporters = config.test.reporters;
       if (reporters === undefined) config.test.reporters = ['default', reporter];
       else if (!has(reporters)) config.test.reporters = [...(Array.isArray(reporters) ? reporters : [reporters]), reporter];
     },
-    // `--reporter=x` on the command line replaces the configured reporters: put ours back
     configureVitest({ vitest }: any) {
       const list = vitest?.config?.reporters;
       if (Array.isArray(list) && !has(list)) list.push(reporter);

@@ -21,8 +21,6 @@ const SUPPORTED = 'Vitest 3.2 or later';
 
 type AnyVitest = any;
 
-/** Set by the vitest-trace wrapper: the trace options as JSON. */
-export const CLI_OPTIONS_ENV = 'TESTTRACE_VITEST_CLI';
 type AnyProject = any;
 
 export interface TraceReporterOptions extends AdapterOptions {}
@@ -60,10 +58,7 @@ export default class TraceReporter {
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
 
   constructor(options: TraceReporterOptions = {}, via = 'reporter') {
-    const fromCli = process.env[CLI_OPTIONS_ENV];
-    // loaded by path from `vitest-trace ... --reporter=x`: the wrapper passes the options in the environment
-    this.given = options && Object.keys(options).length ? options : fromCli ? (JSON.parse(fromCli) as AdapterOptions) : {};
-    if (fromCli && !(options && Object.keys(options).length)) via = 'option';
+    this.given = options ?? {};
     this.via = via;
   }
 

@@ -3,7 +3,27 @@ import path from 'node:path';
 type PrepareStackTrace = (error: Error, stack: NodeJS.CallSite[]) => unknown;
 
 /** Frames that say nothing about the user's code: Node's internals and testtrace itself. */
-const OWN_OR_INTERNAL = /^node:|[\\/]@testtrace[\\/]|[\\/]packages[\\/]core[\\/](?:src|dist)[\\/]/;
+const OWN_OR_INTERNAL = /^node:|[\\/]@testtrace[\\/]/;
+
+/**
+ * The package this code was loaded from (`…/dist` or `…/src` stripped): the core's own package,
+ * or an adapter's when the core is bundled into its worker file, also outside node_modules.
+ */
+function ownPackageDir(): string | undefined {
+  const prepare = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites;
+    const sites = new Error().stack as unknown as NodeJS.CallSite[];
+    const file = sites[0]?.getFileName()?.replace(/^file:\/\//, '');
+    const match = file === undefined ? null : /^(.*)[\\/](?:dist|src)[\\/]/.exec(file);
+    return match ? `${match[1]}${path.sep}` : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+}
+const OWN_DIR = ownPackageDir();
 export const CAPTURE_LIMIT = 20;
 const MAX_FRAMES = 8;
 
@@ -20,7 +40,8 @@ let skipLeading: RegExp | undefined;
 
 function keepFrame(site: NodeJS.CallSite): boolean {
   const file = site.getFileName();
-  return file !== undefined && file !== null && !OWN_OR_INTERNAL.test(file);
+  if (file === undefined || file === null || OWN_OR_INTERNAL.test(file)) return false;
+  return OWN_DIR === undefined || !(file.startsWith('file://') ? file.slice(7) : file).startsWith(OWN_DIR);
 }
 
 function relative(file: string): string {
