@@ -2,7 +2,9 @@ import { Category, Counter, Meta, type TraceEvent } from '../format/events.js';
 import { readEventBatches, type ReadOptions } from '../reader/read.js';
 import type { ReadSummary } from '../reader/decoder.js';
 import { CpuProfiles } from './cpu.js';
-import { IntervalList, lowerBound, WindowIndex } from './intervals.js';
+import { attributeGc, attributeHooks, attributeLeaks, attributeStalls, testsByPid, type LeakInstant } from './attribution.js';
+import { IntervalList } from './intervals.js';
+import { newTestRecord } from './records.js';
 import type {
   CrashRecord, FileRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TracerErrorRecord, WorkerChunk,
@@ -19,11 +21,6 @@ const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|us
 
 /** `heap` and `eventloop` counters in the recorder's key order: name, ts, pid and (heap) `used`. */
 const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;
-
-/** One number per (pid, tid) track: cheaper map keys than strings. */
-function trackKey(pid: number, tid: number): number {
-  return pid * 1_000_003 + tid;
-}
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -56,13 +53,6 @@ function toLeak(raw: any, pid?: number, ts?: number): LeakSite | undefined {
 interface ProcessState extends ProcessRecord {
   fileSpans: IntervalList;
   testSpans: IntervalList;
-}
-
-interface LeakInstant {
-  leak: LeakSite;
-  pid: number;
-  ts: number;
-  test?: string;
 }
 
 /**
@@ -228,32 +218,20 @@ export class ModelBuilder {
     const args = e.args ?? {};
     switch (e.cat) {
       case Category.test: {
-        const file = this.intern(String(args.file ?? ''));
-        const test: TestRecord = {
-          index: this.tests.length,
-          file,
-          name: this.intern(e.name),
-          fullName: this.intern(typeof args.fullName === 'string' ? args.fullName : e.name),
-          status: normaliseStatus(args.status),
-          retry: num(args.retry) ?? 0,
-          retries: 0,
-          pid,
-          tid: e.tid,
-          worker: '',
-          start: ts,
-          end,
-          durationMs: (end - ts) / 1000,
-          hooksMs: 0,
-          bodyMs: 0,
-          gcMs: 0,
-          gcCount: 0,
-          maxStallMs: num(args.maxStallMs) ?? 0,
-          stallMs: 0,
-          stalls: 0,
-          leaks: Array.isArray(args.leaks) ? args.leaks.map((l: unknown) => toLeak(l, pid)).filter((l: LeakSite | undefined): l is LeakSite => !!l) : [],
-          concurrent: args.concurrent === true,
-          queuedMs: 0,
-        };
+        const test = newTestRecord(this.tests.length, pid, e.tid, ts, end);
+        test.file = this.intern(String(args.file ?? ''));
+        test.name = this.intern(e.name);
+        test.fullName = this.intern(typeof args.fullName === 'string' ? args.fullName : e.name);
+        test.status = normaliseStatus(args.status);
+        test.retry = num(args.retry) ?? 0;
+        test.maxStallMs = num(args.maxStallMs) ?? 0;
+        if (Array.isArray(args.leaks)) {
+          for (const raw of args.leaks) {
+            const leak = toLeak(raw, pid);
+            if (leak) test.leaks.push(leak);
+          }
+        }
+        test.concurrent = args.concurrent === true;
         if (typeof args.error === 'string') test.error = args.error;
         if (num(args.heapBefore) !== undefined) test.heapBefore = args.heapBefore;
         if (num(args.heapAfter) !== undefined) test.heapAfter = args.heapAfter;
@@ -376,26 +354,17 @@ export class ModelBuilder {
     this.tests.forEach((t, i) => (t.index = i));
     this.stalls.sort((a, b) => a.start - b.start);
 
-    const retries = new Map<string, number>();
-    const keys = this.tests.map((t) => `${t.file}\0${t.fullName}`);
-    this.tests.forEach((t, i) => {
-      if (t.retry > 0) retries.set(keys[i]!, Math.max(retries.get(keys[i]!) ?? 0, t.retry));
-    });
-    this.tests.forEach((t, i) => {
+    const retries = this.retriesByTest();
+    for (const t of this.tests) {
       t.worker = nameOf(t.pid);
-      t.retries = retries.size ? (retries.get(keys[i]!) ?? 0) : 0;
+      t.retries = retries?.get(t.file)?.get(t.fullName) ?? 0;
       t.queuedMs = this.queued.get(t.file) ?? 0;
-      const tl = this.timelines.get(t.pid);
-      if (tl && t.end > t.start) {
-        t.gcMs = tl.gc.covered(t.start, t.end) / 1000;
-        for (const i of tl.gc.overlapping(t.start, t.end)) {
-          if (tl.gc.end(i) > t.start && tl.gc.start(i) < t.end) t.gcCount++;
-        }
-      }
-    });
-    this.attributeHooks();
-    this.attributeStalls();
-    const orphanLeaks = this.attributeLeaks();
+    }
+    attributeGc(this.tests, this.timelines);
+    attributeHooks(this.tests, this.hooks);
+    const tests = testsByPid(this.tests);
+    attributeStalls(this.tests, this.hooks, this.stalls, tests);
+    const orphanLeaks = attributeLeaks(this.tests, this.leakInstants, tests);
 
     for (const f of this.files) {
       f.worker = nameOf(f.pid);
@@ -436,102 +405,18 @@ export class ModelBuilder {
     };
   }
 
-  /** Tests and hooks per track (pid and tid), by start. */
-  private byTrack<T extends { pid: number; tid: number; start: number }>(items: T[]): Map<number, T[]> {
-    const map = new Map<number, T[]>();
-    for (const item of items) {
-      const key = trackKey(item.pid, item.tid);
-      let list = map.get(key);
-      if (!list) map.set(key, (list = []));
-      list.push(item);
+  /** The highest attempt number of each test (by file, then full name) that was retried; undefined when none was. */
+  private retriesByTest(): Map<string, Map<string, number>> | undefined {
+    if (!this.tests.some((t) => t.retry > 0)) return undefined;
+    const retries = new Map<string, Map<string, number>>();
+    for (const t of this.tests) {
+      if (t.retry <= 0) continue;
+      let byName = retries.get(t.file);
+      if (!byName) retries.set(t.file, (byName = new Map()));
+      byName.set(t.fullName, Math.max(byName.get(t.fullName) ?? 0, t.retry));
     }
-    for (const list of map.values()) list.sort((a, b) => a.start - b.start);
-    return map;
+    return retries;
   }
-
-  private attributeHooks(): void {
-    const tests = this.byTrack(this.tests);
-    for (const hook of this.hooks) {
-      const list = tests.get(trackKey(hook.pid, hook.tid));
-      if (!list) continue;
-      // the last test starting at or before the hook
-      const i = lowerBound(list, hook.start + 1e-6, (t) => t.start) - 1;
-      const test = list[i];
-      if (test && hook.start >= test.start && hook.end <= test.end + 1e-3) {
-        hook.test = test.index;
-        test.hooksMs += hook.durationMs;
-      }
-    }
-    for (const t of this.tests) t.bodyMs = Math.max(0, t.durationMs - t.hooksMs);
-  }
-
-  private windowsByPid<T extends { pid: number; start: number; end: number }>(items: T[]): Map<number, WindowIndex<T>> {
-    const byPid = new Map<number, T[]>();
-    for (const item of items) {
-      let list = byPid.get(item.pid);
-      if (!list) byPid.set(item.pid, (list = []));
-      list.push(item);
-    }
-    return new Map([...byPid].map(([pid, list]) => [pid, new WindowIndex(list)]));
-  }
-
-  private attributeStalls(): void {
-    // Where the trace has stall slices they are the truth: a test's own maxStallMs arg may carry
-    // a stall that was only detected during it. The arg stays for processes without slices.
-    const withSlices = new Set(this.stalls.map((s) => s.pid));
-    for (const t of this.tests) if (withSlices.has(t.pid)) t.maxStallMs = 0;
-    const tests = this.windowsByPid(this.tests);
-    const hookIndex = new Map<HookRecord, number>(this.hooks.map((h, i) => [h, i]));
-    const hooks = this.windowsByPid(this.hooks);
-    for (const stall of this.stalls) {
-      const test = bestOverlap(tests.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [], stall);
-      if (test) {
-        stall.test = test.index;
-        const inside = (Math.min(stall.end, test.end) - Math.max(stall.start, test.start)) / 1000;
-        test.stalls++;
-        test.stallMs += inside;
-        if (inside > test.maxStallMs) test.maxStallMs = inside;
-      }
-      // a hook owns the stall when the stall began inside it, or when most of the stall lies inside it
-      const candidates = hooks.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [];
-      const hook = candidates.find((h) => h.start <= stall.start && stall.start < h.end) ?? bestOverlap(candidates, stall, 0.5);
-      if (hook) stall.hook = hookIndex.get(hook);
-    }
-  }
-
-  private attributeLeaks(): LeakSite[] {
-    const orphans: LeakSite[] = [];
-    const tests = this.windowsByPid(this.tests);
-    for (const { leak, pid, ts, test: fullName } of this.leakInstants) {
-      // reported at (or shortly after) the end of the test that created it
-      const candidates = (tests.get(pid)?.overlapping(ts - LEAK_REPORT_DELAY_US, ts + 1) ?? []).filter((t) => fullName === undefined || t.fullName === fullName);
-      const test = candidates.sort((a, b) => Math.abs(ts - a.end) - Math.abs(ts - b.end))[0];
-      if (!test) {
-        orphans.push(leak);
-        continue;
-      }
-      const known = test.leaks.some((l) => (leak.id !== undefined && l.id === leak.id && l.type === leak.type) || (l.type === leak.type && l.stack === leak.stack && leak.id === undefined));
-      if (!known) test.leaks.push(leak);
-    }
-    return orphans;
-  }
-}
-
-/** How long after a test's end its leak report may come (the tracer waits a macrotask or two). */
-const LEAK_REPORT_DELAY_US = 100_000;
-
-/** The window that overlaps the stall most, if it covers at least `minShare` of the stall. */
-function bestOverlap<T extends { start: number; end: number }>(items: T[], stall: StallRecord, minShare = 0): T | undefined {
-  let best: T | undefined;
-  let bestOverlapUs = 0;
-  for (const w of items) {
-    const overlap = Math.min(stall.end, w.end) - Math.max(stall.start, w.start);
-    if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && w.end - w.start < best.end - best.start)) {
-      best = w;
-      bestOverlapUs = overlap;
-    }
-  }
-  return bestOverlapUs > 0 && bestOverlapUs >= minShare * (stall.end - stall.start) ? best : undefined;
 }
 
 export interface BuildOptions extends ReadOptions {}

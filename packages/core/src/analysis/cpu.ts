@@ -1,4 +1,5 @@
 import type { TraceEvent } from '../format/events.js';
+import { lowerBoundF64 } from './intervals.js';
 
 /** One frame of a CPU sample's stack. */
 export interface CpuFrame {
@@ -225,15 +226,4 @@ export class CpuProfiles {
   private stackOf(key: number): string[] {
     return this.stackFrames[key]!;
   }
-}
-
-function lowerBoundF64(a: Float64Array, n: number, value: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -79,16 +79,7 @@ export class IntervalList {
   coveredBefore(t: number): number {
     this.seal();
     // last interval with start <= t
-    let lo = 0;
-    let hi = this.count - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.starts[mid]! <= t) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = countAtMost(this.starts, this.count, t) - 1;
     if (found === -1) return 0;
     return this.prefix[found]! + Math.min(t, this.ends[found]!) - this.starts[found]!;
   }
@@ -99,17 +90,11 @@ export class IntervalList {
     return this.coveredBefore(b) - this.coveredBefore(a);
   }
 
-  /** Indexes of the merged intervals that overlap [a, b]. */
-  *overlapping(a: number, b: number): Generator<number> {
+  /** How many merged intervals reach into the open window (a, b): end after `a` and start before `b`. */
+  countInside(a: number, b: number): number {
     this.seal();
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ends[mid]! < a) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.count && this.starts[i]! <= b; i++) yield i;
+    // merged intervals are disjoint and sorted, so their ends are sorted too
+    return Math.max(0, lowerBoundF64(this.starts, this.count, b) - countAtMost(this.ends, this.count, a));
   }
 }
 
@@ -119,47 +104,83 @@ function grow(a: Float64Array): Float64Array<ArrayBuffer> {
   return b;
 }
 
-/** Index of the first element of `sorted` whose key is >= `value`. */
-export function lowerBound<T>(sorted: readonly T[], value: number, key: (item: T) => number): number {
+/** Index of the first of the first `n` values of the sorted `a` that is >= `value` (n when none is). */
+export function lowerBoundF64(a: Float64Array, n: number, value: number): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (key(sorted[mid]!) < value) lo = mid + 1;
+    if (a[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many of the first `n` values of the sorted `a` are <= `value`. */
+function countAtMost(a: Float64Array, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /**
- * Items with a time window (tests, hooks), indexed for "which overlap [a, b]?" queries: sorted by
- * start with a running maximum of the ends, so a query walks back only over items that can
- * still reach `a`, even when windows overlap (concurrent tests).
+ * Windows (tests, hooks: anything with a start and an end), some or all of a list, indexed for
+ * "which overlap [a, b]?" and "which started last before t?" queries. Queries answer with the
+ * windows' indexes in the list. The windows are ordered by start (ties keep the order of
+ * `indexes`) with a running maximum of the ends, so an overlap query walks back only over windows
+ * that can still reach `a`, even when windows overlap (concurrent tests).
  */
-export class WindowIndex<T extends { start: number; end: number }> {
-  private readonly items: T[];
+export class WindowIndex {
+  private readonly order: Uint32Array;
+  private readonly starts: Float64Array;
+  private readonly ends: Float64Array;
   private readonly maxEnd: Float64Array;
 
-  constructor(items: Iterable<T>) {
-    this.items = [...items].sort((x, y) => x.start - y.start);
-    this.maxEnd = new Float64Array(this.items.length);
+  constructor(windows: readonly { start: number; end: number }[], indexes?: readonly number[]) {
+    const order = indexes ? Uint32Array.from(indexes) : Uint32Array.from(windows.keys());
+    if (!isSortedBy(order, windows)) {
+      // a stable sort: ties keep the order of `indexes`
+      order.set([...order].sort((i, j) => windows[i]!.start - windows[j]!.start));
+    }
+    const n = order.length;
+    this.order = order;
+    this.starts = new Float64Array(n);
+    this.ends = new Float64Array(n);
+    this.maxEnd = new Float64Array(n);
     let max = -Infinity;
-    this.items.forEach((item, i) => {
-      if (item.end > max) max = item.end;
-      this.maxEnd[i] = max;
-    });
+    for (let k = 0; k < n; k++) {
+      const w = windows[order[k]!]!;
+      this.starts[k] = w.start;
+      this.ends[k] = w.end;
+      if (w.end > max) max = w.end;
+      this.maxEnd[k] = max;
+    }
   }
 
-  /** Items whose window overlaps [a, b] (touching counts), latest start first. */
-  overlapping(a: number, b: number): T[] {
-    const out: T[] = [];
-    // last item with start <= b
-    let i = lowerBound(this.items, b, (t) => t.start);
-    while (i < this.items.length && this.items[i]!.start <= b) i++;
-    for (i--; i >= 0 && this.maxEnd[i]! >= a; i--) {
-      const item = this.items[i]!;
-      if (item.end >= a) out.push(item);
+  /** Indexes of the windows that overlap [a, b] (touching counts), latest start first. */
+  overlapping(a: number, b: number): number[] {
+    const out: number[] = [];
+    // after the last window with start <= b
+    const last = countAtMost(this.starts, this.starts.length, b);
+    for (let k = last - 1; k >= 0 && this.maxEnd[k]! >= a; k--) {
+      if (this.ends[k]! >= a) out.push(this.order[k]!);
     }
     return out;
   }
+
+  /** Index of the last window (in start order) that starts before `t`, or -1. */
+  lastStartingBefore(t: number): number {
+    const k = lowerBoundF64(this.starts, this.starts.length, t) - 1;
+    return k < 0 ? -1 : this.order[k]!;
+  }
+}
+
+function isSortedBy(order: Uint32Array, windows: readonly { start: number }[]): boolean {
+  for (let k = 1; k < order.length; k++) if (windows[order[k]!]!.start < windows[order[k - 1]!]!.start) return false;
+  return true;
 }
