@@ -95,6 +95,24 @@ function countBy<T>(items: T[], key: (item: T) => string | undefined): Record<st
   return out;
 }
 
+/**
+ * The `count` items of longest duration, longest first, ties in list order: what a stable sort by
+ * duration would put first, without sorting every test for ten of them.
+ */
+function longest<T extends { durationMs: number }>(items: readonly T[], count: number): T[] {
+  if (!(count >= 1 && count <= 64)) return [...items].sort((a, b) => b.durationMs - a.durationMs).slice(0, count);
+  const top: T[] = [];
+  for (const item of items) {
+    if (top.length === count && !(item.durationMs > top[count - 1]!.durationMs)) continue;
+    // after the items at least as long: ties keep list order
+    let at = top.length;
+    while (at > 0 && !(top[at - 1]!.durationMs >= item.durationMs)) at--;
+    top.splice(at, 0, item);
+    if (top.length > count) top.pop();
+  }
+  return top;
+}
+
 /** Where did the time go? The run at a glance. */
 export function summarize(model: TraceModel, options: SummaryOptions = {}): Summary {
   const wallMs = model.wallMs;
@@ -124,15 +142,24 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
   const busyMs = workerRows.reduce((s, w) => s + w.busyMs, 0);
   const laneCount = workerRows.filter((w) => w.busyMs > 0).length;
 
-  const unique = new Set(model.tests.map((t) => `${t.file}\0${t.fullName}`));
-  const finalStatus = new Map<string, TestRecord>();
+  // the last attempt of each test, by file and full name
+  const finalAttempts = new Map<string, Map<string, TestRecord>>();
+  let unique = 0;
   for (const t of model.tests) {
-    const key = `${t.file}\0${t.fullName}`;
-    const prev = finalStatus.get(key);
-    if (!prev || t.retry >= prev.retry) finalStatus.set(key, t);
+    let byName = finalAttempts.get(t.file);
+    if (!byName) finalAttempts.set(t.file, (byName = new Map()));
+    const prev = byName.get(t.fullName);
+    if (!prev) unique++;
+    if (!prev || t.retry >= prev.retry) byName.set(t.fullName, t);
   }
-  const flaky = [...finalStatus.values()].filter((t) => t.retry > 0 && t.status === 'passed').length;
-  const retried = [...finalStatus.values()].filter((t) => t.retries > 0).length;
+  let flaky = 0;
+  let retried = 0;
+  for (const byName of finalAttempts.values()) {
+    for (const t of byName.values()) {
+      if (t.retry > 0 && t.status === 'passed') flaky++;
+      if (t.retries > 0) retried++;
+    }
+  }
 
   const testsMs = model.tests.reduce((s, t) => s + t.durationMs, 0);
   const hooksInTestsMs = model.tests.reduce((s, t) => s + t.hooksMs, 0);
@@ -156,10 +183,7 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
   const longestGc = Math.max(0, ...model.processes.map((p) => p.longestGcUs)) / 1000;
   const nameOf = new Map(model.processes.map((p) => [p.pid, p.name]));
 
-  const slowest = [...model.tests]
-    .sort((a, b) => b.durationMs - a.durationMs)
-    .slice(0, options.slowest ?? 10)
-    .map((t): SlowTest => ({
+  const slowest = longest(model.tests, options.slowest ?? 10).map((t): SlowTest => ({
       file: t.file,
       fullName: t.fullName,
       status: t.status,
@@ -175,10 +199,7 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
       fileSetupMs: round(fileSetup.get(`${t.pid}\0${t.file}`) ?? 0),
     }));
 
-  const longestStalls = [...model.stalls]
-    .sort((a, b) => b.durationMs - a.durationMs)
-    .slice(0, options.stalls ?? 5)
-    .map((s) => ({
+  const longestStalls = longest(model.stalls, options.stalls ?? 5).map((s) => ({
       worker: nameOf.get(s.pid) ?? `pid ${s.pid}`,
       durationMs: round(s.durationMs),
       startMs: round((s.start - model.startTs) / 1000),
@@ -208,7 +229,7 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
     utilisation: laneCount > 0 && wallMs > 0 ? round(busyMs / (wallMs * laneCount)) : 0,
     workers: workerRows,
     files: { total: model.files.length, byStatus: countBy(model.files, (f) => f.status) },
-    tests: { attempts: model.tests.length, unique: unique.size, byStatus: countBy(model.tests, (t) => t.status), retried, flaky },
+    tests: { attempts: model.tests.length, unique, byStatus: countBy(model.tests, (t) => t.status), retried, flaky },
     time: {
       busyMs: round(busyMs),
       idleMs: round(Math.max(0, wallMs * laneCount - busyMs)),
