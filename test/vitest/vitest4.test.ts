@@ -123,6 +123,14 @@ describe('vitest-trace on the basic fixture (forks, 2 workers)', () => {
     expect(tests(events).find((e) => e.name === 'renders into the jsdom document')!.args!.status).toBe('passed');
   });
 
+  it('compiles the tracer once per run: later workers start from the V8 code cache the first one saved', () => {
+    const workers = events.filter((e) => e.ph === 'M' && e.name === 'testtrace_worker');
+    expect(workers).toHaveLength(5); // a fresh process per file
+    // a third file starts only after one of the first two workers finished its file and saved the cache
+    expect(workers.filter((w) => w.args!.codeCache === true).length).toBeGreaterThanOrEqual(1);
+    expect(workers.filter((w) => w.args!.codeCache === false).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('shows the CPU spin as a stall in its own test only', () => {
     const spin = tests(events).find((e) => e.name === 'spins the CPU for 600ms')!;
     expect(spin.args!.maxStallMs).toBeGreaterThanOrEqual(400);

@@ -15,6 +15,14 @@ export interface ChunkScan {
  * process merges from signal handlers too). A torn last line from a killed worker is dropped.
  */
 export function forEachChunkEvent(file: string, onEvent: (event: TraceEvent) => void): ChunkScan {
+  return forEachChunkLine(file, (line, scan, last) => parseEvent(line, scan, onEvent, last));
+}
+
+/**
+ * Like forEachChunkEvent, but hands over each event's line (without its trailing comma) and
+ * leaves parsing to the caller: most lines can be merged without JSON.parse (see eventLine).
+ */
+export function forEachChunkLine(file: string, onLine: (line: string, scan: ChunkScan, last: boolean) => void): ChunkScan {
   const scan: ChunkScan = { corrupt: 0, closed: false };
   let fd: number;
   try {
@@ -31,16 +39,16 @@ export function forEachChunkEvent(file: string, onEvent: (event: TraceEvent) => 
       const text = carry + buf.toString('utf8', 0, n);
       const lines = text.split('\n');
       carry = lines.pop()!;
-      for (const line of lines) parseLine(line, scan, onEvent, false);
+      for (const line of lines) eventLine(line, scan, onLine, false);
     }
-    parseLine(carry, scan, onEvent, true);
+    eventLine(carry, scan, onLine, true);
   } finally {
     fs.closeSync(fd);
   }
   return scan;
 }
 
-function parseLine(raw: string, scan: ChunkScan, onEvent: (event: TraceEvent) => void, last: boolean): void {
+function eventLine(raw: string, scan: ChunkScan, onLine: (line: string, scan: ChunkScan, last: boolean) => void, last: boolean): void {
   let line = raw.trim();
   if (line === '' || line === '[') return;
   if (line === ']') {
@@ -48,6 +56,11 @@ function parseLine(raw: string, scan: ChunkScan, onEvent: (event: TraceEvent) =>
     return;
   }
   if (line.endsWith(',')) line = line.slice(0, -1);
+  onLine(line, scan, last);
+}
+
+/** JSON.parse of one event line; a line that is not JSON counts as corrupt unless it is a torn last line. */
+export function parseEvent(line: string, scan: ChunkScan, onEvent: (event: TraceEvent) => void, last: boolean): void {
   let event: TraceEvent;
   try {
     event = JSON.parse(line) as TraceEvent;
@@ -56,4 +69,41 @@ function parseLine(raw: string, scan: ChunkScan, onEvent: (event: TraceEvent) =>
     return;
   }
   onEvent(event);
+}
+
+/**
+ * Where the top-level `"pid":N` of an event line is, without parsing it, when that is certain:
+ * the line is one complete object whose first nested object (args) comes after the pid. A quote
+ * inside a JSON string is always escaped, so `"pid":` cannot occur in a string value. Metadata
+ * events (`"ph":"M"`) and anything unusual give undefined: the caller parses those.
+ */
+export function topLevelPid(line: string): { start: number; end: number } | undefined {
+  if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) return undefined;
+  const key = line.indexOf('"pid":');
+  if (key === -1) return undefined;
+  const nested = line.indexOf('{', 1);
+  if (nested !== -1 && nested < key) return undefined;
+  const ph = line.indexOf('"ph":"');
+  if (ph === -1 || (nested !== -1 && ph > nested) || line.charCodeAt(ph + 6) === 0x4d /* M */) return undefined;
+  const start = key + 6;
+  let end = start;
+  while (end < line.length && line.charCodeAt(end) >= 0x30 && line.charCodeAt(end) <= 0x39) end++;
+  if (end === start || (line.charCodeAt(end) !== 0x2c && line.charCodeAt(end) !== 0x7d)) return undefined;
+  return { start, end };
+}
+
+/**
+ * A top-level number field (`ts`, `dur`) of a line topLevelPid accepted, read without parsing:
+ * before the first nested object, so at the top level. Undefined when absent or unusual.
+ */
+export function topLevelNumber(line: string, name: 'ts' | 'dur'): number | undefined {
+  const key = line.indexOf(`"${name}":`);
+  if (key === -1) return undefined;
+  const nested = line.indexOf('{', 1);
+  if (nested !== -1 && nested < key) return undefined;
+  const start = key + name.length + 3;
+  let end = start;
+  while (end < line.length && line.charCodeAt(end) !== 0x2c && line.charCodeAt(end) !== 0x7d) end++;
+  const value = Number(line.slice(start, end));
+  return Number.isFinite(value) ? value : undefined;
 }

@@ -8,7 +8,7 @@ import type { Detail } from '../options.js';
 import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
 import { VERSION } from '../version.js';
-import { forEachChunkEvent } from './chunk-file.js';
+import { forEachChunkLine, parseEvent, topLevelNumber, topLevelPid } from './chunk-file.js';
 import { assignLanes, type ChunkExtent } from './lanes.js';
 import { listChunks } from './worker-chunk.js';
 import { writePerTestTraces, type PerTestOptions } from './per-test.js';
@@ -126,10 +126,16 @@ export class RunTrace {
 
     extents.forEach((chunk, i) => {
       const pid = FIRST_WORKER_PID + lanes[i]!;
-      forEachChunkEvent(chunk.file, (event) => {
-        if (event.ph === 'M' && (event.name === Meta.processName || event.name === Meta.end || event.name === Meta.processSortIndex)) return;
-        event.pid = pid;
-        writer.line(JSON.stringify(event));
+      const lanePid = String(pid);
+      forEachChunkLine(chunk.file, (line, scan, last) => {
+        // the worker's own pid replaced in place: no JSON round trip for the bulk of the events
+        const at = last ? undefined : topLevelPid(line); // a killed worker's last line may be torn
+        if (at !== undefined) return writer.line(line.slice(0, at.start) + lanePid + line.slice(at.end));
+        parseEvent(line, scan, (event) => {
+          if (event.ph === 'M' && (event.name === Meta.processName || event.name === Meta.end || event.name === Meta.processSortIndex)) return;
+          event.pid = pid;
+          writer.line(JSON.stringify(event));
+        }, last);
       });
       if (!chunk.closed) {
         const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
@@ -167,25 +173,32 @@ export class RunTrace {
 
   private scan(file: string): ChunkExtent {
     const extent: ChunkExtent = { file, pid: 0, threadId: 0, start: Infinity, end: -Infinity, closed: false };
-    const result = forEachChunkEvent(file, (event) => {
-      if (event.ph === 'M') {
-        if (event.name === Meta.worker) {
-          extent.pid = event.args?.pid ?? event.pid;
-          extent.threadId = event.args?.threadId ?? 0;
-          extent.start = Math.min(extent.start, event.args?.ts ?? Infinity);
-        }
-        return;
-      }
-      if (event.ts === undefined) return;
-      if (event.ts < extent.start) extent.start = event.ts;
-      const end = event.ts + (event.dur ?? 0);
-      if (end > extent.end) extent.end = end;
+    const extend = (ts: number, dur: number) => {
+      if (ts < extent.start) extent.start = ts;
+      if (ts + dur > extent.end) extent.end = ts + dur;
+    };
+    const result = forEachChunkLine(file, (line, scan, last) => {
+      const ts = last || topLevelPid(line) === undefined ? undefined : topLevelNumber(line, 'ts');
+      if (ts !== undefined) return extend(ts, topLevelNumber(line, 'dur') ?? 0);
+      parseEvent(line, scan, (event) => this.scanEvent(event, extent, extend), last);
     });
     extent.closed = result.closed;
     if (result.corrupt) this.errors.push(`${path.basename(file)}: ${result.corrupt} unreadable line(s) skipped`);
     if (!Number.isFinite(extent.start)) extent.start = this.startTs;
     if (!Number.isFinite(extent.end)) extent.end = extent.start;
     return extent;
+  }
+
+  private scanEvent(event: TraceEvent, extent: ChunkExtent, extend: (ts: number, dur: number) => void): void {
+    if (event.ph === 'M') {
+      if (event.name === Meta.worker) {
+        extent.pid = event.args?.pid ?? event.pid;
+        extent.threadId = event.args?.threadId ?? 0;
+        extent.start = Math.min(extent.start, event.args?.ts ?? Infinity);
+      }
+      return;
+    }
+    if (event.ts !== undefined) extend(event.ts, event.dur ?? 0);
   }
 
   private runMetadataEvent(workers: number): TraceEvent {

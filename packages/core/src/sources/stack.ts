@@ -6,24 +6,23 @@ type PrepareStackTrace = (error: Error, stack: NodeJS.CallSite[]) => unknown;
 const OWN_OR_INTERNAL = /^node:|[\\/]@testtrace[\\/]/;
 
 /**
- * The package this code was loaded from (`…/dist` or `…/src` stripped): the core's own package,
- * or an adapter's when the core is bundled into its worker file, also outside node_modules.
+ * The `dist` (or `src`) directory this code was loaded from: the core's own, or an adapter's
+ * when the core is bundled into its worker file; also outside node_modules (a workspace).
  */
-function ownPackageDir(): string | undefined {
+function ownCodeDir(): string | undefined {
   const prepare = Error.prepareStackTrace;
   try {
     Error.prepareStackTrace = (_error, sites) => sites;
     const sites = new Error().stack as unknown as NodeJS.CallSite[];
     const file = sites[0]?.getFileName()?.replace(/^file:\/\//, '');
-    const match = file === undefined ? null : /^(.*)[\\/](?:dist|src)[\\/]/.exec(file);
-    return match ? `${match[1]}${path.sep}` : undefined;
+    return file === undefined ? undefined : /^.*[\\/](?:dist|src)[\\/]/.exec(file)?.[0];
   } catch {
     return undefined;
   } finally {
     Error.prepareStackTrace = prepare;
   }
 }
-const OWN_DIR = ownPackageDir();
+const OWN_CODE_DIR = ownCodeDir();
 export const CAPTURE_LIMIT = 20;
 const MAX_FRAMES = 8;
 
@@ -41,7 +40,7 @@ let skipLeading: RegExp | undefined;
 function keepFrame(site: NodeJS.CallSite): boolean {
   const file = site.getFileName();
   if (file === undefined || file === null || OWN_OR_INTERNAL.test(file)) return false;
-  return OWN_DIR === undefined || !(file.startsWith('file://') ? file.slice(7) : file).startsWith(OWN_DIR);
+  return OWN_CODE_DIR === undefined || !(file.startsWith('file://') ? file.slice(7) : file).startsWith(OWN_CODE_DIR);
 }
 
 function relative(file: string): string {

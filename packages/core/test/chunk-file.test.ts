@@ -1,0 +1,46 @@
+/**
+ * The merge rewrites a worker event's pid in place when it can be sure where the top-level pid
+ * is, and parses the line otherwise: these are the lines it must not get wrong.
+ */
+import { describe, it, expect } from 'vitest';
+import { topLevelNumber, topLevelPid } from '../src/run/chunk-file.js';
+
+function rewrite(line: string, pid: number): string | undefined {
+  const at = topLevelPid(line);
+  return at === undefined ? undefined : line.slice(0, at.start) + pid + line.slice(at.end);
+}
+
+describe('topLevelPid', () => {
+  it('finds the pid of the events the writer writes, before args', () => {
+    const line = JSON.stringify({ name: 'adds', cat: 'test', ph: 'X', ts: 10.5, dur: 3, pid: 1, tid: 1, args: { pid: 99, file: 'a.test.js' } });
+    expect(JSON.parse(rewrite(line, 7)!)).toEqual({ ...JSON.parse(line), pid: 7 });
+    const last = JSON.stringify({ name: 'heap', ph: 'C', ts: 1, tid: 900, pid: 12 });
+    expect(JSON.parse(rewrite(last, 3)!)).toEqual({ ...JSON.parse(last), pid: 3 });
+  });
+
+  it('is sure of nothing in names with quotes, braces or "pid": inside, and leaves those to JSON.parse', () => {
+    const tricky = JSON.stringify({ name: 'says "pid":5 {', cat: 'test', ph: 'X', ts: 1, pid: 1, tid: 1 });
+    expect(rewrite(tricky, 7)).toBeUndefined();
+    const quoted = JSON.stringify({ name: 'says "pid":5', cat: 'test', ph: 'X', ts: 1, pid: 1, tid: 1 });
+    expect(JSON.parse(rewrite(quoted, 7)!)).toEqual({ ...JSON.parse(quoted), pid: 7 });
+  });
+
+  it('leaves metadata, args before pid, torn and foreign lines to the parser', () => {
+    expect(topLevelPid(JSON.stringify({ name: 'process_name', ph: 'M', pid: 1, tid: 0, args: { name: 'w' } }))).toBeUndefined();
+    expect(topLevelPid(JSON.stringify({ name: 'x', ph: 'X', args: { pid: 5 }, pid: 1 }))).toBeUndefined();
+    expect(topLevelPid('{"name":"x","ph":"X","ts":1,"pid":1,"tid":1,"args":{"a":1}')).toBeDefined(); // why the merge never uses it on a last line
+    expect(topLevelPid('{"name":"x","ph":"X","ts":1,"pid":1')).toBeUndefined();
+    expect(topLevelPid('{"name":"x","ts":1,"pid":"1","tid":1}')).toBeUndefined();
+    expect(topLevelPid('[1,2]')).toBeUndefined();
+  });
+});
+
+describe('topLevelNumber', () => {
+  it('reads ts and dur at the top level only', () => {
+    const line = JSON.stringify({ name: 'counts', ph: 'X', ts: 123.25, dur: 4, pid: 1, tid: 1, args: { ts: 5, counts: 1 } });
+    expect(topLevelNumber(line, 'ts')).toBe(123.25);
+    expect(topLevelNumber(line, 'dur')).toBe(4);
+    expect(topLevelNumber(JSON.stringify({ name: 'i', ph: 'i', pid: 1, args: { dur: 3 }, ts: 2 }), 'dur')).toBeUndefined();
+    expect(topLevelNumber(JSON.stringify({ name: 'i', ph: 'i', pid: 1, ts: 2 }), 'dur')).toBeUndefined();
+  });
+});
