@@ -13,11 +13,12 @@ import type {
 const RUN_FIELDS = ['runner', 'runnerVersion', 'node', 'platform', 'arch', 'command', 'cwd', 'rootDir', 'wallClockMs', 'ts', 'endTs', 'detail', 'testtraceVersion', 'pool', 'workers', 'notes', 'shard'] as const;
 
 /**
- * A line of a counted-only category as the recorder writes it (keys in its order: name, cat, ph,
- * s?, id?, ts, dur?, pid): category, ts, dur and pid. Leak reports (`leak: TYPE`) never match;
- * neither does anything in another key order, which is then parsed as usual.
+ * A line of a counted-only category or a GC slice as the recorder writes it (keys in its order:
+ * name, cat, ph, s?, id?, ts, dur?, pid): category, phase, ts, dur and pid. Leak reports
+ * (`leak: TYPE`) never match; neither does anything in another key order, which is then parsed
+ * as usual.
  */
-const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console)","ph":"[^"]","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
+const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
 
 /** `heap` and `eventloop` counters in the recorder's key order: name, ts, pid and (heap) `used`. */
 const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;
@@ -83,18 +84,27 @@ export class ModelBuilder {
   private events = 0;
 
   /**
-   * A reader line filter (ReadOptions.lineFilter) for the categories the model only counts
-   * (async resources, network, user annotations, console): it takes their pid and times from the
-   * raw line and skips parsing them, which makes reading a full-detail trace several times faster.
-   * Leak reports and anything it cannot classify with certainty are parsed as usual.
+   * A reader line filter (ReadOptions.lineFilter) for the events the model needs only the envelope
+   * of: the categories it only counts (async resources, network, user annotations, console), GC
+   * slices, and heap and event-loop counters. It takes their pid and times (and a heap counter's
+   * `used`) from the raw line and skips parsing them, which makes reading a trace several times
+   * faster. Leak reports and anything it cannot classify with certainty are parsed as usual.
    */
   readonly lineFilter = (line: string): boolean => {
     if (line.startsWith('{"name":"heap","ph":"C"') || line.startsWith('{"name":"eventloop","ph":"C"')) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
     if (!m) return true;
-    const ts = Number(m[2]);
-    const dur = m[3] === undefined ? 0 : Number(m[3]);
-    this.counted(m[1]!, Number(m[4]), ts, ts + (dur > 0 ? dur : 0));
+    const cat = m[1]!;
+    const gc = cat === Category.gc;
+    // a GC slice is a complete event whose args close the line ('}}'): anything else in that
+    // category, or a line torn at the end of a cut-short file, is parsed
+    if (gc && (m[2] !== 'X' || !line.endsWith('}}'))) return true;
+    const pid = Number(m[5]);
+    const ts = Number(m[3]);
+    const dur = m[4] === undefined ? 0 : Number(m[4]);
+    const end = ts + (dur > 0 ? dur : 0);
+    this.counted(cat, pid, ts, end);
+    if (gc) this.timeline(pid).gc.add(ts, end);
     return false;
   };
 

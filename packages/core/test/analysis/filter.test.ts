@@ -44,4 +44,39 @@ describe('the model line filter', () => {
     expect([m.startTs, m.endTs]).toEqual([10.5, 20]);
     expect(m.processes.map((p) => [p.pid, p.firstTs, p.lastTs])).toEqual([[3, 10.5, 20]]);
   });
+
+  it('takes GC slices from their raw line, whatever their name, and leaves torn or other GC lines to JSON', () => {
+    const b = new ModelBuilder();
+    const slice = (name: string, ts: number, dur: number) =>
+      `{"name":${JSON.stringify(name)},"cat":"gc","ph":"X","ts":${ts},"dur":${dur},"pid":3,"tid":900,"args":{"kind":"scavenge","flags":0}}`;
+    expect(b.lineFilter(slice('scavenge', 100, 10))).toBe(false);
+    expect(b.lineFilter(slice('a "quoted" \\ name ü 😀 \u2028', 105.25, 10.5))).toBe(false);
+    // torn at the end of a cut-short file: the args close but the event does not
+    expect(b.lineFilter(slice('scavenge', 200, 1).slice(0, -1))).toBe(true);
+    expect(b.lineFilter('{"name":"scavenge","cat":"gc","ph":"i","ts":300,"pid":3,"tid":900,"args":{}}')).toBe(true);
+    expect(b.lineFilter('{"cat":"gc","name":"scavenge","ph":"X","ts":300,"dur":1,"pid":3,"tid":900,"args":{}}')).toBe(true);
+    const m = b.finish({ name: 't', bytes: 0, form: 'array', gzip: false, closed: true, truncated: false });
+    expect(m.categories).toEqual({ gc: 2 });
+    expect(m.processes[0]!.gcCount).toBe(1);
+    expect(m.processes[0]!.gcUs).toBeCloseTo(15.75, 9);
+    expect([m.startTs, m.endTs]).toEqual([100, 115.75]);
+  });
+
+  it('builds the same model as parsing every event from default-detail traces, in the recorder\'s key order or not, with odd names', async () => {
+    const text = await recordWorkload({ files: 2, testsPerFile: 4, detail: 'default' });
+    const { events } = parseTrace(text);
+    expect(events.some((e) => e.cat === 'gc')).toBe(true);
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reversed) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+    const odd = events.map((e) => (e.ph === 'M' ? e : { ...e, name: `${e.name} "q" \\ ü 😀` }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-filter-'));
+    for (const [label, list] of [['recorder order', events], ['odd names', odd], ['keys reversed', odd.map(reversed)]] as const) {
+      const trace = `[\n${list.map((e) => JSON.stringify(e)).join(',\n')}\n]\n`;
+      const file = path.join(dir, `${label.replace(/ /g, '-')}.out`);
+      fs.writeFileSync(file, trace);
+      const parsed = parseTrace(trace);
+      const filtered = await buildModel(file);
+      expect(comparable(filtered), label).toEqual(comparable(modelFromEvents(parsed.events, sourceOf(file, parsed.summary))));
+    }
+  });
 });
