@@ -1,0 +1,65 @@
+// Vitest: what one worker process costs, traced and untraced. Each process of the run records its
+// own CPU time (bench/lib/worker-cpu-probe.cjs, preloaded with NODE_OPTIONS) — far steadier on a
+// shared machine than the whole run's time. Variants run interleaved; prints per variant the
+// median worker CPU over all workers of all rounds, and the main process's median.
+//
+//   node bench/vitest-worker-cpu.mjs [--rounds=3] [--workers=2]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const suite = path.join(root, 'bench/fixtures/vitest-suite');
+const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
+const rounds = Number(arg('rounds', '3'));
+const workers = arg('workers', '2');
+const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-worker-cpu-'));
+if (!fs.existsSync(path.join(suite, 'tests'))) spawnSync(process.execPath, [path.join(suite, 'generate.mjs')], { stdio: 'inherit' });
+
+const ALL_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
+const variants = [
+  { key: 'untraced', args: [path.join(root, 'node_modules/vitest/vitest.mjs')] },
+  { key: 'spans only', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'spans.out')}`], sources: ALL_OFF },
+  { key: 'traced, default', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'default.out')}`] },
+].map((v) => ({ ...v, workerMs: [], mainMs: [] }));
+
+function runOnce(v) {
+  const log = path.join(tmp, 'cpu.log');
+  fs.rmSync(log, { force: true });
+  const env = { ...process.env, FORCE_COLOR: '0', CI: '1', TESTTRACE_BENCH_CPU_LOG: log, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${probe}`.trim() };
+  delete env.TESTTRACE;
+  delete env.TESTTRACE_RUN_OPTIONS;
+  if (v.sources) env.TESTTRACE_RUN_OPTIONS = v.sources;
+  const [bin, ...rest] = v.args;
+  const r = spawnSync(process.execPath, [bin, 'run', '--pool=forks', `--maxWorkers=${workers}`, '--reporter=dot', ...rest], { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${v.key}: vitest exited ${r.status}\n${String(r.stderr).slice(-2000)}`);
+  for (const line of fs.readFileSync(log, 'utf8').trim().split('\n')) {
+    const [pid, , , ms] = line.split(' ');
+    (pid === String(r.pid) ? v.mainMs : v.workerMs).push(Number(ms));
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+console.error(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const v of variants) runOnce(v); // warm-up
+for (const v of variants) (v.workerMs.length = 0), (v.mainMs.length = 0);
+for (let r = 0; r < rounds; r++) {
+  for (const v of variants.map((_, i) => variants[(i + r) % variants.length])) {
+    runOnce(v);
+    console.error(`round ${r + 1}/${rounds}  ${v.key}`);
+  }
+}
+const base = median(variants[0].workerMs);
+console.log('\n| variant | workers measured | median CPU per worker | vs untraced | median CPU of the main process |\n| --- | ---: | ---: | ---: | ---: |');
+for (const v of variants) {
+  const m = median(v.workerMs);
+  console.log(`| ${v.key} | ${v.workerMs.length} | ${m.toFixed(0)} ms | ${v === variants[0] ? '' : `+${(m - base).toFixed(0)} ms`} | ${median(v.mainMs).toFixed(0)} ms |`);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
