@@ -63,6 +63,7 @@ interface ProcessState extends ProcessRecord {
  */
 export class ModelBuilder {
   private readonly processes = new Map<number, ProcessState>();
+  private lastProcess: ProcessState | undefined;
   private readonly timelines = new Map<number, ProcessTimeline>();
   private readonly runs: RunMetadata[] = [];
   private readonly files: FileRecord[] = [];
@@ -318,6 +319,8 @@ export class ModelBuilder {
   }
 
   private process(pid: number): ProcessState {
+    // consecutive lines mostly come from one worker's chunk
+    if (this.lastProcess?.pid === pid) return this.lastProcess;
     let p = this.processes.get(pid);
     if (!p) {
       p = {
@@ -327,6 +330,7 @@ export class ModelBuilder {
       };
       this.processes.set(pid, p);
     }
+    this.lastProcess = p;
     return p;
   }
 
