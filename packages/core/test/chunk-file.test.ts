@@ -36,11 +36,15 @@ describe('topLevelPid', () => {
 });
 
 describe('topLevelNumber', () => {
+  const read = (event: object, name: 'ts' | 'dur') => {
+    const line = JSON.stringify(event);
+    return topLevelNumber(line, topLevelPid(line)!, name);
+  };
   it('reads ts and dur at the top level only', () => {
-    const line = JSON.stringify({ name: 'counts', ph: 'X', ts: 123.25, dur: 4, pid: 1, tid: 1, args: { ts: 5, counts: 1 } });
-    expect(topLevelNumber(line, 'ts')).toBe(123.25);
-    expect(topLevelNumber(line, 'dur')).toBe(4);
-    expect(topLevelNumber(JSON.stringify({ name: 'i', ph: 'i', pid: 1, args: { dur: 3 }, ts: 2 }), 'dur')).toBeUndefined();
-    expect(topLevelNumber(JSON.stringify({ name: 'i', ph: 'i', pid: 1, ts: 2 }), 'dur')).toBeUndefined();
+    const event = { name: 'counts', ph: 'X', ts: 123.25, dur: 4, pid: 1, tid: 1, args: { ts: 5, counts: 1 } };
+    expect(read(event, 'ts')).toBe(123.25);
+    expect(read(event, 'dur')).toBe(4);
+    expect(read({ name: 'i', ph: 'i', pid: 1, args: { dur: 3 }, ts: 2 }, 'dur')).toBeUndefined();
+    expect(read({ name: 'i', ph: 'i', pid: 1, ts: 2 }, 'dur')).toBeUndefined();
   });
 });

@@ -71,36 +71,39 @@ export function parseEvent(line: string, scan: ChunkScan, onEvent: (event: Trace
   onEvent(event);
 }
 
+/** Where an event line's top-level pid digits are, and where its top level ends. */
+export interface LineEnvelope {
+  start: number;
+  end: number;
+  /** Index of the first nested object (args), or the line's length: keys before it are top-level. */
+  topLevelEnd: number;
+}
+
 /**
  * Where the top-level `"pid":N` of an event line is, without parsing it, when that is certain:
  * the line is one complete object whose first nested object (args) comes after the pid. A quote
  * inside a JSON string is always escaped, so `"pid":` cannot occur in a string value. Metadata
  * events (`"ph":"M"`) and anything unusual give undefined: the caller parses those.
  */
-export function topLevelPid(line: string): { start: number; end: number } | undefined {
+export function topLevelPid(line: string): LineEnvelope | undefined {
   if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) return undefined;
-  const key = line.indexOf('"pid":');
-  if (key === -1) return undefined;
   const nested = line.indexOf('{', 1);
-  if (nested !== -1 && nested < key) return undefined;
+  const topLevelEnd = nested === -1 ? line.length : nested;
+  const key = line.indexOf('"pid":');
+  if (key === -1 || key > topLevelEnd) return undefined;
   const ph = line.indexOf('"ph":"');
-  if (ph === -1 || (nested !== -1 && ph > nested) || line.charCodeAt(ph + 6) === 0x4d /* M */) return undefined;
+  if (ph === -1 || ph > topLevelEnd || line.charCodeAt(ph + 6) === 0x4d /* M */) return undefined;
   const start = key + 6;
   let end = start;
   while (end < line.length && line.charCodeAt(end) >= 0x30 && line.charCodeAt(end) <= 0x39) end++;
   if (end === start || (line.charCodeAt(end) !== 0x2c && line.charCodeAt(end) !== 0x7d)) return undefined;
-  return { start, end };
+  return { start, end, topLevelEnd };
 }
 
-/**
- * A top-level number field (`ts`, `dur`) of a line topLevelPid accepted, read without parsing:
- * before the first nested object, so at the top level. Undefined when absent or unusual.
- */
-export function topLevelNumber(line: string, name: 'ts' | 'dur'): number | undefined {
+/** A top-level number field (`ts`, `dur`) of a line topLevelPid accepted, read without parsing; undefined when absent or unusual. */
+export function topLevelNumber(line: string, envelope: LineEnvelope, name: 'ts' | 'dur'): number | undefined {
   const key = line.indexOf(`"${name}":`);
-  if (key === -1) return undefined;
-  const nested = line.indexOf('{', 1);
-  if (nested !== -1 && nested < key) return undefined;
+  if (key === -1 || key > envelope.topLevelEnd) return undefined;
   const start = key + name.length + 3;
   let end = start;
   while (end < line.length && line.charCodeAt(end) !== 0x2c && line.charCodeAt(end) !== 0x7d) end++;

@@ -178,8 +178,9 @@ export class RunTrace {
       if (ts + dur > extent.end) extent.end = ts + dur;
     };
     const result = forEachChunkLine(file, (line, scan, last) => {
-      const ts = last || topLevelPid(line) === undefined ? undefined : topLevelNumber(line, 'ts');
-      if (ts !== undefined) return extend(ts, topLevelNumber(line, 'dur') ?? 0);
+      const envelope = last ? undefined : topLevelPid(line); // a killed worker's last line may be torn
+      const ts = envelope && topLevelNumber(line, envelope, 'ts');
+      if (envelope && ts !== undefined) return extend(ts, topLevelNumber(line, envelope, 'dur') ?? 0);
       parseEvent(line, scan, (event) => this.scanEvent(event, extent, extend), last);
     });
     extent.closed = result.closed;
