@@ -23,6 +23,7 @@ function ownCodeDir(): string | undefined {
   }
 }
 const OWN_CODE_DIR = ownCodeDir();
+const OWN_CODE_URL = OWN_CODE_DIR === undefined ? undefined : `file://${OWN_CODE_DIR}`;
 export const CAPTURE_LIMIT = 20;
 const MAX_FRAMES = 8;
 
@@ -40,7 +41,7 @@ let skipLeading: RegExp | undefined;
 function keepFrame(site: NodeJS.CallSite): boolean {
   const file = site.getFileName();
   if (file === undefined || file === null || OWN_OR_INTERNAL.test(file)) return false;
-  return OWN_CODE_DIR === undefined || !(file.startsWith('file://') ? file.slice(7) : file).startsWith(OWN_CODE_DIR);
+  return OWN_CODE_DIR === undefined || !(file.startsWith(OWN_CODE_DIR) || file.startsWith(OWN_CODE_URL!));
 }
 
 function relative(file: string): string {
