@@ -49,9 +49,8 @@ interface WorkerState {
   runDir: string | undefined;
   /** ts at which the first runner of this process was constructed (end of environment setup). */
   files: number;
-  /** Saves V8's code cache of this module once its functions have run (the loader's, once per run). */
-  saveCodeCache?: (() => void) | undefined;
-  codeCacheUsed?: boolean | undefined;
+  /** What the generated runner module handed in, the last time it was evaluated. */
+  loader?: LoaderHooks | undefined;
 }
 
 function state(): WorkerState {
@@ -103,7 +102,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
         pool: config.pool ?? '',
         environment: config.environment ?? '',
         isolate: config.isolate ?? true,
-        codeCache: s.codeCacheUsed ?? false,
+        codeCache: s.loader?.codeCacheUsed ?? false,
       },
     });
     s.chunk = chunk;
@@ -124,11 +123,10 @@ async function stopTracer(): Promise<void> {
   s.tracer = undefined;
   const chunk = s.chunk;
   s.chunk = undefined;
-  // GC entries and event-loop histograms arrive asynchronously: let them land first
+  // GC entries arrive asynchronously: let them land first
   await new Promise((resolve) => setImmediate(resolve));
   const stats = await tracer.stop();
-  s.saveCodeCache?.();
-  s.saveCodeCache = undefined;
+  s.loader?.saveCodeCache?.(); // the functions that ran are in the cache now; saves once
   // the main process reports tracer errors once, at the end of the run
   if (stats.errors.length && chunk) {
     try {
@@ -516,7 +514,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
 
 /** What the generated runner module hands in when it loads this module through V8's code cache. */
 export interface LoaderHooks {
-  /** Saves the code cache once this module's functions have run. */
+  /** Saves the code cache once this module's functions have run; a no-op after the first call. */
   saveCodeCache?: () => void;
   /** Whether this module was compiled from a saved code cache (shown in the worker metadata). */
   codeCacheUsed?: boolean;
@@ -524,7 +522,10 @@ export interface LoaderHooks {
   importModule?: (specifier: string) => Promise<unknown>;
 }
 
-let importModule = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+function importModule(specifier: string): Promise<unknown> {
+  const loaderImport = state().loader?.importModule;
+  return loaderImport ? loaderImport(specifier) : import(/* @vite-ignore */ specifier);
+}
 
 /** Names of runner.trace() spans that we show as hooks (4.0.11+). */
 const TRACE_HOOKS: Record<string, string> = {
@@ -592,9 +593,8 @@ export async function tracingRunner(
   loader: LoaderHooks = {},
 ): Promise<AnyRunnerClass> {
   configure(config);
-  state().saveCodeCache ??= loader.saveCodeCache;
-  state().codeCacheUsed ??= loader.codeCacheUsed;
-  if (loader.importModule) importModule = loader.importModule;
+  // the latest: in the vm pools each file's module gets its own import()
+  state().loader = loader;
   const Base = UserRunner ?? (await loadDefaultRunner());
   if (!(Base as any).getSuiteHooks && !hooksGetter) {
     // 3.x: the hooks map lives in @vitest/runner
