@@ -5,11 +5,11 @@
 // (Jest and its workers, measured by /usr/bin/time) is reported too.
 //
 //   node bench/jest-overhead.mjs [--rounds=5] [--jest=path/to/jest.js] [--json]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const suite = path.join(root, 'bench/fixtures/jest-suite');
@@ -18,9 +18,7 @@ const rounds = Number(arg('rounds', '5'));
 const jest = path.resolve(arg('jest', path.join(root, 'node_modules/jest/bin/jest.js')));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-bench-'));
 
-if (!fs.existsSync(path.join(suite, 'tests'))) {
-  await new Promise((resolve, reject) => spawn(process.execPath, [path.join(suite, 'generate.mjs')], { stdio: 'inherit' }).on('close', (c) => (c ? reject(new Error('generate failed')) : resolve())));
-}
+ensureGenerated(suite);
 
 const modes = [
   { name: '2 workers', args: ['--maxWorkers=2'] },
@@ -28,7 +26,6 @@ const modes = [
 ];
 const details = ['off', 'default', 'full'];
 const variants = modes.flatMap((m) => details.map((d) => ({ mode: m, detail: d, key: `${m.name} / ${d}`, times: [], cpu: [], bytes: [], events: [], tests: 0 })));
-const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 function runOnce(v) {
   const out = path.join(tmp, `${v.key.replace(/\W+/g, '-')}.out`);
@@ -40,37 +37,12 @@ function runOnce(v) {
   // traced and untraced runs have different project configs (testRunner), so separate warm caches
   const cache = path.join(tmp, v.detail === 'off' ? 'cache-off' : 'cache-traced');
   const args = [jest, ...v.mode.args, '--silent', '--json', `--outputFile=${results}`, `--cacheDirectory=${cache}`];
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const timeFile = path.join(tmp, 'time.txt');
-    const child = timeBin
-      ? spawn(timeBin, ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(process.execPath, args, { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0) return reject(new Error(`${v.key}: jest exited ${code}\n${stderr.slice(-2000)}`));
-      if (timeBin) {
-        const [user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-        v.lastCpu = (user + sys) * 1000;
-      }
-      const r = JSON.parse(fs.readFileSync(results, 'utf8'));
-      v.tests = r.numTotalTests;
-      if (v.detail !== 'off') {
-        const text = fs.readFileSync(out, 'utf8');
-        v.bytes.push(Buffer.byteLength(text));
-        v.events.push(text.split('\n').length - 2);
-      }
-      resolve(ms);
-    });
+  return timedRun(`${v.key}: jest`, args, { cwd: suite, env, tmp }).then(({ ms, cpuMs }) => {
+    v.lastCpu = cpuMs;
+    recordRun(v, results, v.detail === 'off' ? undefined : out);
+    return ms;
   });
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 console.error(`jest ${JSON.parse(fs.readFileSync(path.join(path.dirname(jest), '../package.json'), 'utf8')).version}, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.error('warming caches …');

@@ -8,11 +8,11 @@
 //
 // "spans only" is the default detail with every core source switched off (TESTTRACE_RUN_OPTIONS):
 // what the adapter itself costs (runner, chunk per file, merge).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ALL_SOURCES_OFF, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const suite = path.join(root, 'bench/fixtures/vitest-suite');
@@ -24,26 +24,21 @@ const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
 const wrapper = path.join(root, 'packages/vitest/bin/vitest-trace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-vitest-bench-'));
 
-if (!fs.existsSync(path.join(suite, 'tests'))) {
-  await new Promise((resolve, reject) => spawn(process.execPath, [path.join(suite, 'generate.mjs')], { stdio: 'inherit' }).on('close', (c) => (c ? reject(new Error('generate failed')) : resolve())));
-}
+ensureGenerated(suite);
 if (!fs.existsSync(path.join(root, 'packages/vitest/dist/worker/runner.js'))) {
   throw new Error('build first: npm run build -w packages/core -w packages/vitest');
 }
 
-// "no sources": the adapter's spans only (every core source switched off), to attribute the cost
-const ALL_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
 const variants = [
   { detail: 'off', key: 'untraced' },
   { detail: 'default', key: 'traced, default' },
   { detail: 'full', key: 'traced, full' },
-  { detail: 'default', key: 'spans only', sources: ALL_OFF },
+  { detail: 'default', key: 'spans only', sources: ALL_SOURCES_OFF },
 ].map((v) => ({ ...v, times: [], cpu: [], bytes: [], events: [], tests: 0 }));
 
 function runOnce(v) {
   const out = path.join(tmp, `${v.key.replace(/\W+/g, '-')}.out`);
   const results = path.join(tmp, 'results.json');
-  const timing = path.join(tmp, 'time.txt');
   fs.rmSync(out, { force: true });
   const common = ['run', `--pool=${pool}`, `--maxWorkers=${workers}`, '--reporter=json', `--outputFile.json=${results}`];
   const args = v.detail === 'off' ? [vitest, ...common] : [wrapper, ...common, `--trace=${out}`, `--trace-detail=${v.detail}`];
@@ -52,31 +47,11 @@ function runOnce(v) {
   delete env.TESTTRACE_RUN_OPTIONS;
   if (v.sources) env.TESTTRACE_RUN_OPTIONS = v.sources;
   const log = path.join(tmp, 'stdout.txt');
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timing, process.execPath, ...args], { cwd: suite, env, stdio: ['ignore', fs.openSync(log, 'w'), 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0) return reject(new Error(`${v.key}: vitest exited ${code}\n${stderr.slice(-2000)}\n${fs.readFileSync(log, 'utf8').slice(-3000)}`));
-      const [user, sys] = fs.readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-      const r = JSON.parse(fs.readFileSync(results, 'utf8'));
-      v.tests = r.numTotalTests;
-      if (v.detail !== 'off') {
-        const text = fs.readFileSync(out, 'utf8');
-        v.bytes.push(Buffer.byteLength(text));
-        v.events.push(text.split('\n').length - 3);
-      }
-      resolve({ ms, cpuMs: (user + sys) * 1000 });
-    });
+  return timedRun(`${v.key}: vitest`, args, { cwd: suite, env, tmp, log }).then(({ ms, cpuMs }) => {
+    recordRun(v, results, v.detail === 'off' ? undefined : out);
+    return { ms, cpuMs };
   });
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const version = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vitest/package.json'), 'utf8')).version;
 console.error(`vitest ${version}, pool ${pool}, ${workers} workers, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const suite = path.join(root, 'bench/fixtures/vitest-suite');
@@ -17,12 +18,11 @@ const rounds = Number(arg('rounds', '3'));
 const workers = arg('workers', '2');
 const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-worker-cpu-'));
-if (!fs.existsSync(path.join(suite, 'tests'))) spawnSync(process.execPath, [path.join(suite, 'generate.mjs')], { stdio: 'inherit' });
+ensureGenerated(suite);
 
-const ALL_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
 const variants = [
   { key: 'untraced', args: [path.join(root, 'node_modules/vitest/vitest.mjs')] },
-  { key: 'spans only', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'spans.out')}`], sources: ALL_OFF },
+  { key: 'spans only', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'spans.out')}`], sources: ALL_SOURCES_OFF },
   { key: 'traced, default', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'default.out')}`] },
 ].map((v) => ({ ...v, workerMs: [], mainMs: [] }));
 
@@ -42,10 +42,6 @@ function runOnce(v) {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 console.error(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const v of variants) runOnce(v); // warm-up

@@ -1,0 +1,69 @@
+// What the runner benchmarks (jest-overhead, vitest-overhead, vitest-worker-cpu) share: the suite
+// generator, one timed run of a command, the trace's size, medians.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** TESTTRACE_RUN_OPTIONS for "spans only": every core source switched off. */
+export const ALL_SOURCES_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
+
+/** Generates a bundled suite's test files on first use (they are git-ignored). */
+export function ensureGenerated(suite) {
+  if (fs.existsSync(path.join(suite, 'tests'))) return;
+  const r = spawnSync(process.execPath, [path.join(suite, 'generate.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`generating ${suite} failed`);
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * Runs `node ARGS` in `cwd` and resolves its wall time and, through /usr/bin/time when the machine
+ * has it, the CPU time (user + system) of the whole process tree. Rejects with the tail of its
+ * stderr (and of `log`, where stdout went, if given) when it exits non-zero.
+ */
+export function timedRun(label, args, { cwd, env, tmp, log }) {
+  const timing = path.join(tmp, 'time.txt');
+  const timeBin = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const stdout = log ? fs.openSync(log, 'w') : 'ignore';
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = timeBin
+      ? spawn(timeBin, ['-f', '%U %S', '-o', timing, process.execPath, ...args], { cwd, env, stdio: ['ignore', stdout, 'pipe'] })
+      : spawn(process.execPath, args, { cwd, env, stdio: ['ignore', stdout, 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) {
+        const out = log ? `\n${fs.readFileSync(log, 'utf8').slice(-3000)}` : '';
+        return reject(new Error(`${label}: exited ${code}\n${stderr.slice(-2000)}${out}`));
+      }
+      let cpuMs;
+      if (timeBin) {
+        const [user, sys] = fs.readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        cpuMs = (user + sys) * 1000;
+      }
+      resolve({ ms, cpuMs });
+    });
+  });
+}
+
+/** Bytes and events of a trace file written one event per line. */
+export function traceStats(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  let events = 0;
+  for (const line of text.split('\n')) if (line.startsWith('{')) events++;
+  return { bytes: Buffer.byteLength(text), events };
+}
+
+/** A run's test count from the runner's JSON results, and its trace's bytes and events (when traced). */
+export function recordRun(variant, resultsFile, traceFile) {
+  variant.tests = JSON.parse(fs.readFileSync(resultsFile, 'utf8')).numTotalTests;
+  if (traceFile === undefined) return;
+  const { bytes, events } = traceStats(traceFile);
+  variant.bytes.push(bytes);
+  variant.events.push(events);
+}
