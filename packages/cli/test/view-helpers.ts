@@ -17,15 +17,16 @@ export function tempDir(prefix: string): string {
 /** One worker process of a traced run: NAME FILES TESTS_PER_FILE SLEEP_EVERY (see fixtures/view-workload.mjs). */
 export type WorkerPlan = [name: string, files: number, tests: number, sleepEvery: number];
 
-/** Records a real multi-process run through the core's RunTrace: worker processes at once, merged into `out`. */
+/** Records a real multi-process run through the core's RunTrace: worker processes at once (overlapping, one lane each), merged into `out`. */
 export async function recordRun(out: string, workers: WorkerPlan[]): Promise<void> {
   const run = RunTrace.open(out, { runner: 'view-workload', runnerVersion: '1', rootDir: REPO_ROOT, processName: 'workload (main)' });
   const queued = run.startTs;
+  const barrier = `${tempDir('testtrace-barrier-')}:${workers.length}`;
   const codes = await Promise.all(
     workers.map(
       (plan) =>
         new Promise<number | null>((resolve) => {
-          const child = spawn(process.execPath, [WORKLOAD, ...plan.map(String)], { env: { ...process.env, [RUN_DIR_ENV]: run.runDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+          const child = spawn(process.execPath, [WORKLOAD, ...plan.map(String)], { env: { ...process.env, [RUN_DIR_ENV]: run.runDir, TESTTRACE_WORKLOAD_BARRIER: barrier }, stdio: ['ignore', 'ignore', 'inherit'] });
           child.on('exit', (code) => resolve(code));
         }),
     ),

@@ -1,4 +1,4 @@
-import { threadId, isMainThread } from 'node:worker_threads';
+import { thread } from './thread.js';
 import { nowUs, clockAnchor } from './clock.js';
 import { TraceError, messageOf } from './errors.js';
 import { Category, Meta, Track, TRACK_NAMES } from './format/events.js';
@@ -57,6 +57,7 @@ export class Tracer implements SpanSink {
   begin(): void {
     const anchor = clockAnchor();
     const rec = this.recorder;
+    const { isMainThread, threadId } = thread();
     const name = this.options.processName ?? (isMainThread ? `node (pid ${process.pid})` : `node (pid ${process.pid}, thread ${threadId})`);
     rec.emit({ name: Meta.processName, ph: 'M', pid: rec.pid, tid: 0, args: { name } });
     rec.emit({

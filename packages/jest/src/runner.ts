@@ -5,8 +5,7 @@
  * jest-circus.
  */
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
-import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, type Tracer } from '@testtrace/core';
+import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
 import { FileSession } from './worker.js';
 import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
@@ -144,7 +143,7 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
     try {
       session?.runnerDone(result);
       if (result && typeof result === 'object') {
-        const extra: ResultExtra = { pid: process.pid, threadId, traced: session !== undefined };
+        const extra: ResultExtra = { pid: process.pid, threadId: thread().threadId, traced: session !== undefined };
         if (error) extra.error = error;
         result[RESULT_KEY] = extra;
       }

@@ -1,5 +1,4 @@
-import { threadId } from 'node:worker_threads';
-import { Category, Track, nowUs, wallMsToUs, type Span, type TestSpan, type Tracer } from '@testtrace/core';
+import { Category, Track, nowUs, thread, wallMsToUs, type Span, type TestSpan, type Tracer } from '@testtrace/core';
 import { firstLine, type EnvSetup } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- jest-circus's event and state objects differ between 29 and 30 */
@@ -278,7 +277,7 @@ export class FileSession {
     private readonly envSetup?: EnvSetup,
   ) {
     this.recorder = new FileRecorder(tracer, file, runnerStart);
-    tracer.recorder.instant(JEST_CATEGORY, FILE_START, Track.main, runnerStart, { file, pid: process.pid, threadId });
+    tracer.recorder.instant(JEST_CATEGORY, FILE_START, Track.main, runnerStart, { file, pid: process.pid, threadId: thread().threadId });
     tracer.flush();
   }
 

@@ -14,6 +14,8 @@ export interface WorkerConfig {
   pools?: Record<string, string>;
   /** file URL of the module exporting Vitest's default runner (TestRunner / VitestTestRunner). */
   defaultRunnerModule?: string;
+  /** The name that module exports the runner as, when it is one of Vitest's chunks (`T`). */
+  defaultRunnerExport?: string;
   /** file URL of @vitest/runner (getHooks, for 3.x). */
   hooksModule?: string;
 }

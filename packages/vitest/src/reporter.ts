@@ -345,15 +345,31 @@ export function readVitestVersion(root: string): string | undefined {
   }
 }
 
+/**
+ * The chunk `vitest`'s entry re-exports TestRunner from (`export { …, T as TestRunner, … } from
+ * './chunks/test.X.js'`). A worker has loaded that chunk already; the entry itself pulls in more
+ * (expect-type, vite/module-runner…): in a fresh worker per file, ~10 ms of linking each time.
+ */
+function runnerChunk(entry: string): Pick<WorkerConfig, 'defaultRunnerModule' | 'defaultRunnerExport'> {
+  const source = fs.readFileSync(entry, 'utf8');
+  for (const m of source.matchAll(/export\s*\{([^}]*)\}\s*from\s*['"](\.\/chunks\/[^'"]+\.js)['"]/g)) {
+    const name = /(?:^|,)\s*([\w$]+)\s+as\s+TestRunner\s*(?:,|$)/.exec(m[1]!)?.[1];
+    const chunk = path.join(path.dirname(entry), m[2]!);
+    if (name && fs.existsSync(chunk)) return { defaultRunnerModule: pathToFileURL(chunk).href, defaultRunnerExport: name };
+  }
+  return {};
+}
+
 /** file URLs of the modules the worker needs for this Vitest version, resolved from the project. */
-function resolveVitestModules(root: string, major: number): Pick<WorkerConfig, 'defaultRunnerModule' | 'hooksModule'> {
-  const out: Pick<WorkerConfig, 'defaultRunnerModule' | 'hooksModule'> = {};
+function resolveVitestModules(root: string, major: number): Pick<WorkerConfig, 'defaultRunnerModule' | 'defaultRunnerExport' | 'hooksModule'> {
+  const out: Pick<WorkerConfig, 'defaultRunnerModule' | 'defaultRunnerExport' | 'hooksModule'> = {};
   try {
     const require = createRequire(path.join(root, 'package.json'));
     const pkgPath = require.resolve('vitest/package.json');
     const dir = path.dirname(pkgPath);
     const candidate = path.join(dir, 'dist', major >= 4 ? 'index.js' : 'runners.js');
     if (fs.existsSync(candidate)) out.defaultRunnerModule = pathToFileURL(candidate).href;
+    if (major >= 4) Object.assign(out, runnerChunk(candidate));
     if (major < 4) {
       const vreq = createRequire(pkgPath);
       const runnerPkg = vreq.resolve('@vitest/runner/package.json');

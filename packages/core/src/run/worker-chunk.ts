@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { current, start, type Tracer } from '../tracer.js';
+import { thread } from '../thread.js';
 import type { TraceOptions } from '../options.js';
 
 /** Set by the main process so that workers know where to write their chunks. */
@@ -22,7 +22,7 @@ let sequence = 0;
 export function startWorkerChunk(runDir: string, options: TraceOptions = {}): Tracer {
   const running = current();
   if (running) return running;
-  const file = path.join(runDir, `${CHUNK_PREFIX}${process.pid}-${threadId}-${Date.now()}-${sequence++}${CHUNK_SUFFIX}`);
+  const file = path.join(runDir, `${CHUNK_PREFIX}${process.pid}-${thread().threadId}-${Date.now()}-${sequence++}${CHUNK_SUFFIX}`);
   return start(file, { ...workerOptionsFromEnv(), ...options });
 }
 

@@ -8,8 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
-import { start, current, nowUs, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
+import { start, current, nowUs, thread, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
@@ -88,13 +87,13 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
     return undefined;
   }
   try {
-    const chunk = path.join(s.runDir!, chunkName(process.pid, threadId, `${Date.now()}-${s.n++}`));
+    const chunk = path.join(s.runDir!, chunkName(process.pid, thread().threadId, `${Date.now()}-${s.n++}`));
     s.tracer = start(chunk, {
       // TESTTRACE_RUN_OPTIONS (core): e.g. switch single sources off to attribute overhead
       ...workerOptionsFromEnv(),
       detail: s.config!.detail,
       rootDir: config.root,
-      processName: `vitest worker (pid ${process.pid}${threadId ? `, thread ${threadId}` : ''})`,
+      processName: `vitest worker (pid ${process.pid}${threadSuffix()})`,
       metadata: {
         runner: 'vitest',
         runnerVersion: s.config!.vitestVersion,
@@ -188,6 +187,11 @@ function fullNameOf(task: TaskBase): string {
 const HOOK_NAMES = ['beforeAll', 'afterAll', 'beforeEach', 'afterEach'] as const;
 const WRAPPED = Symbol.for('testtrace.vitest.hook');
 
+function threadSuffix(): string {
+  const { threadId } = thread();
+  return threadId ? `, thread ${threadId}` : '';
+}
+
 /** Vitest's default runner; the main process passes the module that exports it for this version. */
 async function loadDefaultRunner(): Promise<AnyRunnerClass> {
   const config = state().config;
@@ -197,8 +201,9 @@ async function loadDefaultRunner(): Promise<AnyRunnerClass> {
   for (const spec of specifiers) {
     try {
       const mod = (await importModule(spec)) as Record<string, unknown>;
-      const Runner = (mod.TestRunner ?? mod.VitestTestRunner) as AnyRunnerClass | undefined;
-      if (typeof Runner === 'function') return Runner;
+      const chunkExport = spec === config?.defaultRunnerModule ? config.defaultRunnerExport : undefined;
+      const Runner = ((chunkExport && mod[chunkExport]) ?? mod.TestRunner ?? mod.VitestTestRunner) as AnyRunnerClass | undefined;
+      if (typeof Runner === 'function' && typeof Runner.prototype?.importFile === 'function') return Runner;
     } catch (err) {
       lastError = err;
     }
