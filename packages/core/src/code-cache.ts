@@ -6,10 +6,10 @@
  * V8 checks the cache against the source, its own version and flags, and rejects a mismatch;
  * we then compile as usual.
  */
-import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 
 export interface CachedModule<T> {
   exports: T;
@@ -19,7 +19,8 @@ export interface CachedModule<T> {
   saveCache(): void;
 }
 
-type ModuleInternals = { wrap(source: string): string };
+/** What Node's CommonJS loader wraps a module's source in (Module.wrap). */
+const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
 // one instance per file and thread, as require() would give
 const loaded = new Map<string, CachedModule<unknown>>();
@@ -41,27 +42,27 @@ export function requireWithCodeCache<T>(file: string, cacheDir: string | undefin
 function load<T>(file: string, cacheDir: string | undefined): CachedModule<T> {
   const plain = (): CachedModule<T> => ({ exports: createRequire(file)(file) as T, cacheUsed: false, saveCache() {} });
   if (!cacheDir) return plain();
-  const cacheFile = path.join(cacheDir, `${path.basename(file)}.v8-cache`);
+  const cacheFile = join(cacheDir, `${basename(file)}.v8-cache`);
   let source: string;
   try {
-    source = fs.readFileSync(file, 'utf8');
+    source = readFileSync(file, 'utf8');
   } catch {
     return plain();
   }
   let cachedData: Buffer | undefined;
   try {
-    cachedData = fs.readFileSync(cacheFile);
+    cachedData = readFileSync(cacheFile);
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script((Module as unknown as ModuleInternals).wrap(source), {
+  const script = new Script(wrap(source), {
     filename: file,
     cachedData,
   });
   const mod = { exports: {} as T, filename: file, id: file, loaded: false };
   const require = createRequire(file);
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeRequire, module: unknown, filename: string, dirname: string) => void;
-  wrapper.call(mod.exports, mod.exports, require, mod, file, path.dirname(file));
+  wrapper.call(mod.exports, mod.exports, require, mod, file, dirname(file));
   mod.loaded = true;
   const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
   let saved = cacheUsed;
@@ -72,11 +73,11 @@ function load<T>(file: string, cacheDir: string | undefined): CachedModule<T> {
       if (saved) return;
       saved = true;
       try {
-        if (fs.existsSync(cacheFile)) return;
+        if (existsSync(cacheFile)) return;
         // written under a private name, then renamed: a worker never reads half a cache
         const tmp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
-        fs.writeFileSync(tmp, script.createCachedData());
-        fs.renameSync(tmp, cacheFile);
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
       } catch {
         // an optimisation only: the next worker compiles as usual
       }

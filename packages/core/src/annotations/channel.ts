@@ -1,4 +1,4 @@
-import dc from 'node:diagnostics_channel';
+import { channel } from 'node:diagnostics_channel';
 
 /**
  * The annotation API talks to the tracer through one named diagnostics channel. Channels are
@@ -7,7 +7,7 @@ import dc from 'node:diagnostics_channel';
  * the tracer started by the runner, and costs one property read when nobody listens.
  */
 export const ANNOTATION_CHANNEL = 'testtrace:annotation';
-export const annotationChannel = dc.channel(ANNOTATION_CHANNEL);
+export const annotationChannel = channel(ANNOTATION_CHANNEL);
 
 export type AnnotationMessage =
   | { op: 'regionStart'; name: string; ts: number; id: number }

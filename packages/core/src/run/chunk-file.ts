@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { TraceEvent } from '../format/events.js';
 
 const BLOCK = 1 << 20;
@@ -26,7 +26,7 @@ export function forEachChunkLine(file: string, onLine: (line: string, scan: Chun
   const scan: ChunkScan = { corrupt: 0, closed: false };
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openSync(file, 'r');
   } catch {
     return scan;
   }
@@ -34,7 +34,7 @@ export function forEachChunkLine(file: string, onLine: (line: string, scan: Chun
   let carry = '';
   try {
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, BLOCK, null);
+      const n = readSync(fd, buf, 0, BLOCK, null);
       if (n === 0) break;
       const text = carry + buf.toString('utf8', 0, n);
       const lines = text.split('\n');
@@ -43,7 +43,7 @@ export function forEachChunkLine(file: string, onLine: (line: string, scan: Chun
     }
     eventLine(carry, scan, onLine, true);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
   return scan;
 }

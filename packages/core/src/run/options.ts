@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { TraceError } from '../errors.js';
 import { DETAILS, type Detail } from '../options.js';
 
@@ -133,6 +133,6 @@ export function traceOptionsHelp(): string {
 
 /** A path relative to the project root, with forward slashes, for trace args. */
 export function relativeToRoot(rootDir: string, file: string): string {
-  const rel = path.relative(rootDir, file);
-  return (rel.startsWith('..') || path.isAbsolute(rel) ? file : rel).split(path.sep).join('/');
+  const rel = relative(rootDir, file);
+  return (rel.startsWith('..') || isAbsolute(rel) ? file : rel).split(sep).join('/');
 }

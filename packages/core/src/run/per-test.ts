@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { join } from 'node:path';
 import { Category, Meta, type TraceEvent } from '../format/events.js';
 import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
@@ -108,7 +108,7 @@ function uniquePath(dir: string, test: TraceEvent, used: Set<string>): string {
   let name = `${base}.trace.json`;
   for (let n = 2; used.has(name); n++) name = `${base}-${n}.trace.json`;
   used.add(name);
-  return path.join(dir, name);
+  return join(dir, name);
 }
 
 function slug(text: string): string {

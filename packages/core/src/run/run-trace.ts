@@ -1,6 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { arch, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { clockAnchor, nowUs } from '../clock.js';
 import { messageOf } from '../errors.js';
 import { Category, Meta, Track, type TraceEvent } from '../format/events.js';
@@ -69,7 +69,7 @@ export class RunTrace {
     readonly info: RunInfo,
   ) {
     this.sink = new FileSink(output);
-    this.runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testtrace-run-'));
+    this.runDir = mkdtempSync(join(tmpdir(), 'testtrace-run-'));
     const anchor = clockAnchor();
     this.startTs = anchor.ts;
     this.wallClockMs = anchor.wallClockMs;
@@ -166,7 +166,7 @@ export class RunTrace {
         this.errors.push(`writing per-test traces failed: ${messageOf(err)}`);
       }
     }
-    if (options.cleanup !== false) fs.rmSync(this.runDir, { recursive: true, force: true });
+    if (options.cleanup !== false) rmSync(this.runDir, { recursive: true, force: true });
     this.stats = { output: this.output, events: writer.events, bytes: writer.bytes, workers: laneCount, chunks: chunks.length, perTestFiles, errors: this.errors };
     return this.stats;
   }
@@ -184,7 +184,7 @@ export class RunTrace {
       parseEvent(line, scan, (event) => this.scanEvent(event, extent, extend), last);
     });
     extent.closed = result.closed;
-    if (result.corrupt) this.errors.push(`${path.basename(file)}: ${result.corrupt} unreadable line(s) skipped`);
+    if (result.corrupt) this.errors.push(`${basename(file)}: ${result.corrupt} unreadable line(s) skipped`);
     if (!Number.isFinite(extent.start)) extent.start = this.startTs;
     if (!Number.isFinite(extent.end)) extent.end = extent.start;
     return extent;
@@ -213,7 +213,7 @@ export class RunTrace {
         runnerVersion: this.info.runnerVersion,
         node: process.version,
         platform: process.platform,
-        arch: os.arch(),
+        arch: arch(),
         command: this.info.command ?? process.argv.join(' '),
         cwd: process.cwd(),
         rootDir: this.info.rootDir,

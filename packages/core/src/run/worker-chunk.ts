@@ -1,5 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { current, start, type Tracer } from '../tracer.js';
 import { thread } from '../thread.js';
 import type { TraceOptions } from '../options.js';
@@ -22,7 +22,7 @@ let sequence = 0;
 export function startWorkerChunk(runDir: string, options: TraceOptions = {}): Tracer {
   const running = current();
   if (running) return running;
-  const file = path.join(runDir, `${CHUNK_PREFIX}${process.pid}-${thread().threadId}-${Date.now()}-${sequence++}${CHUNK_SUFFIX}`);
+  const file = join(runDir, `${CHUNK_PREFIX}${process.pid}-${thread().threadId}-${Date.now()}-${sequence++}${CHUNK_SUFFIX}`);
   return start(file, { ...workerOptionsFromEnv(), ...options });
 }
 
@@ -41,17 +41,17 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Trac
 export function listChunks(runDir: string): string[] {
   let names: string[];
   try {
-    names = fs.readdirSync(runDir);
+    names = readdirSync(runDir);
   } catch {
     return [];
   }
   return names
     .filter((n) => n.startsWith(CHUNK_PREFIX) && n.endsWith(CHUNK_SUFFIX))
-    .map((n) => path.join(runDir, n))
+    .map((n) => join(runDir, n))
     .sort((a, b) => chunkTime(a) - chunkTime(b));
 }
 
 function chunkTime(file: string): number {
-  const parts = path.basename(file).split('-');
+  const parts = basename(file).split('-');
   return Number(parts[3]) || 0;
 }

@@ -1,5 +1,5 @@
 import { createHook, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
-import dc from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { nowUs } from '../clock.js';
 import { Track, type LeakRecord } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -121,7 +121,7 @@ export class AsyncResourceSource implements Source {
     // reporting (most of a worker's promises) pay nothing. Full detail records everything.
     this.hook = createHook(callbacks);
     if (this.full) this.hook.enable();
-    dc.subscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
+    subscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
   }
 
   testStart(test: TestSpan): void {
@@ -154,7 +154,7 @@ export class AsyncResourceSource implements Source {
     if (this.hook === undefined) return;
     this.hook.disable();
     this.hook = undefined;
-    dc.unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
+    unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
     this.pool.stop();
     const records = this.outsideRecords.concat(this.testRecords);
     this.outsideRecords = [];

@@ -1,4 +1,4 @@
-import v8 from 'node:v8';
+import { getHeapStatistics } from 'node:v8';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { nowUs } from '../clock.js';
 import { Counter } from '../format/events.js';
@@ -54,7 +54,7 @@ export class HeapSource extends SampledSource {
   }
 
   private sampleUsed(): number {
-    const stats = v8.getHeapStatistics();
+    const stats = getHeapStatistics();
     this.values.used = stats.used_heap_size;
     this.values.total = stats.total_heap_size;
     this.recorder.counter(Counter.heap, nowUs(), this.values);

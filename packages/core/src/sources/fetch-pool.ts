@@ -1,4 +1,4 @@
-import dc from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { captureFrames, formatFrames } from './stack.js';
 
 /** A request made through undici (`fetch`, or the `undici` package): who made it and where. */
@@ -97,7 +97,7 @@ export class FetchPoolTracker {
   }
 
   stop(): void {
-    for (const [name, handler] of this.subscriptions) dc.unsubscribe(name, handler);
+    for (const [name, handler] of this.subscriptions) unsubscribe(name, handler);
     this.subscriptions.length = 0;
     this.unsent.clear();
     this.connecting = undefined;
@@ -123,7 +123,7 @@ export class FetchPoolTracker {
         this.onError(err);
       }
     };
-    dc.subscribe(name, guarded);
+    subscribe(name, guarded);
     this.subscriptions.push([name, guarded]);
   }
 

@@ -1,4 +1,4 @@
-import dc from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket, AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
@@ -87,13 +87,13 @@ export class NetworkSource implements Source {
   }
 
   stop(): void {
-    for (const [name, handler] of this.subscriptions) dc.unsubscribe(name, handler);
+    for (const [name, handler] of this.subscriptions) unsubscribe(name, handler);
     this.subscriptions.length = 0;
   }
 
   private on(name: string, handler: Handler): void {
     const guarded: Handler = (message) => this.guard(() => handler(message));
-    dc.subscribe(name, guarded);
+    subscribe(name, guarded);
     this.subscriptions.push([name, guarded]);
   }
 

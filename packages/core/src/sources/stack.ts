@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { resolve, sep } from 'node:path';
 
 type PrepareStackTrace = (error: Error, stack: NodeJS.CallSite[]) => unknown;
 
@@ -27,11 +27,11 @@ const OWN_CODE_URL = OWN_CODE_DIR === undefined ? undefined : `file://${OWN_CODE
 export const CAPTURE_LIMIT = 20;
 const MAX_FRAMES = 8;
 
-let rootPrefix = `${process.cwd()}${path.sep}`;
+let rootPrefix = `${process.cwd()}${sep}`;
 
 /** Stacks show paths relative to the project root. */
 export function setStackRoot(rootDir: string): void {
-  rootPrefix = `${path.resolve(rootDir)}${path.sep}`;
+  rootPrefix = `${resolve(rootDir)}${sep}`;
 }
 
 let userPrepare: PrepareStackTrace | undefined;

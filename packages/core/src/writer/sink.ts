@@ -1,5 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { type Stats, closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { TraceError } from '../errors.js';
 
 /** Where a trace goes. Writes are synchronous so that a flush is durable when it returns. */
@@ -16,19 +16,19 @@ export class FileSink implements Sink {
   private fd: number;
 
   constructor(file: string) {
-    const target = path.resolve(file);
+    const target = resolve(file);
     this.description = file;
     this.fd = openTraceFile(target, file);
   }
 
   write(data: string): void {
     if (this.fd < 0) throw new TraceError(`the trace file ${this.description} is already closed`);
-    fs.writeSync(this.fd, data);
+    writeSync(this.fd, data);
   }
 
   close(): void {
     if (this.fd < 0) return;
-    fs.closeSync(this.fd);
+    closeSync(this.fd);
     this.fd = -1;
   }
 }
@@ -58,9 +58,9 @@ export class MemorySink implements Sink {
  * directories. Every failure is a one-line TraceError naming the path and what to do.
  */
 export function openTraceFile(target: string, shown: string = target): number {
-  let stat: fs.Stats | undefined;
+  let stat: Stats | undefined;
   try {
-    stat = fs.statSync(target);
+    stat = statSync(target);
   } catch {
     // does not exist yet: fine
   }
@@ -70,19 +70,19 @@ export function openTraceFile(target: string, shown: string = target): number {
   }
   if (stat?.isDirectory()) {
     throw new TraceError(
-      `cannot write the trace to ${shown}: it is a directory; give a file path such as ${path.join(shown, 'test.out')}`,
+      `cannot write the trace to ${shown}: it is a directory; give a file path such as ${join(shown, 'test.out')}`,
       'EISDIR',
     );
   }
   try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    mkdirSync(dirname(target), { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a parent of it is a file, not a directory' : code ?? String(err);
     throw new TraceError(`cannot create the directory for the trace ${shown}: ${why}; choose a writable path`, code);
   }
   try {
-    return fs.openSync(target, 'w');
+    return openSync(target, 'w');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     throw new TraceError(`cannot write the trace to ${shown}: ${code}; choose a writable path`, code);

@@ -6,8 +6,8 @@
  * `export default createTracingRunner(UserRunner)`; without a user runner, Vitest's default is
  * loaded here with a computed specifier (`vitest/runners` in 3.x, `vitest` in 4.x and 5.x).
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { start, current, nowUs, thread, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
@@ -87,7 +87,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
     return undefined;
   }
   try {
-    const chunk = path.join(s.runDir!, chunkName(process.pid, thread().threadId, `${Date.now()}-${s.n++}`));
+    const chunk = join(s.runDir!, chunkName(process.pid, thread().threadId, `${Date.now()}-${s.n++}`));
     s.tracer = start(chunk, {
       // TESTTRACE_RUN_OPTIONS (core): e.g. switch single sources off to attribute overhead
       ...workerOptionsFromEnv(),
@@ -129,7 +129,7 @@ async function stopTracer(): Promise<void> {
   // the main process reports tracer errors once, at the end of the run
   if (stats.errors.length && chunk) {
     try {
-      fs.appendFileSync(progressName(chunk), stats.errors.map((e) => `error\t${e.replace(/\s+/g, ' ')}\n`).join(''));
+      appendFileSync(progressName(chunk), stats.errors.map((e) => `error\t${e.replace(/\s+/g, ' ')}\n`).join(''));
     } catch {
       // nothing left to report to
     }
@@ -140,7 +140,7 @@ function progress(line: string): void {
   const s = state();
   if (!s.chunk) return;
   try {
-    fs.appendFileSync(progressName(s.chunk), `${line}\n`);
+    appendFileSync(progressName(s.chunk), `${line}\n`);
   } catch {
     // best effort: only used to spot crashes
   }
@@ -257,7 +257,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     }
 
     private __tt_rel(file: string): string {
-      return path.relative(this.__tt_root, file).split(path.sep).join('/');
+      return relative(this.__tt_root, file).split(sep).join('/');
     }
 
     private __tt_trace(baseTrace: Function, name: string, attrs: unknown, cb?: () => unknown): unknown {
