@@ -40,6 +40,8 @@ function argsTail(args: Record<string, unknown> | undefined): string {
  */
 export class Recorder {
   errors = 0;
+  /** The earliest timestamp of any event recorded: phases timed by the runner may precede the tracer's start. */
+  earliestTs = Infinity;
   private readonly reportedErrors = new Set<string>();
 
   constructor(
@@ -48,20 +50,24 @@ export class Recorder {
   ) {}
 
   emit(event: TraceEvent): void {
+    if (event.ts !== undefined && event.ts < this.earliestTs) this.earliestTs = event.ts;
     this.writer.line(JSON.stringify(event));
   }
 
   complete(cat: string, name: string, tid: number, ts: number, dur: number, args?: Record<string, unknown>): void {
+    if (ts < this.earliestTs) this.earliestTs = ts;
     this.writer.line(
       `{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":"X","ts":${n(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`,
     );
   }
 
   instant(cat: string, name: string, tid: number, ts: number, args?: Record<string, unknown>): void {
+    if (ts < this.earliestTs) this.earliestTs = ts;
     this.writer.line(`{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":"i","s":"t","ts":${n(ts)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`);
   }
 
   counter(name: string, ts: number, values: Record<string, number>): void {
+    if (ts < this.earliestTs) this.earliestTs = ts;
     let args = '';
     for (const key of Object.keys(values)) {
       const value = values[key];
@@ -76,6 +82,7 @@ export class Recorder {
   }
 
   asyncSpan(cat: string, name: string, id: string, tid: number, ts: number, endTs: number, args?: Record<string, unknown>): void {
+    if (ts < this.earliestTs) this.earliestTs = ts;
     const head = `{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":`;
     const tail = `"id":${JSON.stringify(id)},`;
     this.writer.line(`${head}"b",${tail}"ts":${n(ts)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`);
@@ -87,6 +94,7 @@ export class Recorder {
    * one per callback (thousands per test), with no object built.
    */
   asyncCallback(type: string, tid: number, ts: number, dur: number, id: number, trigger: number): void {
+    if (ts < this.earliestTs) this.earliestTs = ts;
     this.writer.line(
       `{"name":${q(type)},"cat":"async","ph":"X","ts":${n(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"id":${n(id)},"trigger":${n(trigger)}}}`,
     );
@@ -94,6 +102,7 @@ export class Recorder {
 
   /** A GC pause: `complete(Category.gc, kind, tid, ts, dur, { kind, flags })`. */
   gcSlice(kind: string, tid: number, ts: number, dur: number, flags: number): void {
+    if (ts < this.earliestTs) this.earliestTs = ts;
     const name = q(kind);
     this.writer.line(
       `{"name":${name},"cat":"gc","ph":"X","ts":${n(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"kind":${name},"flags":${n(flags)}}}`,
@@ -116,6 +125,7 @@ export class Recorder {
     label: string | undefined,
     test: string | undefined,
   ): void {
+    if (ts < this.earliestTs) this.earliestTs = ts;
     this.writer.line(
       `{"name":${q(name)},"cat":"async","ph":"i","s":"t","ts":${n(ts)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"type":${q(type)},"id":${n(id)}${
         trigger === undefined ? '' : `,"trigger":${n(trigger)}`

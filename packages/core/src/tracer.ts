@@ -57,6 +57,7 @@ export class Tracer implements SpanSink {
   begin(): void {
     const anchor = clockAnchor();
     const rec = this.recorder;
+    rec.earliestTs = anchor.ts;
     const { isMainThread, threadId } = thread();
     const name = this.options.processName ?? (isMainThread ? `node (pid ${process.pid})` : `node (pid ${process.pid}, thread ${threadId})`);
     rec.emit({ name: Meta.processName, ph: 'M', pid: rec.pid, tid: 0, args: { name } });
@@ -188,7 +189,10 @@ export class Tracer implements SpanSink {
     if (!this.writer.isClosed) {
       this.detach();
       this.annotations.unsubscribe(nowUs());
-      this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args: { events: this.writer.events + 1, errors: this.recorder.errors } }));
+      // the chunk's extent, so that the run merge need not read every line to place it on a lane
+      const end = nowUs();
+      const start = Math.min(this.recorder.earliestTs, end);
+      this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args: { events: this.writer.events + 1, errors: this.recorder.errors, start, end } }));
     }
     if (holder()[STATE_KEY] === this) delete holder()[STATE_KEY];
     const errors = this.recorder.errorMessages;

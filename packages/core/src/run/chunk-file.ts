@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import type { TraceEvent } from '../format/events.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Meta, type TraceEvent } from '../format/events.js';
 
 const BLOCK = 1 << 20;
 
@@ -30,11 +30,12 @@ export function forEachChunkLine(file: string, onLine: (line: string, scan: Chun
   } catch {
     return scan;
   }
-  const buf = Buffer.allocUnsafe(BLOCK);
   let carry = '';
   try {
+    // most chunks are a few KiB: a 1 MiB buffer for each would be most of a run merge's garbage
+    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK, fstatSync(fd).size)));
     for (;;) {
-      const n = readSync(fd, buf, 0, BLOCK, null);
+      const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       const text = carry + buf.toString('utf8', 0, n);
       const lines = text.split('\n');
@@ -57,6 +58,61 @@ function eventLine(raw: string, scan: ChunkScan, onLine: (line: string, scan: Ch
   }
   if (line.endsWith(',')) line = line.slice(0, -1);
   onLine(line, scan, last);
+}
+
+/** What a cleanly closed chunk says about itself in its first and last lines. */
+export interface ChunkEnds {
+  /** The worker metadata event (pid, threadId, ts). */
+  worker: TraceEvent;
+  /** The end event: `args.start` and `args.end` are the chunk's extent. */
+  end: TraceEvent;
+}
+
+const HEAD_BYTES = 16 << 10;
+const TAIL_BYTES = 4 << 10;
+
+/**
+ * The worker and end metadata of a chunk its tracer closed (it ends with `]`), read from the first
+ * and last few KiB only; undefined when either is missing (a killed worker, a chunk from an older
+ * version): the caller then reads every line.
+ */
+export function readChunkEnds(file: string): ChunkEnds | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
+    const headText = head.toString('utf8', 0, readSync(fd, head, 0, head.length, 0));
+    const tail = Buffer.allocUnsafe(Math.min(TAIL_BYTES, size));
+    const tailText = tail.toString('utf8', 0, readSync(fd, tail, 0, tail.length, size - tail.length)).trimEnd();
+    if (!tailText.endsWith(']')) return undefined;
+    const worker = metadataLine(headText.split('\n'), Meta.worker);
+    const end = metadataLine(tailText.split('\n'), Meta.end);
+    if (typeof end?.args?.start !== 'number' || typeof end.args.end !== 'number' || worker === undefined) return undefined;
+    return { worker, end };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function metadataLine(lines: string[], name: string): TraceEvent | undefined {
+  const prefix = `{"name":${JSON.stringify(name)},"ph":"M"`;
+  for (const raw of lines) {
+    if (!raw.startsWith(prefix)) continue;
+    const line = raw.trimEnd();
+    try {
+      return JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line) as TraceEvent;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** JSON.parse of one event line; a line that is not JSON counts as corrupt unless it is a torn last line. */

@@ -8,7 +8,7 @@ import type { Detail } from '../options.js';
 import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
 import { VERSION } from '../version.js';
-import { forEachChunkLine, parseEvent, topLevelNumber, topLevelPid } from './chunk-file.js';
+import { forEachChunkLine, parseEvent, readChunkEnds, topLevelNumber, topLevelPid } from './chunk-file.js';
 import { assignLanes, type ChunkExtent } from './lanes.js';
 import { listChunks } from './worker-chunk.js';
 import { writePerTestTraces, type PerTestOptions } from './per-test.js';
@@ -172,6 +172,11 @@ export class RunTrace {
   }
 
   private scan(file: string): ChunkExtent {
+    const ends = readChunkEnds(file);
+    if (ends) {
+      const { worker, end } = ends;
+      return { file, pid: worker.args?.pid ?? worker.pid, threadId: worker.args?.threadId ?? 0, start: end.args!.start, end: end.args!.end, closed: true };
+    }
     const extent: ChunkExtent = { file, pid: 0, threadId: 0, start: Infinity, end: -Infinity, closed: false };
     const extend = (ts: number, dur: number) => {
       if (ts < extent.start) extent.start = ts;

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { current, start, type Tracer } from '../tracer.js';
 import { thread } from '../thread.js';
 import type { TraceOptions } from '../options.js';
@@ -47,11 +47,12 @@ export function listChunks(runDir: string): string[] {
   }
   return names
     .filter((n) => n.startsWith(CHUNK_PREFIX) && n.endsWith(CHUNK_SUFFIX))
-    .map((n) => join(runDir, n))
-    .sort((a, b) => chunkTime(a) - chunkTime(b));
+    .map((n) => ({ file: join(runDir, n), time: chunkTime(n) }))
+    .sort((a, b) => a.time - b.time)
+    .map((c) => c.file);
 }
 
-function chunkTime(file: string): number {
-  const parts = basename(file).split('-');
-  return Number(parts[3]) || 0;
+/** The creation time in a chunk's name: `chunk-PID-THREAD-TIME-N.trace`. */
+function chunkTime(name: string): number {
+  return Number(name.split('-')[3]) || 0;
 }
