@@ -256,8 +256,11 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
       return s.disabled ? undefined : s.tracer;
     }
 
+    private __tt_relOf: [file: string, rel: string] | undefined;
+    /** The file relative to the root; Vitest 4 asks once per traced step, for the same few files. */
     private __tt_rel(file: string): string {
-      return relative(this.__tt_root, file).split(sep).join('/');
+      if (this.__tt_relOf?.[0] !== file) this.__tt_relOf = [file, relative(this.__tt_root, file).split(sep).join('/')];
+      return this.__tt_relOf[1];
     }
 
     private __tt_trace(baseTrace: Function, name: string, attrs: unknown, cb?: () => unknown): unknown {
