@@ -32,6 +32,11 @@ export default defineConfig([
     splitting: false,
     external: external.filter((e) => e !== '@testtrace/core'),
     noExternal: ['@testtrace/core'],
+    // Whitespace and comments out: the source stays in every worker's heap (V8 keeps it for lazy
+    // compilation), and a single non-ASCII character in a comment made all of it a two-byte
+    // string. Names are kept, for readable stacks.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // keep import() native: Vitest's runner modules are ESM-only
     esbuildOptions(options) {
       options.supported = { ...options.supported, 'dynamic-import': true };
