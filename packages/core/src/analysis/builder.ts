@@ -8,6 +8,7 @@ import { IntervalList } from './intervals.js';
 import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
 import { TestTable } from './test-table.js';
+import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import type {
   CrashRecord, FileRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
@@ -64,7 +65,16 @@ function toLeak(raw: any, pid?: number, ts?: number): LeakSite | undefined {
 
 interface ProcessState extends ProcessRecord {
   fileSpans: IntervalList;
+  /** The times of the lines the line filter took, still as text. */
+  textTimes: TextExtent;
 }
+
+/** The categories COUNTED_LINE takes, by their length (one length each). */
+const COUNTED_BY_LENGTH: readonly string[] = (() => {
+  const names: string[] = [];
+  for (const cat of ['async', 'net', 'user.region', 'user.task', 'user.log', 'console', 'gc']) names[cat.length] = cat;
+  return names;
+})();
 
 export interface BuilderOptions {
   /**
@@ -105,6 +115,8 @@ export class ModelBuilder {
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
   private end: TraceModel['end'];
+  /** Lines the filter took, by category length (see COUNTED_BY_LENGTH); counters at 0. */
+  private readonly countedByLength = new Float64Array(COUNTED_BY_LENGTH.length);
   private startTs = Infinity;
   private endTs = -Infinity;
   private events = 0;
@@ -123,20 +135,25 @@ export class ModelBuilder {
    * faster. Leak reports and anything it cannot classify with certainty are parsed as usual.
    */
   readonly lineFilter = (line: string): boolean => {
-    if (line.startsWith('{"name":"heap","ph":"C"') || line.startsWith('{"name":"eventloop","ph":"C"')) return this.counter(line);
+    // the name's first letter, then the whole prefix: `heap` and `eventloop` counters
+    const first = line.charCodeAt(9);
+    if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
     if (!m) return this.records || this.hook(line);
     const cat = m[1]!;
-    const gc = cat === Category.gc;
+    const pid = Number(m[5]);
+    if (cat.length !== 2) {
+      this.countedText(cat.length, pid, m[3]!, m[4]);
+      return false;
+    }
     // a GC slice is a complete event whose args close the line ('}}'): anything else in that
     // category, or a line torn at the end of a cut-short file, is parsed
-    if (gc && (m[2] !== 'X' || !line.endsWith('}}'))) return true;
-    const pid = Number(m[5]);
+    if (m[2] !== 'X' || !line.endsWith('}}')) return true;
     const ts = Number(m[3]);
     const dur = m[4] === undefined ? 0 : Number(m[4]);
     const end = ts + (dur > 0 ? dur : 0);
-    this.counted(cat, pid, ts, end);
-    if (gc) this.timeline(pid).gc.add(ts, end);
+    this.counted(Category.gc, pid, ts, end);
+    this.timeline(pid).gc.add(ts, end);
     return false;
   };
 
@@ -158,14 +175,24 @@ export class ModelBuilder {
     const m = COUNTER_LINE.exec(line);
     if (!m) return true;
     const pid = Number(m[3]);
-    const ts = Number(m[2]);
-    this.counted(`ph:C`, pid, ts, ts);
+    this.countedText(0, pid, m[2]!, undefined);
     if (m[1] === Counter.heap && m[4] !== undefined) {
       const used = Number(m[4]);
       const proc = this.process(pid);
       if (used > (proc.peakHeapBytes ?? 0)) proc.peakHeapBytes = used;
     }
     return false;
+  }
+
+  /**
+   * A line taken by the filter whose times are still text (a category of COUNTED_BY_LENGTH, by its
+   * length; 0 for a counter): counted, its times kept for the process's extent.
+   */
+  private countedText(catLength: number, pid: number, ts: string, dur: string | undefined): void {
+    this.events++;
+    this.countedByLength[catLength]!++;
+    const proc = this.process(pid);
+    proc.textTimes.add(ts, dur, proc.firstTs, proc.lastTs);
   }
 
   /** An event the model only counts, and whose time extends the trace's and its process's span. */
@@ -388,7 +415,7 @@ export class ModelBuilder {
       p = {
         pid, name: `pid ${pid}`, kind: 'worker', chunks: [], firstTs: Infinity, lastTs: -Infinity, busyUs: 0, files: 0, tests: 0,
         gcUs: 0, gcCount: 0, longestGcUs: 0, stalls: 0, longestStallUs: 0, hasCpuProfile: false, crashed: false,
-        fileSpans: new IntervalList(),
+        fileSpans: new IntervalList(), textTimes: new TextExtent(),
       };
       this.processes.set(pid, p);
     }
@@ -406,6 +433,7 @@ export class ModelBuilder {
   finishTables(source: Omit<TraceSource, 'events'> & { events?: number }): TraceTables {
     const mainPids = new Set(this.runs.map((r) => r.pid));
     if (mainPids.size === 0 && this.processes.has(1)) mainPids.add(1);
+    this.resolveTextTimes();
     const testSpans = this.testSpansWithoutFiles();
     for (const p of this.processes.values()) {
       p.kind = mainPids.has(p.pid) ? 'main' : 'worker';
@@ -443,8 +471,9 @@ export class ModelBuilder {
 
     const processes: ProcessRecord[] = [...this.processes.values()]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)
-      .map(({ fileSpans, ...record }) => {
+      .map(({ fileSpans, textTimes, ...record }) => {
         void fileSpans;
+        void textTimes;
         return record;
       });
     const startTs = Number.isFinite(this.startTs) ? this.startTs : 0;
@@ -501,6 +530,21 @@ export class ModelBuilder {
       if (hookTests[i]! >= 0) h.test = hookTests[i]!;
     });
     return { ...tables, tests, hooks: this.hookRecords };
+  }
+
+  /** The extents of the lines the filter took, into their processes' and the trace's; their counts into the categories. */
+  private resolveTextTimes(): void {
+    for (const p of this.processes.values()) {
+      const { first, last } = p.textTimes.resolve();
+      if (first < p.firstTs) p.firstTs = first;
+      if (last > p.lastTs) p.lastTs = last;
+      if (first < this.startTs) this.startTs = first;
+      if (last > this.endTs) this.endTs = last;
+    }
+    this.countedByLength.forEach((n, length) => {
+      const cat = length === 0 ? 'ph:C' : COUNTED_BY_LENGTH[length];
+      if (n > 0 && cat !== undefined) this.categories[cat] = (this.categories[cat] ?? 0) + n;
+    });
   }
 
   /** The test spans of each process without file spans: its busy time is theirs. */
