@@ -101,15 +101,14 @@ export function testsByPid(tests: TestTable): Map<number, WindowIndex> {
 
 /** A WindowIndex of the windows 0…count-1 of each group (process, track), in table order within a group. */
 function windowsBy(count: number, group: (i: number) => number, starts: Float64Array, ends: Float64Array): Map<number, WindowIndex> {
-  const keys = new Float64Array(count);
   const sizes = new Map<number, number>();
   for (let i = 0; i < count; i++) {
-    const key = (keys[i] = group(i));
+    const key = group(i);
     sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
   const lists = new Map([...sizes].map(([key, size]) => [key, { indexes: new Uint32Array(size), n: 0 }]));
   for (let i = 0; i < count; i++) {
-    const list = lists.get(keys[i]!)!;
+    const list = lists.get(group(i))!;
     list.indexes[list.n++] = i;
   }
   return new Map([...lists].map(([key, list]) => [key, new WindowIndex(starts, ends, list.indexes)]));

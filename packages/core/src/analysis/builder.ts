@@ -5,6 +5,7 @@ import { CpuProfiles } from './cpu.js';
 import { attributeHooks, attributeLeaks, attributeStalls, gcOf, testsByPid, type LeakInstant } from './attribution.js';
 import { HookTable } from './hook-table.js';
 import { IntervalList } from './intervals.js';
+import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, TEST_LINE } from './line-patterns.js';
 import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
 import { TestTable } from './test-table.js';
@@ -16,24 +17,6 @@ import type {
 } from './model.js';
 
 const RUN_FIELDS = ['runner', 'runnerVersion', 'node', 'platform', 'arch', 'command', 'cwd', 'rootDir', 'wallClockMs', 'ts', 'endTs', 'detail', 'testtraceVersion', 'pool', 'workers', 'notes', 'shard'] as const;
-
-/**
- * A line of a counted-only category or a GC slice as the recorder writes it (keys in its order:
- * name, cat, ph, s?, id?, ts, dur?, pid): category, phase, ts, dur and pid. Leak reports
- * (`leak: TYPE`) never match; neither does anything in another key order, which is then parsed
- * as usual.
- */
-const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
-
-/** `heap` and `eventloop` counters in the recorder's key order: name, ts, pid and (heap) `used`. */
-const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;
-
-/**
- * A hook span as the recorder writes it, args and all (file, hook, fullName, status: no error):
- * ts, dur, pid, tid and the hook's kind. Anything else (an error, escapes in the kind, another key
- * order, a line torn at the end of a cut-short file) does not match and is parsed.
- */
-const HOOK_LINE = /^\{"name":"(?:[^"\\]|\\.)*","cat":"hook","ph":"X","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":(-?\d+),"args":\{"file":"(?:[^"\\]|\\.)*","hook":"([^"\\]*)","fullName":"(?:[^"\\]|\\.)*","status":"[^"\\]*"\}\}$/;
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -139,7 +122,7 @@ export class ModelBuilder {
     const first = line.charCodeAt(9);
     if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
-    if (!m) return this.records || this.hook(line);
+    if (!m) return this.records || this.span(line);
     const cat = m[1]!;
     const pid = Number(m[5]);
     if (cat.length !== 2) {
@@ -157,16 +140,31 @@ export class ModelBuilder {
     return false;
   };
 
-  /** A hook span as the recorder writes it, into the hook table (without records only: they need every arg). */
-  private hook(line: string): boolean {
-    const m = HOOK_LINE.exec(line);
-    if (!m) return true;
-    const pid = Number(m[3]);
-    const ts = Number(m[1]);
-    const dur = Number(m[2]);
+  /**
+   * A test or hook span as the recorder writes it, into the tables (without records only: they
+   * keep every arg).
+   */
+  private span(line: string): boolean {
+    const test = TEST_LINE.exec(line);
+    if (test) {
+      const pid = Number(test[4]);
+      const ts = Number(test[2]);
+      const dur = Number(test[3]);
+      const end = ts + (dur > 0 ? dur : 0);
+      this.counted(Category.test, pid, ts, end);
+      const maxStallMs = test[10] === undefined ? 0 : Number(test[10]);
+      this.testTable.add(pid, Number(test[5]), ts, end, jsonString(test[6]!), jsonString(test[1]!), jsonString(test[7]!), normaliseStatus(test[8]), Number(test[9]), maxStallMs, false);
+      this.process(pid).tests++;
+      return false;
+    }
+    const hook = HOOK_LINE.exec(line);
+    if (!hook) return true;
+    const pid = Number(hook[3]);
+    const ts = Number(hook[1]);
+    const dur = Number(hook[2]);
     const end = ts + (dur > 0 ? dur : 0);
     this.counted(Category.hook, pid, ts, end);
-    this.hookTable.add(pid, Number(m[4]), ts, end, m[5]!);
+    this.hookTable.add(pid, Number(hook[4]), ts, end, hook[5]!);
     return false;
   }
 

@@ -89,20 +89,33 @@ describe('attribution after the stream needs no order of the events', () => {
     for (const events of orders) expect(reports(tablesOf(events))).toBe(expected);
   });
 
-  it('reads a file into the same tables as the whole model, hook lines in the recorder\'s form taken by the line filter', async () => {
+  it('reads a file into the same tables as the whole model, test and hook lines in the recorder\'s form taken by the line filter', async () => {
     const text = await recordWorkload({ files: 2, testsPerFile: 4, detail: 'default' });
     const { events } = parseTrace(text);
     expect(events.filter((e) => e.cat === 'hook').length).toBeGreaterThan(4);
-    const hookLines = text.split('\n').filter((l) => l.includes('"cat":"hook"')).map((l) => l.replace(/,$/, ''));
-    expect(hookLines.filter((l) => !new ModelBuilder({ records: false }).lineFilter(l)).length).toBeGreaterThan(4);
-    // the model keeps every arg of a hook: it parses them
-    expect(hookLines.every((l) => new ModelBuilder().lineFilter(l))).toBe(true);
+    for (const cat of ['hook', 'test']) {
+      const lines = text.split('\n').filter((l) => l.includes(`"cat":"${cat}"`)).map((l) => l.replace(/,$/, ''));
+      expect(lines.filter((l) => !new ModelBuilder({ records: false }).lineFilter(l)).length, cat).toBeGreaterThan(4);
+      // the model keeps every arg: it parses them
+      expect(lines.every((l) => new ModelBuilder().lineFilter(l)), cat).toBe(true);
+    }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-order-'));
-    // a hook with an error, escapes in a name, and a hook line torn at the end of a cut-short file
-    const odd: TraceEvent[] = [...events, { ...hook(2, 'beforeEach', 1, 1, 'x "q" \\ ü'), args: { file: 'a', hook: 'beforeEach', fullName: 'x', status: 'failed', error: 'no }}' } }];
-    for (const [label, list, cut] of [['recorded', events, false], ['shuffled', shuffled(events, 7), false], ['odd hooks', odd, false], ['cut in a hook', [...events, hook(2, 'afterEach', 5, 1, 'y')], true]] as const) {
+    // a hook with an error, escapes in names, tests with leaks, an error, concurrent, another key order,
+    // and lines torn at the end of a cut-short file
+    const odd: TraceEvent[] = [
+      ...events,
+      { ...hook(2, 'beforeEach', 1, 1, 'x "q" \\ ü'), args: { file: 'a', hook: 'beforeEach', fullName: 'x', status: 'failed', error: 'no }}' } },
+      test(2, 'a "b" \\ ü.test.ts', 'x "q" \\ 😀 \u2028 > y', 2, 3, { maxStallMs: 1.5, elDelay: { p50: 1, max: 2 }, async: { PROMISE: 3 } }),
+      test(2, 'a.test.ts', 'x > leaks', 3, 3, { leaks: [{ type: 'Timeout', id: 9, stack: 'a.js:1' }] }),
+      test(2, 'a.test.ts', 'x > fails', 4, 3, { status: 'fail', error: 'boom }}' }),
+      test(2, 'a.test.ts', 'x > concurrent', 5, 3, { concurrent: true }, 2),
+      { ...test(2, 'a.test.ts', 'x > reordered', 6, 3), args: { retry: 2, status: 'passed', fullName: 'x > reordered', file: 'a.test.ts' } },
+    ];
+    const cutIn = (cat: string) => [...events, cat === 'hook' ? hook(2, 'afterEach', 5, 1, 'y') : test(2, 'a.test.ts', 'z', 5, 1, { async: { PROMISE: 1 }, activeResourcesDelta: { Timeout: 1 } })];
+    for (const [label, list, cut] of [['recorded', events, false], ['shuffled', shuffled(events, 7), false], ['odd lines', odd, false], ['cut in a hook', cutIn('hook'), true], ['cut in a test', cutIn('test'), true]] as const) {
       let trace = traceText(list);
-      if (cut) trace = trace.slice(0, trace.lastIndexOf('"status"') + 12);
+      // torn just after a closing brace, so that the torn line still ends in '}}'
+      if (cut) trace = label === 'cut in a hook' ? trace.slice(0, trace.lastIndexOf('"status"') + 12) : trace.slice(0, trace.lastIndexOf('}}}') + 2);
       const file = path.join(dir, `${label.replace(/ /g, '-')}.out`);
       fs.writeFileSync(file, trace);
       const lean = await buildTables(file);
