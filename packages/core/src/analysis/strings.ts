@@ -6,13 +6,18 @@ export class StringTable {
   private readonly ids = new Map<string, number>();
   private readonly values: string[] = [];
 
-  /** The number of `value`, given on its first sight. */
+  /**
+   * The number of `value`, given on its first sight. The table keeps a copy of its own: a string
+   * cut out of a line with a regular expression would hold on to the whole chunk of text it came
+   * from.
+   */
   id(value: string): number {
     let id = this.ids.get(value);
     if (id === undefined) {
+      const copy = typeof value === 'string' ? (JSON.parse(JSON.stringify(value)) as string) : value;
       id = this.values.length;
-      this.values.push(value);
-      this.ids.set(value, id);
+      this.values.push(copy);
+      this.ids.set(copy, id);
     }
     return id;
   }

@@ -3,7 +3,8 @@
  * them): the lines the model only counts. Converting every 17-digit timestamp with Number() costs
  * more than the rest of such a line's handling, so a time is first compared by its integer part,
  * which brackets its value, and converted only when that cannot decide. resolve() gives the same
- * extremes as converting every time.
+ * extremes as converting every time. It keeps the texts of two candidates (which hold on to the
+ * chunk of the file they were cut from until replaced).
  */
 export class TextExtent {
   private firstText: string | undefined;
