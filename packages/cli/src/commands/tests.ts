@@ -1,6 +1,6 @@
 import { testOrder, testRowMaker, TEST_SORTS, type TestRow } from '@testtrace/core/analysis';
 import { choiceOption, oneFile, parseCommandArgs } from '../cli/args.js';
-import { count, duration, table } from '../cli/format.js';
+import { columnWidths, count, duration, tableLine, type Column } from '../cli/format.js';
 import type { Colors, Io } from '../cli/io.js';
 import { loadTables } from '../cli/load.js';
 import type { Command } from './command.js';
@@ -19,9 +19,10 @@ function status(row: TestRow, c: Colors): string {
   return row.retry ? `${s}${c.dim(` #${row.retry}`)}` : s;
 }
 
-export function renderTests(rows: TestRow[], c: Colors, width?: number): string[] {
-  if (rows.length === 0) return ['no tests'];
-  const body = rows.map((r) => [
+const COLUMNS: Column[] = [{ header: 'DURATION', right: true }, { header: 'HOOKS', right: true }, { header: 'GC', right: true }, { header: 'MAX STALL', right: true }, { header: 'LEAKS', right: true }, { header: 'STATUS' }, { header: 'WORKER' }, { header: 'TEST' }];
+
+function cells(r: TestRow, c: Colors): string[] {
+  return [
     c.bold(duration(r.durationMs)),
     duration(r.hooksMs),
     duration(r.gcMs),
@@ -30,14 +31,30 @@ export function renderTests(rows: TestRow[], c: Colors, width?: number): string[
     status(r, c),
     r.worker.replace(/ \(.*\)$/, ''),
     `${r.file} > ${r.fullName}`,
-  ]);
-  const lines = table(
-    [{ header: 'DURATION', right: true }, { header: 'HOOKS', right: true }, { header: 'GC', right: true }, { header: 'MAX STALL', right: true }, { header: 'LEAKS', right: true }, { header: 'STATUS' }, { header: 'WORKER' }, { header: 'TEST' }],
-    body,
-    { width, header: c.dim },
-  );
-  lines.push(c.dim(count(rows.length, 'test attempt')));
-  return lines;
+  ];
+}
+
+/**
+ * The rows as an aligned table and a count, written in batches: the rows are made twice (once for
+ * the column widths, once to write them) so that a run with hundreds of thousands of tests never
+ * holds them all.
+ */
+function writeText(order: readonly number[], row: (i: number) => TestRow, io: Io): void {
+  if (order.length === 0) {
+    io.out('no tests');
+    return;
+  }
+  const c = io.color;
+  const options = { width: io.columns, header: c.dim };
+  const widths = columnWidths(COLUMNS, (function* () {
+    for (const i of order) yield cells(row(i), c);
+  })());
+  io.out(c.dim(tableLine(COLUMNS, widths, COLUMNS.map((col) => col.header), options)));
+  const BATCH = 2000;
+  for (let k = 0; k < order.length; k += BATCH) {
+    io.out(order.slice(k, k + BATCH).map((i) => tableLine(COLUMNS, widths, cells(row(i), c), options)).join('\n'));
+  }
+  io.out(c.dim(count(order.length, 'test attempt')));
 }
 
 /**
@@ -81,7 +98,7 @@ export const testsCommand: Command = {
     const order = testOrder(tables, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
     const row = testRowMaker(tables);
     if (values.json) writeJsonArray(order, row, io);
-    else io.out(renderTests(order.map(row), io.color, io.columns).join('\n'));
+    else writeText(order, row, io);
     return 0;
   },
 };
