@@ -7,6 +7,9 @@
  *     summarize(model); testRows(model, { sort: 'gc' }); leakReport(model);
  *     stallReport(model, { thresholdMs: 100 }); mmuTable(model);
  *     await mergeTraces(['shard1.out', 'shard2.out'], 'all.out');
+ *
+ * summarize and testRows need only the tables (buildTables): tests and hooks as columns, in a
+ * fraction of the model's memory.
  */
 export { ModelBuilder, buildModel, buildTables, modelFromEvents, sourceOf, type BuildOptions, type BuilderOptions } from './analysis/builder.js';
 export { TestTable } from './analysis/test-table.js';
