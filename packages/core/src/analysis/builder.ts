@@ -115,9 +115,11 @@ export class ModelBuilder {
    * of: the categories it only counts (async resources, network, user annotations, console), GC
    * slices, and heap and event-loop counters. It takes their pid and times (and a heap counter's
    * `used`) from the raw line and skips parsing them, which makes reading a trace several times
-   * faster. Leak reports and anything it cannot classify with certainty are parsed as usual.
+   * faster. Without records, test and hook spans in the recorder's form become events with the
+   * args the tables need, read from the text (in file order, like parsed events: the order breaks
+   * ties). Leak reports and anything it cannot classify with certainty are parsed as usual.
    */
-  readonly lineFilter = (line: string): boolean => {
+  readonly lineFilter = (line: string): boolean | TraceEvent => {
     // the name's first letter, then the whole prefix: `heap` and `eventloop` counters
     const first = line.charCodeAt(9);
     if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
@@ -141,31 +143,19 @@ export class ModelBuilder {
   };
 
   /**
-   * A test or hook span as the recorder writes it, into the tables (without records only: they
-   * keep every arg).
+   * A test or hook span as the recorder writes it: an event with the args the tables need (without
+   * records only: they keep every arg).
    */
-  private span(line: string): boolean {
+  private span(line: string): true | TraceEvent {
     const test = TEST_LINE.exec(line);
     if (test) {
-      const pid = Number(test[4]);
-      const ts = Number(test[2]);
-      const dur = Number(test[3]);
-      const end = ts + (dur > 0 ? dur : 0);
-      this.counted(Category.test, pid, ts, end);
-      const maxStallMs = test[10] === undefined ? 0 : Number(test[10]);
-      this.testTable.add(pid, Number(test[5]), ts, end, jsonString(test[6]!), jsonString(test[1]!), jsonString(test[7]!), normaliseStatus(test[8]), Number(test[9]), maxStallMs, false);
-      this.process(pid).tests++;
-      return false;
+      const args: Record<string, unknown> = { file: jsonString(test[6]!), fullName: jsonString(test[7]!), status: test[8], retry: Number(test[9]) };
+      if (test[10] !== undefined) args.maxStallMs = Number(test[10]);
+      return { name: jsonString(test[1]!), cat: Category.test, ph: 'X', ts: Number(test[2]), dur: Number(test[3]), pid: Number(test[4]), tid: Number(test[5]), args };
     }
     const hook = HOOK_LINE.exec(line);
     if (!hook) return true;
-    const pid = Number(hook[3]);
-    const ts = Number(hook[1]);
-    const dur = Number(hook[2]);
-    const end = ts + (dur > 0 ? dur : 0);
-    this.counted(Category.hook, pid, ts, end);
-    this.hookTable.add(pid, Number(hook[4]), ts, end, hook[5]!);
-    return false;
+    return { name: hook[5]!, cat: Category.hook, ph: 'X', ts: Number(hook[1]), dur: Number(hook[2]), pid: Number(hook[3]), tid: Number(hook[4]), args: { hook: hook[5] } };
   }
 
   /** A heap or event-loop counter as the recorder writes it: its time, and the heap's `used`. */
