@@ -7,16 +7,21 @@
  *     summarize(model); testRows(model, { sort: 'gc' }); leakReport(model);
  *     stallReport(model, { thresholdMs: 100 }); mmuTable(model);
  *     await mergeTraces(['shard1.out', 'shard2.out'], 'all.out');
+ *
+ * summarize and testRows need only the tables (buildTables): tests and hooks as columns, in a
+ * fraction of the model's memory.
  */
-export { ModelBuilder, buildModel, modelFromEvents, sourceOf, type BuildOptions } from './analysis/builder.js';
+export { ModelBuilder, buildModel, buildTables, modelFromEvents, sourceOf, type BuildOptions, type BuilderOptions } from './analysis/builder.js';
+export { TestTable } from './analysis/test-table.js';
+export { HookTable } from './analysis/hook-table.js';
 export type {
-  TraceModel, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, TestRecord,
+  TraceModel, TraceTables, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, TestRecord,
   HookRecord, StallRecord, TracerErrorRecord, CrashRecord,
 } from './analysis/model.js';
 export { IntervalList } from './analysis/intervals.js';
 export { CpuProfiles, type CpuFrame, type HotStack } from './analysis/cpu.js';
 export { summarize, type Summary, type SummaryOptions, type WorkerSummary, type SlowTest } from './analysis/summary.js';
-export { testRows, testRow, TEST_SORTS, type TestRow, type TestSort, type TestsOptions } from './analysis/tests.js';
+export { testRows, testRow, testRowMaker, testOrder, TEST_SORTS, type TestRow, type TestSort, type TestsOptions } from './analysis/tests.js';
 export { leakReport, leakKind, leakScore, type LeakReport, type TestLeaks, type LeakGroup, type LeakKind } from './analysis/leaks.js';
 export { stallReport, type StallReport, type StallRow, type StallsOptions } from './analysis/stalls.js';
 export { mmuTable, minimumMutatorUtilisation, type MmuTable, type MmuWorker, type MmuOptions } from './analysis/mmu.js';

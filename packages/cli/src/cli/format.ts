@@ -54,20 +54,37 @@ export interface Column {
  * Aligns rows under headers, two spaces apart. The last column is never padded, so long names
  * stay on one line; on a terminal it is cut to `width` with an ellipsis.
  */
-export function table(columns: Column[], rows: string[][], options: { width?: number; header?: (s: string) => string } = {}): string[] {
-  const widths = columns.map((c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))));
-  const line = (cells: string[]): string => {
-    const parts = cells.map((cell, i) => {
-      if (i === cells.length - 1) return cell;
-      const pad = ' '.repeat(Math.max(0, widths[i]! - visibleLength(cell)));
-      return columns[i]!.right ? pad + cell : cell + pad;
-    });
-    let text = parts.join('  ').trimEnd();
-    if (options.width && visibleLength(text) > options.width && !text.includes('\x1b[')) text = `${text.slice(0, options.width - 1)}…`;
-    return text;
-  };
-  const head = line(columns.map((c) => c.header));
-  return [options.header ? options.header(head) : head, ...rows.map(line)];
+export function table(columns: Column[], rows: string[][], options: TableOptions = {}): string[] {
+  const widths = columnWidths(columns, rows);
+  const head = tableLine(columns, widths, columns.map((c) => c.header), options);
+  return [options.header ? options.header(head) : head, ...rows.map((cells) => tableLine(columns, widths, cells, options))];
+}
+
+export interface TableOptions {
+  width?: number;
+  header?: (s: string) => string;
+}
+
+/** The width of each column of table(): its widest cell or header. */
+export function columnWidths(columns: Column[], rows: Iterable<string[]>): number[] {
+  // a loop, not Math.max(...rows): a spread of hundreds of thousands of rows overflows the stack
+  const widths = columns.map((c) => visibleLength(c.header));
+  for (const row of rows) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, visibleLength(row[i] ?? ''));
+  }
+  return widths;
+}
+
+/** One line of table(), its columns `widths` wide. */
+export function tableLine(columns: Column[], widths: number[], cells: string[], options: TableOptions = {}): string {
+  const parts = cells.map((cell, i) => {
+    if (i === cells.length - 1) return cell;
+    const pad = ' '.repeat(Math.max(0, widths[i]! - visibleLength(cell)));
+    return columns[i]!.right ? pad + cell : cell + pad;
+  });
+  let text = parts.join('  ').trimEnd();
+  if (options.width && visibleLength(text) > options.width && !text.includes('\x1b[')) text = `${text.slice(0, options.width - 1)}…`;
+  return text;
 }
 
 /** Indents every line of a (stack) text, dropping a leading `Error` line and keeping at most `max` frames. */

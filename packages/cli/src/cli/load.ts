@@ -1,9 +1,17 @@
-import { buildModel, type TraceModel } from '@testtrace/core/analysis';
+import { buildModel, buildTables, type TraceModel, type TraceTables } from '@testtrace/core/analysis';
 import type { Io } from './io.js';
 
 /** Builds the model of a trace file, and says on stderr when the trace was cut short. */
 export async function loadModel(file: string, io: Io): Promise<TraceModel> {
-  const model = await buildModel(file);
+  return noteCutShort(await buildModel(file), file, io);
+}
+
+/** Builds the tables of a trace file (what summary and tests need), and says on stderr when the trace was cut short. */
+export async function loadTables(file: string, io: Io): Promise<TraceTables> {
+  return noteCutShort(await buildTables(file), file, io);
+}
+
+function noteCutShort<T extends TraceTables>(model: T, file: string, io: Io): T {
   if (model.source.truncated) {
     io.err(`testtrace: note: ${file} ends inside an event (the run was cut short); the torn last event was dropped`);
   } else if (!model.source.closed) {

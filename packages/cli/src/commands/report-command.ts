@@ -1,4 +1,4 @@
-import type { TraceModel } from '@testtrace/core/analysis';
+import type { TraceModel, TraceTables } from '@testtrace/core/analysis';
 import { oneFile, parseCommandArgs } from '../cli/args.js';
 import type { Io } from '../cli/io.js';
 import { loadModel } from '../cli/load.js';
@@ -9,15 +9,17 @@ type Values = Record<string, string | boolean | undefined>;
 /**
  * A command that reads one trace, builds one report from its model and prints it: as JSON with
  * `--json`, as text otherwise. `options` are the command's flags besides `--json`; `check` validates
- * them before the trace is read, so a bad flag fails without reading a large file.
+ * them before the trace is read, so a bad flag fails without reading a large file. `load` reads
+ * the trace: the whole model by default; loadTables for a report that needs the tables only.
  */
-export function reportCommand<R, P>(spec: {
+export function reportCommand<R, P, M extends TraceTables = TraceModel>(spec: {
   name: string;
   summary: string;
   usage: string;
   options?: Record<string, { type: 'string' | 'boolean' }>;
   check?: (values: Values) => P;
-  build: (model: TraceModel, params: P) => R;
+  load?: (file: string, io: Io) => Promise<M>;
+  build: (model: M, params: P) => R;
   render: (report: R, io: Io) => string[];
 }): Command {
   return {
@@ -27,7 +29,8 @@ export function reportCommand<R, P>(spec: {
     async run(argv: string[], io: Io): Promise<number> {
       const { values, positionals } = parseCommandArgs(spec.name, argv, { ...spec.options, json: { type: 'boolean' } });
       const params = spec.check ? spec.check(values as Values) : (undefined as P);
-      const model = await loadModel(oneFile(spec.name, positionals), io);
+      const load = spec.load ?? (loadModel as unknown as (file: string, io: Io) => Promise<M>);
+      const model = await load(oneFile(spec.name, positionals), io);
       const report = spec.build(model, params);
       io.out(values.json ? JSON.stringify(report, null, 2) : spec.render(report, io).join('\n'));
       return 0;

@@ -1,6 +1,7 @@
-import { summarize, type Summary } from '@testtrace/core/analysis';
+import { summarize, type Summary, type TraceTables } from '@testtrace/core/analysis';
 import { bytes, count, duration, percent, table } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
+import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace summary FILE [--json]
@@ -124,10 +125,11 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   return lines;
 }
 
-export const summaryCommand = reportCommand({
+export const summaryCommand = reportCommand<Summary, undefined, TraceTables>({
   name: 'summary',
   summary: 'where did the time go? the run at a glance',
   usage: USAGE,
+  load: loadTables,
   build: (model) => summarize(model),
   render: (summary, io) => renderSummary(summary, io.color, io.columns),
 });

@@ -1,8 +1,8 @@
-import { testRows, TEST_SORTS, type TestRow } from '@testtrace/core/analysis';
+import { testOrder, testRowMaker, TEST_SORTS, type TestRow } from '@testtrace/core/analysis';
 import { choiceOption, oneFile, parseCommandArgs } from '../cli/args.js';
-import { count, duration, table } from '../cli/format.js';
+import { columnWidths, count, duration, tableLine, type Column } from '../cli/format.js';
 import type { Colors, Io } from '../cli/io.js';
-import { loadModel } from '../cli/load.js';
+import { loadTables } from '../cli/load.js';
 import type { Command } from './command.js';
 
 const USAGE = `usage: testtrace tests FILE [--sort=duration|gc|stall|name] [--filter=TEXT] [--json]
@@ -19,9 +19,10 @@ function status(row: TestRow, c: Colors): string {
   return row.retry ? `${s}${c.dim(` #${row.retry}`)}` : s;
 }
 
-export function renderTests(rows: TestRow[], c: Colors, width?: number): string[] {
-  if (rows.length === 0) return ['no tests'];
-  const body = rows.map((r) => [
+const COLUMNS: Column[] = [{ header: 'DURATION', right: true }, { header: 'HOOKS', right: true }, { header: 'GC', right: true }, { header: 'MAX STALL', right: true }, { header: 'LEAKS', right: true }, { header: 'STATUS' }, { header: 'WORKER' }, { header: 'TEST' }];
+
+function cells(r: TestRow, c: Colors): string[] {
+  return [
     c.bold(duration(r.durationMs)),
     duration(r.hooksMs),
     duration(r.gcMs),
@@ -30,30 +31,48 @@ export function renderTests(rows: TestRow[], c: Colors, width?: number): string[
     status(r, c),
     r.worker.replace(/ \(.*\)$/, ''),
     `${r.file} > ${r.fullName}`,
-  ]);
-  const lines = table(
-    [{ header: 'DURATION', right: true }, { header: 'HOOKS', right: true }, { header: 'GC', right: true }, { header: 'MAX STALL', right: true }, { header: 'LEAKS', right: true }, { header: 'STATUS' }, { header: 'WORKER' }, { header: 'TEST' }],
-    body,
-    { width, header: c.dim },
-  );
-  lines.push(c.dim(count(rows.length, 'test attempt')));
-  return lines;
+  ];
+}
+
+/**
+ * The rows as an aligned table and a count, written in batches: the rows are made twice (once for
+ * the column widths, once to write them) so that a run with hundreds of thousands of tests never
+ * holds them all.
+ */
+function writeText(order: readonly number[], row: (i: number) => TestRow, io: Io): void {
+  if (order.length === 0) {
+    io.out('no tests');
+    return;
+  }
+  const c = io.color;
+  const options = { width: io.columns, header: c.dim };
+  const widths = columnWidths(COLUMNS, (function* () {
+    for (const i of order) yield cells(row(i), c);
+  })());
+  io.out(c.dim(tableLine(COLUMNS, widths, COLUMNS.map((col) => col.header), options)));
+  const BATCH = 2000;
+  for (let k = 0; k < order.length; k += BATCH) {
+    io.out(order.slice(k, k + BATCH).map((i) => tableLine(COLUMNS, widths, cells(row(i), c), options)).join('\n'));
+  }
+  io.out(c.dim(count(order.length, 'test attempt')));
 }
 
 /**
  * The rows as one pretty-printed JSON array (the same text as JSON.stringify(rows, null, 2)),
- * written in batches so that a run with hundreds of thousands of tests never builds one giant string.
+ * made and written in batches so that a run with hundreds of thousands of tests never holds every
+ * row, nor one giant string.
  */
-function writeJsonArray(rows: TestRow[], io: Io): void {
-  if (rows.length === 0) {
+function writeJsonArray(order: readonly number[], row: (i: number) => TestRow, io: Io): void {
+  if (order.length === 0) {
     io.out('[]');
     return;
   }
   const BATCH = 2000;
-  for (let i = 0; i < rows.length; i += BATCH) {
+  for (let i = 0; i < order.length; i += BATCH) {
+    const rows = order.slice(i, i + BATCH).map(row);
     // the batch as a JSON array, less its brackets: its rows indented as in the whole array
-    const part = indentAfterLineSeparators(JSON.stringify(rows.slice(i, i + BATCH), null, 2).slice(2, -2));
-    const last = i + BATCH >= rows.length;
+    const part = indentAfterLineSeparators(JSON.stringify(rows, null, 2).slice(2, -2));
+    const last = i + BATCH >= order.length;
     io.out(`${i === 0 ? '[\n' : ''}${part}${last ? '\n]' : ',\n'}`);
   }
 }
@@ -75,10 +94,11 @@ export const testsCommand: Command = {
     const { values, positionals } = parseCommandArgs('tests', argv, { sort: { type: 'string' }, filter: { type: 'string' }, json: { type: 'boolean' } });
     const sort = choiceOption('tests', 'sort', values.sort, TEST_SORTS);
     const file = oneFile('tests', positionals);
-    const model = await loadModel(file, io);
-    const rows = testRows(model, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
-    if (values.json) writeJsonArray(rows, io);
-    else io.out(renderTests(rows, io.color, io.columns).join('\n'));
+    const tables = await loadTables(file, io);
+    const order = testOrder(tables, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
+    const row = testRowMaker(tables);
+    if (values.json) writeJsonArray(order, row, io);
+    else writeText(order, row, io);
     return 0;
   },
 };

@@ -1,4 +1,4 @@
-import { leakReport, mmuTable, stallReport, summarize, testRow, type TraceModel } from '@testtrace/core/analysis';
+import { leakReport, mmuTable, stallReport, summarize, testRow, testRowMaker, type TraceModel } from '@testtrace/core/analysis';
 import type { LoadedTrace } from './load.js';
 import { sliceTimeline } from './model/slice.js';
 import type { LeaksData, MmuData, OverviewData, StallsData, TestDetail, TestRow, TimelineData } from './model/types.js';
@@ -31,7 +31,8 @@ export class ViewerData {
 
   /** Test rows as `testtrace tests` computes them, in start order, with ids. */
   tests(): TestRow[] {
-    return this.model.tests.map((t) => ({ ...testRow(this.model, t), id: t.index }));
+    const row = testRowMaker(this.model);
+    return this.model.tests.map((t) => ({ ...row(t.index), id: t.index }));
   }
 
   /** `testtrace summary`, its slowest tests linked by id. */
@@ -85,7 +86,7 @@ export class ViewerData {
       .filter((o) => o.file === t.file && o.fullName === t.fullName)
       .map((o) => ({ id: o.index, retry: o.retry, status: o.status }));
     return {
-      row: { ...testRow(this.model, t), id: t.index },
+      row: { ...testRow(this.model, t.index), id: t.index },
       pid: t.pid,
       error: t.error,
       heapBefore: t.heapBefore,

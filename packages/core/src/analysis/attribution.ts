@@ -1,5 +1,7 @@
+import type { HookTable } from './hook-table.js';
 import { WindowIndex } from './intervals.js';
-import type { HookRecord, LeakSite, ProcessTimeline, StallRecord, TestRecord } from './model.js';
+import type { LeakSite, ProcessTimeline, StallRecord } from './model.js';
+import type { TestTable } from './test-table.js';
 
 /** A `leak: TYPE` instant, waiting to be matched to the test that created the resource. */
 export interface LeakInstant {
@@ -15,34 +17,32 @@ const LEAK_REPORT_DELAY_US = 100_000;
 
 /**
  * Attribution of what happened on a process to the tests (and hooks) running at the time. Every
- * function works on the model's lists once the stream has ended; `tests` are sorted by start and
- * each test's `index` is its position.
+ * function works on the tables once the stream has ended: the tests in start order, the hooks in
+ * file order.
  */
 
-/** GC time and pauses on the test's process while it ran. */
-export function attributeGc(tests: readonly TestRecord[], timelines: ReadonlyMap<number, ProcessTimeline>): void {
-  for (const t of tests) {
-    const tl = timelines.get(t.pid);
-    if (tl && t.end > t.start) {
-      t.gcMs = tl.gc.covered(t.start, t.end) / 1000;
-      t.gcCount += tl.gc.countInside(t.start, t.end);
-    }
-  }
+/** GC time (ms) and merged pauses on test i's process while it ran. */
+export function gcOf(tests: TestTable, i: number, timelines: ReadonlyMap<number, ProcessTimeline>): { ms: number; count: number } {
+  const tl = timelines.get(tests.pid(i));
+  const start = tests.start[i]!;
+  const end = tests.end[i]!;
+  if (!tl || !(end > start)) return { ms: 0, count: 0 };
+  return { ms: tl.gc.covered(start, end) / 1000, count: tl.gc.countInside(start, end) };
 }
 
-/** Each hook to the test whose span holds it on the same track; the test's hooksMs and bodyMs. */
-export function attributeHooks(tests: readonly TestRecord[], hooks: readonly HookRecord[]): void {
-  const byTrack = windowsBy(tests, (t) => trackKey(t.pid, t.tid));
-  for (const hook of hooks) {
+/** Each hook to the test whose span holds it on the same track; the test's hooksMs. */
+export function attributeHooks(tests: TestTable, hooks: HookTable): void {
+  const byTrack = windowsBy(tests.count, (i) => tests.track[i]!, tests.start, tests.end);
+  hooks.test = new Int32Array(hooks.count).fill(-1);
+  for (let h = 0; h < hooks.count; h++) {
+    const start = hooks.start[h]!;
     // the last test starting at or before the hook
-    const i = byTrack.get(trackKey(hook.pid, hook.tid))?.lastStartingBefore(hook.start + 1e-6) ?? -1;
-    const test = tests[i];
-    if (test && hook.start >= test.start && hook.end <= test.end + 1e-3) {
-      hook.test = test.index;
-      test.hooksMs += hook.durationMs;
+    const i = byTrack.get(hooks.track[h]!)?.lastStartingBefore(start + 1e-6) ?? -1;
+    if (i >= 0 && start >= tests.start[i]! && hooks.end[h]! <= tests.end[i]! + 1e-3) {
+      hooks.test[h] = i;
+      tests.hooksMs[i] += hooks.durationMs(h);
     }
   }
-  for (const t of tests) t.bodyMs = Math.max(0, t.durationMs - t.hooksMs);
 }
 
 /**
@@ -50,78 +50,79 @@ export function attributeHooks(tests: readonly TestRecord[], hooks: readonly Hoo
  * of it). Where the trace has stall slices they are the truth: a test's own maxStallMs arg may
  * carry a stall that was only detected during it. The arg stays for processes without slices.
  */
-export function attributeStalls(tests: readonly TestRecord[], hooks: readonly HookRecord[], stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>): void {
+export function attributeStalls(tests: TestTable, hooks: HookTable, stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>): void {
   if (stalls.length === 0) return;
   const withSlices = new Set(stalls.map((s) => s.pid));
-  for (const t of tests) if (withSlices.has(t.pid)) t.maxStallMs = 0;
-  const hooksByPid = windowsBy(hooks, (h) => h.pid);
+  for (let i = 0; i < tests.count; i++) if (withSlices.has(tests.pid(i))) tests.maxStallMs[i] = 0;
+  const hooksByPid = windowsBy(hooks.count, (h) => hooks.pid(h), hooks.start, hooks.end);
   for (const stall of stalls) {
-    const test = bestOverlap(testsByPid.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [], tests, stall);
-    if (test !== undefined) {
-      const t = tests[test]!;
-      stall.test = t.index;
-      const inside = (Math.min(stall.end, t.end) - Math.max(stall.start, t.start)) / 1000;
-      t.stalls++;
-      t.stallMs += inside;
-      if (inside > t.maxStallMs) t.maxStallMs = inside;
+    const i = bestOverlap(testsByPid.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [], tests, stall);
+    if (i !== undefined) {
+      stall.test = i;
+      const inside = (Math.min(stall.end, tests.end[i]!) - Math.max(stall.start, tests.start[i]!)) / 1000;
+      tests.stalls[i]++;
+      tests.stallMs[i] += inside;
+      if (inside > tests.maxStallMs[i]!) tests.maxStallMs[i] = inside;
     }
     // a hook owns the stall when the stall began inside it, or when most of the stall lies inside it
     const candidates = hooksByPid.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [];
-    const began = candidates.find((h) => hooks[h]!.start <= stall.start && stall.start < hooks[h]!.end);
+    const began = candidates.find((h) => hooks.start[h]! <= stall.start && stall.start < hooks.end[h]!);
     const hook = began ?? bestOverlap(candidates, hooks, stall, 0.5);
     if (hook !== undefined) stall.hook = hook;
   }
 }
 
 /** Each leak report to the test that created the resource; returns the reports no test claims. */
-export function attributeLeaks(tests: readonly TestRecord[], instants: readonly LeakInstant[], testsByPid: ReadonlyMap<number, WindowIndex>): LeakSite[] {
+export function attributeLeaks(tests: TestTable, instants: readonly LeakInstant[], testsByPid: ReadonlyMap<number, WindowIndex>): LeakSite[] {
   const orphans: LeakSite[] = [];
+  const distance = (ts: number, i: number) => Math.abs(ts - tests.end[i]!);
   for (const { leak, pid, ts, test: fullName } of instants) {
     // reported at (or shortly after) the end of the test that created it
     const candidates = (testsByPid.get(pid)?.overlapping(ts - LEAK_REPORT_DELAY_US, ts + 1) ?? [])
-      .map((i) => tests[i]!)
-      .filter((t) => fullName === undefined || t.fullName === fullName);
-    const test = candidates.sort((a, b) => Math.abs(ts - a.end) - Math.abs(ts - b.end))[0];
-    if (!test) {
+      .filter((i) => fullName === undefined || tests.fullName(i) === fullName);
+    const test = candidates.sort((a, b) => distance(ts, a) - distance(ts, b))[0];
+    if (test === undefined) {
       orphans.push(leak);
       continue;
     }
-    const known = test.leaks.some((l) => (leak.id !== undefined && l.id === leak.id && l.type === leak.type) || (l.type === leak.type && l.stack === leak.stack && leak.id === undefined));
-    if (!known) test.leaks.push(leak);
+    let leaks = tests.leaks.get(test);
+    const known = leaks?.some((l) => (leak.id !== undefined && l.id === leak.id && l.type === leak.type) || (l.type === leak.type && l.stack === leak.stack && leak.id === undefined));
+    if (known) continue;
+    if (!leaks) tests.leaks.set(test, (leaks = []));
+    leaks.push(leak);
   }
   return orphans;
 }
 
 /** The tests of each process, indexed by time. */
-export function testsByPid(tests: readonly TestRecord[]): Map<number, WindowIndex> {
-  return windowsBy(tests, (t) => t.pid);
+export function testsByPid(tests: TestTable): Map<number, WindowIndex> {
+  return windowsBy(tests.count, (i) => tests.pid(i), tests.start, tests.end);
 }
 
-/** One number per (pid, tid) track: cheaper map keys than strings. */
-function trackKey(pid: number, tid: number): number {
-  return pid * 1_000_003 + tid;
-}
-
-/** A WindowIndex of the windows of each group (process, track), in list order within a group. */
-function windowsBy<T extends { start: number; end: number }>(windows: readonly T[], group: (w: T) => number): Map<number, WindowIndex> {
-  const indexes = new Map<number, number[]>();
-  windows.forEach((w, i) => {
-    const key = group(w);
-    let list = indexes.get(key);
-    if (!list) indexes.set(key, (list = []));
-    list.push(i);
-  });
-  return new Map([...indexes].map(([key, list]) => [key, new WindowIndex(windows, list)]));
+/** A WindowIndex of the windows 0…count-1 of each group (process, track), in table order within a group. */
+function windowsBy(count: number, group: (i: number) => number, starts: Float64Array, ends: Float64Array): Map<number, WindowIndex> {
+  const sizes = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    const key = group(i);
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
+  }
+  const lists = new Map([...sizes].map(([key, size]) => [key, { indexes: new Uint32Array(size), n: 0 }]));
+  for (let i = 0; i < count; i++) {
+    const list = lists.get(group(i))!;
+    list.indexes[list.n++] = i;
+  }
+  return new Map([...lists].map(([key, list]) => [key, new WindowIndex(starts, ends, list.indexes)]));
 }
 
 /** The window (an index into `windows`) that overlaps the stall most, if it covers at least `minShare` of the stall. */
-function bestOverlap(candidates: readonly number[], windows: readonly { start: number; end: number }[], stall: StallRecord, minShare = 0): number | undefined {
+function bestOverlap(candidates: readonly number[], windows: { start: Float64Array; end: Float64Array }, stall: StallRecord, minShare = 0): number | undefined {
   let best: number | undefined;
   let bestOverlapUs = 0;
   for (const i of candidates) {
-    const w = windows[i]!;
-    const overlap = Math.min(stall.end, w.end) - Math.max(stall.start, w.start);
-    if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && w.end - w.start < windows[best]!.end - windows[best]!.start)) {
+    const start = windows.start[i]!;
+    const end = windows.end[i]!;
+    const overlap = Math.min(stall.end, end) - Math.max(stall.start, start);
+    if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && end - start < windows.end[best]! - windows.start[best]!)) {
       best = i;
       bestOverlapUs = overlap;
     }

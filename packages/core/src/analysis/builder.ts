@@ -2,26 +2,21 @@ import { Category, Counter, Meta, type TraceEvent } from '../format/events.js';
 import { readEventBatches, type ReadOptions } from '../reader/read.js';
 import type { ReadSummary } from '../reader/decoder.js';
 import { CpuProfiles } from './cpu.js';
-import { attributeGc, attributeHooks, attributeLeaks, attributeStalls, testsByPid, type LeakInstant } from './attribution.js';
+import { attributeHooks, attributeLeaks, attributeStalls, gcOf, testsByPid, type LeakInstant } from './attribution.js';
+import { HookTable } from './hook-table.js';
 import { IntervalList } from './intervals.js';
+import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, TEST_LINE } from './line-patterns.js';
 import { newTestRecord } from './records.js';
+import { StringTable } from './strings.js';
+import { TestTable } from './test-table.js';
+import { TextExtent } from './text-extent.js';
+import { Tracks } from './tracks.js';
 import type {
   CrashRecord, FileRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
-  TestRecord, TraceModel, TraceSource, TracerErrorRecord, WorkerChunk,
+  TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
 } from './model.js';
 
 const RUN_FIELDS = ['runner', 'runnerVersion', 'node', 'platform', 'arch', 'command', 'cwd', 'rootDir', 'wallClockMs', 'ts', 'endTs', 'detail', 'testtraceVersion', 'pool', 'workers', 'notes', 'shard'] as const;
-
-/**
- * A line of a counted-only category or a GC slice as the recorder writes it (keys in its order:
- * name, cat, ph, s?, id?, ts, dur?, pid): category, phase, ts, dur and pid. Leak reports
- * (`leak: TYPE`) never match; neither does anything in another key order, which is then parsed
- * as usual.
- */
-const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
-
-/** `heap` and `eventloop` counters in the recorder's key order: name, ts, pid and (heap) `used`. */
-const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -53,22 +48,47 @@ function toLeak(raw: any, pid?: number, ts?: number): LeakSite | undefined {
 
 interface ProcessState extends ProcessRecord {
   fileSpans: IntervalList;
-  testSpans: IntervalList;
+  /** The times of the lines the line filter took, still as text. */
+  textTimes: TextExtent;
+}
+
+/** The categories COUNTED_LINE takes, by their length (one length each). */
+const COUNTED_BY_LENGTH: readonly string[] = (() => {
+  const names: string[] = [];
+  for (const cat of ['async', 'net', 'user.region', 'user.task', 'user.log', 'console', 'gc']) names[cat.length] = cat;
+  return names;
+})();
+
+export interface BuilderOptions {
+  /**
+   * Keep a TestRecord per test and a HookRecord per hook (default true), for finish(). Without
+   * them the builder keeps the tables only (finishTables()): about a hundred bytes per test
+   * instead of over a kilobyte.
+   */
+  records?: boolean;
 }
 
 /**
- * Builds a TraceModel from events fed one at a time, in file order. Keeps records per file, test,
- * hook, stall, leak and error, and GC/stall intervals per process in typed arrays: memory follows
- * the number of tests, not of events.
+ * Builds the tables of a trace (and, with records, its TraceModel) from events fed one at a time,
+ * in file order. Keeps tests and hooks as columns, records per file, stall, leak and error, and
+ * GC/stall intervals per process in typed arrays: memory follows the number of tests, not of
+ * events. Attribution needs no order of the events: it runs once the stream has ended.
  */
 export class ModelBuilder {
+  private readonly records: boolean;
   private readonly processes = new Map<number, ProcessState>();
   private lastProcess: ProcessState | undefined;
   private readonly timelines = new Map<number, ProcessTimeline>();
   private readonly runs: RunMetadata[] = [];
   private readonly files: FileRecord[] = [];
-  private readonly tests: TestRecord[] = [];
-  private readonly hooks: HookRecord[] = [];
+  /** One copy of each file path, name and status: every test and hook of a file repeats them. */
+  private readonly strings = new StringTable();
+  private readonly tracks = new Tracks();
+  private readonly testTable = new TestTable(this.strings, this.tracks);
+  private readonly hookTable = new HookTable(this.strings, this.tracks);
+  /** With records: one per entry of the tables, in file order. */
+  private readonly testRecords: TestRecord[] = [];
+  private readonly hookRecords: HookRecord[] = [];
   private readonly stalls: StallRecord[] = [];
   private readonly leakInstants: LeakInstant[] = [];
   private readonly errors: TracerErrorRecord[] = [];
@@ -77,51 +97,90 @@ export class ModelBuilder {
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
-  /** One copy of each file path and test name: every test and hook of a file repeats them. */
-  private readonly strings = new Map<string, string>();
   private end: TraceModel['end'];
+  /** Lines the filter took, by category length (see COUNTED_BY_LENGTH); counters at 0. */
+  private readonly countedByLength = new Float64Array(COUNTED_BY_LENGTH.length);
   private startTs = Infinity;
   private endTs = -Infinity;
   private events = 0;
+  /** For each test in start order, its index in file order (set by finishTables). */
+  private testOrder: Uint32Array | undefined;
+
+  constructor(options: BuilderOptions = {}) {
+    this.records = options.records ?? true;
+  }
 
   /**
    * A reader line filter (ReadOptions.lineFilter) for the events the model needs only the envelope
    * of: the categories it only counts (async resources, network, user annotations, console), GC
    * slices, and heap and event-loop counters. It takes their pid and times (and a heap counter's
    * `used`) from the raw line and skips parsing them, which makes reading a trace several times
-   * faster. Leak reports and anything it cannot classify with certainty are parsed as usual.
+   * faster. Without records, test and hook spans in the recorder's form become events with the
+   * args the tables need, read from the text (in file order, like parsed events: the order breaks
+   * ties). Leak reports and anything it cannot classify with certainty are parsed as usual.
    */
-  readonly lineFilter = (line: string): boolean => {
-    if (line.startsWith('{"name":"heap","ph":"C"') || line.startsWith('{"name":"eventloop","ph":"C"')) return this.counter(line);
+  readonly lineFilter = (line: string): boolean | TraceEvent => {
+    // the name's first letter, then the whole prefix: `heap` and `eventloop` counters
+    const first = line.charCodeAt(9);
+    if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
-    if (!m) return true;
+    if (!m) return this.records || this.span(line);
     const cat = m[1]!;
-    const gc = cat === Category.gc;
+    const pid = Number(m[5]);
+    if (cat.length !== 2) {
+      this.countedText(cat.length, pid, m[3]!, m[4]);
+      return false;
+    }
     // a GC slice is a complete event whose args close the line ('}}'): anything else in that
     // category, or a line torn at the end of a cut-short file, is parsed
-    if (gc && (m[2] !== 'X' || !line.endsWith('}}'))) return true;
-    const pid = Number(m[5]);
+    if (m[2] !== 'X' || !line.endsWith('}}')) return true;
     const ts = Number(m[3]);
     const dur = m[4] === undefined ? 0 : Number(m[4]);
     const end = ts + (dur > 0 ? dur : 0);
-    this.counted(cat, pid, ts, end);
-    if (gc) this.timeline(pid).gc.add(ts, end);
+    this.counted(Category.gc, pid, ts, end);
+    this.timeline(pid).gc.add(ts, end);
     return false;
   };
+
+  /**
+   * A test or hook span as the recorder writes it: an event with the args the tables need (without
+   * records only: they keep every arg).
+   */
+  private span(line: string): true | TraceEvent {
+    const test = TEST_LINE.exec(line);
+    if (test) {
+      const args: Record<string, unknown> = { file: jsonString(test[6]!), fullName: jsonString(test[7]!), status: test[8], retry: Number(test[9]) };
+      if (test[10] !== undefined) args.maxStallMs = Number(test[10]);
+      return { name: jsonString(test[1]!), cat: Category.test, ph: 'X', ts: Number(test[2]), dur: Number(test[3]), pid: Number(test[4]), tid: Number(test[5]), args };
+    }
+    const hook = HOOK_LINE.exec(line);
+    if (!hook) return true;
+    return { name: hook[5]!, cat: Category.hook, ph: 'X', ts: Number(hook[1]), dur: Number(hook[2]), pid: Number(hook[3]), tid: Number(hook[4]), args: { hook: hook[5] } };
+  }
 
   /** A heap or event-loop counter as the recorder writes it: its time, and the heap's `used`. */
   private counter(line: string): boolean {
     const m = COUNTER_LINE.exec(line);
     if (!m) return true;
     const pid = Number(m[3]);
-    const ts = Number(m[2]);
-    this.counted(`ph:C`, pid, ts, ts);
+    this.countedText(0, pid, m[2]!, undefined);
     if (m[1] === Counter.heap && m[4] !== undefined) {
       const used = Number(m[4]);
       const proc = this.process(pid);
       if (used > (proc.peakHeapBytes ?? 0)) proc.peakHeapBytes = used;
     }
     return false;
+  }
+
+  /**
+   * A line taken by the filter whose times are still text (a category of COUNTED_BY_LENGTH, by its
+   * length; 0 for a counter): counted, its times kept for the process's extent.
+   */
+  private countedText(catLength: number, pid: number, ts: string, dur: string | undefined): void {
+    this.events++;
+    this.countedByLength[catLength]!++;
+    const proc = this.process(pid);
+    proc.textTimes.add(ts, dur, proc.firstTs, proc.lastTs);
   }
 
   /** An event the model only counts, and whose time extends the trace's and its process's span. */
@@ -219,44 +278,40 @@ export class ModelBuilder {
   }
 
   private intern(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    if (this.strings.size < 1_000_000) this.strings.set(value, value);
-    return value;
+    return this.strings.intern(value);
   }
 
   private complete(e: TraceEvent, pid: number, ts: number, end: number, proc: ProcessState): void {
     const args = e.args ?? {};
     switch (e.cat) {
       case Category.test: {
-        const test = newTestRecord(this.tests.length, pid, e.tid, ts, end);
-        test.file = this.intern(String(args.file ?? ''));
-        test.name = this.intern(e.name);
-        test.fullName = this.intern(typeof args.fullName === 'string' ? args.fullName : e.name);
-        test.status = normaliseStatus(args.status);
-        test.retry = num(args.retry) ?? 0;
-        test.maxStallMs = num(args.maxStallMs) ?? 0;
+        const file = String(args.file ?? '');
+        const name = e.name;
+        const fullName = typeof args.fullName === 'string' ? args.fullName : e.name;
+        const status = normaliseStatus(args.status);
+        const retry = num(args.retry) ?? 0;
+        const concurrent = args.concurrent === true;
+        const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent);
+        const leaks: LeakSite[] = [];
         if (Array.isArray(args.leaks)) {
           for (const raw of args.leaks) {
             const leak = toLeak(raw, pid);
-            if (leak) test.leaks.push(leak);
+            if (leak) leaks.push(leak);
           }
         }
-        test.concurrent = args.concurrent === true;
-        if (typeof args.error === 'string') test.error = args.error;
-        if (num(args.heapBefore) !== undefined) test.heapBefore = args.heapBefore;
-        if (num(args.heapAfter) !== undefined) test.heapAfter = args.heapAfter;
-        if (args.elDelay && typeof args.elDelay === 'object') test.elDelay = args.elDelay;
-        if (args.async && typeof args.async === 'object') test.async = args.async;
-        this.tests.push(test);
+        if (leaks.length > 0) this.testTable.leaks.set(i, leaks);
+        if (typeof args.error === 'string') this.testTable.errors.set(i, args.error);
+        if (this.records) this.testRecords.push(this.testRecord(e, i, pid, ts, end, leaks));
         proc.tests++;
-        proc.testSpans.add(ts, end);
         return;
       }
-      case Category.hook:
-        this.hooks.push({
+      case Category.hook: {
+        const hook = String(args.hook ?? e.name);
+        this.hookTable.add(pid, e.tid, ts, end, hook);
+        if (!this.records) return;
+        this.hookRecords.push({
           name: this.intern(e.name),
-          hook: this.intern(String(args.hook ?? e.name)),
+          hook: this.intern(hook),
           file: this.intern(String(args.file ?? '')),
           fullName: typeof args.fullName === 'string' ? this.intern(args.fullName) : undefined,
           pid,
@@ -268,6 +323,7 @@ export class ModelBuilder {
           error: str(args.error),
         });
         return;
+      }
       case Category.file:
         this.files.push({
           file: this.intern(String(args.file ?? e.name)),
@@ -306,6 +362,27 @@ export class ModelBuilder {
     }
   }
 
+  /** Test i's record: what its span says; finish() adds what the attribution found. */
+  private testRecord(e: TraceEvent, i: number, pid: number, ts: number, end: number, leaks: LeakSite[]): TestRecord {
+    const table = this.testTable;
+    const args = e.args ?? {};
+    const test = newTestRecord(i, pid, e.tid, ts, end);
+    test.file = table.file(i);
+    test.name = table.name(i);
+    test.fullName = table.fullName(i);
+    test.status = table.status(i);
+    test.retry = table.retry[i]!;
+    test.maxStallMs = table.maxStallMs[i]!;
+    if (leaks.length > 0) test.leaks = leaks;
+    test.concurrent = table.concurrent[i] === 1;
+    if (typeof args.error === 'string') test.error = args.error;
+    if (num(args.heapBefore) !== undefined) test.heapBefore = args.heapBefore;
+    if (num(args.heapAfter) !== undefined) test.heapAfter = args.heapAfter;
+    if (args.elDelay && typeof args.elDelay === 'object') test.elDelay = args.elDelay;
+    if (args.async && typeof args.async === 'object') test.async = args.async;
+    return test;
+  }
+
   private instant(e: TraceEvent, pid: number, ts: number): void {
     const args = e.args ?? {};
     if (e.cat === Category.async && e.name.startsWith('leak: ')) {
@@ -326,7 +403,7 @@ export class ModelBuilder {
       p = {
         pid, name: `pid ${pid}`, kind: 'worker', chunks: [], firstTs: Infinity, lastTs: -Infinity, busyUs: 0, files: 0, tests: 0,
         gcUs: 0, gcCount: 0, longestGcUs: 0, stalls: 0, longestStallUs: 0, hasCpuProfile: false, crashed: false,
-        fileSpans: new IntervalList(), testSpans: new IntervalList(),
+        fileSpans: new IntervalList(), textTimes: new TextExtent(),
       };
       this.processes.set(pid, p);
     }
@@ -340,14 +417,16 @@ export class ModelBuilder {
     return t;
   }
 
-  /** Attributes GC, stalls, hooks and leaks to tests and returns the model. */
-  finish(source: Omit<TraceSource, 'events'> & { events?: number }): TraceModel {
+  /** Attributes stalls, hooks and leaks to tests and returns the tables. Call once, at the end. */
+  finishTables(source: Omit<TraceSource, 'events'> & { events?: number }): TraceTables {
     const mainPids = new Set(this.runs.map((r) => r.pid));
     if (mainPids.size === 0 && this.processes.has(1)) mainPids.add(1);
+    this.resolveTextTimes();
+    const testSpans = this.testSpansWithoutFiles();
     for (const p of this.processes.values()) {
       p.kind = mainPids.has(p.pid) ? 'main' : 'worker';
       if (!Number.isFinite(p.firstTs)) p.firstTs = p.lastTs = Number.isFinite(this.startTs) ? this.startTs : 0;
-      const spans = p.fileSpans.count > 0 ? p.fileSpans : p.testSpans;
+      const spans = p.fileSpans.count > 0 ? p.fileSpans : (testSpans.get(p.pid) ?? p.fileSpans);
       spans.seal();
       p.busyUs = spans.covered(-Infinity, Infinity);
       const tl = this.timelines.get(p.pid);
@@ -362,26 +441,17 @@ export class ModelBuilder {
     }
     for (const pid of this.cpu.pids()) this.process(pid).hasCpuProfile = true;
     for (const c of this.crashes) this.process(c.pid).crashed = true;
-    const nameOf = (pid: number) => this.processes.get(pid)?.name ?? `pid ${pid}`;
 
-    this.tests.sort((a, b) => a.start - b.start || a.index - b.index);
-    this.tests.forEach((t, i) => (t.index = i));
+    const tests = this.testTable;
+    this.testOrder = tests.sortByStart();
     this.stalls.sort((a, b) => a.start - b.start);
-
-    const retries = this.retriesByTest();
-    for (const t of this.tests) {
-      t.worker = nameOf(t.pid);
-      t.retries = retries?.get(t.file)?.get(t.fullName) ?? 0;
-      t.queuedMs = this.queued.get(t.file) ?? 0;
-    }
-    attributeGc(this.tests, this.timelines);
-    attributeHooks(this.tests, this.hooks);
-    const tests = testsByPid(this.tests);
-    attributeStalls(this.tests, this.hooks, this.stalls, tests);
-    const orphanLeaks = attributeLeaks(this.tests, this.leakInstants, tests);
+    attributeHooks(tests, this.hookTable);
+    const byPid = testsByPid(tests);
+    attributeStalls(tests, this.hookTable, this.stalls, byPid);
+    const orphanLeaks = attributeLeaks(tests, this.leakInstants, byPid);
 
     for (const f of this.files) {
-      f.worker = nameOf(f.pid);
+      f.worker = this.nameOf(f.pid);
       f.phasesMs = this.phases.get(`${f.pid}\0${f.file}`) ?? {};
       f.queuedMs = this.queued.get(f.file) ?? 0;
     }
@@ -389,9 +459,9 @@ export class ModelBuilder {
 
     const processes: ProcessRecord[] = [...this.processes.values()]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)
-      .map(({ fileSpans, testSpans, ...record }) => {
+      .map(({ fileSpans, textTimes, ...record }) => {
         void fileSpans;
-        void testSpans;
+        void textTimes;
         return record;
       });
     const startTs = Number.isFinite(this.startTs) ? this.startTs : 0;
@@ -403,8 +473,10 @@ export class ModelBuilder {
       runs,
       processes,
       files: this.files,
-      tests: this.tests,
-      hooks: this.hooks,
+      testTable: tests,
+      hookTable: this.hookTable,
+      retries: this.retriesByTest(),
+      queuedMs: this.queued,
       stalls: this.stalls,
       orphanLeaks,
       errors: this.errors,
@@ -419,15 +491,74 @@ export class ModelBuilder {
     };
   }
 
-  /** The highest attempt number of each test (by file, then full name) that was retried; undefined when none was. */
-  private retriesByTest(): Map<string, Map<string, number>> | undefined {
-    if (!this.tests.some((t) => t.retry > 0)) return undefined;
+  /** The tables plus a record per test and hook (needs the `records` option, the default). */
+  finish(source: Omit<TraceSource, 'events'> & { events?: number }): TraceModel {
+    if (!this.records) throw new Error('ModelBuilder: built without records; call finishTables()');
+    const tables = this.finishTables(source);
+    const table = tables.testTable;
+    const tests = Array.from(this.testOrder!, (k, i) => {
+      const t = this.testRecords[k]!;
+      t.index = i;
+      t.worker = this.nameOf(t.pid);
+      t.retries = tables.retries.get(t.file)?.get(t.fullName) ?? 0;
+      t.queuedMs = this.queued.get(t.file) ?? 0;
+      const gc = gcOf(table, i, this.timelines);
+      t.gcMs = gc.ms;
+      t.gcCount = gc.count;
+      t.hooksMs = table.hooksMs[i]!;
+      t.bodyMs = table.bodyMs(i);
+      t.maxStallMs = table.maxStallMs[i]!;
+      t.stallMs = table.stallMs[i]!;
+      t.stalls = table.stalls[i]!;
+      t.leaks = table.leaks.get(i) ?? t.leaks;
+      return t;
+    });
+    const hookTests = this.hookTable.test;
+    this.hookRecords.forEach((h, i) => {
+      if (hookTests[i]! >= 0) h.test = hookTests[i]!;
+    });
+    return { ...tables, tests, hooks: this.hookRecords };
+  }
+
+  /** The extents of the lines the filter took, into their processes' and the trace's; their counts into the categories. */
+  private resolveTextTimes(): void {
+    for (const p of this.processes.values()) {
+      const { first, last } = p.textTimes.resolve();
+      if (first < p.firstTs) p.firstTs = first;
+      if (last > p.lastTs) p.lastTs = last;
+      if (first < this.startTs) this.startTs = first;
+      if (last > this.endTs) this.endTs = last;
+    }
+    this.countedByLength.forEach((n, length) => {
+      const cat = length === 0 ? 'ph:C' : COUNTED_BY_LENGTH[length];
+      if (n > 0 && cat !== undefined) this.categories[cat] = (this.categories[cat] ?? 0) + n;
+    });
+  }
+
+  /** The test spans of each process without file spans: its busy time is theirs. */
+  private testSpansWithoutFiles(): Map<number, IntervalList> {
+    const spans = new Map<number, IntervalList>();
+    for (const p of this.processes.values()) if (p.fileSpans.count === 0 && p.tests > 0) spans.set(p.pid, new IntervalList());
+    if (spans.size === 0) return spans;
+    const t = this.testTable;
+    for (let i = 0; i < t.count; i++) spans.get(t.pid(i))?.add(t.start[i]!, t.end[i]!);
+    return spans;
+  }
+
+  private nameOf(pid: number): string {
+    return this.processes.get(pid)?.name ?? `pid ${pid}`;
+  }
+
+  /** The highest attempt number of each test (by file, then full name) that was retried. */
+  private retriesByTest(): Map<string, Map<string, number>> {
     const retries = new Map<string, Map<string, number>>();
-    for (const t of this.tests) {
-      if (t.retry <= 0) continue;
-      let byName = retries.get(t.file);
-      if (!byName) retries.set(t.file, (byName = new Map()));
-      byName.set(t.fullName, Math.max(byName.get(t.fullName) ?? 0, t.retry));
+    const t = this.testTable;
+    for (let i = 0; i < t.count; i++) {
+      const retry = t.retry[i]!;
+      if (!(retry > 0)) continue;
+      let byName = retries.get(t.file(i));
+      if (!byName) retries.set(t.file(i), (byName = new Map()));
+      byName.set(t.fullName(i), Math.max(byName.get(t.fullName(i)) ?? 0, retry));
     }
     return retries;
   }
@@ -438,13 +569,27 @@ export interface BuildOptions extends ReadOptions {}
 /** Streams a trace file once and builds its model. Throws TraceReadError for a file that is not a trace. */
 export async function buildModel(path: string, options: BuildOptions = {}): Promise<TraceModel> {
   const builder = new ModelBuilder();
+  return builder.finish(await stream(builder, path, options));
+}
+
+/**
+ * Streams a trace file once and builds its tables only: what `summary` and `tests` need, in a
+ * fraction of the model's memory. Throws TraceReadError for a file that is not a trace.
+ */
+export async function buildTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
+  const builder = new ModelBuilder({ records: false });
+  return builder.finishTables(await stream(builder, path, options));
+}
+
+/** Feeds every event of the file to the builder; resolves to the trace's source. */
+async function stream(builder: ModelBuilder, path: string, options: BuildOptions): Promise<Omit<TraceSource, 'events'> & { events: number }> {
   const batches = readEventBatches(path, { ...options, lineFilter: builder.lineFilter });
   let next = await batches.next();
   while (!next.done) {
     for (const event of next.value) builder.add(event);
     next = await batches.next();
   }
-  return builder.finish(sourceOf(options.name ?? path, next.value));
+  return sourceOf(options.name ?? path, next.value);
 }
 
 /** Builds a model from events already in memory (a parsed trace, a viewer's buffer). */

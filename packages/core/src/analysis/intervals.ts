@@ -98,8 +98,9 @@ export class IntervalList {
   }
 }
 
-function grow(a: Float64Array): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(a.length * 2);
+/** A typed array of the same kind and twice the length, holding `a` at its start. */
+export function grow<T extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: T): T {
+  const b = new (a.constructor as new (length: number) => T)(Math.max(a.length * 2, 64));
   b.set(a);
   return b;
 }
@@ -129,35 +130,35 @@ function countAtMost(a: Float64Array, n: number, value: number): number {
 }
 
 /**
- * Windows (tests, hooks: anything with a start and an end), some or all of a list, indexed for
+ * Windows (tests, hooks: anything with a start and an end), some or all of a table's, indexed for
  * "which overlap [a, b]?" and "which started last before t?" queries. Queries answer with the
- * windows' indexes in the list. The windows are ordered by start (ties keep the order of
+ * windows' indexes in the table. The windows are ordered by start (ties keep the order of
  * `indexes`) with a running maximum of the ends, so an overlap query walks back only over windows
- * that can still reach `a`, even when windows overlap (concurrent tests).
+ * that can still reach `a`, even when windows overlap (concurrent tests). Starts and ends are read
+ * from the table's columns: 12 bytes per window.
  */
 export class WindowIndex {
   private readonly order: Uint32Array;
-  private readonly starts: Float64Array;
-  private readonly ends: Float64Array;
   private readonly maxEnd: Float64Array;
 
-  constructor(windows: readonly { start: number; end: number }[], indexes?: readonly number[]) {
-    const order = indexes ? Uint32Array.from(indexes) : Uint32Array.from(windows.keys());
-    if (!isSortedBy(order, windows)) {
+  /** The windows `indexes` of a table whose window i is [starts[i], ends[i]]; takes `indexes` over. */
+  constructor(
+    private readonly starts: Float64Array,
+    private readonly ends: Float64Array,
+    indexes: Uint32Array,
+  ) {
+    const order = indexes;
+    if (!isSortedBy(order, starts)) {
       // a stable sort: ties keep the order of `indexes`
-      order.set([...order].sort((i, j) => windows[i]!.start - windows[j]!.start));
+      order.set([...order].sort((i, j) => starts[i]! - starts[j]!));
     }
     const n = order.length;
     this.order = order;
-    this.starts = new Float64Array(n);
-    this.ends = new Float64Array(n);
     this.maxEnd = new Float64Array(n);
     let max = -Infinity;
     for (let k = 0; k < n; k++) {
-      const w = windows[order[k]!]!;
-      this.starts[k] = w.start;
-      this.ends[k] = w.end;
-      if (w.end > max) max = w.end;
+      const end = ends[order[k]!]!;
+      if (end > max) max = end;
       this.maxEnd[k] = max;
     }
   }
@@ -166,21 +167,34 @@ export class WindowIndex {
   overlapping(a: number, b: number): number[] {
     const out: number[] = [];
     // after the last window with start <= b
-    const last = countAtMost(this.starts, this.starts.length, b);
+    const last = this.countStarting((start) => start <= b);
     for (let k = last - 1; k >= 0 && this.maxEnd[k]! >= a; k--) {
-      if (this.ends[k]! >= a) out.push(this.order[k]!);
+      const i = this.order[k]!;
+      if (this.ends[i]! >= a) out.push(i);
     }
     return out;
   }
 
   /** Index of the last window (in start order) that starts before `t`, or -1. */
   lastStartingBefore(t: number): number {
-    const k = lowerBoundF64(this.starts, this.starts.length, t) - 1;
+    const k = this.countStarting((start) => start < t) - 1;
     return k < 0 ? -1 : this.order[k]!;
+  }
+
+  /** How many windows, in start order, start with `before(start)` true (a prefix of them). */
+  private countStarting(before: (start: number) => boolean): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(this.starts[this.order[mid]!]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
-function isSortedBy(order: Uint32Array, windows: readonly { start: number }[]): boolean {
-  for (let k = 1; k < order.length; k++) if (windows[order[k]!]!.start < windows[order[k - 1]!]!.start) return false;
+function isSortedBy(order: Uint32Array, starts: ArrayLike<number>): boolean {
+  for (let k = 1; k < order.length; k++) if (starts[order[k]!]! < starts[order[k - 1]!]!) return false;
   return true;
 }

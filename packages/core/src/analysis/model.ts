@@ -1,14 +1,16 @@
 import type { TestStatus } from '../format/events.js';
 import type { IntervalList } from './intervals.js';
 import type { CpuProfiles } from './cpu.js';
+import type { HookTable } from './hook-table.js';
+import type { TestTable } from './test-table.js';
 
 /**
- * The compact model of a trace that every analysis works from. Built by streaming the events once
- * (see buildModel); it holds one record per file, test attempt, hook, stall, leak and tracer error,
- * and per-process interval lists for GC. Times are microseconds on the trace clock unless a name
- * ends in `Ms`.
+ * What every analysis works from, built by streaming the events once (see buildTables and
+ * buildModel): the run's metadata, processes, files, the tests and hooks as columns (a hundred
+ * bytes or so per test), stalls, leaks and tracer errors, and per-process interval lists for GC.
+ * Times are microseconds on the trace clock unless a name ends in `Ms`.
  */
-export interface TraceModel {
+export interface TraceTables {
   source: TraceSource;
   /** The run's metadata (`testtrace_run`); the first one when a merged trace has several. */
   run: RunMetadata | undefined;
@@ -17,9 +19,14 @@ export interface TraceModel {
   /** Every process (pid) of the trace, main process first, then by pid. */
   processes: ProcessRecord[];
   files: FileRecord[];
-  /** One per attempt, in the order they started. */
-  tests: TestRecord[];
-  hooks: HookRecord[];
+  /** One entry per attempt, in the order they started; its index is the test's index everywhere. */
+  testTable: TestTable;
+  /** Hooks in file order, each with the test it ran inside. */
+  hookTable: HookTable;
+  /** The highest attempt number of each retried test, by file then full name. */
+  retries: Map<string, Map<string, number>>;
+  /** The time each file spent queued in the main process, ms. */
+  queuedMs: Map<string, number>;
   /** Event-loop stalls, by start time. */
   stalls: StallRecord[];
   /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
@@ -37,6 +44,18 @@ export interface TraceModel {
   /** Per-process time series, not serialised to JSON. */
   timelines: Map<number, ProcessTimeline>;
   cpu: CpuProfiles;
+}
+
+/**
+ * The tables plus one record per test attempt and per hook, with everything the trace says about
+ * them (heap, event-loop delay, async resources): what the viewer and the leak and stall reports
+ * work from.
+ */
+export interface TraceModel extends TraceTables {
+  /** One per attempt, in the order they started (test i is testTable's entry i). */
+  tests: TestRecord[];
+  /** In file order (hook i is hookTable's entry i). */
+  hooks: HookRecord[];
 }
 
 export interface TraceSource {

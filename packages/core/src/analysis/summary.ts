@@ -1,4 +1,6 @@
-import type { RunMetadata, TraceModel, TestRecord } from './model.js';
+import { gcOf } from './attribution.js';
+import type { RunMetadata, TraceTables } from './model.js';
+import type { TestTable } from './test-table.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -86,36 +88,85 @@ export interface Summary {
 const SETUP_PHASES = ['environment setup', 'setup files', 'import', 'collect', 'worker start'];
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-function countBy<T>(items: T[], key: (item: T) => string | undefined): Record<string, number> {
+function countBy(n: number, key: (i: number) => string | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const item of items) {
-    const k = key(item) ?? 'unknown';
+  for (let i = 0; i < n; i++) {
+    const k = key(i) ?? 'unknown';
     out[k] = (out[k] ?? 0) + 1;
   }
   return out;
 }
 
 /**
- * The `count` items of longest duration, longest first, ties in list order: what a stable sort by
- * duration would put first, without sorting every test for ten of them.
+ * The indexes of the `count` items (of `n`) of longest duration, longest first, ties in index
+ * order: what a stable sort by duration would put first, without sorting every test for ten of them.
  */
-function longest<T extends { durationMs: number }>(items: readonly T[], count: number): T[] {
-  if (!(count >= 1 && count <= 64)) return [...items].sort((a, b) => b.durationMs - a.durationMs).slice(0, count);
-  const top: T[] = [];
-  for (const item of items) {
-    if (top.length === count && !(item.durationMs > top[count - 1]!.durationMs)) continue;
-    // after the items at least as long: ties keep list order
+function longest(count: number, n: number, durationMs: (i: number) => number): number[] {
+  if (!(count >= 1 && count <= 64)) return Array.from({ length: n }, (_, i) => i).sort((a, b) => durationMs(b) - durationMs(a)).slice(0, count);
+  const top: number[] = [];
+  const topMs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ms = durationMs(i);
+    if (top.length === count && !(ms > topMs[count - 1]!)) continue;
+    // after the items at least as long: ties keep index order
     let at = top.length;
-    while (at > 0 && !(top[at - 1]!.durationMs >= item.durationMs)) at--;
-    top.splice(at, 0, item);
-    if (top.length > count) top.pop();
+    while (at > 0 && !(topMs[at - 1]! >= ms)) at--;
+    top.splice(at, 0, i);
+    topMs.splice(at, 0, ms);
+    if (top.length > count) {
+      top.pop();
+      topMs.pop();
+    }
   }
   return top;
 }
 
+/**
+ * Tests (by file and full name) and, of them, the flaky ones: their last attempt (the highest
+ * `retry`, the latest to start on a tie) is a retry that passed. The attempts are grouped by file
+ * with a counting sort and matched by name with arrays indexed by string number: no map per test.
+ */
+function uniqueTests(tests: TestTable): { unique: number; flaky: number } {
+  const n = tests.count;
+  const ids = tests.strings.size;
+  const byFile = new Uint32Array(ids + 1);
+  for (let i = 0; i < n; i++) byFile[tests.fileId[i]! + 1]!++;
+  for (let f = 0; f < ids; f++) byFile[f + 1]! += byFile[f]!;
+  const order = new Uint32Array(n);
+  const next = byFile.slice(0, ids);
+  for (let i = 0; i < n; i++) order[next[tests.fileId[i]!]!++] = i;
+  // per full name: the file group it was last seen in (+1), and its last attempt there
+  const seenIn = new Uint32Array(ids);
+  const last = new Uint32Array(ids);
+  let unique = 0;
+  let flaky = 0;
+  for (let f = 0; f < ids; f++) {
+    const from = byFile[f]!;
+    const to = byFile[f + 1]!;
+    for (let k = from; k < to; k++) {
+      const i = order[k]!;
+      const name = tests.fullNameId[i]!;
+      if (seenIn[name] !== f + 1) {
+        seenIn[name] = f + 1;
+        last[name] = i;
+        unique++;
+      } else if (tests.retry[i]! >= tests.retry[last[name]!]!) {
+        last[name] = i;
+      }
+    }
+    for (let k = from; k < to; k++) {
+      const i = order[k]!;
+      if (last[tests.fullNameId[i]!] === i && tests.retry[i]! > 0 && tests.status(i) === 'passed') flaky++;
+    }
+  }
+  return { unique, flaky };
+}
+
 /** Where did the time go? The run at a glance. */
-export function summarize(model: TraceModel, options: SummaryOptions = {}): Summary {
+export function summarize(model: TraceTables, options: SummaryOptions = {}): Summary {
   const wallMs = model.wallMs;
+  const tests = model.testTable;
+  const hooks = model.hookTable;
   const workers = model.processes.filter((p) => p.kind === 'worker' || p.files > 0 || p.tests > 0);
   const workerRows: WorkerSummary[] = workers.map((p) => {
     const busyMs = p.busyUs / 1000;
@@ -142,28 +193,17 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
   const busyMs = workerRows.reduce((s, w) => s + w.busyMs, 0);
   const laneCount = workerRows.filter((w) => w.busyMs > 0).length;
 
-  // the last attempt of each test, by file and full name
-  const finalAttempts = new Map<string, Map<string, TestRecord>>();
-  let unique = 0;
-  for (const t of model.tests) {
-    let byName = finalAttempts.get(t.file);
-    if (!byName) finalAttempts.set(t.file, (byName = new Map()));
-    const prev = byName.get(t.fullName);
-    if (!prev) unique++;
-    if (!prev || t.retry >= prev.retry) byName.set(t.fullName, t);
-  }
-  let flaky = 0;
+  const { unique, flaky } = uniqueTests(tests);
+  // every attempt of a retried test has the same retries: count each test once
   let retried = 0;
-  for (const byName of finalAttempts.values()) {
-    for (const t of byName.values()) {
-      if (t.retry > 0 && t.status === 'passed') flaky++;
-      if (t.retries > 0) retried++;
-    }
-  }
+  for (const byName of model.retries.values()) retried += byName.size;
 
-  const testsMs = model.tests.reduce((s, t) => s + t.durationMs, 0);
-  const hooksInTestsMs = model.tests.reduce((s, t) => s + t.hooksMs, 0);
-  const hooksOutsideTestsMs = model.hooks.filter((h) => h.test === undefined).reduce((s, h) => s + h.durationMs, 0);
+  let testsMs = 0;
+  let hooksInTestsMs = 0;
+  for (let i = 0; i < tests.count; i++) testsMs += tests.durationMs(i);
+  for (let i = 0; i < tests.count; i++) hooksInTestsMs += tests.hooksMs[i]!;
+  let hooksOutsideTestsMs = 0;
+  for (let h = 0; h < hooks.count; h++) if (hooks.test[h]! < 0) hooksOutsideTestsMs += hooks.durationMs(h);
   const phasesMs: Record<string, number> = {};
   let phasesInFilesMs = 0;
   for (const f of model.files) {
@@ -183,31 +223,36 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
   const longestGc = Math.max(0, ...model.processes.map((p) => p.longestGcUs)) / 1000;
   const nameOf = new Map(model.processes.map((p) => [p.pid, p.name]));
 
-  const slowest = longest(model.tests, options.slowest ?? 10).map((t): SlowTest => ({
-      file: t.file,
-      fullName: t.fullName,
-      status: t.status,
-      retry: t.retry,
-      worker: t.worker,
-      durationMs: round(t.durationMs),
-      bodyMs: round(t.bodyMs),
-      hooksMs: round(t.hooksMs),
-      gcMs: round(t.gcMs),
-      stallMs: round(t.stallMs),
-      maxStallMs: round(t.maxStallMs),
-      queuedMs: round(t.queuedMs),
-      fileSetupMs: round(fileSetup.get(`${t.pid}\0${t.file}`) ?? 0),
+  const slowest = longest(options.slowest ?? 10, tests.count, (i) => tests.durationMs(i)).map((i): SlowTest => ({
+      file: tests.file(i),
+      fullName: tests.fullName(i),
+      status: tests.status(i),
+      retry: tests.retry[i]!,
+      worker: nameOf.get(tests.pid(i)) ?? `pid ${tests.pid(i)}`,
+      durationMs: round(tests.durationMs(i)),
+      bodyMs: round(tests.bodyMs(i)),
+      hooksMs: round(tests.hooksMs[i]!),
+      gcMs: round(gcOf(tests, i, model.timelines).ms),
+      stallMs: round(tests.stallMs[i]!),
+      maxStallMs: round(tests.maxStallMs[i]!),
+      queuedMs: round(model.queuedMs.get(tests.file(i)) ?? 0),
+      fileSetupMs: round(fileSetup.get(`${tests.pid(i)}\0${tests.file(i)}`) ?? 0),
     }));
 
-  const longestStalls = longest(model.stalls, options.stalls ?? 5).map((s) => ({
+  const stalls = model.stalls;
+  const longestStalls = longest(options.stalls ?? 5, stalls.length, (i) => stalls[i]!.durationMs).map((i) => {
+    const s = stalls[i]!;
+    return {
       worker: nameOf.get(s.pid) ?? `pid ${s.pid}`,
       durationMs: round(s.durationMs),
       startMs: round((s.start - model.startTs) / 1000),
-      ...(s.test !== undefined ? { test: model.tests[s.test]!.fullName } : {}),
-      ...(s.hook !== undefined ? { hook: model.hooks[s.hook]!.hook } : {}),
-    }));
+      ...(s.test !== undefined ? { test: tests.fullName(s.test) } : {}),
+      ...(s.hook !== undefined ? { hook: hooks.hook(s.hook) } : {}),
+    };
+  });
 
-  const leakCount = model.tests.reduce((s, t) => s + t.leaks.length, 0) + model.orphanLeaks.length;
+  let leakCount = model.orphanLeaks.length;
+  for (const leaks of tests.leaks.values()) leakCount += leaks.length;
   const run = model.run;
   return {
     trace: { ...model.source },
@@ -228,8 +273,8 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
     wallMs: round(wallMs),
     utilisation: laneCount > 0 && wallMs > 0 ? round(busyMs / (wallMs * laneCount)) : 0,
     workers: workerRows,
-    files: { total: model.files.length, byStatus: countBy(model.files, (f) => f.status) },
-    tests: { attempts: model.tests.length, unique, byStatus: countBy(model.tests, (t) => t.status), retried, flaky },
+    files: { total: model.files.length, byStatus: countBy(model.files.length, (i) => model.files[i]!.status) },
+    tests: { attempts: tests.count, unique, byStatus: countBy(tests.count, (i) => tests.status(i)), retried, flaky },
     time: {
       busyMs: round(busyMs),
       idleMs: round(Math.max(0, wallMs * laneCount - busyMs)),
@@ -243,7 +288,7 @@ export function summarize(model: TraceModel, options: SummaryOptions = {}): Summ
     gc: { totalMs: round(gcTotal), count: gcCount, longestMs: round(longestGc), share: busyMs > 0 ? round(gcTotal / busyMs) : 0 },
     stalls: { count: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
     slowest,
-    leaks: { count: leakCount, tests: model.tests.filter((t) => t.leaks.length > 0).length },
+    leaks: { count: leakCount, tests: tests.leaks.size },
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
     crashes: model.crashes.map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}) })),
     cpuProfile: model.cpu.samples > 0,

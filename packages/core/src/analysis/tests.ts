@@ -1,4 +1,5 @@
-import type { TestRecord, TraceModel } from './model.js';
+import { gcOf } from './attribution.js';
+import type { TraceTables } from './model.js';
 
 export type TestSort = 'duration' | 'gc' | 'stall' | 'name';
 export const TEST_SORTS: readonly TestSort[] = ['duration', 'gc', 'stall', 'name'];
@@ -37,45 +38,76 @@ export interface TestRow {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-export function testRow(model: TraceModel, t: TestRecord): TestRow {
-  const row: TestRow = {
-    file: t.file,
-    name: t.name,
-    fullName: t.fullName,
-    status: t.status,
-    durationMs: round(t.durationMs),
-    retries: t.retries,
-    worker: t.worker,
-    gcMs: round(t.gcMs),
-    maxStallMs: round(t.maxStallMs),
-    leaks: t.leaks.map((l) => ({ type: l.type, stack: l.stack })),
-    retry: t.retry,
-    hooksMs: round(t.hooksMs),
-    bodyMs: round(t.bodyMs),
-    stallMs: round(t.stallMs),
-    startMs: round((t.start - model.startTs) / 1000),
-    concurrent: t.concurrent,
+/** Makes the row of test i (an index into model.testTable); one maker serves every row of a model. */
+export function testRowMaker(model: TraceTables): (i: number) => TestRow {
+  const t = model.testTable;
+  const workers = new Map(model.processes.map((p) => [p.pid, p.name]));
+  return (i) => {
+    const pid = t.pid(i);
+    const row: TestRow = {
+      file: t.file(i),
+      name: t.name(i),
+      fullName: t.fullName(i),
+      status: t.status(i),
+      durationMs: round(t.durationMs(i)),
+      retries: model.retries.get(t.file(i))?.get(t.fullName(i)) ?? 0,
+      worker: workers.get(pid) ?? `pid ${pid}`,
+      gcMs: round(gcOf(t, i, model.timelines).ms),
+      maxStallMs: round(t.maxStallMs[i]!),
+      leaks: t.leaks.get(i)?.map((l) => ({ type: l.type, stack: l.stack })) ?? [],
+      retry: t.retry[i]!,
+      hooksMs: round(t.hooksMs[i]!),
+      bodyMs: round(t.bodyMs(i)),
+      stallMs: round(t.stallMs[i]!),
+      startMs: round((t.start[i]! - model.startTs) / 1000),
+      concurrent: t.concurrent[i] === 1,
+    };
+    const error = t.errors.get(i);
+    if (error !== undefined) row.error = error;
+    return row;
   };
-  if (t.error !== undefined) row.error = t.error;
-  return row;
 }
 
-const COMPARE: Record<TestSort, (a: TestRow, b: TestRow) => number> = {
-  duration: (a, b) => b.durationMs - a.durationMs,
-  gc: (a, b) => b.gcMs - a.gcMs || b.durationMs - a.durationMs,
-  stall: (a, b) => b.maxStallMs - a.maxStallMs || b.stallMs - a.stallMs || b.durationMs - a.durationMs,
-  name: (a, b) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.retry - b.retry,
-};
+/** The row of test i (an index into model.testTable). */
+export function testRow(model: TraceTables, i: number): TestRow {
+  return testRowMaker(model)(i);
+}
 
-/** The test rows, filtered and sorted. */
-export function testRows(model: TraceModel, options: TestsOptions = {}): TestRow[] {
+/**
+ * The indexes of the tests to list, filtered and sorted as their rows would be: sort keys are the
+ * rows' rounded values, ties in start order.
+ */
+export function testOrder(model: TraceTables, options: TestsOptions = {}): number[] {
   const sort = options.sort ?? 'duration';
   if (!TEST_SORTS.includes(sort)) throw new RangeError(`unknown sort "${sort}"; use one of ${TEST_SORTS.join(', ')}`);
+  const t = model.testTable;
   const needle = options.filter?.toLowerCase();
-  const rows: TestRow[] = [];
-  for (const t of model.tests) {
-    if (needle && !(t.file.toLowerCase().includes(needle) || t.fullName.toLowerCase().includes(needle) || t.status === needle)) continue;
-    rows.push(testRow(model, t));
+  const order: number[] = [];
+  for (let i = 0; i < t.count; i++) {
+    if (needle && !(t.file(i).toLowerCase().includes(needle) || t.fullName(i).toLowerCase().includes(needle) || t.status(i) === needle)) continue;
+    order.push(i);
   }
-  return rows.sort(COMPARE[sort]);
+  const key = (ms: (i: number) => number): Float64Array => {
+    const out = new Float64Array(t.count);
+    for (const i of order) out[i] = round(ms(i));
+    return out;
+  };
+  if (sort === 'name') {
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return order.sort((a, b) => cmp(t.fullName(a), t.fullName(b)) || cmp(t.file(a), t.file(b)) || t.retry[a]! - t.retry[b]!);
+  }
+  const duration = key((i) => t.durationMs(i));
+  if (sort === 'duration') return order.sort((a, b) => duration[b]! - duration[a]!);
+  if (sort === 'gc') {
+    const gc = key((i) => gcOf(t, i, model.timelines).ms);
+    return order.sort((a, b) => gc[b]! - gc[a]! || duration[b]! - duration[a]!);
+  }
+  const maxStall = key((i) => t.maxStallMs[i]!);
+  const stall = key((i) => t.stallMs[i]!);
+  return order.sort((a, b) => maxStall[b]! - maxStall[a]! || stall[b]! - stall[a]! || duration[b]! - duration[a]!);
+}
+
+/** The test rows, filtered and sorted. */
+export function testRows(model: TraceTables, options: TestsOptions = {}): TestRow[] {
+  return testOrder(model, options).map(testRowMaker(model));
 }

@@ -1,0 +1,44 @@
+/**
+ * Regular expressions for the lines the model's line filter takes from their text, without
+ * JSON.parse: each matches only an event written by the recorder, keys in its order, and captures
+ * what the model needs. A line in any other form (other keys, another order, a line torn at the
+ * end of a cut-short file) does not match and is parsed as usual.
+ */
+
+/** A JSON number. */
+const NUM = String.raw`-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`;
+/** The inside of a JSON string: no raw quote, backslash or control character outside an escape. */
+const STR = String.raw`[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*`;
+/** An object of numbers (`elDelay`, `async`, `activeResourcesDelta`), keys without escapes. */
+const NUMBERS = String.raw`\{(?:"[^"\\\x00-\x1f]*":${NUM}(?:,"[^"\\\x00-\x1f]*":${NUM})*)?\}`;
+
+/**
+ * A line of a counted-only category or a GC slice (keys: name, cat, ph, s?, id?, ts, dur?, pid):
+ * 1 category, 2 phase, 3 ts, 4 dur, 5 pid. Leak reports (`leak: TYPE`) never match.
+ */
+export const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
+
+/** `heap` and `eventloop` counters: 1 name, 2 ts, 3 pid and 4 (heap) `used`. */
+export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;
+
+/** A hook span, args and all (file, hook, fullName, status: no error): 1 ts, 2 dur, 3 pid, 4 tid, 5 the hook's kind. */
+export const HOOK_LINE = new RegExp(
+  String.raw`^\{"name":"${STR}","cat":"hook","ph":"X","ts":(${NUM}),"dur":(${NUM}),"pid":(-?\d+),"tid":(-?\d+),"args":\{"file":"${STR}","hook":"([^"\\\x00-\x1f]*)","fullName":"${STR}","status":"[^"\\\x00-\x1f]*"\}\}$`,
+);
+
+/**
+ * A test span, args and all, without leaks, an error or `concurrent` (file, fullName, status, retry,
+ * then any of id, heapBefore, gcMs, heapAfter, maxStallMs, elDelay, async, activeResourcesDelta
+ * in that order): 1 name, 2 ts, 3 dur, 4 pid, 5 tid, 6 file, 7 fullName, 8 status, 9 retry,
+ * 10 maxStallMs. Strings as written, escapes and all (see jsonString).
+ */
+export const TEST_LINE = new RegExp(
+  String.raw`^\{"name":"(${STR})","cat":"test","ph":"X","ts":(${NUM}),"dur":(${NUM}),"pid":(-?\d+),"tid":(-?\d+),"args":\{"file":"(${STR})","fullName":"(${STR})","status":"([^"\\\x00-\x1f]*)","retry":(\d+)` +
+    String.raw`(?:,"id":"${STR}")?(?:,"heapBefore":${NUM})?(?:,"gcMs":${NUM})?(?:,"heapAfter":${NUM})?(?:,"maxStallMs":(${NUM}))?` +
+    String.raw`(?:,"elDelay":${NUMBERS})?(?:,"async":${NUMBERS})?(?:,"activeResourcesDelta":${NUMBERS})?\}\}$`,
+);
+
+/** The value of a JSON string given as captured from a line (its inside, escapes and all). */
+export function jsonString(inside: string): string {
+  return inside.includes('\\') ? (JSON.parse(`"${inside}"`) as string) : inside;
+}

@@ -1,0 +1,132 @@
+import { grow } from './intervals.js';
+import type { LeakSite } from './model.js';
+import type { StringTable } from './strings.js';
+import type { Tracks } from './tracks.js';
+
+/**
+ * The tests of a trace as columns, one entry per attempt: what the attribution and the reports
+ * need of every test, in typed arrays of about 100 bytes per test (strings are numbers in a
+ * StringTable shared with the hooks). Filled in file order while the trace streams; sortByStart()
+ * then puts the entries in start order and makes the columns the attribution fills (`hooksMs`,
+ * `stallMs`, `stalls`; it also rewrites `maxStallMs` and adds to `leaks`). Times are microseconds on the trace clock, as in the model.
+ */
+export class TestTable {
+  count = 0;
+  start = new Float64Array(0);
+  end = new Float64Array(0);
+  /** Where the test ran: a number in `tracks`. */
+  track = new Uint32Array(0);
+  retry = new Float64Array(0);
+  /** The test's own `maxStallMs` arg until the attribution replaces it from stall slices, ms. */
+  maxStallMs = new Float64Array(0);
+  /** beforeEach/afterEach hooks inside the test, ms (from sortByStart on). */
+  hooksMs = new Float64Array(0);
+  /** Time of all stalls inside the test, ms (from sortByStart on). */
+  stallMs = new Float64Array(0);
+  /** Stalls inside the test (from sortByStart on). */
+  stalls = new Uint32Array(0);
+  fileId = new Uint32Array(0);
+  nameId = new Uint32Array(0);
+  fullNameId = new Uint32Array(0);
+  statusId = new Uint32Array(0);
+  /** 1 when the test ran concurrently with others. */
+  concurrent = new Uint8Array(0);
+  /** Leaked resources per test that has any: its `leaks` arg, then the leak reports attributed to it. */
+  leaks = new Map<number, LeakSite[]>();
+  /** The first failure message, per failed test. */
+  errors = new Map<number, string>();
+
+  constructor(
+    readonly strings: StringTable,
+    readonly tracks: Tracks,
+  ) {}
+
+  /** Adds a test; returns its index (in file order until sortByStart()). */
+  add(pid: number, tid: unknown, start: number, end: number, file: string, name: string, fullName: string, status: string, retry: number, maxStallMs: number, concurrent: boolean): number {
+    const i = this.count;
+    if (i === this.start.length) this.grow();
+    this.start[i] = start;
+    this.end[i] = end;
+    this.track[i] = this.tracks.id(pid, tid);
+    this.retry[i] = retry;
+    this.maxStallMs[i] = maxStallMs;
+    this.fileId[i] = this.strings.id(file);
+    this.nameId[i] = this.strings.id(name);
+    this.fullNameId[i] = this.strings.id(fullName);
+    this.statusId[i] = this.strings.id(status);
+    this.concurrent[i] = concurrent ? 1 : 0;
+    this.count++;
+    return i;
+  }
+
+  pid(i: number): number {
+    return this.tracks.pid(this.track[i]!);
+  }
+
+  file(i: number): string {
+    return this.strings.at(this.fileId[i]!);
+  }
+
+  name(i: number): string {
+    return this.strings.at(this.nameId[i]!);
+  }
+
+  fullName(i: number): string {
+    return this.strings.at(this.fullNameId[i]!);
+  }
+
+  status(i: number): string {
+    return this.strings.at(this.statusId[i]!);
+  }
+
+  durationMs(i: number): number {
+    return (this.end[i]! - this.start[i]!) / 1000;
+  }
+
+  bodyMs(i: number): number {
+    return Math.max(0, this.durationMs(i) - this.hooksMs[i]!);
+  }
+
+  /**
+   * Puts the tests in start order, ties in the order they were added, and makes the attribution's
+   * columns; returns, for each new index, the index the test had before.
+   */
+  sortByStart(): Uint32Array {
+    const n = this.count;
+    this.hooksMs = new Float64Array(n);
+    this.stallMs = new Float64Array(n);
+    this.stalls = new Uint32Array(n);
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = this.start[i - 1]! <= this.start[i]!;
+    if (sorted) return order;
+    const start = this.start;
+    order.sort((a, b) => start[a]! - start[b]! || a - b);
+    const scratch = new Float64Array(n);
+    const permute = <T extends Float64Array | Uint32Array | Uint8Array>(column: T): T => {
+      for (let k = 0; k < n; k++) scratch[k] = column[order[k]!]!;
+      for (let k = 0; k < n; k++) column[k] = scratch[k]!;
+      return column;
+    };
+    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
+    const newIndex = new Uint32Array(n);
+    for (let k = 0; k < n; k++) newIndex[order[k]!] = k;
+    this.leaks = new Map([...this.leaks].map(([i, leaks]) => [newIndex[i]!, leaks]));
+    this.errors = new Map([...this.errors].map(([i, error]) => [newIndex[i]!, error]));
+    return order;
+  }
+
+  private grow(): void {
+    this.start = grow(this.start);
+    this.end = grow(this.end);
+    this.track = grow(this.track);
+    this.retry = grow(this.retry);
+    this.maxStallMs = grow(this.maxStallMs);
+    this.fileId = grow(this.fileId);
+    this.nameId = grow(this.nameId);
+    this.fullNameId = grow(this.fullNameId);
+    this.statusId = grow(this.statusId);
+    this.concurrent = grow(this.concurrent);
+  }
+}
