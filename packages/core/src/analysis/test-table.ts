@@ -1,7 +1,6 @@
 import { grow } from './intervals.js';
 import type { LeakSite } from './model.js';
-import type { StringTable } from './strings.js';
-import type { Tracks } from './tracks.js';
+import { TimedTable } from './timed-table.js';
 
 /**
  * The tests of a trace as columns, one entry per attempt: what the attribution and the reports
@@ -10,12 +9,7 @@ import type { Tracks } from './tracks.js';
  * then puts the entries in start order and makes the columns the attribution fills (`hooksMs`,
  * `stallMs`, `stalls`; it also rewrites `maxStallMs` and adds to `leaks`). Times are microseconds on the trace clock, as in the model.
  */
-export class TestTable {
-  count = 0;
-  start = new Float64Array(0);
-  end = new Float64Array(0);
-  /** Where the test ran: a number in `tracks`. */
-  track = new Uint32Array(0);
+export class TestTable extends TimedTable {
   retry = new Float64Array(0);
   /** The test's own `maxStallMs` arg until the attribution replaces it from stall slices, ms. */
   maxStallMs = new Float64Array(0);
@@ -36,18 +30,9 @@ export class TestTable {
   /** The first failure message, per failed test. */
   errors = new Map<number, string>();
 
-  constructor(
-    readonly strings: StringTable,
-    readonly tracks: Tracks,
-  ) {}
-
   /** Adds a test; returns its index (in file order until sortByStart()). */
   add(pid: number, tid: unknown, start: number, end: number, file: string, name: string, fullName: string, status: string, retry: number, maxStallMs: number, concurrent: boolean): number {
-    const i = this.count;
-    if (i === this.start.length) this.grow();
-    this.start[i] = start;
-    this.end[i] = end;
-    this.track[i] = this.tracks.id(pid, tid);
+    const i = this.addRow(pid, tid, start, end);
     this.retry[i] = retry;
     this.maxStallMs[i] = maxStallMs;
     this.fileId[i] = this.strings.id(file);
@@ -55,12 +40,7 @@ export class TestTable {
     this.fullNameId[i] = this.strings.id(fullName);
     this.statusId[i] = this.strings.id(status);
     this.concurrent[i] = concurrent ? 1 : 0;
-    this.count++;
     return i;
-  }
-
-  pid(i: number): number {
-    return this.tracks.pid(this.track[i]!);
   }
 
   file(i: number): string {
@@ -77,10 +57,6 @@ export class TestTable {
 
   status(i: number): string {
     return this.strings.at(this.statusId[i]!);
-  }
-
-  durationMs(i: number): number {
-    return (this.end[i]! - this.start[i]!) / 1000;
   }
 
   bodyMs(i: number): number {
@@ -117,10 +93,7 @@ export class TestTable {
     return order;
   }
 
-  private grow(): void {
-    this.start = grow(this.start);
-    this.end = grow(this.end);
-    this.track = grow(this.track);
+  protected growColumns(): void {
     this.retry = grow(this.retry);
     this.maxStallMs = grow(this.maxStallMs);
     this.fileId = grow(this.fileId);
