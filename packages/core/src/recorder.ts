@@ -50,42 +50,44 @@ export class Recorder {
   ) {}
 
   emit(event: TraceEvent): void {
-    if (event.ts !== undefined && event.ts < this.earliestTs) this.earliestTs = event.ts;
+    if (event.ts !== undefined) this.ts(event.ts);
     this.writer.line(JSON.stringify(event));
   }
 
-  complete(cat: string, name: string, tid: number, ts: number, dur: number, args?: Record<string, unknown>): void {
+  /** An event's `ts` as JSON; keeps the earliest. Every event's timestamp goes through here. */
+  private ts(ts: number): string {
     if (ts < this.earliestTs) this.earliestTs = ts;
+    return n(ts);
+  }
+
+  complete(cat: string, name: string, tid: number, ts: number, dur: number, args?: Record<string, unknown>): void {
     this.writer.line(
-      `{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":"X","ts":${n(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`,
+      `{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":"X","ts":${this.ts(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`,
     );
   }
 
   instant(cat: string, name: string, tid: number, ts: number, args?: Record<string, unknown>): void {
-    if (ts < this.earliestTs) this.earliestTs = ts;
-    this.writer.line(`{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":"i","s":"t","ts":${n(ts)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`);
+    this.writer.line(`{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":"i","s":"t","ts":${this.ts(ts)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`);
   }
 
   counter(name: string, ts: number, values: Record<string, number>): void {
-    if (ts < this.earliestTs) this.earliestTs = ts;
     let args = '';
     for (const key of Object.keys(values)) {
       const value = values[key];
       if (typeof value !== 'number') {
         // not a counter a source writes: let JSON.stringify decide what to do with it
-        this.writer.line(JSON.stringify({ name, ph: 'C', ts, pid: this.pid, tid: 0, args: values }));
+        this.emit({ name, ph: 'C', ts, pid: this.pid, tid: 0, args: values });
         return;
       }
       args += `${args === '' ? '' : ','}${q(key)}:${n(value)}`;
     }
-    this.writer.line(`{"name":${q(name)},"ph":"C","ts":${n(ts)},"pid":${n(this.pid)},"tid":0,"args":{${args}}}`);
+    this.writer.line(`{"name":${q(name)},"ph":"C","ts":${this.ts(ts)},"pid":${n(this.pid)},"tid":0,"args":{${args}}}`);
   }
 
   asyncSpan(cat: string, name: string, id: string, tid: number, ts: number, endTs: number, args?: Record<string, unknown>): void {
-    if (ts < this.earliestTs) this.earliestTs = ts;
     const head = `{"name":${JSON.stringify(name)},"cat":${q(cat)},"ph":`;
     const tail = `"id":${JSON.stringify(id)},`;
-    this.writer.line(`${head}"b",${tail}"ts":${n(ts)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`);
+    this.writer.line(`${head}"b",${tail}"ts":${this.ts(ts)},"pid":${n(this.pid)},"tid":${n(tid)}${argsTail(args)}}`);
     this.writer.line(`${head}"e",${tail}"ts":${n(endTs)},"pid":${n(this.pid)},"tid":${n(tid)}}`);
   }
 
@@ -94,18 +96,16 @@ export class Recorder {
    * one per callback (thousands per test), with no object built.
    */
   asyncCallback(type: string, tid: number, ts: number, dur: number, id: number, trigger: number): void {
-    if (ts < this.earliestTs) this.earliestTs = ts;
     this.writer.line(
-      `{"name":${q(type)},"cat":"async","ph":"X","ts":${n(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"id":${n(id)},"trigger":${n(trigger)}}}`,
+      `{"name":${q(type)},"cat":"async","ph":"X","ts":${this.ts(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"id":${n(id)},"trigger":${n(trigger)}}}`,
     );
   }
 
   /** A GC pause: `complete(Category.gc, kind, tid, ts, dur, { kind, flags })`. */
   gcSlice(kind: string, tid: number, ts: number, dur: number, flags: number): void {
-    if (ts < this.earliestTs) this.earliestTs = ts;
     const name = q(kind);
     this.writer.line(
-      `{"name":${name},"cat":"gc","ph":"X","ts":${n(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"kind":${name},"flags":${n(flags)}}}`,
+      `{"name":${name},"cat":"gc","ph":"X","ts":${this.ts(ts)},"dur":${n(dur < 0 ? 0 : dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"kind":${name},"flags":${n(flags)}}}`,
     );
   }
 
@@ -125,9 +125,8 @@ export class Recorder {
     label: string | undefined,
     test: string | undefined,
   ): void {
-    if (ts < this.earliestTs) this.earliestTs = ts;
     this.writer.line(
-      `{"name":${q(name)},"cat":"async","ph":"i","s":"t","ts":${n(ts)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"type":${q(type)},"id":${n(id)}${
+      `{"name":${q(name)},"cat":"async","ph":"i","s":"t","ts":${this.ts(ts)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"type":${q(type)},"id":${n(id)}${
         trigger === undefined ? '' : `,"trigger":${n(trigger)}`
       },"stack":${JSON.stringify(stack)}${label === undefined ? '' : `,"label":${JSON.stringify(label)}`}${test === undefined ? '' : `,"test":${JSON.stringify(test)}`}}}`,
     );
