@@ -49,14 +49,19 @@ export function forEachChunkLine(file: string, onLine: (line: string, scan: Chun
   return scan;
 }
 
+/** A chunk line as JSON text: trimmed, without the comma that separates it from the next event. */
+function eventText(raw: string): string {
+  const line = raw.trim();
+  return line.endsWith(',') ? line.slice(0, -1) : line;
+}
+
 function eventLine(raw: string, scan: ChunkScan, onLine: (line: string, scan: ChunkScan, last: boolean) => void, last: boolean): void {
-  let line = raw.trim();
+  const line = eventText(raw);
   if (line === '' || line === '[') return;
   if (line === ']') {
     scan.closed = true;
     return;
   }
-  if (line.endsWith(',')) line = line.slice(0, -1);
   onLine(line, scan, last);
 }
 
@@ -105,9 +110,8 @@ function metadataLine(lines: string[], name: string): TraceEvent | undefined {
   const prefix = `{"name":${JSON.stringify(name)},"ph":"M"`;
   for (const raw of lines) {
     if (!raw.startsWith(prefix)) continue;
-    const line = raw.trimEnd();
     try {
-      return JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line) as TraceEvent;
+      return JSON.parse(eventText(raw)) as TraceEvent;
     } catch {
       return undefined;
     }
