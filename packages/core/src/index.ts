@@ -7,5 +7,5 @@ export { Span, TestSpan, type TestInfo, type TestResult } from './lifecycle/span
 export { nowUs, perfMsToUs, wallMsToUs, clockAnchor } from './clock.js';
 export { Category, Counter, Track, Meta, TEST_STATUSES, type TraceEvent, type TestStatus, type LeakRecord } from './format/events.js';
 export { VERSION } from './version.js';
-export { thread, type ThreadIdentity } from './thread.js';
+export { thread, threadLabel, type ThreadIdentity } from './thread.js';
 export * from './run/index.js';

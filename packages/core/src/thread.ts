@@ -18,3 +18,9 @@ export function thread(): ThreadIdentity {
   const { isMainThread, threadId } = createRequire('/')('node:worker_threads') as typeof import('node:worker_threads');
   return (identity = { isMainThread, threadId });
 }
+
+/** `pid 1234`, or `pid 1234, thread 2` on a worker thread: how process names say where they run. */
+export function threadLabel(): string {
+  const { isMainThread, threadId } = thread();
+  return isMainThread ? `pid ${process.pid}` : `pid ${process.pid}, thread ${threadId}`;
+}

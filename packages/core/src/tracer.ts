@@ -1,4 +1,4 @@
-import { thread } from './thread.js';
+import { thread, threadLabel } from './thread.js';
 import { nowUs, clockAnchor } from './clock.js';
 import { TraceError, messageOf } from './errors.js';
 import { Category, Meta, Track, TRACK_NAMES } from './format/events.js';
@@ -58,8 +58,7 @@ export class Tracer implements SpanSink {
     const anchor = clockAnchor();
     const rec = this.recorder;
     rec.earliestTs = anchor.ts;
-    const { isMainThread, threadId } = thread();
-    const name = this.options.processName ?? (isMainThread ? `node (pid ${process.pid})` : `node (pid ${process.pid}, thread ${threadId})`);
+    const name = this.options.processName ?? `node (${threadLabel()})`;
     rec.emit({ name: Meta.processName, ph: 'M', pid: rec.pid, tid: 0, args: { name } });
     rec.emit({
       name: Meta.worker,
@@ -68,7 +67,7 @@ export class Tracer implements SpanSink {
       tid: 0,
       args: {
         pid: process.pid,
-        threadId,
+        threadId: thread().threadId,
         wallClockMs: anchor.wallClockMs,
         ts: anchor.ts,
         detail: this.options.detail,

@@ -8,7 +8,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { start, current, nowUs, thread, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
+import { start, current, nowUs, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
@@ -93,7 +93,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
       ...workerOptionsFromEnv(),
       detail: s.config!.detail,
       rootDir: config.root,
-      processName: `vitest worker (pid ${process.pid}${threadSuffix()})`,
+      processName: `vitest worker (${threadLabel()})`,
       metadata: {
         runner: 'vitest',
         runnerVersion: s.config!.vitestVersion,
@@ -186,11 +186,6 @@ function fullNameOf(task: TaskBase): string {
 
 const HOOK_NAMES = ['beforeAll', 'afterAll', 'beforeEach', 'afterEach'] as const;
 const WRAPPED = Symbol.for('testtrace.vitest.hook');
-
-function threadSuffix(): string {
-  const { threadId } = thread();
-  return threadId ? `, thread ${threadId}` : '';
-}
 
 /** Vitest's default runner; the main process passes the module that exports it for this version. */
 async function loadDefaultRunner(): Promise<AnyRunnerClass> {
