@@ -40,6 +40,12 @@ export class Tracer implements SpanSink {
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
   private current: TestSpan | undefined;
+  /**
+   * @internal Flush at every test end, so that a killed worker loses at most the running test.
+   * An adapter whose tracer runs in the process that merges the run (Jest in band) turns it off:
+   * if that process dies there is no merge to lose data from, and it closes the tracer itself.
+   */
+  flushEachTest = true;
   private flushTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<TraceStats> | undefined;
   private readonly onExit = () => this.closeSync();
@@ -145,8 +151,7 @@ export class Tracer implements SpanSink {
       this.lanes.release(span.lane);
       if (this.current === span) this.current = undefined;
       this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
-      // a killed worker loses at most the running test
-      this.writer.flush();
+      if (this.flushEachTest) this.writer.flush();
       return;
     }
     this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
 import { FileSession } from './worker.js';
-import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, MAIN_PID_ENV, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -37,10 +37,15 @@ function loadRunner(file: string): JestTestFramework {
   return runner;
 }
 
+/** The project's own runner (or jest-circus), resolved once per project: the lookups touch the disk. */
 function userRunnerOf(config: any): string {
   const extra = config?.[CONFIG_KEY] as ConfigExtra | undefined;
-  if (extra && typeof extra.runner === 'string' && !isOurRunner(extra.runner)) return extra.runner;
-  return defaultCircusRunner(config?.rootDir);
+  const key = `${String(extra?.runner)}\0${String(config?.rootDir)}`;
+  const known = threadState().runnerFiles.get(key);
+  if (known !== undefined) return known;
+  const file = extra && typeof extra.runner === 'string' && !isOurRunner(extra.runner) ? extra.runner : defaultCircusRunner(config?.rootDir);
+  threadState().runnerFiles.set(key, file);
+  return file;
 }
 
 /** Finishes the previous file if its environment teardown was never seen. */
@@ -75,10 +80,15 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
     state.exitHook = true;
     process.on('exit', () => finishPending());
   }
-  return current() ?? startWorkerChunk(runDir, {
+  const running = current();
+  if (running) return running;
+  const tracer = startWorkerChunk(runDir, {
     rootDir,
     metadata: { runner: 'jest', workerId: process.env.JEST_WORKER_ID ? Number(process.env.JEST_WORKER_ID) : undefined },
   });
+  // in band the reporter closes this tracer itself, and if this process dies nothing is merged
+  if (process.env[MAIN_PID_ENV] === String(process.pid) && thread().threadId === 0) tracer.flushEachTest = false;
+  return tracer;
 }
 
 function wrapEnvironment(environment: any, session: FileSession): void {

@@ -17,6 +17,12 @@ export interface ConfigExtra {
   runner: string;
 }
 
+/**
+ * Set by the reporter to its pid (inherited by the workers): a runner on the main thread of that
+ * process runs in band, in the process that merges the run.
+ */
+export const MAIN_PID_ENV = 'TESTTRACE_JEST_MAIN_PID';
+
 /** The custom field the wrapper runner adds to each TestResult (it travels to the reporter). */
 export const RESULT_KEY = 'testtrace';
 
@@ -97,6 +103,8 @@ export interface EnvSetup {
 /** State shared by every copy of this package in one thread (each entry point bundles its own). */
 export interface ThreadState {
   runners: Map<string, JestTestFramework>;
+  /** The runner file of each project (its own runner option and rootDir). */
+  runnerFiles: Map<string, string>;
   pending: { finish(ts?: number): number; tracer: { recorder: { error(source: string, err: unknown): void } } } | undefined;
   lastFileEnd: number;
   exitHook: boolean;
@@ -106,5 +114,5 @@ export interface ThreadState {
 const STATE = Symbol.for('testtrace.jest.worker');
 export function threadState(): ThreadState {
   const holder = process as unknown as Record<symbol, ThreadState | undefined>;
-  return (holder[STATE] ??= { runners: new Map(), pending: undefined, lastFileEnd: 0, exitHook: false, warned: false, envSetup: undefined });
+  return (holder[STATE] ??= { runners: new Map(), runnerFiles: new Map(), pending: undefined, lastFileEnd: 0, exitHook: false, warned: false, envSetup: undefined });
 }

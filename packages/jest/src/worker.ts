@@ -278,7 +278,7 @@ export class FileSession {
   ) {
     this.recorder = new FileRecorder(tracer, file, runnerStart);
     tracer.recorder.instant(JEST_CATEGORY, FILE_START, Track.main, runnerStart, { file, pid: process.pid, threadId: thread().threadId });
-    tracer.flush();
+    if (tracer.flushEachTest) tracer.flush();
   }
 
   /** The wrapped runner returned (or threw). */
@@ -330,7 +330,7 @@ export class FileSession {
     const args: Record<string, unknown> = { file: this.file, status: failed ? 'failed' : 'passed', tests: this.recorder.counts.tests };
     if (r.testExecError) args.error = firstLine(r.testExecError.message ?? r.testExecError);
     this.tracer.recorder.complete(Category.file, this.file, Track.main, fileStart, ts - fileStart, args);
-    this.tracer.flush();
+    if (this.tracer.flushEachTest) this.tracer.flush();
     return ts;
   }
 }
