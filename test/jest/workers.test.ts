@@ -55,6 +55,7 @@ describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environ
       leaks: [
         { test: 'leaks a timer', type: 'Timeout' },
         { test: 'leaks a server', type: 'TCPSERVERWRAP' },
+        { test: 'with a leaky beforeEach > inherits the hook leak', type: 'Timeout' },
       ],
       leakFile: 'leaks.test.js',
       spin: 'spins',
@@ -66,7 +67,7 @@ describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environ
   it('matches Jest results for every project', () => {
     expect(run.code).toBe(0);
     const { compared } = expectMatchesJest(run, path.join(FIXTURES, 'jest-runtime'));
-    expect(compared).toBe(10);
+    expect(compared).toBe(11);
     expectNested(run.events);
   });
 
@@ -78,6 +79,10 @@ describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environ
     expect(server.map((l: any) => l.type)).toContain('TCPSERVERWRAP');
     expect(server.find((l: any) => l.type === 'TCPSERVERWRAP').stack).toContain('leaks.test.js');
     expect(test('cleans up after itself').args.leaks ?? []).toEqual([]);
+    // the async source watches only the test's hooks and body: a beforeEach is one of them
+    const fromHook = test('inherits the hook leak').args.leaks ?? [];
+    expect(fromHook.map((l: any) => l.type)).toEqual(['Timeout']);
+    expect(fromHook[0].stack).toContain('leaks.test.js');
   });
 
   it('sees the allocation in the allocating test', () => {
