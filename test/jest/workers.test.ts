@@ -79,7 +79,7 @@ describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environ
     expect(server.map((l: any) => l.type)).toContain('TCPSERVERWRAP');
     expect(server.find((l: any) => l.type === 'TCPSERVERWRAP').stack).toContain('leaks.test.js');
     expect(test('cleans up after itself').args.leaks ?? []).toEqual([]);
-    // the async source watches only the test's hooks and body: a beforeEach is one of them
+    // a resource a beforeEach leaves behind belongs to the test it ran for
     const fromHook = test('inherits the hook leak').args.leaks ?? [];
     expect(fromHook.map((l: any) => l.type)).toEqual(['Timeout']);
     expect(fromHook[0].stack).toContain('leaks.test.js');

@@ -121,17 +121,6 @@ export class Tracer implements SpanSink {
     return test;
   }
 
-  /**
-   * Marks where the test's own code runs: call with `true` when one of its hooks or its body
-   * starts and `false` when it has settled. Optional; an adapter that reports these windows lets
-   * the async source watch only them instead of the whole test (on Node before 24.21 every promise
-   * made while it watches pays for a promise hook: a runner's own bookkeeping between the user's
-   * functions, jest-circus's event dispatch for one, then pays nothing).
-   */
-  userCode(test: TestSpan, running: boolean): void {
-    for (const source of this.sources) if (source.userCode) this.guard(source.name, () => source.userCode!(test, running));
-  }
-
   /** Records a test that did not run (skipped, todo) as a zero-length span. */
   testSkipped(info: TestInfo, result: TestResult, ts: number = nowUs()): void {
     const test = new TestSpan(this, { ...info, concurrent: false }, Track.main, 0, ts);

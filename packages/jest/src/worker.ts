@@ -143,19 +143,15 @@ export class FileRecorder {
         this.count(event.test, false);
         break;
       }
-      case 'test_fn_start': {
+      case 'test_fn_start':
         this.bodies.set(event.test, ts);
-        const span = this.tests.get(event.test);
-        if (span) this.tracer.userCode(span, true);
         break;
-      }
       case 'test_fn_success':
       case 'test_fn_failure': {
         const start = this.bodies.get(event.test);
         if (start === undefined) break;
         this.bodies.delete(event.test);
         const span = this.tests.get(event.test);
-        if (span) this.tracer.userCode(span, false);
         // the enclosing test span carries file and fullName
         const args: Record<string, unknown> = { status: event.name === 'test_fn_success' ? 'passed' : 'failed' };
         if (event.name === 'test_fn_failure') args.error = errorMessage(event.error);
@@ -165,10 +161,7 @@ export class FileRecorder {
       case 'hook_start': {
         const hook = event.hook;
         const isEach = hook?.type === 'beforeEach' || hook?.type === 'afterEach';
-        const test = isEach ? state?.currentlyRunningTest ?? undefined : undefined;
-        this.hooks.push({ hook, test, ts });
-        const span = test ? this.tests.get(test) : undefined;
-        if (span) this.tracer.userCode(span, true);
+        this.hooks.push({ hook, test: isEach ? state?.currentlyRunningTest ?? undefined : undefined, ts });
         break;
       }
       case 'hook_success':
@@ -232,7 +225,6 @@ export class FileRecorder {
     const type = String(hook?.type ?? 'hook');
     const test = event.test ?? pending.test;
     const testSpan = test ? this.tests.get(test) : undefined;
-    if (testSpan) this.tracer.userCode(testSpan, false);
     const block = event.describeBlock ?? hook?.parent;
     const args: Record<string, unknown> = {
       file: this.file,

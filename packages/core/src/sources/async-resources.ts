@@ -65,7 +65,6 @@ export class AsyncResourceSource implements Source {
   private hook: AsyncHook | undefined;
   private full = false;
   private countsPromises = true;
-  private userCodeWindows = false;
 
   private test: TestSpan | undefined;
   private promises = 0;
@@ -127,23 +126,12 @@ export class AsyncResourceSource implements Source {
 
   testStart(test: TestSpan): void {
     if (test.lane !== 0) return;
-    if (!this.full && !this.userCodeWindows) this.hook?.enable();
+    if (!this.full) this.hook?.enable();
     this.test = test;
     this.promises = 0;
     this.counts.clear();
     this.testRecords = [];
     this.activeBefore = process.getActiveResourcesInfo();
-  }
-
-  /**
-   * Default detail, once the adapter reports where the test's own code runs: the hook is enabled
-   * only there (the first test is watched whole, until its first window).
-   */
-  userCode(test: TestSpan, running: boolean): void {
-    if (this.full || test !== this.test) return;
-    this.userCodeWindows = true;
-    if (running) this.hook?.enable();
-    else this.hook?.disable();
   }
 
   testEnd(test: TestSpan): void {

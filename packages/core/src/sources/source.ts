@@ -21,8 +21,6 @@ export interface Source {
   testStart?(test: TestSpan): void;
   /** A test ends; the source may add fields to `test.args` before the span is written. */
   testEnd?(test: TestSpan): void;
-  /** The test's own code (a hook of it or its body) starts (`running`) or stops running. */
-  userCode?(test: TestSpan, running: boolean): void;
   /** Stop recording and write what is pending. */
   stop(): void | Promise<void>;
 }

@@ -256,41 +256,6 @@ describe('async resource source: counts, scope and detail', () => {
     expect(events.filter((e) => e.name === 'leak: Timeout').map((e) => e.args.test)).toEqual(['sources > inside']);
   });
 
-  it('watches only the windows of the test\'s own code once an adapter reports them (tracer.userCode)', async () => {
-    const t = traced({ sources: onlySources('async') });
-    const windowed = async (name: string) => {
-      const test = t.tracer.testStart({ file: 'f.test.js', name, fullName: `sources > ${name}` });
-      const runner = setInterval(() => {}, 60_000); // the runner's own, between the windows
-      cleanups.push(() => clearInterval(runner));
-      t.tracer.userCode(test, true); // a beforeEach
-      const hook = setInterval(() => {}, 60_000);
-      cleanups.push(() => clearInterval(hook));
-      t.tracer.userCode(test, false);
-      for (let i = 0; i < 5; i++) await Promise.resolve(i); // runner promises: not counted
-      t.tracer.userCode(test, true); // the body
-      for (let i = 0; i < 10; i++) await Promise.resolve(i);
-      const body = setTimeout(() => {}, 60_000);
-      cleanups.push(() => clearTimeout(body));
-      t.tracer.userCode(test, false);
-      test.finish({ status: 'passed' });
-      return test.args;
-    };
-    // the first test is watched whole until its first window, the next ones only in their windows
-    const first = await windowed('first');
-    const second = await windowed('second');
-    const events = await t.finish();
-    expect(first.async.Timeout).toBe(3);
-    expect(second.async.Timeout).toBe(2);
-    expect(second.leaks.map((l: { type: string }) => l.type)).toEqual(['Timeout', 'Timeout']);
-    for (const leak of second.leaks) expect(leak.stack).toContain('async-resources.test.ts');
-    if (!supportsTrackPromises()) {
-      // each await of the body makes two promises while hooks watch (20); the runner's five would add ten
-      expect(second.async.PROMISE).toBeGreaterThanOrEqual(10);
-      expect(second.async.PROMISE).toBeLessThan(30);
-    }
-    expect(events.filter((e) => e.name === 'leak: Timeout' && e.args.test === 'sources > second')).toHaveLength(2);
-  });
-
   it('checks resources created outside any test at stop in full detail, attributed to no test', async () => {
     const t = traced({ sources: onlySources('async'), detail: 'full' });
     const timer = setInterval(() => {}, 60_000);
