@@ -45,13 +45,21 @@ export function runnerPath(): string {
   return path.join(distDir(), 'runner.js');
 }
 
+// answers per path: the reporter asks for every test file, and the answer takes two realpath calls
+const ourRunnerAnswers = new Map<string, boolean>();
+
 export function isOurRunner(testRunner: unknown): boolean {
   if (typeof testRunner !== 'string') return false;
-  try {
-    return fs.realpathSync(testRunner) === fs.realpathSync(runnerPath());
-  } catch {
-    return /[\\/]@testtrace[\\/]jest[\\/]dist[\\/]runner\.(c?js|mjs)$/.test(testRunner);
+  let answer = ourRunnerAnswers.get(testRunner);
+  if (answer === undefined) {
+    try {
+      answer = fs.realpathSync(testRunner) === fs.realpathSync(runnerPath());
+    } catch {
+      answer = /[\\/]@testtrace[\\/]jest[\\/]dist[\\/]runner\.(c?js|mjs)$/.test(testRunner);
+    }
+    ourRunnerAnswers.set(testRunner, answer);
   }
+  return answer;
 }
 
 /** Finds a loaded Jest package's directory (e.g. `jest-runner`, `@jest/core`) from require.cache. */
