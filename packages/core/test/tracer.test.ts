@@ -33,6 +33,19 @@ describe('start/stop', () => {
     expect(current()).toBeUndefined();
   });
 
+  it('writes at every test end, unless the adapter turned that off (flushEachTest)', async () => {
+    const off = { sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false } };
+    const sink = new MemorySink();
+    const tracer = start(sink, off);
+    tracer.testStart({ file: 'a.test.ts', name: 'one', fullName: 'one' }).finish({ status: 'passed' });
+    expect(sink.text()).toContain('"name":"one"');
+    tracer.flushEachTest = false;
+    tracer.testStart({ file: 'a.test.ts', name: 'two', fullName: 'two' }).finish({ status: 'passed' });
+    expect(sink.text()).not.toContain('"name":"two"');
+    await stop();
+    expect(parse(sink).some((e) => e.name === 'two')).toBe(true);
+  });
+
   it('refuses a second start while tracing', () => {
     start(new MemorySink());
     expect(() => start(new MemorySink())).toThrowError(/tracing is already enabled/);
