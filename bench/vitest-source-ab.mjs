@@ -1,0 +1,74 @@
+// Vitest: what each core source costs a worker process, measured inside one traced run. The
+// run's fork workers are split into arms by pid (bench/lib/worker-cpu-probe.cjs applies each
+// arm's TESTTRACE_RUN_OPTIONS before any other code runs), so every arm shares the machine's
+// state at that moment: differences of a few ms per worker show, where run-to-run drift hides
+// them. Prints per arm the median worker CPU over all runs and its difference to the default
+// arm (overall, and the median of the per-run differences).
+//
+//   node bench/vitest-source-ab.mjs [--runs=8] [--workers=2]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const suite = path.join(root, 'bench/fixtures/vitest-suite');
+const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
+const runs = Number(arg('runs', '8'));
+const workers = arg('workers', '2');
+const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-source-ab-'));
+ensureGenerated(suite);
+
+const off = (source) => JSON.stringify({ sources: { [source]: false } });
+const arms = [
+  { key: 'default', env: {} },
+  { key: 'spans only (all sources off)', env: { TESTTRACE_RUN_OPTIONS: ALL_SOURCES_OFF } },
+  ...['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'].map((s) => ({ key: `${s} off`, env: { TESTTRACE_RUN_OPTIONS: off(s) } })),
+].map((a) => ({ ...a, cpu: [], deltas: [] }));
+
+function runOnce() {
+  const log = path.join(tmp, 'cpu.log');
+  fs.rmSync(log, { force: true });
+  const env = {
+    ...process.env,
+    FORCE_COLOR: '0',
+    CI: '1',
+    TESTTRACE_BENCH_CPU_LOG: log,
+    TESTTRACE_BENCH_ARMS: JSON.stringify(arms.map((a) => a.env)),
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${probe}`.trim(),
+  };
+  delete env.TESTTRACE;
+  delete env.TESTTRACE_RUN_OPTIONS;
+  const bin = path.join(root, 'packages/vitest/bin/vitest-trace.js');
+  const r = spawnSync(process.execPath, [bin, 'run', `--trace=${path.join(tmp, 'ab.out')}`, '--pool=forks', `--maxWorkers=${workers}`, '--reporter=dot'], { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`vitest exited ${r.status}\n${String(r.stderr).slice(-2000)}`);
+  const perArm = arms.map(() => []);
+  for (const line of fs.readFileSync(log, 'utf8').trim().split('\n')) {
+    const [, , , ms, arm] = line.split(' ');
+    if (arm !== '-') perArm[Number(arm)].push(Number(ms));
+  }
+  const base = median(perArm[0]);
+  perArm.forEach((cpu, i) => {
+    arms[i].cpu.push(...cpu);
+    arms[i].deltas.push(median(cpu) - base);
+  });
+}
+
+console.error(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${arms.length} arms`);
+runOnce(); // warm-up: transform cache, code cache
+for (const a of arms) (a.cpu.length = 0), (a.deltas.length = 0);
+for (let r = 0; r < runs; r++) {
+  runOnce();
+  console.error(`run ${r + 1}/${runs}`);
+}
+const base = median(arms[0].cpu);
+console.log('\n| arm | workers measured | median CPU per worker | vs default | median of per-run differences |\n| --- | ---: | ---: | ---: | ---: |');
+for (const a of arms) {
+  const m = median(a.cpu);
+  const vs = a === arms[0] ? '' : `${m - base >= 0 ? '+' : ''}${(m - base).toFixed(1)} ms`;
+  const perRun = a === arms[0] ? '' : `${median(a.deltas) >= 0 ? '+' : ''}${median(a.deltas).toFixed(1)} ms`;
+  console.log(`| ${a.key} | ${a.cpu.length} | ${m.toFixed(1)} ms | ${vs} | ${perRun} |`);
+}
