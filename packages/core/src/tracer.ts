@@ -42,8 +42,7 @@ export class Tracer implements SpanSink {
   private current: TestSpan | undefined;
   /**
    * @internal Flush at every test end, so that a killed worker loses at most the running test.
-   * An adapter whose tracer runs in the process that merges the run (Jest in band) turns it off:
-   * if that process dies there is no merge to lose data from, and it closes the tracer itself.
+   * Off for a chunk written by the thread that merges the run (startWorkerChunk).
    */
   flushEachTest = true;
   private flushTimer: NodeJS.Timeout | undefined;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RunTrace, RUN_DIR_ENV, parseTraceArgs, resolveAdapterOptions, keepsTrace } from '../src/index.js';
+import { RunTrace, RUN_DIR_ENV, parseTraceArgs, resolveAdapterOptions, keepsTrace, startWorkerChunk, stop } from '../src/index.js';
 
 const worker = path.join(__dirname, 'fixtures', 'chunk-worker.mjs');
 
@@ -15,6 +15,22 @@ function runWorker(runDir: string, ...args: string[]): Promise<number | null> {
 }
 
 describe('RunTrace', () => {
+  it('does not flush at every test end a chunk that its own thread merges (in band), and does for others', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-merged-here-'));
+    const run = RunTrace.open(path.join(tmp, 'run.trace'), { runner: 'test', runnerVersion: '0', rootDir: tmp, detail: 'default' });
+    const inBand = startWorkerChunk(run.runDir);
+    expect(inBand.flushEachTest).toBe(false);
+    await stop();
+    const elsewhere = fs.mkdtempSync(path.join(tmp, 'other-run-'));
+    expect(startWorkerChunk(elsewhere).flushEachTest).toBe(true);
+    await stop();
+    run.close();
+    // once the run is merged, a chunk for that directory is an ordinary worker's again
+    fs.mkdirSync(run.runDir, { recursive: true });
+    expect(startWorkerChunk(run.runDir).flushEachTest).toBe(true);
+    await stop();
+  });
+
   it('merges real worker processes into one trace, keeps a killed worker\'s flushed tests, writes per-test files', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-run-'));
     const out = path.join(dir, 'run.out');

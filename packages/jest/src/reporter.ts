@@ -18,7 +18,7 @@ import {
   workerOptionsFromEnv,
   type RunStats,
 } from '@testtrace/core';
-import { CONFIG_KEY, MAIN_PID_ENV, RESULT_KEY, firstLine, isOurRunner, jestVersion, runnerPath, type ConfigExtra, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, jestVersion, runnerPath, type ConfigExtra, type ResultExtra } from './shared.js';
 import { FILE_START, JEST_CATEGORY } from './worker.js';
 import { finishInBand } from './runner.js';
 
@@ -145,7 +145,6 @@ export class TestTraceReporter {
       processName: `jest (main, pid ${process.pid})`,
     });
     this.setEnv(RUN_DIR_ENV, this.run.runDir);
-    this.setEnv(MAIN_PID_ENV, String(process.pid));
     // advanced tracer options (stallThresholdMs, sources, …) may come in through the same variable
     const advanced = workerOptionsFromEnv();
     this.setEnv(RUN_OPTIONS_ENV, JSON.stringify({ ...advanced, detail: this.options.detail, rootDir: this.rootDir }));

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
 import { FileSession } from './worker.js';
-import { CONFIG_KEY, MAIN_PID_ENV, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -41,10 +41,12 @@ function loadRunner(file: string): JestTestFramework {
 function userRunnerOf(config: any): string {
   const extra = config?.[CONFIG_KEY] as ConfigExtra | undefined;
   const key = `${String(extra?.runner)}\0${String(config?.rootDir)}`;
-  const known = threadState().runnerFiles.get(key);
-  if (known !== undefined) return known;
-  const file = extra && typeof extra.runner === 'string' && !isOurRunner(extra.runner) ? extra.runner : defaultCircusRunner(config?.rootDir);
-  threadState().runnerFiles.set(key, file);
+  const known = threadState().runnerFiles;
+  let file = known.get(key);
+  if (file === undefined) {
+    file = extra && typeof extra.runner === 'string' && !isOurRunner(extra.runner) ? extra.runner : defaultCircusRunner(config?.rootDir);
+    known.set(key, file);
+  }
   return file;
 }
 
@@ -80,15 +82,10 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
     state.exitHook = true;
     process.on('exit', () => finishPending());
   }
-  const running = current();
-  if (running) return running;
-  const tracer = startWorkerChunk(runDir, {
+  return current() ?? startWorkerChunk(runDir, {
     rootDir,
     metadata: { runner: 'jest', workerId: process.env.JEST_WORKER_ID ? Number(process.env.JEST_WORKER_ID) : undefined },
   });
-  // in band the reporter closes this tracer itself, and if this process dies nothing is merged
-  if (process.env[MAIN_PID_ENV] === String(process.pid) && thread().threadId === 0) tracer.flushEachTest = false;
-  return tracer;
 }
 
 function wrapEnvironment(environment: any, session: FileSession): void {

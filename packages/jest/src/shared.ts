@@ -17,12 +17,6 @@ export interface ConfigExtra {
   runner: string;
 }
 
-/**
- * Set by the reporter to its pid (inherited by the workers): a runner on the main thread of that
- * process runs in band, in the process that merges the run.
- */
-export const MAIN_PID_ENV = 'TESTTRACE_JEST_MAIN_PID';
-
 /** The custom field the wrapper runner adds to each TestResult (it travels to the reporter). */
 export const RESULT_KEY = 'testtrace';
 

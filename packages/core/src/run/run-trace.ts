@@ -10,7 +10,7 @@ import { TraceWriter } from '../writer/trace-writer.js';
 import { VERSION } from '../version.js';
 import { forEachChunkLine, parseEvent, readChunkEnds, topLevelNumber, topLevelPid } from './chunk-file.js';
 import { assignLanes, type ChunkExtent } from './lanes.js';
-import { listChunks } from './worker-chunk.js';
+import { listChunks, setMergedHere } from './worker-chunk.js';
 import { writePerTestTraces, type PerTestOptions } from './per-test.js';
 
 /** What the run's metadata says about the runner. */
@@ -70,6 +70,7 @@ export class RunTrace {
   ) {
     this.sink = new FileSink(output);
     this.runDir = mkdtempSync(join(tmpdir(), 'testtrace-run-'));
+    setMergedHere(this.runDir, true);
     const anchor = clockAnchor();
     this.startTs = anchor.ts;
     this.wallClockMs = anchor.wallClockMs;
@@ -166,6 +167,7 @@ export class RunTrace {
         this.errors.push(`writing per-test traces failed: ${messageOf(err)}`);
       }
     }
+    setMergedHere(this.runDir, false);
     if (options.cleanup !== false) rmSync(this.runDir, { recursive: true, force: true });
     this.stats = { output: this.output, events: writer.events, bytes: writer.bytes, workers: laneCount, chunks: chunks.length, perTestFiles, errors: this.errors };
     return this.stats;

@@ -15,15 +15,35 @@ export const CHUNK_SUFFIX = '.trace';
 let sequence = 0;
 
 /**
+ * The run directories whose RunTrace lives in this thread. Kept on `process`, which every copy of
+ * this package in the thread shares and a worker thread or child process does not.
+ */
+const MERGED_HERE = Symbol.for('testtrace.run.mergedHere');
+function mergedHere(): Set<string> {
+  const holder = process as unknown as Record<symbol, Set<string> | undefined>;
+  return (holder[MERGED_HERE] ??= new Set());
+}
+
+/** @internal RunTrace: this thread merges the chunks of `runDir` (or no longer does). */
+export function setMergedHere(runDir: string, merged: boolean): void {
+  if (merged) mergedHere().add(runDir);
+  else mergedHere().delete(runDir);
+}
+
+/**
  * Starts this thread's tracer writing a chunk into the run directory, or returns the tracer that
  * is already recording (workers reused across files keep one chunk). Safe to call once per test
- * file from runner code.
+ * file from runner code. A chunk written by the thread that also merges the run (Jest in band)
+ * is not flushed at every test end: if that thread dies there is no merge to lose data from, and
+ * the merge closes the tracer first.
  */
 export function startWorkerChunk(runDir: string, options: TraceOptions = {}): Tracer {
   const running = current();
   if (running) return running;
   const file = join(runDir, `${CHUNK_PREFIX}${process.pid}-${thread().threadId}-${Date.now()}-${sequence++}${CHUNK_SUFFIX}`);
-  return start(file, { ...workerOptionsFromEnv(), ...options });
+  const tracer = start(file, { ...workerOptionsFromEnv(), ...options });
+  if (mergedHere().has(runDir)) tracer.flushEachTest = false;
+  return tracer;
 }
 
 /** The trace options the main process passed down, if any. */
