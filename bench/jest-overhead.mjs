@@ -8,12 +8,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const suite = path.join(root, 'bench/fixtures/jest-suite');
-const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const rounds = Number(arg('rounds', '5'));
 const jest = path.resolve(arg('jest', path.join(root, 'node_modules/jest/bin/jest.js')));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-bench-'));

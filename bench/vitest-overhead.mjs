@@ -11,12 +11,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ALL_SOURCES_OFF, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, ALL_SOURCES_OFF, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const suite = path.join(root, 'bench/fixtures/vitest-suite');
-const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const rounds = Number(arg('rounds', '5'));
 const pool = arg('pool', 'forks');
 const workers = arg('workers', '2');
