@@ -19,6 +19,9 @@ function status(row: TestRow, c: Colors): string {
   return row.retry ? `${s}${c.dim(` #${row.retry}`)}` : s;
 }
 
+/** Rows made and written at a time: a run with hundreds of thousands of tests never holds them all. */
+const BATCH = 2000;
+
 const COLUMNS: Column[] = [{ header: 'DURATION', right: true }, { header: 'HOOKS', right: true }, { header: 'GC', right: true }, { header: 'MAX STALL', right: true }, { header: 'LEAKS', right: true }, { header: 'STATUS' }, { header: 'WORKER' }, { header: 'TEST' }];
 
 function cells(r: TestRow, c: Colors): string[] {
@@ -50,7 +53,6 @@ function writeText(order: readonly number[], row: (i: number) => TestRow, io: Io
     for (const i of order) yield cells(row(i), c);
   })());
   io.out(c.dim(tableLine(COLUMNS, widths, COLUMNS.map((col) => col.header), options)));
-  const BATCH = 2000;
   for (let k = 0; k < order.length; k += BATCH) {
     io.out(order.slice(k, k + BATCH).map((i) => tableLine(COLUMNS, widths, cells(row(i), c), options)).join('\n'));
   }
@@ -67,7 +69,6 @@ function writeJsonArray(order: readonly number[], row: (i: number) => TestRow, i
     io.out('[]');
     return;
   }
-  const BATCH = 2000;
   for (let i = 0; i < order.length; i += BATCH) {
     const rows = order.slice(i, i + BATCH).map(row);
     // the batch as a JSON array, less its brackets: its rows indented as in the whole array
