@@ -29,6 +29,8 @@ describe('RunTrace', () => {
     fs.mkdirSync(run.runDir, { recursive: true });
     expect(startWorkerChunk(run.runDir).flushEachTest).toBe(true);
     await stop();
+    fs.rmSync(run.runDir, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('merges real worker processes into one trace, keeps a killed worker\'s flushed tests, writes per-test files', async () => {
