@@ -65,7 +65,13 @@ export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void)
     await handle.close();
     throw fileError(file, err);
   }
-  onGzip(gzip);
+  try {
+    onGzip(gzip);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  // the stream owns the handle from here: destroying it closes the file
   const raw = handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES });
   if (!gzip) {
     try {

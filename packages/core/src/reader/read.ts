@@ -37,10 +37,14 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
 /** Reads a trace file event by event; see readEventBatches. */
 export async function* readEvents(path: string, options: ReadOptions = {}): AsyncGenerator<TraceEvent, ReadSummary> {
   const batches = readEventBatches(path, options);
-  for (;;) {
-    const next = await batches.next();
-    if (next.done) return next.value;
-    yield* next.value;
+  try {
+    for (;;) {
+      const next = await batches.next();
+      if (next.done) return next.value;
+      yield* next.value;
+    }
+  } finally {
+    await closeBatches(batches);
   }
 }
 
@@ -50,11 +54,24 @@ export async function* readEvents(path: string, options: ReadOptions = {}): Asyn
  */
 export async function scanTrace(path: string, onEvent: (event: TraceEvent) => void, options: ReadOptions = {}): Promise<ReadSummary> {
   const batches = readEventBatches(path, options);
-  for (;;) {
-    const next = await batches.next();
-    if (next.done) return next.value;
-    for (const event of next.value) onEvent(event);
+  try {
+    for (;;) {
+      const next = await batches.next();
+      if (next.done) return next.value;
+      for (const event of next.value) onEvent(event);
+    }
+  } finally {
+    await closeBatches(batches);
   }
+}
+
+/**
+ * Ends a batch reader its consumer left early (a `break`, a throw in `onEvent`): its file handle
+ * is closed now, not by the garbage collector, which Node 26 turns into an uncaught error. A
+ * finished reader ignores the call.
+ */
+function closeBatches(batches: AsyncGenerator<TraceEvent[], ReadSummary>): Promise<unknown> {
+  return batches.return(undefined as unknown as ReadSummary);
 }
 
 /**

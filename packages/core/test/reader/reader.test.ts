@@ -194,6 +194,33 @@ describe('files', () => {
     expect(sync[29999]!.name).toBe('e29999');
     expect(await drain(file)).toEqual(sync);
   });
+  // Node 26 turns a FileHandle closed by the garbage collector into an uncaught error (older
+  // versions warn): a reader its consumer leaves early closes the file at once.
+  it.runIf(fs.existsSync('/proc/self/fd'))('closes the file when the consumer stops early, or its callback throws', async () => {
+    const plain = write('early.out', text);
+    const gzip = write('early.out.gz', zlib.gzipSync(bytes));
+    const openOn = (file: string) => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false; // the directory's own fd, gone by now
+      }
+    });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    for (const file of [plain, gzip]) {
+      for await (const event of readEvents(file)) {
+        expect(event.ph).toBeDefined();
+        break;
+      }
+      await settle();
+      expect(openOn(file), file).toEqual([]);
+      await expect(scanTrace(file, () => {
+        throw new Error('enough');
+      })).rejects.toThrow('enough');
+      await settle();
+      expect(openOn(file), file).toEqual([]);
+    }
+  });
 });
 
 describe('files that are not traces', () => {
