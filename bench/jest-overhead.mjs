@@ -1,21 +1,22 @@
-// Jest overhead: wall time of the bundled suite (bench/fixtures/jest-suite, 60 files, 660 tests)
-// untraced vs traced (detail default and full), with 2 workers and in band. Variants run
+// Jest overhead: wall time of a bundled suite untraced vs traced (detail default and full), with 2
+// workers and in band. `--suite=small` (default): bench/fixtures/jest-suite, 60 files, 660 tests
+// of ~1 ms; `--suite=app`: bench/fixtures/app-suite, 60 files of an app. Variants run
 // interleaved, round after round, each with a warm transform cache; medians and ratios at the end.
 // Wall time on a busy machine is noisy, so the CPU time (user + system) of the whole process tree
 // (Jest and its workers, measured by /usr/bin/time) is reported too.
 //
-//   node bench/jest-overhead.mjs [--rounds=5] [--jest=path/to/jest.js] [--json]
+//   node bench/jest-overhead.mjs [--suite=small|app] [--rounds=5] [--jest=path/to/jest.js] [--json]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
 
-const suite = path.join(root, 'bench/fixtures/jest-suite');
+const { name: suiteName, dir: suite, generator } = benchSuite('jest');
 const rounds = Number(arg('rounds', '5'));
 const jest = path.resolve(arg('jest', path.join(root, 'node_modules/jest/bin/jest.js')));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-bench-'));
 
-ensureGenerated(suite);
+ensureGenerated(suite, generator);
 
 const modes = [
   { name: '2 workers', args: ['--maxWorkers=2'] },
@@ -41,7 +42,7 @@ function runOnce(v) {
   });
 }
 
-console.error(`jest ${JSON.parse(fs.readFileSync(path.join(path.dirname(jest), '../package.json'), 'utf8')).version}, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(`${suiteName} suite, jest ${JSON.parse(fs.readFileSync(path.join(path.dirname(jest), '../package.json'), 'utf8')).version}, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.error('warming caches …');
 for (const v of variants) await runOnce(v);
 for (let r = 0; r < rounds; r++) {
@@ -75,6 +76,6 @@ if (process.argv.includes('--json')) console.log(JSON.stringify({ rounds, load: 
 else {
   console.log(`\n| mode | detail | median wall | min wall | wall ratio | median CPU | CPU ratio | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const r of rows) console.log(`| ${r.mode} | ${r.detail} | ${r.medianS} s | ${r.minS} s | ${r.detail === 'off' ? '1' : r.ratio} | ${r.cpuS ?? '–'} s | ${r.detail === 'off' ? '1' : r.cpuRatio ?? '–'} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
-  console.log(`\n${rows[0].tests} tests in 60 files, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`\n${suiteName} suite: ${rows[0].tests} tests in 60 files, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,19 +1,20 @@
-// Vitest overhead: the bundled suite (bench/fixtures/vitest-suite, 60 files, 660 tests) run
-// untraced (`vitest run`) and traced (`vitest-trace run --trace=…`, detail default and full).
+// Vitest overhead: a bundled suite run untraced (`vitest run`) and traced (`vitest-trace run
+// --trace=…`, detail default and full). `--suite=small` (default): bench/fixtures/vitest-suite,
+// 60 files, 660 tests of ~1 ms; `--suite=app`: bench/fixtures/app-suite, 60 files of an app.
 // Variants run interleaved, round after round, the order rotated each round, after one warm-up
 // run of each; medians and ratios at the end. Wall time, and CPU time (user + system) of the
 // whole process tree via /usr/bin/time, because wall time on a shared machine is noisy.
 //
-//   node bench/vitest-overhead.mjs [--rounds=5] [--pool=forks|threads] [--workers=2] [--json]
+//   node bench/vitest-overhead.mjs [--suite=small|app] [--rounds=5] [--pool=forks|threads] [--workers=2] [--json]
 //
 // "spans only" is the default detail with every core source switched off (TESTTRACE_RUN_OPTIONS):
 // what the adapter itself costs (runner, chunk per file, merge).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, ALL_SOURCES_OFF, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
 
-const suite = path.join(root, 'bench/fixtures/vitest-suite');
+const { name: suiteName, dir: suite, generator } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '5'));
 const pool = arg('pool', 'forks');
 const workers = arg('workers', '2');
@@ -21,7 +22,7 @@ const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
 const wrapper = path.join(root, 'packages/vitest/bin/vitest-trace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-vitest-bench-'));
 
-ensureGenerated(suite);
+ensureGenerated(suite, generator);
 if (!fs.existsSync(path.join(root, 'packages/vitest/dist/worker/runner.js'))) {
   throw new Error('build first: npm run build -w packages/core -w packages/vitest');
 }
@@ -51,7 +52,7 @@ function runOnce(v) {
 }
 
 const version = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vitest/package.json'), 'utf8')).version;
-console.error(`vitest ${version}, pool ${pool}, ${workers} workers, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(`${suiteName} suite, vitest ${version}, pool ${pool}, ${workers} workers, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.error('warming caches …');
 for (const v of variants) await runOnce(v);
 for (const v of variants) (v.bytes.length = 0), (v.events.length = 0);
@@ -84,6 +85,6 @@ else {
   for (const [i, r] of rows.entries()) {
     console.log(`| ${variants[i].key} | ${r.medianWallS} s | ${r.minWallS} s | ${i ? r.wallRatio : 1} | ${r.medianCpuS} s | ${i ? r.cpuRatio : 1} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
   }
-  console.log(`\n${rows[0].tests} tests in 60 files, vitest ${version}, pool ${pool}, ${workers} workers, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`\n${suiteName} suite: ${rows[0].tests} tests in 60 files, vitest ${version}, pool ${pool}, ${workers} workers, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });

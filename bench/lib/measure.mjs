@@ -13,13 +13,25 @@ export function benchArg(name, fallback) {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 }
 
+/**
+ * The bench suite for `--suite=NAME`: `small` (the default: 60 files of ~1 ms tests over four tiny
+ * modules, the worst case for a per-file cost) or `app` (60 files that each load a slice of an
+ * application, zod and date-fns). Returns its directory and the script that generates it.
+ */
+export function benchSuite(runner) {
+  const name = benchArg('suite', 'small');
+  if (name === 'small') return { name, dir: path.join(ROOT, `bench/fixtures/${runner}-suite`), generator: undefined };
+  if (name === 'app') return { name, dir: path.join(ROOT, `bench/fixtures/app-suite/${runner}`), generator: path.join(ROOT, 'bench/fixtures/app-suite/generate.mjs') };
+  throw new Error(`--suite=${name}: expected small or app`);
+}
+
 /** TESTTRACE_RUN_OPTIONS for "spans only": every core source switched off. */
 export const ALL_SOURCES_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
 
 /** Generates a bundled suite's test files on first use (they are git-ignored). */
-export function ensureGenerated(suite) {
+export function ensureGenerated(suite, generator = path.join(suite, 'generate.mjs')) {
   if (fs.existsSync(path.join(suite, 'tests'))) return;
-  const r = spawnSync(process.execPath, [path.join(suite, 'generate.mjs')], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [generator], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`generating ${suite} failed`);
 }
 
