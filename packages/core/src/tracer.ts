@@ -156,6 +156,14 @@ export class Tracer implements SpanSink {
     this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
   }
 
+  /**
+   * @internal Test code runs with `target` as its global object (a Jest test environment): the
+   * sources that watch globals (timers, on Node before 24.21) watch its too.
+   */
+  adoptGlobal(target: object): void {
+    for (const source of this.sources) if (source.adoptGlobal) this.guard(source.name, () => source.adoptGlobal!(target));
+  }
+
   /** The test running on the main track, if any. */
   get currentTest(): TestSpan | undefined {
     return this.current;

@@ -134,6 +134,8 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
       const setup = state.envSetup?.file === file ? state.envSetup : undefined;
       state.envSetup = undefined;
       session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup);
+      // the environment copied Node's timer functions before this worker's tracer started
+      if (environment?.global && typeof environment.global === 'object') tracer.adoptGlobal(environment.global);
       wrapEnvironment(environment, session);
       state.pending = session;
     } else if (process.env.TESTTRACE && !state.warned) {

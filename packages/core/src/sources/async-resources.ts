@@ -8,6 +8,7 @@ import type { Source, SourceContext } from './source.js';
 import { captureFrames, captureStack, formatFrames, hasUserFrame, setStackRoot } from './stack.js';
 import { isAcceptedSocket, isAlive, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
 import { FetchPoolTracker, poolSocketLabel, poolSocketLeaks, type PoolSocket } from './fetch-pool.js';
+import { CreationWindows } from './creation-windows.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -58,13 +59,18 @@ export function supportsTrackPromises(): boolean {
  * creates and keeps the leakable ones (timers, sockets, servers, watchers, child processes,
  * workers, file handles) with a short stack, then asks each at the test's end whether it is
  * still alive: no `destroy` hook. Full detail adds every callback's run time as a slice.
+ *
+ * Where `createHook` cannot skip promises (Node before 24.21), default detail never leaves the
+ * `init` hook on during a test: CreationWindows reports timers as they are made and enables the
+ * hook only inside the calls that make handles.
  */
 export class AsyncResourceSource implements Source {
   readonly name = 'async' as const;
   private recorder!: Recorder;
   private hook: AsyncHook | undefined;
+  private windows: CreationWindows | undefined;
   private full = false;
-  private countsPromises = true;
+  private countsPromises = false;
 
   private test: TestSpan | undefined;
   private promises = 0;
@@ -107,26 +113,42 @@ export class AsyncResourceSource implements Source {
             else this.initResource(id, type, trigger, resource);
           },
     };
+    const skipsPromises = supportsTrackPromises();
     if (this.full) {
       callbacks.before = (id) => this.before(id);
       callbacks.after = (id) => this.after(id);
       callbacks.destroy = (id) => this.resources.delete(id);
-    } else if (supportsTrackPromises()) {
+    } else if (skipsPromises) {
       (callbacks as HookCallbacks & { trackPromises: boolean }).trackPromises = false;
-      this.countsPromises = false;
     }
+    // Default detail does not count promises: on Node 24.21+ the hook skips them, before that the
+    // hook is only on inside the calls that make handles (CreationWindows).
+    this.countsPromises = this.full;
     this.pool.start();
-    // On Node before 24.21 an enabled init hook taxes every promise of the process. In default
-    // detail it is enabled only while a test runs: the runner's own module loading, collection and
-    // reporting (most of a worker's promises) pay nothing. Full detail records everything.
-    this.hook = createHook(callbacks);
-    if (this.full) this.hook.enable();
+    // In default detail the hook is enabled only while a test runs (Node 24.21+) or only inside
+    // the calls that create handles (before, where an enabled init hook taxes every promise of the
+    // process). Full detail records everything.
+    const hook = createHook(callbacks);
+    this.hook = hook;
+    if (this.full) hook.enable();
+    else if (!skipsPromises) {
+      const source = this;
+      this.windows = new CreationWindows({
+        get tracking() {
+          return source.test !== undefined;
+        },
+        enable: () => hook.enable(),
+        disable: () => hook.disable(),
+        init: (id, type, trigger, resource) => this.initResource(id, type, trigger, resource),
+      });
+      this.windows.install();
+    }
     subscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
   }
 
   testStart(test: TestSpan): void {
     if (test.lane !== 0) return;
-    if (!this.full) this.hook?.enable();
+    if (!this.full && !this.windows) this.hook?.enable();
     this.test = test;
     this.promises = 0;
     this.counts.clear();
@@ -136,7 +158,7 @@ export class AsyncResourceSource implements Source {
 
   testEnd(test: TestSpan): void {
     if (test !== this.test) return;
-    if (!this.full) this.hook?.disable();
+    if (!this.full && !this.windows) this.hook?.disable();
     this.test = undefined;
     const records = this.testRecords;
     this.testRecords = [];
@@ -154,6 +176,8 @@ export class AsyncResourceSource implements Source {
     if (this.hook === undefined) return;
     this.hook.disable();
     this.hook = undefined;
+    this.windows?.uninstall();
+    this.windows = undefined;
     unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
     this.pool.stop();
     const records = this.outsideRecords.concat(this.testRecords);
@@ -161,6 +185,11 @@ export class AsyncResourceSource implements Source {
     this.testRecords = [];
     this.findLeaks(records, nowUs(), true);
     this.resources.clear();
+  }
+
+  /** Another realm's globals (a Jest test environment) get the wrapped timers too. */
+  adoptGlobal(target: object): void {
+    this.windows?.adoptGlobal(target);
   }
 
   private init(id: number, type: string, trigger: number, resource: object): void {

@@ -21,6 +21,8 @@ export interface Source {
   testStart?(test: TestSpan): void;
   /** A test ends; the source may add fields to `test.args` before the span is written. */
   testEnd?(test: TestSpan): void;
+  /** Another realm's globals (a Jest test environment) that test code will use. */
+  adoptGlobal?(target: object): void;
   /** Stop recording and write what is pending. */
   stop(): void | Promise<void>;
 }

@@ -1,0 +1,232 @@
+import childProcess from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import net from 'node:net';
+import timers from 'node:timers';
+import workerThreads from 'node:worker_threads';
+
+/** What the windows report to: the async source. */
+export interface WindowHost {
+  /** True while resources are tracked (a test runs). */
+  readonly tracking: boolean;
+  /** Enables and disables the async source's `init` hook around one call. */
+  enable(): void;
+  disable(): void;
+  /** A resource made outside a window, reported as an `init` hook would see it. */
+  init(id: number, type: string, trigger: number, resource: object): void;
+}
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+interface Patch {
+  target: Record<PropertyKey, unknown>;
+  key: string;
+  original: unknown;
+  wrapper: unknown;
+}
+
+const TIMER_FUNCTIONS = ['setTimeout', 'setInterval'] as const;
+
+/**
+ * Resources seen where they are made, for Node versions on which an enabled `init` hook turns on
+ * V8's promise hooks for every promise of the process (before 24.21; `trackPromises: false` came
+ * then). Timers through `setTimeout`/`setInterval`; the handles that can leak through the calls
+ * that create them synchronously (`Socket#connect`, `Server#listen`, `ChildProcess#spawn`,
+ * `dgram.createSocket`, `fs.watch`, `fs.watchFile`, `new Worker`), each run with the hook enabled
+ * for that call only; a child's Process handle (made by its constructor) after `spawn`; a
+ * FileHandle when `fs.promises.open` resolves. Outside a test every wrapper
+ * only calls through. Wrappers keep `this`, arguments, result and the original's own properties
+ * (`util.promisify.custom` of setTimeout), and are put back at uninstall unless something else
+ * (fake timers) replaced them since; ES module named imports follow (syncBuiltinESMExports).
+ *
+ * Not seen this way: timers from `timers/promises` and from functions captured before the tracer
+ * started, and handles that code reaches by other paths; full detail and Node 24.21+ keep the hook.
+ */
+export class CreationWindows {
+  private depth = 0;
+  private readonly patches: Patch[] = [];
+  private readonly timerWrappers = new Map<unknown, unknown>();
+  private asyncIdKey: symbol | undefined;
+  private triggerIdKey: symbol | undefined;
+  private handleKey: symbol | undefined;
+
+  constructor(private readonly host: WindowHost) {}
+
+  install(): void {
+    for (const name of TIMER_FUNCTIONS) {
+      const original = globalThis[name];
+      const wrapper = this.wrapTimer(original as unknown as AnyFunction);
+      this.timerWrappers.set(original, wrapper);
+      this.patch(globalThis as unknown as Record<string, unknown>, name, wrapper);
+      // the timers module exports the same functions
+      if ((timers as unknown as Record<string, unknown>)[name] === original) this.patch(timers as unknown as Record<string, unknown>, name, wrapper);
+    }
+    this.wrapCall(net.Socket.prototype, 'connect');
+    this.wrapCall(net.Server.prototype, 'listen');
+    // listen(port, host) makes the handle here, after the host's lookup
+    this.wrapCall(net.Server.prototype, '_listen2');
+    // the Process handle is made in ChildProcess's constructor, before spawn() makes the pipes
+    this.wrapCall(childProcess.ChildProcess.prototype, 'spawn', (child) => this.handleOf(child, 'PROCESSWRAP'));
+    this.wrapCall(dgram, 'createSocket');
+    this.wrapCall(fs, 'watch');
+    this.wrapCall(fs, 'watchFile');
+    this.wrapOpen(fs.promises);
+    this.wrapWorker();
+    syncBuiltinESMExports();
+  }
+
+  uninstall(): void {
+    for (const { target, key, original, wrapper } of this.patches.reverse()) {
+      if (target[key] === wrapper) target[key] = original;
+    }
+    this.patches.length = 0;
+    syncBuiltinESMExports();
+  }
+
+  /**
+   * Gives another realm's globals (a Jest test environment, which copied Node's timer functions
+   * before the tracer started) the wrapped timers, where they still hold Node's own.
+   */
+  adoptGlobal(target: object): void {
+    const globals = target as Record<string, unknown>;
+    if (globals === (globalThis as unknown)) return;
+    for (const name of TIMER_FUNCTIONS) {
+      const wrapper = this.timerWrappers.get(globals[name]);
+      if (wrapper === undefined) continue;
+      try {
+        globals[name] = wrapper;
+      } catch {
+        // a frozen or accessor-only global keeps Node's function
+      }
+    }
+  }
+
+  private patch(target: Record<PropertyKey, unknown>, key: string, wrapper: unknown): void {
+    this.patches.push({ target, key, original: target[key], wrapper });
+    target[key] = wrapper;
+  }
+
+  private open(): void {
+    if (this.depth++ === 0) this.host.enable();
+  }
+
+  private close(): void {
+    if (--this.depth === 0) this.host.disable();
+  }
+
+  private wrapTimer(original: AnyFunction): AnyFunction {
+    const windows = this;
+    const wrapper = function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
+      const timer = Reflect.apply(original, this, arguments) as unknown;
+      if (windows.host.tracking) windows.timer(timer);
+      return timer;
+    };
+    copyOwnProperties(original, wrapper);
+    return wrapper;
+  }
+
+  /** Reports a Node Timeout (not a fake timer's id) with the ids async_hooks would give it. */
+  private timer(timer: unknown): void {
+    if (timer === null || typeof timer !== 'object') return;
+    if (this.asyncIdKey === undefined) {
+      for (const symbol of Object.getOwnPropertySymbols(timer)) {
+        if (symbol.description === 'asyncId') this.asyncIdKey = symbol;
+        else if (symbol.description === 'triggerId') this.triggerIdKey = symbol;
+      }
+      if (this.asyncIdKey === undefined) return;
+    }
+    const fields = timer as Record<symbol, unknown>;
+    const id = fields[this.asyncIdKey];
+    if (typeof id !== 'number') return;
+    const trigger = this.triggerIdKey === undefined ? -1 : fields[this.triggerIdKey];
+    this.host.init(id, 'Timeout', typeof trigger === 'number' ? trigger : -1, timer);
+  }
+
+  /** Runs `key` with the hook enabled; `made` reports what the call made that the hook missed. */
+  private wrapCall(target: object, key: string, made?: (self: unknown) => void): void {
+    const fields = target as Record<string, unknown>;
+    const original = fields[key];
+    if (typeof original !== 'function') return;
+    const windows = this;
+    const wrapper = function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
+      if (!windows.host.tracking) return Reflect.apply(original, this, arguments);
+      windows.open();
+      try {
+        // eslint-disable-next-line prefer-rest-params
+        const result = Reflect.apply(original, this, arguments);
+        made?.(this);
+        return result;
+      } finally {
+        windows.close();
+      }
+    };
+    copyOwnProperties(original, wrapper);
+    this.patch(fields, key, wrapper);
+  }
+
+  /** A FileHandle's native handle appears when the open completes, outside any call of ours. */
+  private wrapOpen(promises: object): void {
+    const fields = promises as Record<string, unknown>;
+    const original = fields.open;
+    if (typeof original !== 'function') return;
+    const windows = this;
+    const wrapper = function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
+      const opening = Reflect.apply(original, this, arguments) as Promise<unknown>;
+      if (!windows.host.tracking) return opening;
+      return opening.then((handle) => {
+        windows.fileHandle(handle);
+        return handle;
+      });
+    };
+    copyOwnProperties(original, wrapper);
+    this.patch(fields, 'open', wrapper);
+  }
+
+  private fileHandle(handle: unknown): void {
+    if (!this.host.tracking || handle === null || typeof handle !== 'object') return;
+    this.handleKey ??= Object.getOwnPropertySymbols(handle).find((s) => s.description === 'kHandle');
+    const native = this.handleKey === undefined ? undefined : (handle as Record<symbol, { getAsyncId?(): number } | undefined>)[this.handleKey];
+    if (native === undefined || typeof native.getAsyncId !== 'function') return;
+    this.host.init(native.getAsyncId(), 'FILEHANDLE', -1, native);
+  }
+
+  /** An object's native handle (`_handle`), reported as `type`. */
+  private handleOf(owner: unknown, type: string): void {
+    const handle = (owner as { _handle?: { getAsyncId?(): number } | null } | null)?._handle;
+    if (handle && typeof handle.getAsyncId === 'function') this.host.init(handle.getAsyncId(), type, -1, handle);
+  }
+
+  private wrapWorker(): void {
+    const exports = workerThreads as unknown as Record<string, unknown>;
+    const Worker = exports.Worker as (new (...args: unknown[]) => object) | undefined;
+    if (typeof Worker !== 'function') return;
+    const windows = this;
+    const traced = new Proxy(Worker, {
+      construct(target, args, newTarget) {
+        if (!windows.host.tracking) return Reflect.construct(target, args, newTarget);
+        windows.open();
+        try {
+          return Reflect.construct(target, args, newTarget);
+        } finally {
+          windows.close();
+        }
+      },
+    });
+    this.patch(exports, 'Worker', traced);
+  }
+}
+
+/** name, length and symbols such as util.promisify.custom: what callers may look for on the original. */
+function copyOwnProperties(from: unknown, to: object): void {
+  for (const key of Reflect.ownKeys(from as object)) {
+    if (key === 'prototype' || key === 'arguments' || key === 'caller') continue;
+    try {
+      Object.defineProperty(to, key, Object.getOwnPropertyDescriptor(from as object, key)!);
+    } catch {
+      // a non-configurable property of the wrapper keeps its own value
+    }
+  }
+}
