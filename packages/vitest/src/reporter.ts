@@ -202,6 +202,7 @@ export default class TraceReporter {
         '  saveCodeCache: tracing.saveCache,',
         '  codeCacheUsed: tracing.cacheUsed,',
         '  importModule: (specifier) => import(/* @vite-ignore */ specifier),',
+        '  testGlobal: globalThis,',
         '});',
       );
       fs.writeFileSync(shim, `${lines.join('\n')}\n`);

@@ -238,7 +238,12 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
       const config = (args[0] ?? (this as any).config) as RunnerConfig;
       this.__tt_root = config?.root ?? process.cwd();
       this.__tt_ctorTs = nowUs();
-      safe(() => ensureTracer(config));
+      safe(() => {
+        // the vm pools' contexts copied Node's timers before the tracer started
+        const testGlobal = state().loader?.testGlobal;
+        const tracer = ensureTracer(config);
+        if (tracer && testGlobal) tracer.adoptGlobal(testGlobal);
+      });
       // Vitest 4.0.11+: runner.trace(name, attrs, fn) times cleanup and onFinished callbacks
       const baseTrace = (this as any).trace;
       if (typeof baseTrace === 'function') {
@@ -523,6 +528,8 @@ export interface LoaderHooks {
   codeCacheUsed?: boolean;
   /** The generated module's import(): code compiled from a cache has no module loader of its own. */
   importModule?: (specifier: string) => Promise<unknown>;
+  /** The generated module's `globalThis`: in the vm pools, the test file's own context. */
+  testGlobal?: object;
 }
 
 function importModule(specifier: string): Promise<unknown> {
