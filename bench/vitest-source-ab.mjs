@@ -5,19 +5,19 @@
 // them. Prints per arm the median worker CPU over all runs and its difference to the default
 // arm (overall, and the median of the per-run differences).
 //
-//   node bench/vitest-source-ab.mjs [--runs=8] [--workers=2]
+//   node bench/vitest-source-ab.mjs [--suite=small|app] [--runs=8] [--workers=2]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
 
-const suite = path.join(root, 'bench/fixtures/vitest-suite');
+const { name: suiteName, dir: suite, generator } = benchSuite('vitest');
 const runs = Number(arg('runs', '8'));
 const workers = arg('workers', '2');
 const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-source-ab-'));
-ensureGenerated(suite);
+ensureGenerated(suite, generator);
 
 const off = (source) => JSON.stringify({ sources: { [source]: false } });
 const arms = [
@@ -54,7 +54,7 @@ function runOnce() {
   });
 }
 
-console.error(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${arms.length} arms`);
+console.error(`${suiteName} suite, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${arms.length} arms`);
 runOnce(); // warm-up: transform cache, code cache
 for (const a of arms) (a.cpu.length = 0), (a.deltas.length = 0);
 for (let r = 0; r < runs; r++) {

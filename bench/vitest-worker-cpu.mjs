@@ -3,19 +3,19 @@
 // shared machine than the whole run's time. Variants run interleaved; prints per variant the
 // median worker CPU over all workers of all rounds, and the main process's median.
 //
-//   node bench/vitest-worker-cpu.mjs [--rounds=3] [--workers=2]
+//   node bench/vitest-worker-cpu.mjs [--suite=small|app] [--rounds=3] [--workers=2]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
 
-const suite = path.join(root, 'bench/fixtures/vitest-suite');
+const { name: suiteName, dir: suite, generator } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '3'));
 const workers = arg('workers', '2');
 const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-worker-cpu-'));
-ensureGenerated(suite);
+ensureGenerated(suite, generator);
 
 const variants = [
   { key: 'untraced', args: [path.join(root, 'node_modules/vitest/vitest.mjs')] },
@@ -40,7 +40,7 @@ function runOnce(v) {
 }
 
 
-console.error(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(`${suiteName} suite, node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const v of variants) runOnce(v); // warm-up
 for (const v of variants) (v.workerMs.length = 0), (v.mainMs.length = 0);
 for (let r = 0; r < rounds; r++) {
