@@ -5,7 +5,8 @@
 // Wall time on a busy machine is noisy, so the CPU time (user + system) of the whole process tree
 // (Jest and its workers, measured by /usr/bin/time) is reported too.
 //
-//   node bench/jest-overhead.mjs [--suite=small|app] [--rounds=5] [--jest=path/to/jest.js] [--json]
+//   node bench/jest-overhead.mjs [--suite=small|app] [--mode=workers|inband] [--details=default,full]
+//                                [--rounds=5] [--jest=path/to/jest.js] [--json]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,10 +20,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-bench-'));
 ensureGenerated(suite, generator);
 
 const modes = [
-  { name: '2 workers', args: ['--maxWorkers=2'] },
-  { name: 'in band', args: ['--runInBand'] },
-];
-const details = ['off', 'default', 'full'];
+  { name: '2 workers', key: 'workers', args: ['--maxWorkers=2'] },
+  { name: 'in band', key: 'inband', args: ['--runInBand'] },
+].filter((m) => arg('mode', m.key) === m.key);
+const details = ['off', 'default', 'full'].filter((d) => d === 'off' || arg('details', 'default,full').split(',').includes(d));
 const variants = modes.flatMap((m) => details.map((d) => ({ mode: m, detail: d, key: `${m.name} / ${d}`, times: [], cpu: [], bytes: [], events: [], tests: 0 })));
 
 function runOnce(v) {
