@@ -70,7 +70,6 @@ export class AsyncResourceSource implements Source {
   private hook: AsyncHook | undefined;
   private windows: CreationWindows | undefined;
   private full = false;
-  private countsPromises = false;
 
   private test: TestSpan | undefined;
   private promises = 0;
@@ -103,14 +102,13 @@ export class AsyncResourceSource implements Source {
     this.recorder = ctx.recorder;
     this.full = ctx.options.detail === 'full';
     setStackRoot(ctx.options.rootDir);
-    // Default detail: a promise (nearly every init) is one compare and one increment in the hook
-    // itself. bench/core-await.mjs: this hook costs what an empty init hook costs (docs/performance.md).
+    // Default detail: a promise that reaches the hook (Node before 24.21, inside a creation window)
+    // is one compare. bench/core-await.mjs: such a hook costs what an empty init hook costs.
     const callbacks: HookCallbacks = {
       init: this.full
         ? (id, type, trigger, resource) => this.init(id, type, trigger, resource)
         : (id, type, trigger, resource) => {
-            if (type === 'PROMISE') this.promises++;
-            else this.initResource(id, type, trigger, resource);
+            if (type !== 'PROMISE') this.initResource(id, type, trigger, resource);
           },
     };
     const skipsPromises = supportsTrackPromises();
@@ -121,9 +119,6 @@ export class AsyncResourceSource implements Source {
     } else if (skipsPromises) {
       (callbacks as HookCallbacks & { trackPromises: boolean }).trackPromises = false;
     }
-    // Default detail does not count promises: on Node 24.21+ the hook skips them, before that the
-    // hook is only on inside the calls that make handles (CreationWindows).
-    this.countsPromises = this.full;
     this.pool.start();
     // In default detail the hook is enabled only while a test runs (Node 24.21+) or only inside
     // the calls that create handles (before, where an enabled init hook taxes every promise of the
@@ -163,7 +158,9 @@ export class AsyncResourceSource implements Source {
     const records = this.testRecords;
     this.testRecords = [];
     const counts: Record<string, number> = {};
-    if (this.countsPromises) counts.PROMISE = this.promises;
+    // default detail never counts promises: on Node 24.21+ the hook skips them, before that it is
+    // only on inside the calls that make handles (CreationWindows)
+    if (this.full) counts.PROMISE = this.promises;
     for (const [type, n] of this.counts) counts[type] = n;
     test.args.async = counts;
     const leaks = this.findLeaks(records, nowUs(), false);
