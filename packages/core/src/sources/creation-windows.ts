@@ -55,23 +55,24 @@ export class CreationWindows {
   install(): void {
     for (const name of TIMER_FUNCTIONS) {
       const original = globalThis[name];
-      const wrapper = this.wrapTimer(original as unknown as AnyFunction);
+      const wrapper = this.replace(globalThis, name, (fn) => this.timerWrapper(fn));
+      if (wrapper === undefined) continue;
       this.timerWrappers.set(original, wrapper);
-      this.patch(globalThis as unknown as Record<string, unknown>, name, wrapper);
       // the timers module exports the same functions
       if ((timers as unknown as Record<string, unknown>)[name] === original) this.patch(timers as unknown as Record<string, unknown>, name, wrapper);
     }
-    this.wrapCall(net.Socket.prototype, 'connect');
-    this.wrapCall(net.Server.prototype, 'listen');
+    const windowed = (fn: AnyFunction) => this.callWrapper(fn);
+    this.replace(net.Socket.prototype, 'connect', windowed);
+    this.replace(net.Server.prototype, 'listen', windowed);
     // listen(port, host) makes the handle here, after the host's lookup
-    this.wrapCall(net.Server.prototype, '_listen2');
+    this.replace(net.Server.prototype, '_listen2', windowed);
     // the Process handle is made in ChildProcess's constructor, before spawn() makes the pipes
-    this.wrapCall(childProcess.ChildProcess.prototype, 'spawn', (child) => this.handleOf(child, 'PROCESSWRAP'));
-    this.wrapCall(dgram, 'createSocket');
-    this.wrapCall(fs, 'watch');
-    this.wrapCall(fs, 'watchFile');
-    this.wrapOpen(fs.promises);
-    this.wrapWorker();
+    this.replace(childProcess.ChildProcess.prototype, 'spawn', (fn) => this.callWrapper(fn, (child) => this.handleOf(child, 'PROCESSWRAP')));
+    this.replace(dgram, 'createSocket', windowed);
+    this.replace(fs, 'watch', windowed);
+    this.replace(fs, 'watchFile', windowed);
+    this.replace(fs.promises, 'open', (fn) => this.openWrapper(fn));
+    this.replace(workerThreads, 'Worker', (Worker) => this.constructWrapper(Worker));
     syncBuiltinESMExports();
   }
 
@@ -101,6 +102,20 @@ export class CreationWindows {
     }
   }
 
+  /**
+   * Puts `wrap(original)` in place of the function `target[key]`, with the original's own
+   * properties, until uninstall. Returns the wrapper, or undefined when there is no such function.
+   */
+  private replace(target: object, key: string, wrap: (original: AnyFunction) => AnyFunction): AnyFunction | undefined {
+    const fields = target as Record<string, unknown>;
+    const original = fields[key];
+    if (typeof original !== 'function') return undefined;
+    const wrapper = wrap(original as AnyFunction);
+    copyOwnProperties(original, wrapper);
+    this.patch(fields, key, wrapper);
+    return wrapper;
+  }
+
   private patch(target: Record<PropertyKey, unknown>, key: string, wrapper: unknown): void {
     this.patches.push({ target, key, original: target[key], wrapper });
     target[key] = wrapper;
@@ -114,16 +129,14 @@ export class CreationWindows {
     if (--this.depth === 0) this.host.disable();
   }
 
-  private wrapTimer(original: AnyFunction): AnyFunction {
+  private timerWrapper(original: AnyFunction): AnyFunction {
     const windows = this;
-    const wrapper = function (this: unknown) {
+    return function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
       const timer = Reflect.apply(original, this, arguments) as unknown;
       if (windows.host.tracking) windows.timer(timer);
       return timer;
     };
-    copyOwnProperties(original, wrapper);
-    return wrapper;
   }
 
   /** Reports a Node Timeout (not a fake timer's id) with the ids async_hooks would give it. */
@@ -143,13 +156,10 @@ export class CreationWindows {
     this.host.init(id, 'Timeout', typeof trigger === 'number' ? trigger : -1, timer);
   }
 
-  /** Runs `key` with the hook enabled; `made` reports what the call made that the hook missed. */
-  private wrapCall(target: object, key: string, made?: (self: unknown) => void): void {
-    const fields = target as Record<string, unknown>;
-    const original = fields[key];
-    if (typeof original !== 'function') return;
+  /** Runs the original with the hook enabled; `made` reports what the call made that the hook missed. */
+  private callWrapper(original: AnyFunction, made?: (self: unknown) => void): AnyFunction {
     const windows = this;
-    const wrapper = function (this: unknown) {
+    return function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
       if (!windows.host.tracking) return Reflect.apply(original, this, arguments);
       windows.open();
@@ -162,17 +172,12 @@ export class CreationWindows {
         windows.close();
       }
     };
-    copyOwnProperties(original, wrapper);
-    this.patch(fields, key, wrapper);
   }
 
   /** A FileHandle's native handle appears when the open completes, outside any call of ours. */
-  private wrapOpen(promises: object): void {
-    const fields = promises as Record<string, unknown>;
-    const original = fields.open;
-    if (typeof original !== 'function') return;
+  private openWrapper(original: AnyFunction): AnyFunction {
     const windows = this;
-    const wrapper = function (this: unknown) {
+    return function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
       const opening = Reflect.apply(original, this, arguments) as Promise<unknown>;
       if (!windows.host.tracking) return opening;
@@ -181,8 +186,6 @@ export class CreationWindows {
         return handle;
       });
     };
-    copyOwnProperties(original, wrapper);
-    this.patch(fields, 'open', wrapper);
   }
 
   private fileHandle(handle: unknown): void {
@@ -199,12 +202,10 @@ export class CreationWindows {
     if (handle && typeof handle.getAsyncId === 'function') this.host.init(handle.getAsyncId(), type, -1, handle);
   }
 
-  private wrapWorker(): void {
-    const exports = workerThreads as unknown as Record<string, unknown>;
-    const Worker = exports.Worker as (new (...args: unknown[]) => object) | undefined;
-    if (typeof Worker !== 'function') return;
+  /** A class whose constructor runs with the hook enabled (`new Worker`); instanceof still holds. */
+  private constructWrapper(Class: AnyFunction): AnyFunction {
     const windows = this;
-    const traced = new Proxy(Worker, {
+    return new Proxy(Class, {
       construct(target, args, newTarget) {
         if (!windows.host.tracking) return Reflect.construct(target, args, newTarget);
         windows.open();
@@ -215,7 +216,6 @@ export class CreationWindows {
         }
       },
     });
-    this.patch(exports, 'Worker', traced);
   }
 }
 
