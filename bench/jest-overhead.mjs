@@ -23,6 +23,7 @@ const modes = [
   { name: '2 workers', key: 'workers', args: ['--maxWorkers=2'] },
   { name: 'in band', key: 'inband', args: ['--runInBand'] },
 ].filter((m) => arg('mode', m.key) === m.key);
+if (modes.length === 0) throw new Error(`--mode=${arg('mode')}: expected workers or inband`);
 const details = ['off', 'default', 'full'].filter((d) => d === 'off' || arg('details', 'default,full').split(',').includes(d));
 const variants = modes.flatMap((m) => details.map((d) => ({ mode: m, detail: d, key: `${m.name} / ${d}`, times: [], cpu: [], bytes: [], events: [], tests: 0 })));
 
