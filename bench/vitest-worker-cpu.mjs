@@ -3,7 +3,11 @@
 // shared machine than the whole run's time. Variants run interleaved; prints per variant the
 // median worker CPU over all workers of all rounds, and the main process's median.
 //
-//   node bench/vitest-worker-cpu.mjs [--suite=small|app] [--rounds=3] [--workers=2]
+//   node bench/vitest-worker-cpu.mjs [--suite=small|app] [--rounds=3] [--workers=2] [--baseline=DIR]
+//
+// --baseline=DIR adds "baseline, default": default detail with the adapter under DIR (a copy of an
+// earlier build: DIR/packages/vitest with its dist, next to a node_modules that resolves vitest),
+// so that a change is measured against the build before it in the same minutes.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +25,14 @@ const variants = [
   { key: 'untraced', args: [path.join(root, 'node_modules/vitest/vitest.mjs')] },
   { key: 'spans only', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'spans.out')}`], sources: ALL_SOURCES_OFF },
   { key: 'traced, default', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'default.out')}`] },
-].map((v) => ({ ...v, workerMs: [], mainMs: [] }));
+];
+const baseline = arg('baseline', '');
+if (baseline) {
+  const bin = path.resolve(baseline, 'packages/vitest/bin/vitest-trace.js');
+  if (!fs.existsSync(bin)) throw new Error(`--baseline=${baseline}: no ${bin}; copy an earlier build's packages/vitest there`);
+  variants.push({ key: 'baseline, default', args: [bin, `--trace=${path.join(tmp, 'baseline.out')}`] });
+}
+for (const v of variants) Object.assign(v, { workerMs: [], mainMs: [] });
 
 function runOnce(v) {
   const log = path.join(tmp, 'cpu.log');
