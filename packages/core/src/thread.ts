@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { builtin } from './builtin.js';
 
 export interface ThreadIdentity {
   isMainThread: boolean;
@@ -10,12 +10,12 @@ let identity: ThreadIdentity | undefined;
 /**
  * This thread's identity. A process with an IPC channel (`process.send`, set up on the main thread
  * only) is a forked worker's main thread: loading `node:worker_threads` there would cost a fresh
- * worker process ~3.5 ms for two constants. (The require's base path does not matter for a builtin.)
+ * worker process ~3.5 ms for two constants.
  */
 export function thread(): ThreadIdentity {
   if (identity) return identity;
   if (typeof process.send === 'function') return (identity = { isMainThread: true, threadId: 0 });
-  const { isMainThread, threadId } = createRequire('/')('node:worker_threads') as typeof import('node:worker_threads');
+  const { isMainThread, threadId } = builtin<typeof import('node:worker_threads')>('node:worker_threads');
   return (identity = { isMainThread, threadId });
 }
 

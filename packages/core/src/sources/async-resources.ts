@@ -144,6 +144,7 @@ export class AsyncResourceSource implements Source {
   testStart(test: TestSpan): void {
     if (test.lane !== 0) return;
     if (!this.full && !this.windows) this.hook?.enable();
+    this.windows?.refresh();
     this.test = test;
     this.promises = 0;
     this.counts.clear();

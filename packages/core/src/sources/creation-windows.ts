@@ -1,10 +1,10 @@
-import childProcess from 'node:child_process';
-import dgram from 'node:dgram';
-import fs from 'node:fs';
+import type * as ChildProcessModule from 'node:child_process';
+import type * as DgramModule from 'node:dgram';
+import type * as FsModule from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import net from 'node:net';
-import timers from 'node:timers';
-import workerThreads from 'node:worker_threads';
+import type * as NetModule from 'node:net';
+import type * as WorkerThreadsModule from 'node:worker_threads';
+import { builtin, isBuiltinLoaded, loadedModuleCount } from '../builtin.js';
 
 /** What the windows report to: the async source. */
 export interface WindowHost {
@@ -27,6 +27,10 @@ interface Patch {
 
 const TIMER_FUNCTIONS = ['setTimeout', 'setInterval'] as const;
 
+/** The modules whose calls are windowed; each is patched once it is loaded (see install). */
+type Windowed = 'fs' | 'net' | 'child_process' | 'dgram' | 'worker_threads';
+const WINDOWED_MODULES: readonly Windowed[] = ['fs', 'net', 'child_process', 'dgram', 'worker_threads'];
+
 /**
  * Resources seen where they are made, for Node versions on which an enabled `init` hook turns on
  * V8's promise hooks for every promise of the process (before 24.21; `trackPromises: false` came
@@ -40,7 +44,8 @@ const TIMER_FUNCTIONS = ['setTimeout', 'setInterval'] as const;
  * (fake timers) replaced them since; ES module named imports follow (syncBuiltinESMExports).
  *
  * Not seen this way: timers from `timers/promises` and from functions captured before the tracer
- * started, and handles that code reaches by other paths; full detail and Node 24.21+ keep the hook.
+ * started, handles that code reaches by other paths, and calls of a module first loaded during
+ * the running test (it is patched before the next); full detail and Node 24.21+ keep the hook.
  */
 export class CreationWindows {
   private depth = 0;
@@ -49,31 +54,40 @@ export class CreationWindows {
   private asyncIdKey: symbol | undefined;
   private triggerIdKey: symbol | undefined;
   private handleKey: symbol | undefined;
+  /** Windowed modules not loaded yet, and the length of Node's module list when last checked. */
+  private pending: Windowed[] = [];
+  private loadListLength = -1;
 
   constructor(private readonly host: WindowHost) {}
 
+  /**
+   * Wraps the timers, and the windowed calls of the modules the process has loaded. Loading one
+   * only to patch it would cost a worker that never uses it (`worker_threads` in a forked Vitest
+   * worker, `net` and `child_process` in a thread: 1–3 ms each, cold). The others are patched as
+   * `require` returns them (before CommonJS code can keep `const { Worker } = require(…)`) or, for
+   * ES module imports, whose named bindings follow the patch, by refresh() before the next test.
+   */
   install(): void {
+    const timers = builtin<Record<string, unknown>>('timers');
     for (const name of TIMER_FUNCTIONS) {
       const original = globalThis[name];
       const wrapper = this.replace(globalThis, name, (fn) => this.timerWrapper(fn));
       if (wrapper === undefined) continue;
       this.timerWrappers.set(original, wrapper);
       // the timers module exports the same functions
-      if ((timers as unknown as Record<string, unknown>)[name] === original) this.patch(timers as unknown as Record<string, unknown>, name, wrapper);
+      if (timers[name] === original) this.patch(timers, name, wrapper);
     }
-    const windowed = (fn: AnyFunction) => this.callWrapper(fn);
-    this.replace(net.Socket.prototype, 'connect', windowed);
-    this.replace(net.Server.prototype, 'listen', windowed);
-    // listen(port, host) makes the handle here, after the host's lookup
-    this.replace(net.Server.prototype, '_listen2', windowed);
-    // the Process handle is made in ChildProcess's constructor, before spawn() makes the pipes
-    this.replace(childProcess.ChildProcess.prototype, 'spawn', (fn) => this.callWrapper(fn, (child) => this.handleOf(child, 'PROCESSWRAP')));
-    this.replace(dgram, 'createSocket', windowed);
-    this.replace(fs, 'watch', windowed);
-    this.replace(fs, 'watchFile', windowed);
-    this.replace(fs.promises, 'open', (fn) => this.openWrapper(fn));
-    this.replace(workerThreads, 'Worker', (Worker) => this.constructWrapper(Worker));
+    this.pending = [...WINDOWED_MODULES];
+    this.loadListLength = -1;
+    this.patchLoaded();
+    if (this.pending.length > 0) this.replace(builtin<object>('module'), '_load', (load) => this.loadWrapper(load));
     syncBuiltinESMExports();
+  }
+
+  /** Patches the windowed modules loaded since the last call; cheap when none was. Call before each test. */
+  refresh(): void {
+    if (this.pending.length === 0 || loadedModuleCount() === this.loadListLength) return;
+    if (this.patchLoaded()) syncBuiltinESMExports();
   }
 
   uninstall(): void {
@@ -81,7 +95,70 @@ export class CreationWindows {
       if (target[key] === wrapper) target[key] = original;
     }
     this.patches.length = 0;
+    this.pending = [];
     syncBuiltinESMExports();
+  }
+
+  /** Patches each pending module that is loaded now; true if one was. */
+  private patchLoaded(): boolean {
+    this.loadListLength = loadedModuleCount();
+    const loaded = this.pending.filter((name) => isBuiltinLoaded(name));
+    if (loaded.length === 0) return false;
+    // out of the list first: patching requires the module, and require patches what is listed
+    this.pending = this.pending.filter((name) => !loaded.includes(name));
+    for (const name of loaded) this.patchModule(name);
+    return true;
+  }
+
+  /** Module._load, which `require` calls: patches a pending module the first time it is required. */
+  private loadWrapper(load: AnyFunction): AnyFunction {
+    const windows = this;
+    return function (this: unknown, request: unknown) {
+      // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
+      const exports = Reflect.apply(load, this, arguments);
+      if (windows.pending.length > 0 && typeof request === 'string') windows.required(request);
+      return exports;
+    };
+  }
+
+  private required(request: string): void {
+    const name = (request.startsWith('node:') ? request.slice(5) : request) as Windowed;
+    if (!this.pending.includes(name)) return;
+    // out of the list first, as in patchLoaded
+    this.pending = this.pending.filter((pending) => pending !== name);
+    this.patchModule(name);
+    syncBuiltinESMExports();
+  }
+
+  private patchModule(name: Windowed): void {
+    const windowed = (fn: AnyFunction) => this.callWrapper(fn);
+    switch (name) {
+      case 'fs': {
+        const fs = builtin<typeof FsModule>(name);
+        this.replace(fs, 'watch', windowed);
+        this.replace(fs, 'watchFile', windowed);
+        this.replace(fs.promises, 'open', (fn) => this.openWrapper(fn));
+        return;
+      }
+      case 'net': {
+        const net = builtin<typeof NetModule>(name);
+        this.replace(net.Socket.prototype, 'connect', windowed);
+        this.replace(net.Server.prototype, 'listen', windowed);
+        // listen(port, host) makes the handle here, after the host's lookup
+        this.replace(net.Server.prototype, '_listen2', windowed);
+        return;
+      }
+      case 'child_process':
+        // the Process handle is made in ChildProcess's constructor, before spawn() makes the pipes
+        this.replace(builtin<typeof ChildProcessModule>(name).ChildProcess.prototype, 'spawn', (fn) => this.callWrapper(fn, (child) => this.handleOf(child, 'PROCESSWRAP')));
+        return;
+      case 'dgram':
+        this.replace(builtin<typeof DgramModule>(name), 'createSocket', windowed);
+        return;
+      case 'worker_threads':
+        this.replace(builtin<typeof WorkerThreadsModule>(name), 'Worker', (Worker) => this.constructWrapper(Worker));
+        return;
+    }
   }
 
   /**

@@ -367,6 +367,22 @@ describe.runIf(!supportsTrackPromises())('async resource source: creation window
     expect(leakTypes(args)).toEqual(['Timeout']);
     expect(args.leaks[0].stack).toContain('async-resources.test.ts');
   });
+  it.each([
+    ['cjs', 'required (const { Worker } = require(…), with an IPC channel as in a forked worker)', ['worker_threads']],
+    ['esm', 'imported as an ES module namespace (no IPC channel)', ['net', 'child_process', 'dgram']],
+  ])('does not load a module to patch it, and patches it once %s: %s', async (mode, _how, late) => {
+    const child = cp.spawn(process.execPath, [path.join(__dirname, '../fixtures/late-modules.mjs'), mode], {
+      stdio: ['ignore', 'pipe', 'inherit', mode === 'cjs' ? 'ipc' : 'ignore'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    const { loadedByStart, lateModules, leaks } = JSON.parse(out.trim().split('\n').pop()!);
+    expect(lateModules).toEqual(late);
+    expect(loadedByStart.filter((m: string) => late.includes(m))).toEqual([]);
+    expect(leaks).toEqual(['PROCESSWRAP', 'TCPSERVERWRAP', 'UDPWRAP', 'WORKER']);
+  });
 });
 
 describe('timer sites', () => {
