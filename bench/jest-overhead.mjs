@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ensureGenerated, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite, generator } = benchSuite('jest');
 const rounds = Number(arg('rounds', '5'));
@@ -67,8 +67,10 @@ const rows = variants.map((v) => {
     medianS: +(med / 1000).toFixed(2),
     minS: +(Math.min(...v.times) / 1000).toFixed(2),
     ratio: +(med / median(base.times)).toFixed(3),
+    pairedRatio: +pairedRatio(v.times, base.times).toFixed(3),
     cpuS: v.cpu.length ? +(median(v.cpu) / 1000).toFixed(2) : undefined,
     cpuRatio: v.cpu.length ? +(median(v.cpu) / median(base.cpu)).toFixed(3) : undefined,
+    pairedCpuRatio: v.cpu.length ? +pairedRatio(v.cpu, base.cpu).toFixed(3) : undefined,
     tests: v.tests,
     bytesPerTest: v.bytes.length ? Math.round(median(v.bytes) / v.tests) : 0,
     eventsPerTest: v.events.length ? +(median(v.events) / v.tests).toFixed(1) : 0,
@@ -76,8 +78,11 @@ const rows = variants.map((v) => {
 });
 if (process.argv.includes('--json')) console.log(JSON.stringify({ rounds, load: os.loadavg(), rows }, null, 2));
 else {
-  console.log(`\n| mode | detail | median wall | min wall | wall ratio | median CPU | CPU ratio | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
-  for (const r of rows) console.log(`| ${r.mode} | ${r.detail} | ${r.medianS} s | ${r.minS} s | ${r.detail === 'off' ? '1' : r.ratio} | ${r.cpuS ?? '–'} s | ${r.detail === 'off' ? '1' : r.cpuRatio ?? '–'} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
+  console.log(`\n| mode | detail | median wall | min wall | wall ratio | paired | median CPU | CPU ratio | paired | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  for (const r of rows) {
+    const off = r.detail === 'off';
+    console.log(`| ${r.mode} | ${r.detail} | ${r.medianS} s | ${r.minS} s | ${off ? '1' : r.ratio} | ${off ? '1' : r.pairedRatio} | ${r.cpuS ?? '–'} s | ${off ? '1' : r.cpuRatio ?? '–'} | ${off ? '1' : r.pairedCpuRatio ?? '–'} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
+  }
   console.log(`\n${suiteName} suite: ${rows[0].tests} tests in 60 files, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });

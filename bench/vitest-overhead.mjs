@@ -5,14 +5,16 @@
 // run of each; medians and ratios at the end. Wall time, and CPU time (user + system) of the
 // whole process tree via /usr/bin/time, because wall time on a shared machine is noisy.
 //
-//   node bench/vitest-overhead.mjs [--suite=small|app] [--rounds=5] [--pool=forks|threads] [--workers=2] [--json]
+//   node bench/vitest-overhead.mjs [--suite=small|app] [--rounds=5] [--pool=forks|threads] [--workers=2]
+//                                  [--details=default,full,spans] [--json]
 //
+// The paired ratio is the median over rounds of each round's traced / untraced ratio.
 // "spans only" is the default detail with every core source switched off (TESTTRACE_RUN_OPTIONS):
 // what the adapter itself costs (runner, chunk per file, merge).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite, generator } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '5'));
@@ -27,12 +29,15 @@ if (!fs.existsSync(path.join(root, 'packages/vitest/dist/worker/runner.js'))) {
   throw new Error('build first: npm run build -w packages/core -w packages/vitest');
 }
 
+const details = arg('details', 'default,full,spans').split(',');
+const unknown = details.filter((d) => !['default', 'full', 'spans'].includes(d));
+if (unknown.length > 0) throw new Error(`--details=${unknown.join(',')}: expected default, full or spans`);
 const variants = [
   { detail: 'off', key: 'untraced' },
-  { detail: 'default', key: 'traced, default' },
-  { detail: 'full', key: 'traced, full' },
-  { detail: 'default', key: 'spans only', sources: ALL_SOURCES_OFF },
-].map((v) => ({ ...v, times: [], cpu: [], bytes: [], events: [], tests: 0 }));
+  { detail: 'default', key: 'traced, default', only: 'default' },
+  { detail: 'full', key: 'traced, full', only: 'full' },
+  { detail: 'default', key: 'spans only', sources: ALL_SOURCES_OFF, only: 'spans' },
+].filter((v) => v.only === undefined || details.includes(v.only)).map((v) => ({ ...v, times: [], cpu: [], bytes: [], events: [], tests: 0 }));
 
 function runOnce(v) {
   const out = path.join(tmp, `${v.key.replace(/\W+/g, '-')}.out`);
@@ -73,17 +78,19 @@ const rows = variants.map((v) => ({
   medianWallS: +(median(v.times) / 1000).toFixed(2),
   minWallS: +(Math.min(...v.times) / 1000).toFixed(2),
   wallRatio: +(median(v.times) / median(base.times)).toFixed(3),
+  pairedWallRatio: +pairedRatio(v.times, base.times).toFixed(3),
   medianCpuS: +(median(v.cpu) / 1000).toFixed(2),
   cpuRatio: +(median(v.cpu) / median(base.cpu)).toFixed(3),
+  pairedCpuRatio: +pairedRatio(v.cpu, base.cpu).toFixed(3),
   tests: v.tests,
   bytesPerTest: v.bytes.length ? Math.round(median(v.bytes) / v.tests) : 0,
   eventsPerTest: v.events.length ? +(median(v.events) / v.tests).toFixed(1) : 0,
 }));
 if (process.argv.includes('--json')) console.log(JSON.stringify({ vitest: version, pool, workers, rounds, load: os.loadavg(), rows }, null, 2));
 else {
-  console.log(`\n| variant | median wall | min wall | wall ratio | median CPU | CPU ratio | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  console.log(`\n| variant | median wall | min wall | wall ratio | paired | median CPU | CPU ratio | paired | bytes/test | events/test |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const [i, r] of rows.entries()) {
-    console.log(`| ${variants[i].key} | ${r.medianWallS} s | ${r.minWallS} s | ${i ? r.wallRatio : 1} | ${r.medianCpuS} s | ${i ? r.cpuRatio : 1} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
+    console.log(`| ${variants[i].key} | ${r.medianWallS} s | ${r.minWallS} s | ${i ? r.wallRatio : 1} | ${i ? r.pairedWallRatio : 1} | ${r.medianCpuS} s | ${i ? r.cpuRatio : 1} | ${i ? r.pairedCpuRatio : 1} | ${r.bytesPerTest || '–'} | ${r.eventsPerTest || '–'} |`);
   }
   console.log(`\n${suiteName} suite: ${rows[0].tests} tests in 60 files, vitest ${version}, pool ${pool}, ${workers} workers, ${rounds} interleaved rounds, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }

@@ -41,6 +41,14 @@ export function median(xs) {
 }
 
 /**
+ * The median over rounds of each round's ratio `xs[r] / base[r]`: a variant against the baseline
+ * run minutes apart in the same round, so the machine's drift between rounds cancels out.
+ */
+export function pairedRatio(xs, base) {
+  return median(xs.map((x, r) => x / base[r]));
+}
+
+/**
  * Runs `node ARGS` in `cwd` and resolves its wall time and, through /usr/bin/time when the machine
  * has it, the CPU time (user + system) of the whole process tree. Rejects with the tail of its
  * stderr (and of `log`, where stdout went, if given) when it exits non-zero.
