@@ -7,6 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
+          globalSetup: ['test/tmp-root.ts'],
           testTimeout: 30_000,
         },
       },
@@ -14,6 +15,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['test/tmp-root.ts'],
           exclude: ['test/fixtures/**', 'test/.versions/**', '**/node_modules/**'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
