@@ -38,6 +38,25 @@ describe('heap and eventloop counters', () => {
     expect(tracerErrors(events)).toEqual([]);
   });
 
+  it('skip a timer tick that follows a test boundary by less than half a period, and tick inside a long test', async () => {
+    const t = traced({ sources: onlySources('heap'), sampleIntervalMs: 10 });
+    // back-to-back tests of ~1 ms: a boundary every millisecond draws the curve already
+    const tests = 150;
+    for (let i = 0; i < tests; i++) await runTest(t.tracer, `short ${i}`, () => sleep(1));
+    await runTest(t.tracer, 'long', () => sleep(80));
+    const events = await t.finish();
+    const heap = events.filter((e) => e.ph === 'C' && e.name === 'heap');
+    const long = testSpan(events, 'long');
+    const shortPhaseMs = (long.ts - testSpan(events, 'short 0').ts) / 1e3;
+    const inLong = heap.filter((e) => e.ts > long.ts + 1000 && e.ts < long.ts + long.dur - 1000);
+    // start, two per test, stop, and the ticks: among the short tests (150 ms or more, a tick every
+    // 10 ms) only where the machine stalled a test past 5 ms
+    const ticksAmongShort = heap.length - inLong.length - (2 + 2 * (tests + 1));
+    expect(shortPhaseMs).toBeGreaterThan(150);
+    expect(ticksAmongShort).toBeLessThanOrEqual(3);
+    expect(inLong.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('shows a busy loop as high utilization', async () => {
     const t = traced({ sources: onlySources('eventloop'), sampleIntervalMs: 1000 });
     await sleep(20);
