@@ -5,7 +5,11 @@
 // them. Prints per arm the median worker CPU over all runs and its difference to the default
 // arm (overall, and the median of the per-run differences).
 //
-//   node bench/vitest-source-ab.mjs [--suite=small|app] [--runs=8] [--workers=2]
+//   node bench/vitest-source-ab.mjs [--suite=small|app] [--runs=8] [--workers=2] [--arms=default,spans,…]
+//
+// --arms picks the arms (fewer arms, more workers each): default, spans (all sources off), one
+// source's name (that source off), timers (heap, eventloop and stalls off: the sources that run on
+// a timer).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,12 +23,20 @@ const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-source-ab-'));
 ensureGenerated(suite, generator);
 
-const off = (source) => JSON.stringify({ sources: { [source]: false } });
-const arms = [
-  { key: 'default', env: {} },
-  { key: 'spans only (all sources off)', env: { TESTTRACE_RUN_OPTIONS: ALL_SOURCES_OFF } },
-  ...['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'].map((s) => ({ key: `${s} off`, env: { TESTTRACE_RUN_OPTIONS: off(s) } })),
-].map((a) => ({ ...a, cpu: [], deltas: [] }));
+const off = (...sources) => JSON.stringify({ sources: Object.fromEntries(sources.map((s) => [s, false])) });
+const SOURCES = ['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'];
+const ALL_ARMS = [
+  { name: 'default', key: 'default', env: {} },
+  { name: 'spans', key: 'spans only (all sources off)', env: { TESTTRACE_RUN_OPTIONS: ALL_SOURCES_OFF } },
+  ...SOURCES.map((s) => ({ name: s, key: `${s} off`, env: { TESTTRACE_RUN_OPTIONS: off(s) } })),
+  { name: 'timers', key: 'heap, eventloop, stalls off', env: { TESTTRACE_RUN_OPTIONS: off('heap', 'eventloop', 'stalls') } },
+];
+const picked = arg('arms', ['default', 'spans', ...SOURCES].join(',')).split(',');
+const unknownArms = picked.filter((n) => !ALL_ARMS.some((a) => a.name === n));
+if (unknownArms.length > 0 || picked[0] !== 'default') {
+  throw new Error(`--arms=${picked.join(',')}: the first arm is default, then any of ${ALL_ARMS.slice(1).map((a) => a.name).join(', ')}`);
+}
+const arms = picked.map((n) => ALL_ARMS.find((a) => a.name === n)).map((a) => ({ ...a, cpu: [], deltas: [] }));
 
 function runOnce() {
   const log = path.join(tmp, 'cpu.log');
