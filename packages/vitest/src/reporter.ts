@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
-  RunTrace, TraceError, nowUs, resolveAdapterOptions, listChunks,
+  RunTrace, TraceError, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
@@ -332,8 +332,7 @@ function safeState(module: AnyProject): string | undefined {
 }
 
 function rel(root: string | undefined, file: string): string {
-  const r = path.relative(root ?? process.cwd(), file);
-  return (r.startsWith('..') ? file : r).split(path.sep).join('/');
+  return relativeToRoot(root ?? process.cwd(), file);
 }
 
 /** The version of the Vitest installed for `root`. */

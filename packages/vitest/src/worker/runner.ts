@@ -7,8 +7,8 @@
  * loaded here with a computed specifier (`vitest/runners` in 3.x, `vitest` in 4.x and 5.x).
  */
 import { appendFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { start, current, nowUs, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
+import { join } from 'node:path';
+import { start, current, nowUs, relativeToRoot, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
@@ -259,7 +259,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     private __tt_relOf: [file: string, rel: string] | undefined;
     /** The file relative to the root; Vitest 4 asks once per traced step, for the same few files. */
     private __tt_rel(file: string): string {
-      if (this.__tt_relOf?.[0] !== file) this.__tt_relOf = [file, relative(this.__tt_root, file).split(sep).join('/')];
+      if (this.__tt_relOf?.[0] !== file) this.__tt_relOf = [file, relativeToRoot(this.__tt_root, file)];
       return this.__tt_relOf[1];
     }
 
