@@ -58,7 +58,7 @@ describe('watch mode', () => {
     try {
       await until('the first run', () => written() >= 1);
       const first = tests(readTrace(path.join(dir, '.tmp/w.out')));
-      expect(first).toHaveLength(7);
+      expect(first).toHaveLength(8);
       const file = path.join(dir, 'tests/file2.test.js');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("it('second'", "it('second, edited'"));
       await until('the rerun', () => written() >= 2);

@@ -207,11 +207,13 @@ describe('pools', () => {
       const events = readTrace(path.join(dir, '.tmp/p.out'));
       const got = tests(events).map((t) => `${t.args!.file} > ${t.args!.fullName}:${t.args!.status}`).sort();
       const expected = [1, 2, 3].flatMap((n) => [`tests/file${n}.test.js > file ${n} > first:passed`, `tests/file${n}.test.js > file ${n} > second:passed`]);
-      expect(got).toEqual([...expected, 'tests/file3.test.js > file 3 > leaks a timer:passed'].sort());
-      expect(events.filter((e) => e.cat === 'hook' && e.name === 'beforeEach')).toHaveLength(7);
-      const leaks = (tests(events).find((t) => t.name === 'leaks a timer')!.args!.leaks ?? []) as { type: string; stack: string }[];
-      expect(leaks.map((l) => l.type)).toEqual(['Timeout']);
-      expect(leaks[0]!.stack).toContain('file3.test.js');
+      expect(got).toEqual([...expected, 'tests/file3.test.js > file 3 > leaks a timer:passed', 'tests/file3.test.js > file 3 > leaks a worker thread:passed'].sort());
+      expect(events.filter((e) => e.cat === 'hook' && e.name === 'beforeEach')).toHaveLength(8);
+      const leaksOf = (name: string) => (tests(events).find((t) => t.name === name)!.args!.leaks ?? []) as { type: string; stack: string }[];
+      expect(leaksOf('leaks a timer').map((l) => l.type)).toEqual(['Timeout']);
+      expect(leaksOf('leaks a timer')[0]!.stack).toContain('file3.test.js');
+      expect(leaksOf('leaks a worker thread').map((l) => l.type)).toEqual(['WORKER']);
+      expect(leaksOf('leaks a worker thread')[0]!.stack).toContain('file3.test.js');
       expect(events.some((e) => e.cat === 'crash')).toBe(false);
       expect(r.stdout).not.toContain('.testtrace'); // generated files stay out of the output
       expect(fs.existsSync(path.join(dir, '.testtrace'))).toBe(false);

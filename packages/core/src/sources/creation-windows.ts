@@ -65,7 +65,8 @@ export class CreationWindows {
    * only to patch it would cost a worker that never uses it (`worker_threads` in a forked Vitest
    * worker, `net` and `child_process` in a thread: 1–3 ms each, cold). The others are patched as
    * `require` returns them (before CommonJS code can keep `const { Worker } = require(…)`) or, for
-   * ES module imports, whose named bindings follow the patch, by refresh() before the next test.
+   * ES module imports, whose named bindings follow the patch, by refresh() before the next test;
+   * all at once when test code runs in another realm (adoptGlobal).
    */
   install(): void {
     const timers = builtin<Record<string, unknown>>('timers');
@@ -177,6 +178,14 @@ export class CreationWindows {
         // a frozen or accessor-only global keeps Node's function
       }
     }
+    // Another realm's module loader may copy a built-in's exports when the test file imports it
+    // (a Vitest vm pool, Jest's ES modules): those copies never see a later patch, so every
+    // windowed module is loaded and patched now, before the test file loads.
+    if (this.pending.length === 0) return;
+    const pending = this.pending;
+    this.pending = [];
+    for (const name of pending) this.patchModule(name);
+    syncBuiltinESMExports();
   }
 
   /**
