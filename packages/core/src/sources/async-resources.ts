@@ -70,6 +70,8 @@ export class AsyncResourceSource implements Source {
   private hook: AsyncHook | undefined;
   private windows: CreationWindows | undefined;
   private full = false;
+  /** Default detail on Node 24.21+: the hook (skipping promises) is on while a test runs. */
+  private hookPerTest = false;
 
   private test: TestSpan | undefined;
   private promises = 0;
@@ -125,6 +127,7 @@ export class AsyncResourceSource implements Source {
     // process). Full detail records everything.
     const hook = createHook(callbacks);
     this.hook = hook;
+    this.hookPerTest = !this.full && skipsPromises;
     if (this.full) hook.enable();
     else if (!skipsPromises) {
       const source = this;
@@ -143,7 +146,7 @@ export class AsyncResourceSource implements Source {
 
   testStart(test: TestSpan): void {
     if (test.lane !== 0) return;
-    if (!this.full && !this.windows) this.hook?.enable();
+    if (this.hookPerTest) this.hook?.enable();
     this.windows?.refresh();
     this.test = test;
     this.promises = 0;
@@ -154,7 +157,7 @@ export class AsyncResourceSource implements Source {
 
   testEnd(test: TestSpan): void {
     if (test !== this.test) return;
-    if (!this.full && !this.windows) this.hook?.disable();
+    if (this.hookPerTest) this.hook?.disable();
     this.test = undefined;
     const records = this.testRecords;
     this.testRecords = [];

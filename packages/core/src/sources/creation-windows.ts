@@ -79,16 +79,17 @@ export class CreationWindows {
       if (timers[name] === original) this.patch(timers, name, wrapper);
     }
     this.pending = [...WINDOWED_MODULES];
-    this.loadListLength = -1;
-    this.patchLoaded();
+    this.loadListLength = loadedModuleCount();
+    this.patchNow(this.pending.filter(isBuiltinLoaded));
     if (this.pending.length > 0) this.replace(builtin<object>('module'), '_load', (load) => this.loadWrapper(load));
-    syncBuiltinESMExports();
   }
 
   /** Patches the windowed modules loaded since the last call; cheap when none was. Call before each test. */
   refresh(): void {
     if (this.pending.length === 0 || loadedModuleCount() === this.loadListLength) return;
-    if (this.patchLoaded()) syncBuiltinESMExports();
+    this.loadListLength = loadedModuleCount();
+    const loaded = this.pending.filter(isBuiltinLoaded);
+    if (loaded.length > 0) this.patchNow(loaded);
   }
 
   uninstall(): void {
@@ -100,15 +101,15 @@ export class CreationWindows {
     syncBuiltinESMExports();
   }
 
-  /** Patches each pending module that is loaded now; true if one was. */
-  private patchLoaded(): boolean {
-    this.loadListLength = loadedModuleCount();
-    const loaded = this.pending.filter((name) => isBuiltinLoaded(name));
-    if (loaded.length === 0) return false;
-    // out of the list first: patching requires the module, and require patches what is listed
-    this.pending = this.pending.filter((name) => !loaded.includes(name));
-    for (const name of loaded) this.patchModule(name);
-    return true;
+  /**
+   * Patches `names` (pending modules) and brings ES module named imports up to date (also the
+   * timers install() patched). Out of the pending list first: patching requires the module, and
+   * the require hook patches what is listed.
+   */
+  private patchNow(names: readonly Windowed[]): void {
+    this.pending = this.pending.filter((name) => !names.includes(name));
+    for (const name of names) this.patchModule(name);
+    syncBuiltinESMExports();
   }
 
   /** Module._load, which `require` calls: patches a pending module the first time it is required. */
@@ -124,11 +125,7 @@ export class CreationWindows {
 
   private required(request: string): void {
     const name = (request.startsWith('node:') ? request.slice(5) : request) as Windowed;
-    if (!this.pending.includes(name)) return;
-    // out of the list first, as in patchLoaded
-    this.pending = this.pending.filter((pending) => pending !== name);
-    this.patchModule(name);
-    syncBuiltinESMExports();
+    if (this.pending.includes(name)) this.patchNow([name]);
   }
 
   private patchModule(name: Windowed): void {
@@ -181,11 +178,7 @@ export class CreationWindows {
     // Another realm's module loader may copy a built-in's exports when the test file imports it
     // (a Vitest vm pool, Jest's ES modules): those copies never see a later patch, so every
     // windowed module is loaded and patched now, before the test file loads.
-    if (this.pending.length === 0) return;
-    const pending = this.pending;
-    this.pending = [];
-    for (const name of pending) this.patchModule(name);
-    syncBuiltinESMExports();
+    if (this.pending.length > 0) this.patchNow(this.pending);
   }
 
   /**
