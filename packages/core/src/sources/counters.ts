@@ -15,12 +15,14 @@ abstract class SampledSource implements Source {
   abstract readonly name: 'heap' | 'eventloop';
   protected recorder!: Recorder;
   private timer: NodeJS.Timeout | undefined;
-  private intervalMs = 20;
-  /** performance.now() of the last sample. */
-  private lastSampleMs = -Infinity;
+  /** Half the sampling period, in trace microseconds. */
+  private halfIntervalUs = 10_000;
+  /** Trace time of the last sample. */
+  private lastSampleUs = -Infinity;
   private readonly tick = () => {
     try {
-      if (performance.now() - this.lastSampleMs >= this.intervalMs / 2) this.sample();
+      const ts = nowUs();
+      if (ts - this.lastSampleUs >= this.halfIntervalUs) this.sample(ts);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -28,9 +30,9 @@ abstract class SampledSource implements Source {
 
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
-    this.intervalMs = ctx.options.sampleIntervalMs;
+    this.halfIntervalUs = ctx.options.sampleIntervalMs * 500;
     this.sample();
-    this.timer = setInterval(this.tick, this.intervalMs);
+    this.timer = setInterval(this.tick, ctx.options.sampleIntervalMs);
     this.timer.unref();
   }
 
@@ -41,13 +43,13 @@ abstract class SampledSource implements Source {
     this.sample();
   }
 
-  /** Records one sample; every sample goes through here. */
-  protected sample(): void {
-    this.lastSampleMs = performance.now();
-    this.record();
+  /** Records one sample at `ts`; every sample goes through here. */
+  protected sample(ts = nowUs()): void {
+    this.lastSampleUs = ts;
+    this.record(ts);
   }
 
-  protected abstract record(): void;
+  protected abstract record(ts: number): void;
 }
 
 /** Counter `heap` `{ used, total }` and `heapBefore`/`heapAfter` on every test. */
@@ -65,11 +67,11 @@ export class HeapSource extends SampledSource {
     test.args.heapAfter = this.values.used;
   }
 
-  protected record(): void {
+  protected record(ts: number): void {
     const stats = getHeapStatistics();
     this.values.used = stats.used_heap_size;
     this.values.total = stats.total_heap_size;
-    this.recorder.counter(Counter.heap, nowUs(), this.values);
+    this.recorder.counter(Counter.heap, ts, this.values);
   }
 }
 
@@ -87,14 +89,14 @@ export class EventLoopUtilizationSource extends SampledSource {
     this.sample();
   }
 
-  protected record(): void {
+  protected record(ts: number): void {
     const now = performance.eventLoopUtilization();
     if (this.last !== undefined) {
       const delta = performance.eventLoopUtilization(now, this.last);
       // a zero-length interval (two boundaries in one tick) says nothing
       if (delta.idle + delta.active > 0) {
         this.values.utilization = Math.round(delta.utilization * 1e4) / 1e4;
-        this.recorder.counter(Counter.eventLoop, nowUs(), this.values);
+        this.recorder.counter(Counter.eventLoop, ts, this.values);
       }
     }
     this.last = now;
