@@ -233,16 +233,20 @@ export default class TraceReporter {
 
   onTestModuleQueued(module: AnyProject): void {
     if (!this.active || !this.run) return;
-    const file = rel(this.vitest.config?.root, module.moduleId);
-    this.queued.set(module.moduleId, nowUs());
-    this.run.mainInstant('phase', 'queued', nowUs(), { file, project: module.project?.name || undefined });
+    const ts = nowUs();
+    this.queued.set(module.moduleId, ts);
+    this.run.mainInstant('phase', 'queued', ts, { file: this.fileOf(module), project: module.project?.name || undefined });
   }
 
   onTestModuleEnd(module: AnyProject): void {
     if (!this.active || !this.run) return;
-    const file = rel(this.vitest.config?.root, module.moduleId);
     // reporter events come in batches of up to 100 ms: the worker's own spans carry the real timing
-    this.run.mainInstant('phase', 'file done', nowUs(), { file, state: safeState(module) });
+    this.run.mainInstant('phase', 'file done', nowUs(), { file: this.fileOf(module), state: safeState(module) });
+  }
+
+  /** A test module's file, relative to Vitest's root. */
+  private fileOf(module: AnyProject): string {
+    return relativeToRoot(this.vitest.config?.root ?? process.cwd(), module.moduleId);
   }
 
   onTestRunEnd(modules: readonly AnyProject[] = [], unhandledErrors: readonly unknown[] = [], reason?: string): void {
@@ -329,10 +333,6 @@ function safeState(module: AnyProject): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function rel(root: string | undefined, file: string): string {
-  return relativeToRoot(root ?? process.cwd(), file);
 }
 
 /** The version of the Vitest installed for `root`. */
