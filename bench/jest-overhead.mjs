@@ -10,14 +10,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ensureGenerated, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
 
-const { name: suiteName, dir: suite, generator } = benchSuite('jest');
+const { name: suiteName, dir: suite } = benchSuite('jest');
 const rounds = Number(arg('rounds', '5'));
 const jest = path.resolve(arg('jest', path.join(root, 'node_modules/jest/bin/jest.js')));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-bench-'));
 
-ensureGenerated(suite, generator);
 
 const modes = [
   { name: '2 workers', key: 'workers', args: ['--maxWorkers=2'] },

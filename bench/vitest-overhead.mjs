@@ -14,9 +14,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
 
-const { name: suiteName, dir: suite, generator } = benchSuite('vitest');
+const { name: suiteName, dir: suite } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '5'));
 const pool = arg('pool', 'forks');
 const workers = arg('workers', '2');
@@ -24,7 +24,6 @@ const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
 const wrapper = path.join(root, 'packages/vitest/bin/vitest-trace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-vitest-bench-'));
 
-ensureGenerated(suite, generator);
 if (!fs.existsSync(path.join(root, 'packages/vitest/dist/worker/runner.js'))) {
   throw new Error('build first: npm run build -w packages/core -w packages/vitest');
 }

@@ -14,14 +14,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median } from './lib/measure.mjs';
 
-const { name: suiteName, dir: suite, generator } = benchSuite('vitest');
+const { name: suiteName, dir: suite } = benchSuite('vitest');
 const runs = Number(arg('runs', '8'));
 const workers = arg('workers', '2');
 const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-source-ab-'));
-ensureGenerated(suite, generator);
 
 const off = (...sources) => JSON.stringify({ sources: Object.fromEntries(sources.map((s) => [s, false])) });
 const SOURCES = ['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'];

@@ -12,14 +12,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, ensureGenerated, median } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median } from './lib/measure.mjs';
 
-const { name: suiteName, dir: suite, generator } = benchSuite('vitest');
+const { name: suiteName, dir: suite } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '3'));
 const workers = arg('workers', '2');
 const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-worker-cpu-'));
-ensureGenerated(suite, generator);
 
 const variants = [
   { key: 'untraced', args: [path.join(root, 'node_modules/vitest/vitest.mjs')] },

@@ -14,22 +14,28 @@ export function benchArg(name, fallback) {
 }
 
 /**
- * The bench suite for `--suite=NAME`: `small` (the default: 60 files of ~1 ms tests over four tiny
- * modules, the worst case for a per-file cost) or `app` (60 files that each load a slice of an
- * application, zod and date-fns). Returns its directory and the script that generates it.
+ * The bench suite for `--suite=NAME`, generated on first use: `small` (the default: 60 files of
+ * ~1 ms tests over four tiny modules, the worst case for a per-file cost) or `app` (60 files that
+ * each load a slice of an application, zod and date-fns). Returns its name and directory.
  */
 export function benchSuite(runner) {
   const name = benchArg('suite', 'small');
-  if (name === 'small') return { name, dir: path.join(ROOT, `bench/fixtures/${runner}-suite`), generator: undefined };
-  if (name === 'app') return { name, dir: path.join(ROOT, `bench/fixtures/app-suite/${runner}`), generator: path.join(ROOT, 'bench/fixtures/app-suite/generate.mjs') };
-  throw new Error(`--suite=${name}: expected small or app`);
+  const suites = {
+    small: { dir: `bench/fixtures/${runner}-suite`, generator: `bench/fixtures/${runner}-suite/generate.mjs` },
+    app: { dir: `bench/fixtures/app-suite/${runner}`, generator: 'bench/fixtures/app-suite/generate.mjs' },
+  };
+  const suite = suites[name];
+  if (!suite) throw new Error(`--suite=${name}: expected small or app`);
+  const dir = path.join(ROOT, suite.dir);
+  ensureGenerated(dir, path.join(ROOT, suite.generator));
+  return { name, dir };
 }
 
 /** TESTTRACE_RUN_OPTIONS for "spans only": every core source switched off. */
 export const ALL_SOURCES_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
 
 /** Generates a bundled suite's test files on first use (they are git-ignored). */
-export function ensureGenerated(suite, generator = path.join(suite, 'generate.mjs')) {
+function ensureGenerated(suite, generator) {
   if (fs.existsSync(path.join(suite, 'tests'))) return;
   const r = spawnSync(process.execPath, [generator], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`generating ${suite} failed`);
