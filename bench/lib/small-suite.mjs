@@ -1,36 +1,33 @@
 // The small bench suite (bench/fixtures/jest-suite, vitest-suite): 60 test files over a small
 // library, a mix of synchronous logic, async I/O-like waits, promise chains, allocation, JSON and
-// mocks, written as CommonJS for Jest or as ES modules for Vitest from one description.
+// mocks, written as ES modules for Vitest or as CommonJS for Jest from one description.
 import fs from 'node:fs';
 import path from 'node:path';
+import { moduleSource } from './module-flavours.mjs';
 import { JEST_CONFIG, VITEST_CONFIG } from './suite-configs.mjs';
 
 const FILES = 60;
 
-/** The library: each module's exports as [name, code]; `$.` marks a reference to a sibling export. */
+/** The library, as ES modules (bench/lib/module-flavours.mjs writes the CommonJS for Jest). */
 const LIB = {
-  'money.js': [
-    ['add', `(a, b) => Math.round((a + b) * 100) / 100;`],
-    ['format', `(n, cur = 'EUR') => new Intl.NumberFormat('en', { style: 'currency', currency: cur }).format(n);`],
-    ['split', `(total, parts) => { const base = Math.floor((total * 100) / parts) / 100; const out = Array(parts).fill(base); out[0] = $.add(out[0], total - base * parts); return out; };`],
-  ],
-  'text.js': [
-    ['slug', `(s) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');`],
-    ['wrap', `(s, width) => { const words = s.split(/\\s+/); const lines = []; let line = ''; for (const w of words) { if ((line + ' ' + w).trim().length > width) { lines.push(line.trim()); line = w; } else line += ' ' + w; } if (line.trim()) lines.push(line.trim()); return lines; };`],
-    ['count', `(s) => s.split(/\\s+/).filter(Boolean).reduce((m, w) => m.set(w, (m.get(w) || 0) + 1), new Map());`],
-  ],
-  'api.js': [
-    ['fetchUser', `async (id, delay = 1) => { await new Promise((r) => setTimeout(r, delay)); return { id, name: 'user' + id, roles: id % 2 ? ['admin'] : ['user'] }; };`],
-    ['fetchAll', `(ids) => Promise.all(ids.map((id) => $.fetchUser(id, id % 3)));`],
-    ['retry', `async (fn, times) => { let last; for (let i = 0; i < times; i++) { try { return await fn(i); } catch (e) { last = e; } } throw last; };`],
-  ],
-};
-
-const STORE = `class Store { constructor() { this.items = new Map(); this.listeners = []; }
+  'money.js': `export const add = (a, b) => Math.round((a + b) * 100) / 100;
+export const format = (n, cur = 'EUR') => new Intl.NumberFormat('en', { style: 'currency', currency: cur }).format(n);
+export const split = (total, parts) => { const base = Math.floor((total * 100) / parts) / 100; const out = Array(parts).fill(base); out[0] = add(out[0], total - base * parts); return out; };`,
+  'store.js': `export class Store { constructor() { this.items = new Map(); this.listeners = []; }
   set(k, v) { this.items.set(k, v); for (const l of this.listeners) l(k, v); }
   get(k) { return this.items.get(k); }
   subscribe(fn) { this.listeners.push(fn); return () => { this.listeners = this.listeners.filter((l) => l !== fn); }; }
-  async load(keys) { const out = {}; for (const k of keys) { await new Promise((r) => setImmediate(r)); out[k] = this.get(k); } return out; } }`;
+  async load(keys) { const out = {}; for (const k of keys) { await new Promise((r) => setImmediate(r)); out[k] = this.get(k); } return out; } }`,
+  'text.js': `export const slug = (s) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export const wrap = (s, width) => { const words = s.split(/\\s+/); const lines = []; let line = ''; for (const w of words) { if ((line + ' ' + w).trim().length > width) { lines.push(line.trim()); line = w; } else line += ' ' + w; } if (line.trim()) lines.push(line.trim()); return lines; };
+export const count = (s) => s.split(/\\s+/).filter(Boolean).reduce((m, w) => m.set(w, (m.get(w) || 0) + 1), new Map());`,
+  'api.js': `export const fetchUser = async (id, delay = 1) => { await new Promise((r) => setTimeout(r, delay)); return { id, name: 'user' + id, roles: id % 2 ? ['admin'] : ['user'] }; };
+export const fetchAll = (ids) => Promise.all(ids.map((id) => fetchUser(id, id % 3)));
+export const retry = async (fn, times) => { let last; for (let i = 0; i < times; i++) { try { return await fn(i); } catch (e) { last = e; } } throw last; };`,
+};
+
+/** What every test file imports. */
+const TEST_IMPORTS = [['* as money', '../src/money.js'], ['{ Store }', '../src/store.js'], ['* as text', '../src/text.js'], ['* as api', '../src/api.js']];
 
 /** Writes the suite into `dir`: `jest` as CommonJS with jest.config.js, `vitest` as ES modules with vitest.config.mjs. */
 export function writeSmallSuite(dir, runner) {
@@ -42,19 +39,12 @@ export function writeSmallSuite(dir, runner) {
   if (esm) fs.writeFileSync(path.join(dir, 'vitest.config.mjs'), VITEST_CONFIG);
   else fs.writeFileSync(path.join(dir, 'jest.config.js'), JEST_CONFIG);
 
-  for (const [name, exported] of Object.entries(LIB)) {
-    const code = exported.map(([fn, body]) => `${esm ? `export const ${fn}` : `exports.${fn}`} = ${body.replaceAll('$.', esm ? '' : 'exports.')}`).join('\n');
-    fs.writeFileSync(path.join(dir, 'src', name), code + '\n');
-  }
-  fs.writeFileSync(path.join(dir, 'src', 'store.js'), `${STORE}\n${esm ? 'export { Store };' : 'module.exports = { Store };'}\n`);
+  for (const [name, body] of Object.entries(LIB)) fs.writeFileSync(path.join(dir, 'src', name), moduleSource(runner, [], body));
 
   for (let i = 0; i < FILES; i++) {
     const n = String(i).padStart(2, '0');
     const kind = i % 4;
     const body = [];
-    body.push(esm
-      ? `import * as money from '../src/money.js';\nimport { Store } from '../src/store.js';\nimport * as text from '../src/text.js';\nimport * as api from '../src/api.js';\n`
-      : `const money = require('../src/money');\nconst { Store } = require('../src/store');\nconst text = require('../src/text');\nconst api = require('../src/api');\n`);
     body.push(`describe('module ${n}', () => {\n  let store;\n  beforeEach(() => { store = new Store(); for (let k = 0; k < 50; k++) store.set('k' + k, k * ${i + 1}); });\n  afterEach(() => { store = undefined; });\n`);
     for (let t = 0; t < 10; t++) {
       const v = (i * 10 + t) % 7;
@@ -68,7 +58,7 @@ export function writeSmallSuite(dir, runner) {
     }
     if (kind === 3) body.push(`  test.each([1, 2, 3, 4])('each %i', async (x) => {\n    await new Promise((r) => setTimeout(r, x));\n    expect(x).toBeGreaterThan(0);\n  });\n`);
     body.push('});\n');
-    fs.writeFileSync(path.join(dir, 'tests', `m${n}.test.js`), body.join(''));
+    fs.writeFileSync(path.join(dir, 'tests', `m${n}.test.js`), moduleSource(runner, TEST_IMPORTS, body.join('')));
   }
   console.log(`generated ${FILES} test files in ${dir}`);
 }
