@@ -115,7 +115,7 @@ function normalise(text: string): string {
 function relativeInLine(line: string): string {
   const at = line.indexOf(rootPrefix);
   if (at === -1) return line.replace('file://', '');
-  const start = line.lastIndexOf('file://', at) === at - 7 ? at - 7 : at;
+  const start = at >= 7 && line.startsWith('file://', at - 7) ? at - 7 : at;
   return line.slice(0, start) + line.slice(at + rootPrefix.length);
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { captureFrames, captureStack, formatFrames } from '../../src/sources/stack.js';
+import { captureFrames, captureStack, formatFrames, setStackRoot } from '../../src/sources/stack.js';
 
 // A stand-in test runner and library, loaded from a real node_modules directory
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-stack-'));
@@ -93,5 +93,23 @@ describe('captureStack trimming', () => {
       /[\\/]fake-runner[\\/]/,
     );
     expect(lines(skipped)[0]).toMatch(/^capturer /);
+  });
+});
+
+describe('captureStack with the runner\'s prepareStackTrace', () => {
+  it('makes paths relative whatever the length of the function name before them', () => {
+    // Vitest's source-map support formats each site as V8 does: `at fn (/abs/file:line:col)`
+    const previous = Error.prepareStackTrace;
+    Error.prepareStackTrace = (_error, sites) => `Error\n${sites.map((site) => `    at ${site.toString()}`).join('\n')}`;
+    setStackRoot(path.resolve(__dirname, '../../../..'));
+    try {
+      // a path right after `bind (` starts at index 6, where a search for `file://` before it ends
+      for (const stack of [(function bind() { return captureStack(); })(), (function binding() { return captureStack(); })()]) {
+        expect(lines(stack)[0]).toMatch(/^(bind|binding) \(packages\/core\/test\/sources\/stack\.test\.ts:\d+:\d+\)$/);
+      }
+    } finally {
+      Error.prepareStackTrace = previous;
+      setStackRoot(process.cwd());
+    }
   });
 });
