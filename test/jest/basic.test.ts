@@ -58,6 +58,19 @@ describe.each([30, 29] as Version[])('Jest %i: hooks, failures, timeout, retry, 
     expect(run.events.some((e) => e.cat === 'user.log' && e.args.message === 'queried' && e.args.test === 'outer > passes')).toBe(true);
   });
 
+  it(version === 30 ? 'records circus events without a handler of its own' : 'records circus events through a handler of its own', () => {
+    const seen = run.events.find((e) => e.cat === 'user.log' && e.args.test === 'outer > inner > sees the event handlers')!;
+    // Jest 30 keeps the list on the global: ours left it and runs inside the handler before it
+    if (version === 30) {
+      expect(seen.args.message).toMatch(/^eventHandler,formatNodeAssertErrors,/);
+      expect(seen.args.message).not.toContain('testtraceHandleTestEvent');
+    }
+    else expect(seen.args.message).toBe('not on the global');
+    const test = tests(run.events).find((e) => e.args.fullName === 'outer > inner > sees the event handlers')!;
+    expect(test.args.status).toBe('passed');
+    expect(run.events.some((e) => e.name === 'test body' && e.ts! >= test.ts! && e.ts! < test.ts! + test.dur!)).toBe(true);
+  });
+
   it('shows retries as separate attempts and the timeout as a failure', () => {
     const flaky = tests(run.events).filter((e) => e.args.fullName === 'retry > flaky passes on third try');
     expect(flaky.map((e) => `${e.args.retry}:${e.args.status}`)).toEqual(['0:failed', '1:failed', '2:passed']);

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
 import { FileSession } from './worker.js';
+import { joinPreviousHandler } from './circus-handlers.js';
 import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -91,8 +92,19 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
 function wrapEnvironment(environment: any, session: FileSession): void {
   const original = environment.handleTestEvent;
   const recorder = session.recorder;
+  const record = (event: any, state: any) => recorder.handle(event, state);
+  // the environment's own handler may return a promise that Jest must await: ours stays in the list then
+  let joined = typeof original === 'function';
   environment.handleTestEvent = function testtraceHandleTestEvent(this: unknown, event: any, state: any) {
     recorder.handle(event, state);
+    if (!joined) {
+      joined = true;
+      try {
+        joinPreviousHandler(environment.global, 'testtraceHandleTestEvent', record);
+      } catch {
+        // stay a handler of our own
+      }
+    }
     // never await here: Jest awaits this call and the wait would count as test time
     return typeof original === 'function' ? original.call(this, event, state) : undefined;
   };
