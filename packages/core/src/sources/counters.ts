@@ -7,9 +7,17 @@ import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
 
 /**
+ * A test that starts within this many trace microseconds of the last sample (the previous test's
+ * end, back to back) takes that sample as its start: `getHeapStatistics` walks every heap page,
+ * tens of microseconds in a test worker's heap.
+ */
+const FRESH_US = 1000;
+
+/**
  * A source that samples at every test boundary and on a coarse unref'd timer. A timer tick less
  * than half a period after the last sample is skipped: where tests are short, the boundaries
  * already draw the curve (a Jest worker of 300 tests of ~15 ms sampled twice as often otherwise).
+ * A test's start reuses a sample less than 1 ms old.
  */
 abstract class SampledSource implements Source {
   abstract readonly name: 'heap' | 'eventloop';
@@ -43,6 +51,12 @@ abstract class SampledSource implements Source {
     this.sample();
   }
 
+  /** At a test's start: a new sample unless the last one is fresh. */
+  protected sampleAtStart(): void {
+    const ts = nowUs();
+    if (ts - this.lastSampleUs >= FRESH_US) this.sample(ts);
+  }
+
   /** Records one sample at `ts`; every sample goes through here. */
   protected sample(ts = nowUs()): void {
     this.lastSampleUs = ts;
@@ -58,7 +72,7 @@ export class HeapSource extends SampledSource {
   private readonly values = { used: 0, total: 0 };
 
   testStart(test: TestSpan): void {
-    this.sample();
+    this.sampleAtStart();
     test.args.heapBefore = this.values.used;
   }
 
@@ -82,7 +96,7 @@ export class EventLoopUtilizationSource extends SampledSource {
   private readonly values = { utilization: 0 };
 
   testStart(): void {
-    this.sample();
+    this.sampleAtStart();
   }
 
   testEnd(): void {

@@ -49,12 +49,33 @@ describe('heap and eventloop counters', () => {
     const long = testSpan(events, 'long');
     const shortPhaseMs = (long.ts - testSpan(events, 'short 0').ts) / 1e3;
     const inLong = heap.filter((e) => e.ts > long.ts + 1000 && e.ts < long.ts + long.dur - 1000);
-    // start, two per test, stop, and the ticks: among the short tests (150 ms or more, a tick every
-    // 10 ms) only where the machine stalled a test past 5 ms
-    const ticksAmongShort = heap.length - inLong.length - (2 + 2 * (tests + 1));
+    // start, stop, every test's end, the starts that found no fresh sample (heapBefore differs
+    // from the previous heapAfter), and the ticks: among the short tests (150 ms or more, a tick
+    // every 10 ms) only where the machine stalled a test past 5 ms
+    const spans = events.filter((e) => e.cat === 'test').sort((a, b) => a.ts - b.ts);
+    const startsSampled = spans.filter((s, i) => i === 0 || s.args.heapBefore !== spans[i - 1].args.heapAfter).length;
+    const ticksAmongShort = heap.length - inLong.length - (2 + (tests + 1) + startsSampled);
     expect(shortPhaseMs).toBeGreaterThan(150);
     expect(ticksAmongShort).toBeLessThanOrEqual(3);
     expect(inLong.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('let a test that starts right after the last sample take it as its start', async () => {
+    const t = traced({ sources: onlySources('heap', 'eventloop'), sampleIntervalMs: 1000 });
+    const tests = 40;
+    for (let i = 0; i < tests; i++) await runTest(t.tracer, `back to back ${i}`, () => undefined);
+    await sleep(5);
+    await runTest(t.tracer, 'after a pause', () => undefined);
+    const events = await t.finish();
+    const spans = events.filter((e) => e.cat === 'test').sort((a, b) => a.ts - b.ts);
+    const reused = spans.filter((s, i) => i > 0 && s.args.heapBefore === spans[i - 1].args.heapAfter);
+    // back to back, nearly every start finds the previous end's sample (a stalled machine may not)
+    expect(reused.length).toBeGreaterThanOrEqual(tests - 5);
+    expect(reused.map((s) => s.name)).not.toContain('after a pause');
+    // one sample per test end, a few starts, start and stop
+    const heap = events.filter((e) => e.ph === 'C' && e.name === 'heap');
+    expect(heap.length).toBeLessThanOrEqual(2 + (tests + 1) + 1 + 5);
+    expect(heap.length).toBeGreaterThanOrEqual(tests + 1);
   });
 
   it('shows a busy loop as high utilization', async () => {
