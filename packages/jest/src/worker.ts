@@ -1,5 +1,10 @@
-import { Category, Track, nowUs, thread, wallMsToUs, type Span, type TestSpan, type Tracer } from '@testtrace/core';
+import * as core from '@testtrace/core';
+import type { Span, TestSpan, Tracer } from '@testtrace/core';
 import { firstLine, type EnvSetup } from './shared.js';
+
+// Read once: the core's CommonJS build exports each name through two getters (esbuild's
+// __toCommonJS), and these run on every jest-circus event.
+const { Category, Track, nowUs, thread, wallMsToUs } = core;
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- jest-circus's event and state objects differ between 29 and 30 */
 type CircusTest = any;
