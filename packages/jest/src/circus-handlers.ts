@@ -9,7 +9,9 @@
  * Jest 30 keeps the handler list on the environment's global (`Symbol.for('EVENT_HANDLERS')`).
  * When ours is the last entry and the one before it finishes its work before it returns
  * (jest-circus's own do), ours leaves the list and runs right after that one, in the same turn:
- * the same order, without the await. Elsewhere (Jest 29 keeps the list to itself) nothing changes.
+ * the same order, without the await. Where ours stays in the list (Jest 29 keeps it to itself) it
+ * returns an already settled promise of the test's realm, which Jest awaits with one promise
+ * fewer than `undefined`.
  */
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- jest-circus's handlers are untyped here */
@@ -48,4 +50,10 @@ function finishesBeforeReturning(fn: Function): boolean {
   const kind = fn.constructor?.name;
   if (kind === 'Function') return true;
   return kind === 'AsyncFunction' && !/\bawait\b/.test(Function.prototype.toString.call(fn));
+}
+
+/** An already settled promise of the realm whose global is `global`, or undefined. */
+export function settledPromise(global: unknown): unknown {
+  const TestPromise = (global as { Promise?: PromiseConstructor } | null | undefined)?.Promise;
+  return typeof TestPromise?.resolve === 'function' ? TestPromise.resolve() : undefined;
 }

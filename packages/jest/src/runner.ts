@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
 import { FileSession } from './worker.js';
-import { joinPreviousHandler } from './circus-handlers.js';
+import { joinPreviousHandler, settledPromise } from './circus-handlers.js';
 import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -95,6 +95,7 @@ function wrapEnvironment(environment: any, session: FileSession): void {
   const record = (event: any, state: any) => recorder.handle(event, state);
   // the environment's own handler may return a promise that Jest must await: ours stays in the list then
   let joined = typeof original === 'function';
+  const settled = joined ? undefined : settledPromise(environment.global);
   environment.handleTestEvent = function testtraceHandleTestEvent(this: unknown, event: any, state: any) {
     recorder.handle(event, state);
     if (!joined) {
@@ -106,7 +107,7 @@ function wrapEnvironment(environment: any, session: FileSession): void {
       }
     }
     // never await here: Jest awaits this call and the wait would count as test time
-    return typeof original === 'function' ? original.call(this, event, state) : undefined;
+    return typeof original === 'function' ? original.call(this, event, state) : settled;
   };
   const teardown = environment.teardown;
   if (typeof teardown === 'function') {
