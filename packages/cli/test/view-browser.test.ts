@@ -26,7 +26,8 @@ beforeAll(async () => {
   const vitestTrace = path.join(dir, 'slow-suite.out');
   recordVitestRun(vitestTrace);
   const bigTrace = path.join(dir, 'big.out');
-  await recordRun(bigTrace, [['alpha', 12, 400, 0], ['beta', 12, 400, 0], ['gamma', 12, 400, 0]]);
+  // ~6 events per test (a test's start shares the previous end's counter sample): 18 000 tests
+  await recordRun(bigTrace, [['alpha', 12, 500, 0], ['beta', 12, 500, 0], ['gamma', 12, 500, 0]]);
   [vitestViewer, bigViewer] = await Promise.all([startViewer(vitestTrace), startViewer(bigTrace)]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,

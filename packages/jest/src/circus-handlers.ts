@@ -1,10 +1,10 @@
 /**
  * jest-circus awaits every event handler in turn (`for (const handler of handlers) await
  * handler(event, state)`), so a handler of its own costs each event two promises, a microtask and
- * a lookup on the test environment's global. On Jest 30 under Node before 24, jest-circus also
- * leaves one AsyncLocalStorage enabled per test file, and every promise made afterwards pays for
- * each of them (a property per storage and a propagation call): in a worker's thirtieth file an
- * extra promise costs thirty times what it did in the first.
+ * a lookup on the test environment's global. jest-circus (29 and 30) also leaves one
+ * AsyncLocalStorage enabled per test file, and on Node before 24 every promise made afterwards
+ * pays for each of them (a property and a propagation call per storage): in a worker's thirtieth
+ * file an extra promise pays thirty.
  *
  * Jest 30 keeps the handler list on the environment's global (`Symbol.for('EVENT_HANDLERS')`).
  * When ours is the last entry and the one before it finishes its work before it returns
