@@ -20,17 +20,17 @@ type Handler = (event: any, state: any) => unknown;
 const EVENT_HANDLERS = Symbol.for('EVENT_HANDLERS');
 
 /**
- * Takes `ours` (a function `bind` made: what jest-circus registered for `handleTestEvent`) out of
- * the environment's handler list and has the handler before it call `record` after itself.
- * Returns whether it did.
+ * Takes what jest-circus registered for `handleTestEvent` (`handleTestEvent.bind(environment)`,
+ * named after it) out of the environment's handler list and has the handler before it call
+ * `record` after itself. Returns whether it did.
  */
-export function joinPreviousHandler(global: unknown, boundName: string, record: Handler): boolean {
+export function joinPreviousHandler(global: unknown, handleTestEvent: Handler, record: Handler): boolean {
   const handlers = (global as Record<symbol, unknown> | null | undefined)?.[EVENT_HANDLERS];
   if (!Array.isArray(handlers) || handlers.length < 2) return false;
   const last = handlers.length - 1;
   const ours: unknown = handlers[last];
   const previous: unknown = handlers[last - 1];
-  if (typeof ours !== 'function' || ours.name !== `bound ${boundName}`) return false;
+  if (typeof ours !== 'function' || ours.name !== `bound ${handleTestEvent.name}`) return false;
   if (typeof previous !== 'function' || !finishesBeforeReturning(previous)) return false;
   handlers[last - 1] = function (this: unknown, event: any, state: any) {
     const result = (previous as Handler).call(this, event, state);

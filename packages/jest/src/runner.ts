@@ -96,12 +96,12 @@ function wrapEnvironment(environment: any, session: FileSession): void {
   // the environment's own handler may return a promise that Jest must await: ours stays in the list then
   let joined = typeof original === 'function';
   const settled = joined ? undefined : settledPromise(environment.global);
-  environment.handleTestEvent = function testtraceHandleTestEvent(this: unknown, event: any, state: any) {
+  const handleTestEvent = function testtraceHandleTestEvent(this: unknown, event: any, state: any) {
     recorder.handle(event, state);
     if (!joined) {
       joined = true;
       try {
-        joinPreviousHandler(environment.global, 'testtraceHandleTestEvent', record);
+        joinPreviousHandler(environment.global, handleTestEvent, record);
       } catch {
         // stay a handler of our own
       }
@@ -109,6 +109,7 @@ function wrapEnvironment(environment: any, session: FileSession): void {
     // never await here: Jest awaits this call and the wait would count as test time
     return typeof original === 'function' ? original.call(this, event, state) : settled;
   };
+  environment.handleTestEvent = handleTestEvent;
   const teardown = environment.teardown;
   if (typeof teardown === 'function') {
     environment.teardown = function testtraceTeardown(this: unknown, ...args: unknown[]) {
