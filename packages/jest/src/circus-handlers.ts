@@ -1,7 +1,7 @@
 /**
  * jest-circus awaits every event handler in turn (`for (const handler of handlers) await
  * handler(event, state)`), so a handler of its own costs each event two promises, a microtask and
- * a lookup on the test environment's global. jest-circus (29 and 30) also leaves one
+ * a lookup on the test environment's global. Jest 30's jest-circus also leaves one
  * AsyncLocalStorage enabled per test file, and on Node before 24 every promise made afterwards
  * pays for each of them (a property and a propagation call per storage): in a worker's thirtieth
  * file an extra promise pays thirty.
