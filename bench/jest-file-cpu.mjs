@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, SOURCES, median, sourcesOff } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite } = benchSuite('jest');
 const runs = Number(arg('runs', '10'));
@@ -27,14 +27,12 @@ const probe = path.join(root, 'bench/lib/jest-file-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-file-cpu-'));
 const log = path.join(tmp, 'files.log');
 
-const SOURCES = ['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'];
 const armEnv = (name) => {
   if (name === 'untraced') return { TESTTRACE_RUN_DIR: null };
   if (name === 'default') return {};
-  // the reporter's options for the workers, with sources switched off
-  const sources = name === 'spans' ? JSON.parse(ALL_SOURCES_OFF).sources : { [name]: false };
   if (name !== 'spans' && !SOURCES.includes(name)) throw new Error(`--arms: unknown arm ${name}; use untraced, default, spans or one of ${SOURCES.join(', ')}`);
-  return { TESTTRACE_RUN_OPTIONS: JSON.stringify({ detail: 'default', rootDir: suite, sources }) };
+  // the reporter's options for the workers, with sources switched off
+  return { TESTTRACE_RUN_OPTIONS: sourcesOff(name === 'spans' ? [...SOURCES, 'cpu'] : [name], { detail: 'default', rootDir: suite }) };
 };
 const names = arg('arms', 'untraced,default').split(',');
 if (names.length < 2) throw new Error('--arms: give at least two arms, the baseline first');
@@ -81,6 +79,10 @@ for (let a = 1; a < arms.length; a++) {
       sum.base[key] += median(of(0, file, key));
       sum.arm[key] += median(of(a, file, key));
     }
+  }
+  if (ratios.length === 0) {
+    console.log(`| ${names[a]} | 0 | – | no file ran in both arms: give more --runs | | | |`);
+    continue;
   }
   const ratio = (key) => `${(sum.arm[key] / sum.base[key]).toFixed(3)} (${(sum.base[key] / 1000).toFixed(1)} → ${(sum.arm[key] / 1000).toFixed(1)} s)`;
   const samples = `${rows.filter((r) => r.arm === a).length}/${rows.filter((r) => r.arm === 0).length}`;

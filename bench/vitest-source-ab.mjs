@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, SOURCES, median, sourcesOff } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite } = benchSuite('vitest');
 const runs = Number(arg('runs', '8'));
@@ -22,13 +22,11 @@ const workers = arg('workers', '2');
 const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-source-ab-'));
 
-const off = (...sources) => JSON.stringify({ sources: Object.fromEntries(sources.map((s) => [s, false])) });
-const SOURCES = ['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'];
 const ALL_ARMS = [
   { name: 'default', key: 'default', env: {} },
   { name: 'spans', key: 'spans only (all sources off)', env: { TESTTRACE_RUN_OPTIONS: ALL_SOURCES_OFF } },
-  ...SOURCES.map((s) => ({ name: s, key: `${s} off`, env: { TESTTRACE_RUN_OPTIONS: off(s) } })),
-  { name: 'timers', key: 'heap, eventloop, stalls off', env: { TESTTRACE_RUN_OPTIONS: off('heap', 'eventloop', 'stalls') } },
+  ...SOURCES.map((s) => ({ name: s, key: `${s} off`, env: { TESTTRACE_RUN_OPTIONS: sourcesOff([s]) } })),
+  { name: 'timers', key: 'heap, eventloop, stalls off', env: { TESTTRACE_RUN_OPTIONS: sourcesOff(['heap', 'eventloop', 'stalls']) } },
 ];
 const picked = arg('arms', ['default', 'spans', ...SOURCES].join(',')).split(',');
 const unknownArms = picked.filter((n) => !ALL_ARMS.some((a) => a.name === n));

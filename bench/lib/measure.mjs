@@ -31,8 +31,16 @@ export function benchSuite(runner) {
   return { name, dir };
 }
 
+/** The core sources a bench arm can switch off one by one (cpu is off in default detail anyway). */
+export const SOURCES = ['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'];
+
+/** TESTTRACE_RUN_OPTIONS with `names` switched off; `extra` options (detail, rootDir) go along. */
+export function sourcesOff(names, extra = {}) {
+  return JSON.stringify({ ...extra, sources: Object.fromEntries(names.map((s) => [s, false])) });
+}
+
 /** TESTTRACE_RUN_OPTIONS for "spans only": every core source switched off. */
-export const ALL_SOURCES_OFF = JSON.stringify({ sources: { gc: false, heap: false, eventloop: false, stalls: false, async: false, network: false, cpu: false } });
+export const ALL_SOURCES_OFF = sourcesOff([...SOURCES, 'cpu']);
 
 /** Generates a bundled suite's test files on first use (they are git-ignored). */
 function ensureGenerated(suite, generator) {
