@@ -29,8 +29,7 @@ abstract class SampledSource implements Source {
   private lastSampleUs = -Infinity;
   private readonly tick = () => {
     try {
-      const ts = nowUs();
-      if (ts - this.lastSampleUs >= this.halfIntervalUs) this.sample(ts);
+      this.sampleUnlessWithin(this.halfIntervalUs);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -53,8 +52,13 @@ abstract class SampledSource implements Source {
 
   /** At a test's start: a new sample unless the last one is fresh. */
   protected sampleAtStart(): void {
+    this.sampleUnlessWithin(FRESH_US);
+  }
+
+  /** A new sample unless the last one is less than `us` old. */
+  private sampleUnlessWithin(us: number): void {
     const ts = nowUs();
-    if (ts - this.lastSampleUs >= FRESH_US) this.sample(ts);
+    if (ts - this.lastSampleUs >= us) this.sample(ts);
   }
 
   /** Records one sample at `ts`; every sample goes through here. */

@@ -86,8 +86,10 @@ export class CreationWindows {
 
   /** Patches the windowed modules loaded since the last call; cheap when none was. Call before each test. */
   refresh(): void {
-    if (this.pending.length === 0 || loadedModuleCount() === this.loadListLength) return;
-    this.loadListLength = loadedModuleCount();
+    if (this.pending.length === 0) return;
+    const count = loadedModuleCount();
+    if (count === this.loadListLength) return;
+    this.loadListLength = count;
     const loaded = this.pending.filter(isBuiltinLoaded);
     if (loaded.length > 0) this.patchNow(loaded);
   }
