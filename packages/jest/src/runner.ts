@@ -94,12 +94,12 @@ function wrapEnvironment(environment: any, session: FileSession): void {
   const recorder = session.recorder;
   const record = (event: any, state: any) => recorder.handle(event, state);
   // the environment's own handler may return a promise that Jest must await: ours stays in the list then
-  let joined = typeof original === 'function';
-  const settled = joined ? undefined : settledPromise(environment.global);
+  let mayJoin = typeof original !== 'function';
+  const settled = mayJoin ? settledPromise(environment.global) : undefined;
   const handleTestEvent = function testtraceHandleTestEvent(this: unknown, event: any, state: any) {
-    recorder.handle(event, state);
-    if (!joined) {
-      joined = true;
+    record(event, state);
+    if (mayJoin) {
+      mayJoin = false;
       try {
         joinPreviousHandler(environment.global, handleTestEvent, record);
       } catch {
