@@ -1,4 +1,4 @@
-// What the runner benchmarks (jest-overhead, vitest-overhead, vitest-worker-cpu, vitest-source-ab) share: the suite
+// What the runner benchmarks (jest-overhead, jest-file-cpu, jest-unit-cost, vitest-overhead, vitest-worker-cpu, vitest-source-ab) share: the suite
 // generator, one timed run of a command, the trace's size, medians.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
