@@ -85,20 +85,26 @@ export class Recorder {
   ) {}
 
   emit(event: TraceEvent): void {
-    if (event.ts !== undefined) this.ts(event.ts);
+    if (event.ts !== undefined) this.keepEarliest(event.ts);
     this.writer.line(JSON.stringify(event));
   }
 
-  /** An event's `ts` as JSON, to the nanosecond; keeps the earliest. Every event's timestamp goes through here or tsDur. */
+  /** Keeps the earliest timestamp written, as written. Every event's timestamp goes through here. */
+  private keepEarliest(us: number): void {
+    if (us < this.earliestTs) this.earliestTs = us;
+  }
+
+  /** An event's `ts` as JSON, to the nanosecond. */
   private ts(ts: number): string {
-    if (ts < this.earliestTs) this.earliestTs = ts;
-    return nsAsUs(toNs(ts));
+    const ns = toNs(ts);
+    this.keepEarliest(ns / 1000);
+    return nsAsUs(ns);
   }
 
   /** `"ts":…,"dur":…` of a slice: its start and its end rounded to the nanosecond, a negative `dur` as 0. */
   private tsDur(ts: number, dur: number): string {
-    if (ts < this.earliestTs) this.earliestTs = ts;
     const start = toNs(ts);
+    this.keepEarliest(start / 1000);
     const end = toNs(dur > 0 ? ts + dur : ts);
     return `"ts":${nsAsUs(start)},"dur":${nsAsUs(end - start)}`;
   }

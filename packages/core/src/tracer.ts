@@ -200,8 +200,9 @@ export class Tracer implements SpanSink {
     if (!this.writer.isClosed) {
       this.detach();
       this.annotations.unsubscribe(nowUs());
-      // the chunk's extent, so that the run merge need not read every line to place it on a lane
-      const end = nowUs();
+      // the chunk's extent, so that the run merge need not read every line to place it on a lane;
+      // to the nanosecond, as the events are written
+      const end = Math.round(nowUs() * 1000) / 1000;
       const start = Math.min(this.recorder.earliestTs, end);
       this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args: { events: this.writer.events + 1, errors: this.recorder.errors, start, end } }));
     }
