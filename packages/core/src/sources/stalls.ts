@@ -22,7 +22,8 @@ interface TestWindow {
  * than the threshold means the loop was blocked from the tick's due time until now, and is
  * recorded as a `stall` slice over that interval. A synchronous spin inside a test delays the
  * tick past the test's end, so stalls are attributed to the test by time, and testEnd also
- * checks how long the heartbeat has been overdue at that moment.
+ * checks how long the heartbeat has been overdue at that moment. A test's `maxStallMs` is its
+ * share of a stall: the blocked time inside the test, when that exceeds the threshold.
  *
  * The same ticks give each test its event-loop delay percentiles (`elDelay`): how late each
  * tick fired, sorted at the test's end. (perf_hooks' monitorEventLoopDelay measures the same
@@ -66,10 +67,13 @@ export class StallSource implements Source {
   testEnd(test: TestSpan): void {
     const window = this.current;
     if (test.lane !== 0 || window === undefined) return;
-    // the heartbeat cannot fire while a test spins synchronously: measure how overdue it is now
-    const overdueMs = performance.now() - this.lastTickMs - this.intervalMs;
+    // The heartbeat cannot fire while a test spins synchronously: measure how long it has been
+    // overdue, counting only the time since this test started. Jest runs a file's tests one after
+    // another in microtasks, and a loop blocked through a whole file is not each test's stall.
+    const end = nowUs();
+    const overdueMs = Math.min(performance.now() - this.lastTickMs - this.intervalMs, (end - window.start) / 1000);
     if (overdueMs > this.thresholdMs && overdueMs > window.maxStallMs) window.maxStallMs = overdueMs;
-    window.end = nowUs();
+    window.end = end;
     test.args.maxStallMs = roundMs(window.maxStallMs);
     const delays = this.delays;
     if (overdueMs > 0) delays.push(overdueMs);
@@ -102,7 +106,9 @@ export class StallSource implements Source {
     const args: Record<string, unknown> = { lateMs: roundMs(lateMs), thresholdMs: this.thresholdMs };
     if (window !== undefined) {
       args.test = window.fullName;
-      if (lateMs > window.maxStallMs) window.maxStallMs = lateMs;
+      // the test's share of the stall: the part of the blocked interval inside it
+      const inTestMs = (Math.min(end, window.end) - Math.max(start, window.start)) / 1000;
+      if (inTestMs > this.thresholdMs && inTestMs > window.maxStallMs) window.maxStallMs = inTestMs;
     }
     this.recorder.complete(Category.stall, 'event loop stall', Track.eventLoop, start, end - start, args);
   }

@@ -48,6 +48,30 @@ describe('stall source', () => {
     expect(events.filter((e) => e.cat === 'stall' && e.args.test === 'sources > waits')).toEqual([]);
   });
 
+  it("gives tests that run back to back in a loop blocked for longer only their own share", async () => {
+    const t = traced({ sources: onlySources('stalls') });
+    await sleep(20);
+    // as Jest runs a file: one test after another in microtasks, the heartbeat never firing
+    spin(150);
+    const quick = t.tracer.testStart({ file: 'a.test.js', name: 'quick', fullName: 'sources > quick' });
+    spin(5);
+    quick.finish({ status: 'passed' });
+    const slow = t.tracer.testStart({ file: 'a.test.js', name: 'slow', fullName: 'sources > slow' });
+    spin(120);
+    slow.finish({ status: 'passed' });
+    expect(quick.args.maxStallMs).toBe(0);
+    expect(quick.args.elDelay.max).toBeLessThan(50);
+    expect(slow.args.maxStallMs).toBeGreaterThanOrEqual(100);
+    expect(slow.args.maxStallMs).toBeLessThan(150);
+    await sleep(30);
+    const events = await t.finish();
+    // the stall itself covers the whole blocked time, named after the test it overlaps most
+    const stall = events.find((e) => e.cat === 'stall');
+    expect(stall.args.lateMs).toBeGreaterThanOrEqual(250);
+    expect(stall.args.test).toBe('sources > slow');
+    expect(testSpan(events, 'slow').args.maxStallMs).toBe(slow.args.maxStallMs);
+  });
+
   it('honours the threshold option', async () => {
     const t = traced({ sources: onlySources('stalls'), stallThresholdMs: 20 });
     await sleep(20);
