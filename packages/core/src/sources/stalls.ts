@@ -71,8 +71,8 @@ export class StallSource implements Source {
     // overdue, counting only the time since this test started. Jest runs a file's tests one after
     // another in microtasks, and a loop blocked through a whole file is not each test's stall.
     const end = nowUs();
-    const overdueMs = Math.min(performance.now() - this.lastTickMs - this.intervalMs, (end - window.start) / 1000);
-    if (overdueMs > this.thresholdMs && overdueMs > window.maxStallMs) window.maxStallMs = overdueMs;
+    const overdueMs = overlapMs(window, end - (performance.now() - this.lastTickMs - this.intervalMs) * 1e3, end);
+    this.charge(window, overdueMs);
     window.end = end;
     test.args.maxStallMs = roundMs(window.maxStallMs);
     const delays = this.delays;
@@ -106,20 +106,28 @@ export class StallSource implements Source {
     const args: Record<string, unknown> = { lateMs: roundMs(lateMs), thresholdMs: this.thresholdMs };
     if (window !== undefined) {
       args.test = window.fullName;
-      // the test's share of the stall: the part of the blocked interval inside it
-      const inTestMs = (Math.min(end, window.end) - Math.max(start, window.start)) / 1000;
-      if (inTestMs > this.thresholdMs && inTestMs > window.maxStallMs) window.maxStallMs = inTestMs;
+      this.charge(window, overlapMs(window, start, end));
     }
     this.recorder.complete(Category.stall, 'event loop stall', Track.eventLoop, start, end - start, args);
   }
 
+  /** A test's share of a stall, in ms, becomes its `maxStallMs` when it is the longest above the threshold. */
+  private charge(window: TestWindow, shareMs: number): void {
+    if (shareMs > this.thresholdMs && shareMs > window.maxStallMs) window.maxStallMs = shareMs;
+  }
+
   /** The test the blocked interval overlaps most: the running one, or the one that just ended. */
   private windowAt(start: number, end: number): TestWindow | undefined {
-    const inCurrent = this.current === undefined ? 0 : end - Math.max(start, this.current.start);
-    const inPrevious = this.previous === undefined ? 0 : Math.min(end, this.previous.end) - Math.max(start, this.previous.start);
+    const inCurrent = overlapMs(this.current, start, end);
+    const inPrevious = overlapMs(this.previous, start, end);
     if (inCurrent <= 0 && inPrevious <= 0) return undefined;
     return inCurrent >= inPrevious ? this.current : this.previous;
   }
+}
+
+/** How much of the blocked interval from `start` to `end` (trace µs) lies inside the test's window, in ms (0 or less: none). */
+function overlapMs(window: TestWindow | undefined, start: number, end: number): number {
+  return window === undefined ? 0 : (Math.min(end, window.end) - Math.max(start, window.start)) / 1000;
 }
 
 /** Nearest-rank percentile of ascending values. */
