@@ -60,6 +60,11 @@ function toNs(us: number): number {
   return Math.round(us * 1000);
 }
 
+/** Trace time as the recorder writes it: rounded to the nanosecond. */
+export function asWritten(us: number): number {
+  return toNs(us) / 1000;
+}
+
 /** `,"args":{…}` or nothing, as JSON.stringify writes an `args` property (undefined is omitted). */
 function argsTail(args: Record<string, unknown> | undefined): string {
   if (args === undefined) return '';

@@ -3,7 +3,7 @@ import { nowUs, clockAnchor } from './clock.js';
 import { TraceError, messageOf } from './errors.js';
 import { Category, Meta, Track, TRACK_NAMES } from './format/events.js';
 import { resolveOptions, type ResolvedOptions, type TraceOptions } from './options.js';
-import { Recorder } from './recorder.js';
+import { Recorder, asWritten } from './recorder.js';
 import { toSink, type Sink } from './writer/sink.js';
 import { TraceWriter } from './writer/trace-writer.js';
 import { AnnotationListener } from './annotations/listener.js';
@@ -200,9 +200,8 @@ export class Tracer implements SpanSink {
     if (!this.writer.isClosed) {
       this.detach();
       this.annotations.unsubscribe(nowUs());
-      // the chunk's extent, so that the run merge need not read every line to place it on a lane;
-      // to the nanosecond, as the events are written
-      const end = Math.round(nowUs() * 1000) / 1000;
+      // the chunk's extent, so that the run merge need not read every line to place it on a lane
+      const end = asWritten(nowUs());
       const start = Math.min(this.recorder.earliestTs, end);
       this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args: { events: this.writer.events + 1, errors: this.recorder.errors, start, end } }));
     }
