@@ -65,6 +65,12 @@ export function asWritten(us: number): number {
   return toNs(us) / 1000;
 }
 
+/** A slice's `ts` and `dur` as the recorder writes them: its start and its end rounded to the nanosecond. */
+export function sliceAsWritten(start: number, end: number): { ts: number; dur: number } {
+  const startNs = toNs(start);
+  return { ts: startNs / 1000, dur: Math.max(0, toNs(end) - startNs) / 1000 };
+}
+
 /** `,"args":{…}` or nothing, as JSON.stringify writes an `args` property (undefined is omitted). */
 function argsTail(args: Record<string, unknown> | undefined): string {
   if (args === undefined) return '';

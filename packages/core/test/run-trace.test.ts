@@ -33,6 +33,29 @@ describe('RunTrace', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  it("writes the main process's events to the nanosecond, as the workers write theirs", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-main-ns-'));
+    const out = path.join(dir, 'run.out');
+    const run = RunTrace.open(out, { runner: 'test', runnerVersion: '0', rootDir: dir });
+    const start = run.startTs + 0.123456789;
+    run.mainPhase('queued', start, start + 2500.000987654, { file: 'a.test.js' });
+    run.mainInstant('jest', 'interrupted', start + 3000.000444444);
+    run.crash({ pid: 1 }, 'killed', 'a.test.js', start + 4000.0001);
+    run.close();
+    const events = fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l.replace(/,$/, '')));
+    const decimals = (n: number) => (String(n).split('.')[1] ?? '').length;
+    const timed = events.filter((e) => e.pid === 1 && typeof e.ts === 'number');
+    expect(timed.map((e) => e.name)).toEqual(expect.arrayContaining(['queued', 'interrupted', 'worker crashed']));
+    for (const e of timed) {
+      expect(decimals(e.ts)).toBeLessThanOrEqual(3);
+      if (e.dur !== undefined) expect(decimals(e.dur)).toBeLessThanOrEqual(3);
+    }
+    const queued = timed.find((e) => e.name === 'queued');
+    expect(queued.ts).toBe(Math.round(start * 1000) / 1000);
+    expect(Math.round((queued.ts + queued.dur) * 1000)).toBe(Math.round((start + 2500.000987654) * 1000));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('merges real worker processes into one trace, keeps a killed worker\'s flushed tests, writes per-test files', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-run-'));
     const out = path.join(dir, 'run.out');

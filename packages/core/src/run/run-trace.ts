@@ -8,6 +8,7 @@ import type { Detail } from '../options.js';
 import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
 import { VERSION } from '../version.js';
+import { asWritten, sliceAsWritten } from '../recorder.js';
 import { forEachChunkLine, parseEvent, readChunkEnds, topLevelNumber, topLevelPid } from './chunk-file.js';
 import { assignLanes, type ChunkExtent } from './lanes.js';
 import { listChunks, setMergedHere } from './worker-chunk.js';
@@ -88,7 +89,7 @@ export class RunTrace {
 
   /** A span of the main process (queue time, global setup, reporters). */
   mainSpan(cat: string, name: string, start: number, end: number, args?: Record<string, unknown>, tid: number = Track.main): void {
-    this.mainEvents.push({ name, cat, ph: 'X', ts: start, dur: Math.max(0, end - start), pid: MAIN_PID, tid, args });
+    this.mainEvents.push({ name, cat, ph: 'X', ...sliceAsWritten(start, end), pid: MAIN_PID, tid, args });
   }
 
   /** A phase of the main process. */
@@ -98,12 +99,12 @@ export class RunTrace {
 
   /** An instant event of the main process. */
   mainInstant(cat: string, name: string, ts: number = nowUs(), args?: Record<string, unknown>): void {
-    this.mainEvents.push({ name, cat, ph: 'i', s: 'p', ts, pid: MAIN_PID, tid: Track.main, args });
+    this.mainEvents.push({ name, cat, ph: 'i', s: 'p', ts: asWritten(ts), pid: MAIN_PID, tid: Track.main, args });
   }
 
   /** Marks a worker crash; shown on the lane of the worker's chunk, or on the main process if it wrote none. */
   crash(worker: { pid?: number; threadId?: number } | undefined, reason: string, file?: string, ts: number = nowUs()): void {
-    this.crashes.push({ ...worker, reason, file, ts });
+    this.crashes.push({ ...worker, reason, file, ts: asWritten(ts) });
   }
 
   /** Merges the chunks and closes the trace. Idempotent: a second call returns the first result. */
