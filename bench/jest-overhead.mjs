@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, median, pairedRatio, recordRun, timedRun, roundOrder } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite } = benchSuite('jest');
 const rounds = Number(arg('rounds', '5'));
@@ -47,8 +47,7 @@ console.error(`${suiteName} suite, jest ${JSON.parse(fs.readFileSync(path.join(p
 console.error('warming caches …');
 for (const v of variants) await runOnce(v);
 for (let r = 0; r < rounds; r++) {
-  // interleave, rotating the order each round so that drift in machine load spreads evenly
-  const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+  const order = roundOrder(variants, r);
   for (const v of order) {
     const ms = await runOnce(v);
     v.times.push(ms);

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, median, SOURCES, sourcesOff, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, ALL_SOURCES_OFF, median, SOURCES, sourcesOff, timedRun, roundOrder } from './lib/measure.mjs';
 
 const shape = arg('shape', 'tests');
 const shapes = { tests: { files: 2, tests: 1500, unit: 'test' }, files: { files: 200, tests: 1, unit: 'file' } };
@@ -26,7 +26,7 @@ const armNames = arg('arms', ['untraced', 'default', 'spans', ...SOURCES.map((s)
 function armEnv(name) {
   if (name === 'untraced') return {};
   if (name === 'default') return { TRACE_OUT: 'trace.out' };
-  if (name === 'spans') return { TRACE_OUT: 'trace.out', TESTTRACE_RUN_OPTIONS: sourcesOff([...SOURCES, 'cpu']) };
+  if (name === 'spans') return { TRACE_OUT: 'trace.out', TESTTRACE_RUN_OPTIONS: ALL_SOURCES_OFF };
   const only = /^only-(\w+)$/.exec(name)?.[1];
   if (!only || !SOURCES.includes(only)) throw new Error(`--arms: unknown arm ${name}; expected untraced, default, spans or only-<${SOURCES.join('|')}>`);
   return { TRACE_OUT: 'trace.out', TESTTRACE_RUN_OPTIONS: sourcesOff([...SOURCES.filter((s) => s !== only), 'cpu']) };
@@ -60,7 +60,7 @@ const units = suite.files * suite.tests;
 console.error(`jest in band, ${suite.files} files × ${suite.tests} tests, node ${process.version}, ${os.cpus().length} cpus; ${rounds} rounds of ${arms.map((a) => a.name).join(', ')}`);
 for (const arm of arms) await runOnce(arm); // warm the transform caches
 for (let r = 0; r < rounds; r++) {
-  const order = arms.map((_, i) => arms[(i + r) % arms.length]);
+  const order = roundOrder(arms, r);
   for (const arm of order) {
     const { cpuMs } = await runOnce(arm);
     if (cpuMs === undefined) throw new Error('this bench needs /usr/bin/time for the CPU time');

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median, pairedRatio, recordRun, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median, pairedRatio, recordRun, timedRun, roundOrder } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '5'));
@@ -61,7 +61,7 @@ console.error('warming caches …');
 for (const v of variants) await runOnce(v);
 for (const v of variants) (v.bytes.length = 0), (v.events.length = 0);
 for (let r = 0; r < rounds; r++) {
-  const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+  const order = roundOrder(variants, r);
   for (const v of order) {
     const { ms, cpuMs } = await runOnce(v);
     v.times.push(ms);

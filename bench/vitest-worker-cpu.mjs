@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median, roundOrder } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '3'));
@@ -54,7 +54,7 @@ console.error(`${suiteName} suite, node ${process.version}, ${os.cpus().length} 
 for (const v of variants) runOnce(v); // warm-up
 for (const v of variants) (v.workerMs.length = 0), (v.mainMs.length = 0);
 for (let r = 0; r < rounds; r++) {
-  for (const v of variants.map((_, i) => variants[(i + r) % variants.length])) {
+  for (const v of roundOrder(variants, r)) {
     runOnce(v);
     console.error(`round ${r + 1}/${rounds}  ${v.key}`);
   }

@@ -49,6 +49,11 @@ function ensureGenerated(suite, generator) {
   if (r.status !== 0) throw new Error(`generating ${suite} failed`);
 }
 
+/** The order variants run in during round `round`: rotated each round, so that drift in the machine's load spreads evenly. */
+export function roundOrder(variants, round) {
+  return variants.map((_, i) => variants[(i + round) % variants.length]);
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
