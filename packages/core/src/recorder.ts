@@ -95,8 +95,12 @@ export class Recorder {
     readonly pid: number,
   ) {}
 
+  /** Any event, through `JSON.stringify` (metadata, CPU profile chunks, odd counters): off the hot path. */
   emit(event: TraceEvent): void {
-    if (event.ts !== undefined) this.keepEarliest(event.ts);
+    if (typeof event.ts === 'number') {
+      event = { ...event, ...(event.dur === undefined ? { ts: asWritten(event.ts) } : sliceAsWritten(event.ts, event.ts + event.dur)) };
+      this.keepEarliest(event.ts!);
+    }
     this.writer.line(JSON.stringify(event));
   }
 

@@ -80,6 +80,13 @@ describe('recorder serialisation matches JSON.stringify of the event', () => {
     const odd = { a: undefined, b: 'text', c: 1 } as unknown as Record<string, number>;
     rec.counter(TRICKY[4]!, 1, odd);
     same(lines.at(-1), { name: TRICKY[4], ph: 'C', ts: 1, pid: 2, tid: 0, args: odd });
+    rec.counter('heap', 1785426190.2880001, odd);
+    same(lines.at(-1), { name: 'heap', ph: 'C', ts: at(1785426190.2880001), pid: 2, tid: 0, args: odd });
+    // any event through emit keeps the same rule (CPU profile chunks, metadata)
+    rec.emit({ name: 'ProfileChunk', ph: 'P', ts: 12.3456789, pid: 2, tid: 0, args: { data: {} } });
+    same(lines.at(-1), { name: 'ProfileChunk', ph: 'P', ts: 12.346, pid: 2, tid: 0, args: { data: {} } });
+    rec.emit({ name: 'x', ph: 'X', ts: 5.0004, dur: 2.0004, pid: 2, tid: 0 });
+    same(lines.at(-1), { name: 'x', ph: 'X', ts: 5, dur: 2.001, pid: 2, tid: 0 });
   });
 
   it('the specialised async, gc and resource events equal their generic form', () => {
