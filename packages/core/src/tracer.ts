@@ -47,7 +47,7 @@ export class Tracer implements SpanSink {
   flushEachTest = true;
   private flushTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<TraceStats> | undefined;
-  private readonly onExit = () => this.closeSync();
+  private readonly onExit = () => this.stopNow();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
 
   constructor(sink: Sink, options: ResolvedOptions) {
@@ -193,8 +193,8 @@ export class Tracer implements SpanSink {
   }
 
   /**
-   * Closes the trace now, synchronously, without waiting for sources that finish asynchronously
-   * (the CPU profile is lost): for exit and signal handlers. Prefer stop() everywhere else.
+   * Closes the trace now, synchronously, without stopping the sources (what they would write at
+   * their stop is lost; the exit and signal handlers stop them first). Prefer stop() everywhere else.
    */
   closeSync(): TraceStats {
     if (!this.writer.isClosed) {
@@ -219,9 +219,19 @@ export class Tracer implements SpanSink {
 
   private handleSignal(signal: NodeJS.Signals): void {
     // Close what we have, then let the signal do what it would have done without us.
+    this.stopNow();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  }
+
+  /**
+   * Stops the sources and closes the trace in this turn, for exit and signals: what each source
+   * writes at its stop synchronously is kept (the CPU profile: an in-thread inspector session
+   * answers at once; the leaks still open; the last counter samples). A Jest worker only ends
+   * this way.
+   */
+  private stopNow(): void {
     for (const source of this.sources) this.guard(source.name, () => void source.stop());
     this.closeSync();
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   }
 
   private guard(source: string, fn: () => void): void {

@@ -56,6 +56,20 @@ describe('RunTrace', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('keeps what the sources write at their stop when a worker ends by process.exit (its CPU profile)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-exit-'));
+    const out = path.join(dir, 'run.out');
+    const run = RunTrace.open(out, { runner: 'test', runnerVersion: '0', rootDir: dir });
+    expect(await runWorker(run.runDir, 'a', '2', 'exit')).toBe(0);
+    run.close();
+    const events: any[] = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(events.filter((e) => e.cat === 'test')).toHaveLength(2);
+    expect(events.filter((e) => e.name === 'Profile')).toHaveLength(1);
+    expect(events.some((e) => e.name === 'ProfileChunk' && e.args.data.cpuProfile.nodes.length > 0)).toBe(true);
+    expect(events.filter((e) => e.name === 'tracer error')).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('merges real worker processes into one trace, keeps a killed worker\'s flushed tests, writes per-test files', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-run-'));
     const out = path.join(dir, 'run.out');
