@@ -49,6 +49,78 @@ export function forEachChunkLine(file: string, onLine: (line: string, scan: Chun
   return scan;
 }
 
+/**
+ * One chunk line, and the newline after it. Either an event whose top-level `"ph"` (not metadata)
+ * and `"pid":N` both come before any `{` (the recorder writes args last; a quote inside a JSON
+ * string is always escaped, so neither key can occur in a string value): groups 1 and 2 are the
+ * text around the pid's digits. Or any other line (group 3).
+ */
+const CHUNK_LINE = /^(?:(\{[^{\n]*?"ph":"[^M"\n][^{\n]*?"pid":)\d+((?:,[^\n]*)?\}),?|([^\n]*))(?:\n|$)/gm;
+
+/**
+ * Rewrites a chunk's events with `pid` as their process id, block by block, for a merge: one
+ * regular-expression pass per block instead of JavaScript per line, which matters in the main
+ * process at the end of a run, where this code runs once and cold. Each event comes out as the
+ * trace writer writes it (`{…},\n`). Lines the expression cannot vouch for (metadata, a name
+ * with a brace in it, a torn last line) go to `other` with the event text and whether it is the
+ * file's last line; it returns their replacement (`''` drops one). `onBlock` receives each block's
+ * text and how many events it holds.
+ */
+export function rewriteChunkPids(
+  file: string,
+  pid: number,
+  other: (line: string, scan: ChunkScan, last: boolean) => string,
+  onBlock: (text: string, events: number) => void,
+): ChunkScan {
+  const scan: ChunkScan = { corrupt: 0, closed: false };
+  const lanePid = String(pid);
+  let events = 0;
+  const rewrite = (_match: string, head: string | undefined, tail: string | undefined, line: string | undefined): string => {
+    if (head !== undefined) {
+      events++;
+      return `${head}${lanePid}${tail},\n`;
+    }
+    return otherLine(line!, false);
+  };
+  const otherLine = (raw: string, last: boolean): string => {
+    const line = eventText(raw);
+    if (line === '' || line === '[') return '';
+    if (line === ']') {
+      scan.closed = true;
+      return '';
+    }
+    const text = other(line, scan, last);
+    if (text !== '') events++;
+    return text === '' ? '' : `${text},\n`;
+  };
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return scan;
+  }
+  let carry = '';
+  try {
+    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK, fstatSync(fd).size)));
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const text = carry + buf.toString('utf8', 0, n);
+      const cut = text.lastIndexOf('\n') + 1;
+      carry = text.slice(cut);
+      events = 0;
+      const block = text.slice(0, cut).replace(CHUNK_LINE, rewrite);
+      if (block !== '') onBlock(block, events);
+    }
+    events = 0;
+    const last = otherLine(carry, true);
+    if (last !== '') onBlock(last, events);
+  } finally {
+    closeSync(fd);
+  }
+  return scan;
+}
+
 /** A chunk line as JSON text: trimmed, without the comma that separates it from the next event. */
 function eventText(raw: string): string {
   const line = raw.trim();

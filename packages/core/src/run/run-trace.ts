@@ -9,7 +9,7 @@ import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
 import { VERSION } from '../version.js';
 import { asWritten, sliceAsWritten } from '../recorder.js';
-import { forEachChunkLine, parseEvent, readChunkEnds, topLevelNumber, topLevelPid } from './chunk-file.js';
+import { forEachChunkLine, parseEvent, readChunkEnds, rewriteChunkPids, topLevelNumber, topLevelPid } from './chunk-file.js';
 import { assignLanes, type ChunkExtent } from './lanes.js';
 import { listChunks, setMergedHere } from './worker-chunk.js';
 import { writePerTestTraces, type PerTestOptions } from './per-test.js';
@@ -128,17 +128,21 @@ export class RunTrace {
 
     extents.forEach((chunk, i) => {
       const pid = FIRST_WORKER_PID + lanes[i]!;
-      const lanePid = String(pid);
-      forEachChunkLine(chunk.file, (line, scan, last) => {
-        // the worker's own pid replaced in place: no JSON round trip for the bulk of the events
-        const at = last ? undefined : topLevelPid(line); // a killed worker's last line may be torn
-        if (at !== undefined) return writer.line(line.slice(0, at.start) + lanePid + line.slice(at.end));
-        parseEvent(line, scan, (event) => {
-          if (event.ph === 'M' && (event.name === Meta.processName || event.name === Meta.end || event.name === Meta.processSortIndex)) return;
-          event.pid = pid;
-          writer.line(JSON.stringify(event));
-        }, last);
-      });
+      // the worker's own pid replaced in the text: no JSON round trip for the bulk of the events
+      rewriteChunkPids(
+        chunk.file,
+        pid,
+        (line, scan, last) => {
+          let text = '';
+          parseEvent(line, scan, (event) => {
+            if (event.ph === 'M' && (event.name === Meta.processName || event.name === Meta.end || event.name === Meta.processSortIndex)) return;
+            event.pid = pid;
+            text = JSON.stringify(event);
+          }, last);
+          return text;
+        },
+        (text, events) => writer.lines(text, events),
+      );
       if (!chunk.closed) {
         const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
         const reason = reported?.reason ?? 'the worker ended without closing its trace (killed or crashed); events after its last flush are lost';

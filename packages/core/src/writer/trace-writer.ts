@@ -32,6 +32,14 @@ export class TraceWriter {
     if (this.buffer.length >= this.bufferBytes) this.flush();
   }
 
+  /** Appends `events` events already written as `line()` writes them, each `{…},\n` (a merge copying a chunk). */
+  lines(text: string, events: number): void {
+    if (this.closed) return;
+    this.buffer += text;
+    this.events += events;
+    if (this.buffer.length >= this.bufferBytes) this.flush();
+  }
+
   /** Writes the buffer to the sink synchronously. Never throws. */
   flush(): void {
     if (this.buffer === '' || this.failure !== undefined) {
