@@ -24,11 +24,29 @@ export function forEachChunkEvent(file: string, onEvent: (event: TraceEvent) => 
  */
 export function forEachChunkLine(file: string, onLine: (line: string, scan: ChunkScan, last: boolean) => void): ChunkScan {
   const scan: ChunkScan = { corrupt: 0, closed: false };
+  readChunkBlocks(
+    file,
+    (text) => {
+      const lines = text.split('\n');
+      lines.pop(); // the block ends with a newline
+      for (const line of lines) eventLine(line, scan, onLine, false);
+    },
+    (rest) => eventLine(rest, scan, onLine, true),
+  );
+  return scan;
+}
+
+/**
+ * Reads a chunk file in blocks of whole lines (each block's text up to and with its last
+ * newline), then hands over what follows the last newline: a torn line, or ''. Nothing when the
+ * file cannot be opened.
+ */
+function readChunkBlocks(file: string, onBlock: (text: string) => void, onRest: (rest: string) => void): void {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch {
-    return scan;
+    return;
   }
   let carry = '';
   try {
@@ -38,15 +56,14 @@ export function forEachChunkLine(file: string, onLine: (line: string, scan: Chun
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       const text = carry + buf.toString('utf8', 0, n);
-      const lines = text.split('\n');
-      carry = lines.pop()!;
-      for (const line of lines) eventLine(line, scan, onLine, false);
+      const cut = text.lastIndexOf('\n') + 1;
+      carry = text.slice(cut);
+      if (cut > 0) onBlock(text.slice(0, cut));
     }
-    eventLine(carry, scan, onLine, true);
+    onRest(carry);
   } finally {
     closeSync(fd);
   }
-  return scan;
 }
 
 /**
@@ -83,41 +100,25 @@ export function rewriteChunkPids(
     return otherLine(line!, false);
   };
   const otherLine = (raw: string, last: boolean): string => {
-    const line = eventText(raw);
-    if (line === '' || line === '[') return '';
-    if (line === ']') {
-      scan.closed = true;
-      return '';
-    }
-    const text = other(line, scan, last);
-    if (text !== '') events++;
-    return text === '' ? '' : `${text},\n`;
+    let text = '';
+    eventLine(raw, scan, (line) => (text = other(line, scan, last)), last);
+    if (text === '') return '';
+    events++;
+    return `${text},\n`;
   };
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return scan;
-  }
-  let carry = '';
-  try {
-    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK, fstatSync(fd).size)));
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const text = carry + buf.toString('utf8', 0, n);
-      const cut = text.lastIndexOf('\n') + 1;
-      carry = text.slice(cut);
+  readChunkBlocks(
+    file,
+    (text) => {
       events = 0;
-      const block = text.slice(0, cut).replace(CHUNK_LINE, rewrite);
+      const block = text.replace(CHUNK_LINE, rewrite);
       if (block !== '') onBlock(block, events);
-    }
-    events = 0;
-    const last = otherLine(carry, true);
-    if (last !== '') onBlock(last, events);
-  } finally {
-    closeSync(fd);
-  }
+    },
+    (rest) => {
+      events = 0;
+      const last = otherLine(rest, true);
+      if (last !== '') onBlock(last, events);
+    },
+  );
   return scan;
 }
 
