@@ -26,10 +26,7 @@ export class TraceWriter {
 
   /** Appends one event, already serialised as JSON. */
   line(json: string): void {
-    if (this.closed) return;
-    this.buffer += json + ',\n';
-    this.events++;
-    if (this.buffer.length >= this.bufferBytes) this.flush();
+    this.lines(json + ',\n', 1);
   }
 
   /** Appends `events` events already written as `line()` writes them, each `{…},\n` (a merge copying a chunk). */
