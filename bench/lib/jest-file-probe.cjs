@@ -20,13 +20,19 @@ if (log && typeof process.send === 'function') {
   };
   // jest-worker: [CHILD_MESSAGE_CALL = 1, …, [{ path, … }]] in, [PARENT_MESSAGE_OK = 0, result] out
   let file, cpu0, wall0, main0;
-  process.on('message', (message) => {
-    if (!Array.isArray(message) || message[0] !== 1) return;
-    file = message[3]?.[0]?.path;
-    main0 = mainThreadMs();
-    cpu0 = process.cpuUsage();
-    wall0 = performance.now();
-  });
+  // Seen through process.emit, not a 'message' listener: a listener of its own would keep the IPC
+  // channel referenced after jest-worker removes its own, and Jest would force-exit every worker.
+  const emit = process.emit;
+  process.emit = function (event, message) {
+    if (event === 'message' && Array.isArray(message) && message[0] === 1) {
+      file = message[3]?.[0]?.path;
+      main0 = mainThreadMs();
+      cpu0 = process.cpuUsage();
+      wall0 = performance.now();
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return emit.apply(this, arguments);
+  };
   const send = process.send;
   process.send = function (message) {
     if (Array.isArray(message) && message[0] === 0 && file !== undefined) {
