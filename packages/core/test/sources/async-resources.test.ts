@@ -252,6 +252,35 @@ describe('async resource source: counts, scope and detail', () => {
     expect(Object.keys(fullArgs.async).some((k) => k.startsWith('FSREQ'))).toBe(true);
   });
 
+  it('takes a back-to-back test\'s starting resources from the previous test\'s end, and still counts the delta', async () => {
+    const t = traced({ sources: onlySources('async') });
+    const real = process.getActiveResourcesInfo;
+    let calls = 0;
+    process.getActiveResourcesInfo = () => {
+      calls++;
+      return real.call(process);
+    };
+    cleanups.push(() => {
+      process.getActiveResourcesInfo = real;
+    });
+    const timers: NodeJS.Timeout[] = [];
+    cleanups.push(() => timers.forEach(clearTimeout));
+    const tests = 30;
+    const deltas: unknown[] = [];
+    for (let i = 0; i < tests; i++) {
+      const args = await runTest(t.tracer, `back to back ${i}`, () => {
+        if (i % 10 === 0) timers.push(setTimeout(() => {}, 60_000));
+      });
+      deltas.push(args.activeResourcesDelta);
+    }
+    await t.finish();
+    // one call per test end, one at the first start, and the few starts a busy machine delayed past 1 ms
+    expect(calls).toBeLessThan(tests + 1 + 5);
+    expect(calls).toBeGreaterThanOrEqual(tests);
+    expect(deltas.filter((d) => d !== undefined)).toEqual([{ Timeout: 1 }, { Timeout: 1 }, { Timeout: 1 }]);
+    expect(deltas[10]).toEqual({ Timeout: 1 });
+  });
+
   it('records nothing outside tests in default detail: the hook runs only while a test runs', async () => {
     const t = traced({ sources: onlySources('async') });
     const timer = setInterval(() => {}, 60_000);

@@ -7,7 +7,7 @@ afterEach(async () => {
 });
 
 describe('heap and eventloop counters', () => {
-  it('sample on a timer and at test boundaries, and put heapBefore/heapAfter on tests', async () => {
+  it('sample on a timer (heap at test boundaries too), and put heapBefore/heapAfter on tests', async () => {
     const t = traced({ sources: onlySources('heap', 'eventloop'), sampleIntervalMs: 5 });
     let held: number[][] = [];
     await runTest(t.tracer, 'grows the heap', async () => {
@@ -78,14 +78,19 @@ describe('heap and eventloop counters', () => {
     expect(heap.length).toBeGreaterThanOrEqual(tests + 1);
   });
 
-  it('shows a busy loop as high utilization', async () => {
-    const t = traced({ sources: onlySources('eventloop'), sampleIntervalMs: 1000 });
-    await sleep(20);
-    await runTest(t.tracer, 'spins', () => spin(100));
+  it('samples the event loop on its timer only, and shows a busy loop as high utilization', async () => {
+    const t = traced({ sources: onlySources('eventloop'), sampleIntervalMs: 20 });
+    await sleep(30);
+    await runTest(t.tracer, 'spins', () => spin(200));
+    await sleep(50);
+    for (let i = 0; i < 40; i++) await runTest(t.tracer, `back to back ${i}`, () => undefined);
     const events = await t.finish();
+    const span = testSpan(events, 'spins');
     const elu = events.filter((e) => e.ph === 'C' && e.name === 'eventloop');
-    // the sample at the test's end covers the spin alone
-    const atEnd = elu.find((e) => e.ts >= testSpan(events, 'spins').ts + testSpan(events, 'spins').dur - 1);
-    expect(atEnd.args.utilization).toBeGreaterThan(0.8);
+    // the timer cannot fire during the spin: the first sample after it covers the spin and at most a period before it
+    const after = elu.find((e) => e.ts >= span.ts + span.dur);
+    expect(after.args.utilization).toBeGreaterThan(0.8);
+    // ~100 ms of ticks and the stop: forty tests' boundaries would add eighty samples
+    expect(elu.length).toBeLessThan(20);
   });
 });
