@@ -28,6 +28,16 @@ interface PendingHook {
   ts: number;
 }
 
+/** A finished hook or test body, written with the next test's end. */
+interface FinishedSlice {
+  cat: string;
+  name: string;
+  tid: number;
+  ts: number;
+  dur: number;
+  args: Record<string, unknown>;
+}
+
 function describePath(block: CircusBlock | undefined): string[] {
   const names: string[] = [];
   for (let b = block; b && b.parent; b = b.parent) names.unshift(String(b.name));
@@ -50,6 +60,12 @@ export class FileRecorder {
   private readonly tests = new Map<CircusTest, TestSpan>();
   private readonly bodies = new Map<CircusTest, number>();
   private readonly hooks: PendingHook[] = [];
+  /**
+   * Hook and test-body slices are serialised together at the test's end (its flush writes them
+   * anyway): one burst per test instead of one per jest-circus event, each of which finds the
+   * worker's caches cold after Jest's own code (a slice cost ~15 µs there against ~3 µs in a loop).
+   */
+  private readonly finished: FinishedSlice[] = [];
   private readonly concurrent = new Set<CircusTest>();
   private jestRootHook: CircusHook;
   private sawHook = false;
@@ -160,7 +176,7 @@ export class FileRecorder {
         // the enclosing test span carries file and fullName
         const args: Record<string, unknown> = { status: event.name === 'test_fn_success' ? 'passed' : 'failed' };
         if (event.name === 'test_fn_failure') args.error = errorMessage(event.error);
-        this.tracer.recorder.complete(Category.phase, TEST_BODY, span?.tid ?? Track.main, start, ts - start, args);
+        this.finished.push({ cat: Category.phase, name: TEST_BODY, tid: span?.tid ?? Track.main, ts: start, dur: ts - start, args });
         break;
       }
       case 'hook_start': {
@@ -181,6 +197,7 @@ export class FileRecorder {
         const errors: unknown[] = Array.isArray(test.errors) ? test.errors : [];
         const failed = errors.length > 0;
         this.count(test, failed);
+        this.writeFinished();
         span.finish(failed ? { status: 'failed', error: errorMessage(errors[0]) } : { status: 'passed' }, ts);
         break;
       }
@@ -239,11 +256,18 @@ export class FileRecorder {
     };
     if (event.name === 'hook_failure') args.error = errorMessage(event.error);
     const name = hook === this.jestRootHook ? JEST_ROOT_HOOK : type;
-    this.tracer.recorder.complete(Category.hook, name, testSpan?.tid ?? Track.main, pending.ts, ts - pending.ts, args);
+    this.finished.push({ cat: Category.hook, name, tid: testSpan?.tid ?? Track.main, ts: pending.ts, dur: ts - pending.ts, args });
+  }
+
+  private writeFinished(): void {
+    const recorder = this.tracer.recorder;
+    for (const s of this.finished) recorder.complete(s.cat, s.name, s.tid, s.ts, s.dur, s.args);
+    this.finished.length = 0;
   }
 
   /** Ends whatever is still open (a file that failed mid-run), so the trace stays well nested. */
   closeOpen(ts: number = nowUs()): void {
+    this.writeFinished();
     for (const [test, span] of this.tests) {
       this.tests.delete(test);
       const errors: unknown[] = Array.isArray(test?.errors) ? test.errors : [];
