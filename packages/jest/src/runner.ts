@@ -89,10 +89,19 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
   });
 }
 
+/**
+ * A benchmark's probe (bench/lib/jest-event-probe.cjs) may wrap the function that records each
+ * jest-circus event, to time it inside the worker; read once per file.
+ */
+const EVENT_PROBE = Symbol.for('testtrace.jest.eventProbe');
+type RecordEvent = (event: any, state: any) => void;
+
 function wrapEnvironment(environment: any, session: FileSession): void {
   const original = environment.handleTestEvent;
   const recorder = session.recorder;
-  const record = (event: any, state: any) => recorder.handle(event, state);
+  const plain: RecordEvent = (event, state) => recorder.handle(event, state);
+  const probe = (process as unknown as Record<symbol, ((record: RecordEvent) => RecordEvent) | undefined>)[EVENT_PROBE];
+  const record = typeof probe === 'function' ? probe(plain) : plain;
   // the environment's own handler may return a promise that Jest must await: ours stays in the list then
   let mayJoin = typeof original !== 'function';
   const settled = mayJoin ? settledPromise(environment.global) : undefined;
