@@ -164,6 +164,16 @@ export class Tracer implements SpanSink {
     for (const source of this.sources) if (source.adoptGlobal) this.guard(source.name, () => source.adoptGlobal!(target));
   }
 
+  /**
+   * @internal The opposite of adoptGlobal, until the next adoptGlobal: `target` gets Node's own
+   * functions back where it holds the tracer's, so that a runner loading its own code into that
+   * realm keeps functions that go around the tracer (Jest's jest-circus arms every test's and
+   * hook's timeout with the setTimeout it finds when it loads).
+   */
+  releaseGlobal(target: object): void {
+    for (const source of this.sources) if (source.releaseGlobal) this.guard(source.name, () => source.releaseGlobal!(target));
+  }
+
   /** The test running on the main track, if any. */
   get currentTest(): TestSpan | undefined {
     return this.current;

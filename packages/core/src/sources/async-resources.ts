@@ -204,6 +204,10 @@ export class AsyncResourceSource implements Source {
     this.windows?.adoptGlobal(target);
   }
 
+  releaseGlobal(target: object): void {
+    this.windows?.releaseGlobal(target);
+  }
+
   private init(id: number, type: string, trigger: number, resource: object): void {
     if (type === 'PROMISE') {
       this.promises++;

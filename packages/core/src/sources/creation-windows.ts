@@ -183,6 +183,22 @@ export class CreationWindows {
     if (this.pending.length > 0) this.patchNow(this.pending);
   }
 
+  /** Gives another realm's globals Node's own timer functions where they hold the wrappers. */
+  releaseGlobal(target: object): void {
+    const globals = target as Record<string, unknown>;
+    if (globals === (globalThis as unknown)) return;
+    for (const [original, wrapper] of this.timerWrappers) {
+      for (const name of TIMER_FUNCTIONS) {
+        if (globals[name] !== wrapper) continue;
+        try {
+          globals[name] = original;
+        } catch {
+          // a frozen global keeps the wrapper
+        }
+      }
+    }
+  }
+
   /**
    * Puts `wrap(original)` in place of the function `target[key]`, with the original's own
    * properties, until uninstall. Returns the wrapper, or undefined when there is no such function.

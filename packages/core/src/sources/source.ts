@@ -23,6 +23,8 @@ export interface Source {
   testEnd?(test: TestSpan): void;
   /** Another realm's globals (a Jest test environment) that test code will use. */
   adoptGlobal?(target: object): void;
+  /** Gives those globals back what the source had replaced, until the next adoptGlobal. */
+  releaseGlobal?(target: object): void;
   /** Stop recording and write what is pending. */
   stop(): void | Promise<void>;
 }

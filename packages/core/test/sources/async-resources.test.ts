@@ -396,6 +396,29 @@ describe.runIf(!supportsTrackPromises())('async resource source: creation window
     expect(leakTypes(args)).toEqual(['Timeout']);
     expect(args.leaks[0].stack).toContain('async-resources.test.ts');
   });
+  it("gives a realm's globals Node's own timers back until the next adoption (what a runner keeps while it loads goes around the tracer)", async () => {
+    const t = traced({ sources: onlySources('async') });
+    // this realm's (globalThis) wrappers stay
+    t.tracer.releaseGlobal(globalThis);
+    expect(globalThis.setTimeout).not.toBe(nodeSetTimeout);
+    const realm = { setTimeout: nodeSetTimeout, setInterval: nodeSetInterval };
+    t.tracer.adoptGlobal(realm);
+    t.tracer.releaseGlobal(realm);
+    expect(realm.setTimeout).toBe(nodeSetTimeout);
+    expect(realm.setInterval).toBe(nodeSetInterval);
+    // a runner loading now keeps Node's setTimeout; the test's code, loaded after the adoption, gets the wrapper
+    const runnerSetTimeout = realm.setTimeout;
+    t.tracer.adoptGlobal(realm);
+    expect(realm.setTimeout).toBe(globalThis.setTimeout);
+    const args = await runTest(t.tracer, 'runner and test timers', () => {
+      const runnerTimeout = runnerSetTimeout(() => {}, 60_000);
+      const testTimer = realm.setTimeout(() => {}, 60_000);
+      cleanups.push(() => clearTimeout(runnerTimeout), () => clearTimeout(testTimer));
+    });
+    await t.finish();
+    expect(args.async).toEqual({ Timeout: 1 });
+    expect(leakTypes(args)).toEqual(['Timeout']);
+  });
   it.each([
     ['cjs', 'required (const { Worker } = require(…), with an IPC channel as in a forked worker)', ['worker_threads']],
     ['esm', 'imported as an ES module namespace (no IPC channel)', ['net', 'child_process', 'dgram']],
