@@ -36,6 +36,9 @@ export class Tracer implements SpanSink {
   readonly recorder: Recorder;
   private readonly writer: TraceWriter;
   private readonly sources: Source[];
+  /** The sources with a testStart, and with a testEnd: called twice per test. */
+  private readonly startSources: Source[];
+  private readonly endSources: Source[];
   private readonly annotations: AnnotationListener;
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
@@ -56,6 +59,8 @@ export class Tracer implements SpanSink {
     this.recorder = new Recorder(this.writer, options.pid);
     this.annotations = new AnnotationListener(this.recorder, () => this.current);
     this.sources = createSources(options);
+    this.startSources = this.sources.filter((s) => s.testStart);
+    this.endSources = this.sources.filter((s) => s.testEnd);
   }
 
   /** @internal */
@@ -116,7 +121,7 @@ export class Tracer implements SpanSink {
     }
     const test = new TestSpan(this, info, tid, lane, ts);
     if (lane === 0) this.current = test;
-    for (const source of this.sources) if (source.testStart) this.guard(source.name, () => source.testStart!(test));
+    this.atTestBoundary(this.startSources, 'testStart', test);
     return test;
   }
 
@@ -146,7 +151,7 @@ export class Tracer implements SpanSink {
   /** @internal — called by Span.end(). */
   endSpan(span: Span, ts: number): void {
     if (span instanceof TestSpan) {
-      for (const source of this.sources) if (source.testEnd) this.guard(source.name, () => source.testEnd!(span));
+      this.atTestBoundary(this.endSources, 'testEnd', span);
       this.lanes.release(span.lane);
       if (this.current === span) this.current = undefined;
       this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
@@ -242,6 +247,17 @@ export class Tracer implements SpanSink {
   private stopNow(): void {
     for (const source of this.sources) this.guard(source.name, () => void source.stop());
     this.closeSync();
+  }
+
+  /** Each source's testStart or testEnd, guarded like guard() but without a closure per source and test. */
+  private atTestBoundary(sources: Source[], method: 'testStart' | 'testEnd', test: TestSpan): void {
+    for (const source of sources) {
+      try {
+        source[method]!(test);
+      } catch (err) {
+        this.recorder.error(source.name, err);
+      }
+    }
   }
 
   private guard(source: string, fn: () => void): void {

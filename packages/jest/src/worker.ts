@@ -38,12 +38,6 @@ interface FinishedSlice {
   args: Record<string, unknown>;
 }
 
-function describePath(block: CircusBlock | undefined): string[] {
-  const names: string[] = [];
-  for (let b = block; b && b.parent; b = b.parent) names.unshift(String(b.name));
-  return names;
-}
-
 function errorMessage(raw: unknown): string {
   const err = Array.isArray(raw) ? raw[0] : raw;
   if (err && typeof err === 'object' && 'message' in err) return firstLine((err as Error).message) || String(err);
@@ -73,6 +67,8 @@ export class FileRecorder {
   private imported = false;
   counts = { tests: 0, failed: 0 };
   private readonly seen = new Set<CircusTest>();
+  /** Each describe block's names from the outermost describe down, joined by ` > `; a file has a few blocks and many tests. */
+  private readonly paths = new Map<CircusBlock, string>();
 
   constructor(
     readonly tracer: Tracer,
@@ -115,8 +111,7 @@ export class FileRecorder {
       case 'run_describe_start': {
         const block = event.describeBlock;
         if (!block?.parent) break;
-        const names = describePath(block);
-        const span = this.tracer.suiteStart({ file: this.file, name: String(block.name), fullName: names.join(' > ') }, ts);
+        const span = this.tracer.suiteStart({ file: this.file, name: String(block.name), fullName: this.pathOf(block) }, ts);
         const open = this.describes.get(block);
         if (open) open.push(span);
         else this.describes.set(block, [span]);
@@ -136,14 +131,14 @@ export class FileRecorder {
       case 'test_start': {
         const test = event.test;
         this.endImport(ts);
-        const names = describePath(test.parent);
-        names.push(String(test.name));
+        const name = String(test.name);
+        const parentPath = this.pathOf(test.parent);
         const truthfullyConcurrent = this.concurrent.has(test);
         const span = this.tracer.testStart(
           {
             file: this.file,
-            name: String(test.name),
-            fullName: names.join(' > '),
+            name,
+            fullName: parentPath === '' ? name : `${parentPath} > ${name}`,
             retry: Math.max(0, (Number(test.invocations) || 1) - 1),
             concurrent: truthfullyConcurrent,
           },
@@ -209,6 +204,19 @@ export class FileRecorder {
     }
   }
 
+  /** The block's names from the outermost describe down, joined by ` > `; '' for the file's root block. */
+  private pathOf(block: CircusBlock | undefined): string {
+    if (!block?.parent) return '';
+    let path = this.paths.get(block);
+    if (path === undefined) {
+      const parent = this.pathOf(block.parent);
+      const name = String(block.name);
+      path = parent === '' ? name : `${parent} > ${name}`;
+      this.paths.set(block, path);
+    }
+    return path;
+  }
+
   /** Counts tests once however many attempts they took; `failed` is the last attempt's outcome. */
   private count(test: CircusTest, failed: boolean): void {
     if (!this.seen.has(test)) {
@@ -251,7 +259,7 @@ export class FileRecorder {
     const args: Record<string, unknown> = {
       file: this.file,
       hook: type,
-      fullName: testSpan ? testSpan.fullName : describePath(block).join(' > '),
+      fullName: testSpan ? testSpan.fullName : this.pathOf(block),
       status: event.name === 'hook_success' ? 'passed' : 'failed',
     };
     if (event.name === 'hook_failure') args.error = errorMessage(event.error);
