@@ -27,7 +27,7 @@ beforeAll(async () => {
   recordVitestRun(vitestTrace);
   const bigTrace = path.join(dir, 'big.out');
   // ~6 events per test (a test's start shares the previous end's counter sample): 18 000 tests
-  await recordRun(bigTrace, [['alpha', 12, 500, 0], ['beta', 12, 500, 0], ['gamma', 12, 500, 0]]);
+  await recordRun(bigTrace, [['alpha', 12, 600, 0], ['beta', 12, 600, 0], ['gamma', 12, 600, 0]]);
   [vitestViewer, bigViewer] = await Promise.all([startViewer(vitestTrace), startViewer(bigTrace)]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
