@@ -11,15 +11,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, median } from './lib/measure.mjs';
+import { jestProbeBench, median } from './lib/measure.mjs';
 
-const { name: suiteName, dir: suite } = benchSuite('jest');
-const runs = Number(arg('runs', '4'));
-const workers = arg('workers', '2');
-const jest = path.join(root, 'node_modules/jest/bin/jest.js');
-const probe = path.join(root, 'bench/lib/jest-event-probe.cjs');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-event-cost-'));
-const log = path.join(tmp, 'events.log');
+const { suiteName, suite, runs, workers, jest, probe, tmp, log } = jestProbeBench({ probe: 'jest-event-probe.cjs', name: 'jest-event-cost', log: 'events.log', runs: 4, workers: 2 });
 
 function run(logFile) {
   const env = {

@@ -17,15 +17,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, SOURCES, median, sourcesOff } from './lib/measure.mjs';
+import { benchArg as arg, jestProbeBench, SOURCES, median, sourcesOff } from './lib/measure.mjs';
 
-const { name: suiteName, dir: suite } = benchSuite('jest');
-const runs = Number(arg('runs', '10'));
-const workers = arg('workers', '4');
-const jest = path.join(root, 'node_modules/jest/bin/jest.js');
-const probe = path.join(root, 'bench/lib/jest-file-probe.cjs');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-file-cpu-'));
-const log = path.join(tmp, 'files.log');
+const { suiteName, suite, runs, workers, jest, probe, tmp, log } = jestProbeBench({ probe: 'jest-file-probe.cjs', name: 'jest-file-cpu', log: 'files.log', runs: 10, workers: 4 });
 
 const armEnv = (name) => {
   if (name === 'untraced') return { TESTTRACE_RUN_DIR: null };

@@ -1,7 +1,8 @@
-// What the runner benchmarks (jest-overhead, jest-file-cpu, jest-unit-cost, vitest-overhead, vitest-worker-cpu, vitest-source-ab) share: the suite
+// What the runner benchmarks (jest-overhead, jest-file-cpu, jest-event-cost, jest-unit-cost, vitest-overhead, vitest-worker-cpu, vitest-source-ab) share: the suite
 // generator, one timed run of a command, the trace's size, medians.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +30,26 @@ export function benchSuite(runner) {
   const dir = path.join(ROOT, suite.dir);
   ensureGenerated(dir, path.join(ROOT, suite.generator));
   return { name, dir };
+}
+
+/**
+ * What the benches that preload a probe into Jest's workers (jest-file-cpu, jest-event-cost)
+ * start from: the suite, `--runs` and `--workers` with their defaults, Jest's bin, the probe
+ * (`bench/lib/PROBE`), and a log file in a fresh temporary directory.
+ */
+export function jestProbeBench({ probe, name, log, runs, workers }) {
+  const { name: suiteName, dir: suite } = benchSuite('jest');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tt-${name}-`));
+  return {
+    suiteName,
+    suite,
+    runs: Number(benchArg('runs', String(runs))),
+    workers: benchArg('workers', String(workers)),
+    jest: path.join(ROOT, 'node_modules/jest/bin/jest.js'),
+    probe: path.join(ROOT, 'bench/lib', probe),
+    tmp,
+    log: path.join(tmp, log),
+  };
 }
 
 /** The core sources a bench arm can switch off one by one (cpu is off in default detail anyway). */
