@@ -175,11 +175,12 @@ export class AsyncResourceSource implements Source {
     if (this.full) counts.PROMISE = this.promises;
     for (const [type, n] of this.counts) counts[type] = n;
     test.args.async = counts;
-    const leaks = this.findLeaks(records, nowUs(), false);
+    const now = nowUs();
+    const leaks = this.findLeaks(records, now, false);
     if (leaks.length > 0) test.args.leaks = leaks;
     const active = process.getActiveResourcesInfo();
     this.activeAtEnd = active;
-    this.activeAtEndUs = nowUs();
+    this.activeAtEndUs = now;
     const delta = resourceDelta(this.activeBefore, active);
     if (delta !== undefined) test.args.activeResourcesDelta = delta;
   }
