@@ -28,7 +28,7 @@ interface PendingHook {
   ts: number;
 }
 
-/** A finished hook or test body, written with the next test's end. */
+/** A finished hook or test body: the arguments of `recorder.complete`, written at the test's end. */
 interface FinishedSlice {
   cat: string;
   name: string;
@@ -55,9 +55,10 @@ export class FileRecorder {
   private readonly bodies = new Map<CircusTest, number>();
   private readonly hooks: PendingHook[] = [];
   /**
-   * Hook and test-body slices are serialised together at the test's end (its flush writes them
-   * anyway): one burst per test instead of one per jest-circus event, each of which finds the
-   * worker's caches cold after Jest's own code (a slice cost ~15 µs there against ~3 µs in a loop).
+   * Hook and test-body slices are serialised together at the test's end, where its flush writes
+   * them anyway. In a worker this moved ~14–25 µs per hook and ~20 µs per body out of those events
+   * and added ~40 µs to the test's end: ~6 ms less per worker of 300 tests (docs/performance.md,
+   * Session 11). Until then a killed worker loses them, as it would lose the unflushed buffer.
    */
   private readonly finished: FinishedSlice[] = [];
   private readonly concurrent = new Set<CircusTest>();
@@ -90,8 +91,8 @@ export class FileRecorder {
 
   /**
    * The handler of each jest-circus event this recorder records, called through a table rather
-   * than a switch: V8 optimised the switch as one function with every case's callees inlined, ~23
-   * ms of TurboFan time in each worker (`--trace-opt`); small handlers compile one by one, and
+   * than a switch: V8 optimised the switch as one function with every case's callees inlined, 20–23
+   * ms of TurboFan time in each process (`--trace-opt`); small handlers compile one by one, and
    * only those called per test get hot. Events without a handler are not even timed.
    */
   private static readonly onEvent = new Map<string, (recorder: FileRecorder, event: CircusEvent, state: CircusState, ts: number) => void>([
