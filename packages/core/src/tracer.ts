@@ -36,9 +36,6 @@ export class Tracer implements SpanSink {
   readonly recorder: Recorder;
   private readonly writer: TraceWriter;
   private readonly sources: Source[];
-  /** The sources with a testStart, and with a testEnd: called twice per test. */
-  private readonly startSources: Source[];
-  private readonly endSources: Source[];
   private readonly annotations: AnnotationListener;
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
@@ -59,8 +56,6 @@ export class Tracer implements SpanSink {
     this.recorder = new Recorder(this.writer, options.pid);
     this.annotations = new AnnotationListener(this.recorder, () => this.current);
     this.sources = createSources(options);
-    this.startSources = this.sources.filter((s) => s.testStart);
-    this.endSources = this.sources.filter((s) => s.testEnd);
   }
 
   /** @internal */
@@ -121,7 +116,7 @@ export class Tracer implements SpanSink {
     }
     const test = new TestSpan(this, info, tid, lane, ts);
     if (lane === 0) this.current = test;
-    this.atTestBoundary(this.startSources, 'testStart', test);
+    this.callSources('testStart', test);
     return test;
   }
 
@@ -151,7 +146,7 @@ export class Tracer implements SpanSink {
   /** @internal — called by Span.end(). */
   endSpan(span: Span, ts: number): void {
     if (span instanceof TestSpan) {
-      this.atTestBoundary(this.endSources, 'testEnd', span);
+      this.callSources('testEnd', span);
       this.lanes.release(span.lane);
       if (this.current === span) this.current = undefined;
       this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
@@ -166,7 +161,7 @@ export class Tracer implements SpanSink {
    * sources that watch globals (timers, on Node before 24.21) watch its too.
    */
   adoptGlobal(target: object): void {
-    for (const source of this.sources) if (source.adoptGlobal) this.guard(source.name, () => source.adoptGlobal!(target));
+    this.callSources('adoptGlobal', target);
   }
 
   /**
@@ -176,7 +171,7 @@ export class Tracer implements SpanSink {
    * hook's timeout with the setTimeout it finds when it loads).
    */
   releaseGlobal(target: object): void {
-    for (const source of this.sources) if (source.releaseGlobal) this.guard(source.name, () => source.releaseGlobal!(target));
+    this.callSources('releaseGlobal', target);
   }
 
   /** The test running on the main track, if any. */
@@ -249,11 +244,13 @@ export class Tracer implements SpanSink {
     this.closeSync();
   }
 
-  /** Each source's testStart or testEnd, guarded like guard() but without a closure per source and test. */
-  private atTestBoundary(sources: Source[], method: 'testStart' | 'testEnd', test: TestSpan): void {
-    for (const source of sources) {
+  /** `method` of each source that has it, guarded like guard() but without a closure per source and call (testStart and testEnd run per test). */
+  private callSources<K extends 'testStart' | 'testEnd' | 'adoptGlobal' | 'releaseGlobal'>(method: K, arg: Parameters<NonNullable<Source[K]>>[0]): void {
+    for (const source of this.sources) {
+      const fn = source[method] as ((value: typeof arg) => void) | undefined;
+      if (fn === undefined) continue;
       try {
-        source[method]!(test);
+        fn.call(source, arg);
       } catch (err) {
         this.recorder.error(source.name, err);
       }
