@@ -6,14 +6,14 @@ import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
 import { ensureBuilt, fixture, traceRun, run, vitestBin, readTrace, readJsonReport, tests, plain, type Run } from './helpers.js';
-import { nodeBinary } from '../toolchains.js';
+import { nodeBinary, toolchainVersion } from '../toolchains.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
 const versions = [
-  { name: '3.2', major: '3', label: '', node: () => process.execPath },
-  { name: '5', major: '5', label: ' on Node 22', node: () => nodeBinary(22) },
-  { name: '5', major: '5', label: ' on Node 26', node: () => nodeBinary(26) },
+  { name: '3.2', major: '3', label: ` ${toolchainVersion('vitest-3.2')} on Node ${process.versions.node}`, node: () => process.execPath },
+  { name: '5', major: '5', label: ` ${toolchainVersion('vitest-5')} on Node ${toolchainVersion('node22')}`, node: () => nodeBinary(22) },
+  { name: '5', major: '5', label: ` ${toolchainVersion('vitest-5')} on Node ${toolchainVersion('node26')}`, node: () => nodeBinary(26) },
 ] as const;
 
 for (const v of versions) {

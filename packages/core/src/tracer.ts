@@ -146,6 +146,7 @@ export class Tracer implements SpanSink {
   /** @internal — called by Span.end(). */
   endSpan(span: Span, ts: number): void {
     if (span instanceof TestSpan) {
+      span.endTs = ts;
       this.callSources('testEnd', span);
       this.lanes.release(span.lane);
       if (this.current === span) this.current = undefined;

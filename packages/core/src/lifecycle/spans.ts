@@ -53,6 +53,8 @@ export interface TestResult {
 export class TestSpan extends Span {
   /** Concurrent lane index, 0 for the main track. */
   readonly lane: number;
+  /** When the test ended: set before sources see its end. */
+  endTs: number | undefined;
 
   constructor(sink: SpanSink, info: TestInfo, tid: number, lane: number, start: number) {
     const args: Record<string, any> = { file: info.file, fullName: info.fullName, status: 'passed', retry: info.retry ?? 0 };

@@ -7,7 +7,7 @@ import { Category, Meta, Track, type TraceEvent } from '../format/events.js';
 import type { Detail } from '../options.js';
 import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
-import { VERSION } from '../version.js';
+import { VERSION, untestedNodeNote } from '../version.js';
 import { asWritten, sliceAsWritten } from '../recorder.js';
 import { forEachChunkLine, parseEvent, readChunkEnds, rewriteChunkPids, topLevelNumber, topLevelPid } from './chunk-file.js';
 import { assignLanes, type ChunkExtent } from './lanes.js';
@@ -75,6 +75,8 @@ export class RunTrace {
     const anchor = clockAnchor();
     this.startTs = anchor.ts;
     this.wallClockMs = anchor.wallClockMs;
+    const nodeNote = untestedNodeNote();
+    if (nodeNote !== undefined) this.note(nodeNote);
   }
 
   /** Opens the output file (creating its directory) and a run directory. Throws a one-line TraceError on a bad path. */

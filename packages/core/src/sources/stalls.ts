@@ -9,6 +9,15 @@ import { roundMs } from './util.js';
 /** Heartbeat delays kept per test for elDelay: a 10 ms heartbeat fills this in ~11 minutes. */
 const MAX_DELAY_SAMPLES = 65_536;
 
+/** Test boundaries remembered while the heartbeat is overdue: more than this and the rest are not cut. */
+const MAX_CUTS = 1024;
+
+/** A test boundary inside a blocked interval: from `us` on, the loop was blocked in `test` (none: between tests). */
+interface Cut {
+  us: number;
+  test: string | undefined;
+}
+
 /** The test window a late tick is attributed to. */
 interface TestWindow {
   start: number;
@@ -41,6 +50,12 @@ export class StallSource implements Source {
   private lastTickMs = 0;
   private current: TestWindow | undefined;
   private previous: TestWindow | undefined;
+  /** The test (none: between tests) running when the heartbeat's next tick fell due. */
+  private segmentTest: string | undefined;
+  /** The running main-lane test's full name. */
+  private activeTest: string | undefined;
+  /** Test boundaries since the heartbeat fell due, oldest first. */
+  private readonly cuts: Cut[] = [];
   private readonly tick = () => {
     try {
       this.onTick();
@@ -62,6 +77,7 @@ export class StallSource implements Source {
     if (test.lane !== 0) return;
     this.current = { start: test.start, end: Infinity, fullName: test.fullName, maxStallMs: 0 };
     this.delays = [];
+    this.boundary(test.start, test.fullName);
   }
 
   testEnd(test: TestSpan): void {
@@ -70,8 +86,9 @@ export class StallSource implements Source {
     // The heartbeat cannot fire while a test spins synchronously: measure how long it has been
     // overdue, counting only the time since this test started. Jest runs a file's tests one after
     // another in microtasks, and a loop blocked through a whole file is not each test's stall.
-    const end = nowUs();
+    const end = test.endTs ?? nowUs();
     const overdueMs = overlapMs(window, end - (performance.now() - this.lastTickMs - this.intervalMs) * 1e3, end);
+    this.boundary(end, undefined);
     this.charge(window, overdueMs);
     window.end = end;
     test.args.maxStallMs = roundMs(window.maxStallMs);
@@ -99,16 +116,54 @@ export class StallSource implements Source {
     this.lastTickMs = nowMs;
     const lateMs = nowMs - dueMs;
     if (this.current !== undefined && this.delays.length < MAX_DELAY_SAMPLES) this.delays.push(lateMs > 0 ? lateMs : 0);
-    if (lateMs <= this.thresholdMs) return;
+    if (lateMs > this.thresholdMs) this.recordStall(lateMs);
+    this.cuts.length = 0;
+    this.segmentTest = this.activeTest;
+  }
+
+  /** A blocked interval that ends now: one slice per piece between the test boundaries inside it. */
+  private recordStall(lateMs: number): void {
     const end = nowUs();
     const start = end - lateMs * 1e3;
     const window = this.windowAt(start, end);
-    const args: Record<string, unknown> = { lateMs: roundMs(lateMs), thresholdMs: this.thresholdMs };
-    if (window !== undefined) {
-      args.test = window.fullName;
-      this.charge(window, overlapMs(window, start, end));
+    if (window !== undefined) this.charge(window, overlapMs(window, start, end));
+    const pieces: [number, number, string | undefined][] = [];
+    let from = start;
+    let test = this.segmentTest;
+    for (const cut of this.cuts) {
+      if (cut.us > from && cut.us < end) {
+        pieces.push([from, cut.us, test]);
+        from = cut.us;
+      }
+      test = cut.test;
     }
-    this.recorder.complete(Category.stall, 'event loop stall', Track.eventLoop, start, end - start, args);
+    pieces.push([from, end, test]);
+    const late = roundMs(lateMs);
+    for (let i = 0; i < pieces.length; i++) {
+      const [pieceStart, pieceEnd, pieceTest] = pieces[i]!;
+      const args: Record<string, unknown> = { lateMs: late, thresholdMs: this.thresholdMs };
+      if (pieceTest !== undefined) args.test = pieceTest;
+      if (pieces.length > 1) args.part = `${i + 1}/${pieces.length}`;
+      this.recorder.complete(Category.stall, 'event loop stall', Track.eventLoop, pieceStart, pieceEnd - pieceStart, args);
+    }
+  }
+
+  /**
+   * A main-lane test starts or ends at `us`. When the heartbeat is late by more than its own
+   * interval the loop is blocked across the boundary: remember it, to cut the stall there. Less
+   * late is within the heartbeat's resolution: a stall to come is named after the new test.
+   */
+  private boundary(us: number, test: string | undefined): void {
+    this.activeTest = test;
+    if (performance.now() - this.lastTickMs <= 2 * this.intervalMs) {
+      this.segmentTest = test;
+      this.cuts.length = 0;
+      return;
+    }
+    const last = this.cuts[this.cuts.length - 1];
+    // the next test starting right after the previous one's end: no piece for the gap between them
+    if (test !== undefined && last !== undefined && last.test === undefined && us - last.us < this.intervalMs * 1e3) this.cuts.pop();
+    if (this.cuts.length < MAX_CUTS) this.cuts.push({ us, test });
   }
 
   /** A test's share of a stall, in ms, becomes its `maxStallMs` when it is the longest above the threshold. */

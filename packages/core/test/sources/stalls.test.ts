@@ -62,14 +62,40 @@ describe('stall source', () => {
     expect(quick.args.maxStallMs).toBe(0);
     expect(quick.args.elDelay.max).toBeLessThan(50);
     expect(slow.args.maxStallMs).toBeGreaterThanOrEqual(100);
-    expect(slow.args.maxStallMs).toBeLessThan(150);
     await sleep(30);
     const events = await t.finish();
-    // the stall itself covers the whole blocked time, named after the test it overlaps most
-    const stall = events.find((e) => e.cat === 'stall');
-    expect(stall.args.lateMs).toBeGreaterThanOrEqual(250);
-    expect(stall.args.test).toBe('sources > slow');
+    // its share only: the 150 ms spin before it is not charged to it
+    expect(slow.args.maxStallMs).toBeLessThanOrEqual(testSpan(events, 'slow').dur / 1000 + 0.01);
+    // the blocked time is cut at each test boundary: one slice per test and per stretch between
+    // them, each named after the test it lies in, that together cover the whole blocked interval
+    const stalls = events.filter((e) => e.cat === 'stall').sort((a, b) => a.ts - b.ts);
+    // (the moment between the two tests goes with the first)
+    expect(stalls.map((e) => e.args.test)).toEqual([undefined, 'sources > quick', 'sources > slow', undefined]);
+    expect(stalls.map((e) => e.args.part)).toEqual(['1/4', '2/4', '3/4', '4/4']);
+    for (const e of stalls) expect(e.args.lateMs).toBeGreaterThanOrEqual(250);
+    for (let i = 1; i < stalls.length; i++) expect(stalls[i].ts).toBeCloseTo(stalls[i - 1].ts + stalls[i - 1].dur, 2);
+    const quickSpan = testSpan(events, 'quick');
+    const slowSpan = testSpan(events, 'slow');
+    expect(stalls[1].ts).toBeCloseTo(quickSpan.ts, 2);
+    expect(stalls[2].ts).toBeCloseTo(slowSpan.ts, 2);
+    expect(stalls[2].ts + stalls[2].dur).toBeCloseTo(slowSpan.ts + slowSpan.dur, 2);
+    expect(stalls[0].dur).toBeGreaterThanOrEqual(100_000);
     expect(testSpan(events, 'slow').args.maxStallMs).toBe(slow.args.maxStallMs);
+  });
+
+  it('does not cut a stall at a boundary the heartbeat was not late for', async () => {
+    const t = traced({ sources: onlySources('stalls') });
+    await sleep(20);
+    await runTest(t.tracer, 'idle', () => sleep(30));
+    await runTest(t.tracer, 'spins after an idle test', async () => {
+      spin(150);
+      await sleep(30);
+    });
+    const events = await t.finish();
+    const stalls = events.filter((e) => e.cat === 'stall');
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0].args).toMatchObject({ test: 'sources > spins after an idle test' });
+    expect(stalls[0].args.part).toBeUndefined();
   });
 
   it('honours the threshold option', async () => {
