@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { recordWorkload } from '../../core/test/reader/make-trace.js';
 import { gc, run, slice, stall, test } from '../../core/test/analysis/events.js';
-import { testtrace, tempDir, type Result } from './cli-helpers.js';
+import { BIN, testtrace, tempDir, type Result } from './cli-helpers.js';
 
 let dir: string;
 let real: string;
@@ -155,6 +156,20 @@ describe('bad input', () => {
       expectOneLineFailure(testtrace(['summary', at(name)]), 1, message);
     });
   }
+
+  it('ends quietly with status 0 when the reader closes the pipe (| head -1)', () => {
+    // output that outlasts the pipe's buffer: 3000 tests, each with a leak and a stall
+    const leak = (i: number) => ({ leaks: [{ type: 'Timeout', id: i, stack: `Error\n    at setTimeout (node:timers:1:1)\n    at src/f${i}.test.ts:${i}:1` }] });
+    const events = Array.from({ length: 3000 }, (_, i) => [test(2, `src/f${i % 40}.test.ts`, `suite > test number ${i}`, i * 100, 90, leak(i)), stall(2, i * 100 + 10, 60)]).flat();
+    const big = at('big.out');
+    fs.writeFileSync(big, bare([...run(1_700_000_000_000, 0), ...events]));
+    for (const command of ['tests', 'leaks', 'stalls']) {
+      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" ${command} "${big}" | head -1`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.stdout.trimEnd().split('\n'), command).toHaveLength(1);
+      expect(r.stderr, command).toBe('');
+      expect(r.status, command).toBe(0);
+    }
+  });
 
   it('fails in one line on a missing file and a directory', () => {
     expectOneLineFailure(testtrace(['tests', at('missing.out')]), 1, /^testtrace tests: .*missing\.out: no such file$/);

@@ -22,7 +22,20 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return stream.isTTY === true;
 }
 
+/**
+ * A reader that closes the pipe early (`testtrace tests FILE | head -1`) ends the command quietly
+ * with status 0, as Unix tools do, instead of an unhandled EPIPE error with a stack.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') > 0) return;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+}
+
 export function processIo(): Io {
+  exitQuietlyOnClosedPipe(process.stdout);
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
