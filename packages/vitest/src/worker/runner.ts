@@ -387,7 +387,14 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     async onBeforeRunSuite(suite: SuiteTask): Promise<unknown> {
       safe(() => {
         const tracer = this.__tt;
-        if (!tracer || 'filepath' in suite) return;
+        if (!tracer) return;
+        // Vitest calls onAfterRunSuite only for suites that run: a skipped or todo file (every
+        // test skipped at collection, describe.skipIf(true)) ends here, with its tests as skipped
+        if (suite.mode === 'skip' || suite.mode === 'todo') {
+          if ('filepath' in suite) this.__tt_finishFile(suite as FileTask, tracer, nowUs());
+          return;
+        }
+        if ('filepath' in suite) return;
         const rel = this.__tt_rel(suite.file.filepath);
         this.__tt_suites.set(suite, tracer.suiteStart({ file: rel, name: suite.name, fullName: [...suitePath(suite), suite.name].join(' > ') }));
       });
@@ -411,6 +418,8 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     }
 
     private __tt_finishFile(file: FileTask, tracer: Tracer, now: number): void {
+      if (this.__tt_recorded.has(file)) return;
+      this.__tt_recorded.add(file);
       const rel = this.__tt_rel(file.filepath);
       // every test Vitest reports, also those of skipped suites and of files that failed early
       const tests = collectTests(file);
