@@ -32,6 +32,15 @@ describe.each(MODES)('%s', (_label, version, args, env) => {
     // the docblock jsdom file is traced like the others
     expect(tests(run.events).find((e) => e.args.file === 'docblock.test.js')?.args.status).toBe('passed');
     expectNested(run.events);
+    // every file's phases, as far as the Jest version stamps them (Jest 29: no environment load,
+    // its setup files timed together with the environment's setup, and a note that says so)
+    const phases = version === 30 ? ['environment load', 'test framework setup', 'import'] : ['setup files and environment setup', 'test framework setup', 'import'];
+    for (const file of byCat(run.events, 'file')) {
+      const inFile = byCat(run.events, 'phase').filter((p) => p.pid === file.pid && p.args.file === file.name).map((p) => p.name);
+      for (const phase of phases) expect(inFile, `${file.name}: ${phase}`).toContain(phase);
+    }
+    const notes: string[] = run.events.find((e) => e.name === 'testtrace_run')?.args.notes ?? [];
+    expect(notes.some((n) => n.startsWith('Jest 29 does not time loading the test environment'))).toBe(version === 29);
   }, 120_000);
 });
 

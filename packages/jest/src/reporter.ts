@@ -144,6 +144,9 @@ export class TestTraceReporter {
       workers: globalConfig?.maxWorkers,
       processName: `jest (main, pid ${process.pid})`,
     });
+    if (major === 29) {
+      this.run.note("Jest 29 does not time loading the test environment: each file's span starts at its setup files, which it times together with the environment's setup (Jest 30 times all three)");
+    }
     this.setEnv(RUN_DIR_ENV, this.run.runDir);
     // advanced tracer options (stallThresholdMs, sources, …) may come in through the same variable
     const advanced = workerOptionsFromEnv();

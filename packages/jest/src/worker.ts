@@ -121,8 +121,14 @@ export class FileRecorder {
     if (on !== undefined) on(this, event, state, nowUs());
   }
 
+  /**
+   * jest-circus's first event: from the runner's call to here, jest-circus, expect and
+   * jest-snapshot were loaded into the file's fresh module registry (~200 ms a jsdom file).
+   */
   private onSetup(ts: number): void {
-    this.importStart ??= ts;
+    if (this.importStart !== undefined) return;
+    this.importStart = ts;
+    if (ts > this.runnerStart) this.tracer.phase('test framework setup', this.file, this.runnerStart, ts, { framework: 'jest-circus' });
   }
 
   private onAddHook(event: CircusEvent, state: CircusState): void {
@@ -345,7 +351,8 @@ export class FileSession {
     const toUs = (ms: number | undefined) => (typeof ms === 'number' && ms > 0 ? wallMsToUs(ms) : undefined);
     // Jest stamps its phases with Date.now() (millisecond precision): clamp them so that the
     // phases never overlap each other, the previous file or the runner's own span.
-    let cursor = Math.max(this.notBefore, Math.min(toUs(perf.loadTestEnvironmentStart) ?? this.runnerStart, this.runnerStart));
+    // Jest 29 stamps only `start`, after loading the environment and before the setup files
+    let cursor = Math.max(this.notBefore, Math.min(toUs(perf.loadTestEnvironmentStart) ?? toUs(perf.start) ?? this.runnerStart, this.runnerStart));
     const fileStart = cursor;
     const phase = (name: string, start: number | undefined, end: number | undefined, args?: Record<string, unknown>) => {
       if (start === undefined || end === undefined) return;
@@ -365,6 +372,9 @@ export class FileSession {
       const e = Math.min(this.runnerStart, exactSetup.end);
       if (e > s) this.tracer.phase('environment setup', this.file, s, e, { measuredBy: 'createTracedEnvironment' });
       cursor = Math.max(cursor, e);
+    } else if (perf.setupFilesStart === undefined && perf.loadTestEnvironmentStart === undefined) {
+      // Jest 29: one stamp before the setup files, none between them and the environment's setup
+      phase('setup files and environment setup', toUs(perf.start), this.runnerStart);
     } else {
       phase('environment setup', toUs(perf.setupFilesEnd) ?? toUs(perf.loadTestEnvironmentEnd), this.runnerStart);
     }
