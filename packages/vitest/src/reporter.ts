@@ -13,6 +13,7 @@ import {
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
+import { TypecheckRecorder } from './typecheck.js';
 
 /** Set on the Vitest instance by the reporter that traces it, so nothing is injected twice. */
 const ACTIVE = Symbol.for('testtrace.vitest.reporter');
@@ -48,6 +49,7 @@ export default class TraceReporter {
   private tmpOutput: string | undefined;
   private readonly notes: string[] = [];
   private readonly queued = new Map<string, number>();
+  private readonly typecheck = new TypecheckRecorder();
   private errors: string[] = [];
   private runs = 0;
   private active = false;
@@ -235,13 +237,16 @@ export default class TraceReporter {
     if (!this.active || !this.run) return;
     const ts = nowUs();
     this.queued.set(module.moduleId, ts);
+    this.typecheck.queued(module, ts);
     this.run.mainInstant('phase', 'queued', ts, { file: this.fileOf(module), project: module.project?.name || undefined });
   }
 
   onTestModuleEnd(module: AnyProject): void {
     if (!this.active || !this.run) return;
     // reporter events come in batches of up to 100 ms: the worker's own spans carry the real timing
-    this.run.mainInstant('phase', 'file done', nowUs(), { file: this.fileOf(module), state: safeState(module) });
+    const ts = nowUs();
+    this.run.mainInstant('phase', 'file done', ts, { file: this.fileOf(module), state: safeState(module) });
+    this.typecheck.ended(module, ts);
   }
 
   /** A test module's file, relative to Vitest's root. */
@@ -254,6 +259,7 @@ export default class TraceReporter {
     const crashMessages = unhandledErrors
       .map((e) => [e, (e as any)?.cause].filter(Boolean).map((x) => String((x as Error)?.message ?? x)).join(': '))
       .filter((m) => /worker exited unexpectedly|channel closed|terminated|ERR_IPC|process\.exit|Worker exited|SIGKILL|out of memory/i.test(m));
+    this.typecheck.write(this.run, this.vitest.config?.root ?? process.cwd());
     this.finish(crashMessages[0] ?? (reason === 'interrupted' ? 'the run was interrupted' : undefined));
     void modules;
   }

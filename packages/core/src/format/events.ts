@@ -45,6 +45,8 @@ export const Track = {
   async: 902,
   user: 903,
   cpu: 904,
+  /** Vitest's typecheck (tsc) run, on the main process. */
+  typecheck: 905,
 } as const;
 
 export const TRACK_NAMES: Record<number, string> = {
@@ -54,6 +56,7 @@ export const TRACK_NAMES: Record<number, string> = {
   [Track.async]: 'async',
   [Track.user]: 'user',
   [Track.cpu]: 'cpu',
+  [Track.typecheck]: 'typecheck',
 };
 
 export type TestStatus = 'passed' | 'failed' | 'skipped' | 'todo';

@@ -94,6 +94,11 @@ export class RunTrace {
     this.mainEvents.push({ name, cat, ph: 'X', ...sliceAsWritten(start, end), pid: MAIN_PID, tid, args });
   }
 
+  /** Names a track of the main process (its `run` track is named already). */
+  mainTrackName(tid: number, name: string): void {
+    this.mainEvents.push({ name: Meta.threadName, ph: 'M', pid: MAIN_PID, tid, args: { name } });
+  }
+
   /** A phase of the main process. */
   mainPhase(name: string, start: number, end: number, args?: Record<string, unknown>): void {
     this.mainSpan(Category.phase, name, start, end, args);
