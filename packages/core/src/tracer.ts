@@ -40,6 +40,7 @@ export class Tracer implements SpanSink {
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
   private current: TestSpan | undefined;
+  private project: string | undefined;
   /**
    * @internal Flush at every test end, so that a killed worker loses at most the running test.
    * Off for a chunk written by the thread that merges the run (startWorkerChunk).
@@ -98,7 +99,20 @@ export class Tracer implements SpanSink {
 
   /** Opens the span of a test file on the main track. */
   fileStart(file: string, ts: number = nowUs()): Span {
-    return new Span(this, Category.file, file, Track.main, ts, { file });
+    return new Span(this, Category.file, file, Track.main, ts, this.project ? { file, project: this.project } : { file });
+  }
+
+  /**
+   * The project (a named Vitest or Jest project) of the files that follow, until the next call:
+   * their file, test and phase spans carry it, so that the same file run by two projects is two files.
+   */
+  setProject(project: string | undefined): void {
+    this.project = project || undefined;
+  }
+
+  /** The project set by setProject, if any. */
+  currentProject(): string | undefined {
+    return this.project;
   }
 
   /** Opens a suite (describe block) span. */
@@ -114,7 +128,7 @@ export class Tracer implements SpanSink {
       this.namedLanes.add(lane);
       this.recorder.threadName(tid, `concurrent lane ${lane}`, tid);
     }
-    const test = new TestSpan(this, info, tid, lane, ts);
+    const test = new TestSpan(this, this.project && info.project === undefined ? { ...info, project: this.project } : info, tid, lane, ts);
     if (lane === 0) this.current = test;
     this.callSources('testStart', test);
     return test;
@@ -122,7 +136,7 @@ export class Tracer implements SpanSink {
 
   /** Records a test that did not run (skipped, todo) as a zero-length span. */
   testSkipped(info: TestInfo, result: TestResult, ts: number = nowUs()): void {
-    const test = new TestSpan(this, { ...info, concurrent: false }, Track.main, 0, ts);
+    const test = new TestSpan(this, { project: this.project, ...info, concurrent: false }, Track.main, 0, ts);
     test.finish(result, ts);
   }
 
@@ -135,7 +149,7 @@ export class Tracer implements SpanSink {
 
   /** Records a phase (environment setup, import, teardown, …) that has already happened. */
   phase(name: string, file: string, start: number, end: number, args?: Record<string, unknown>): void {
-    this.recorder.complete(Category.phase, name, Track.main, start, end - start, { file, ...args });
+    this.recorder.complete(Category.phase, name, Track.main, start, end - start, this.project ? { file, project: this.project, ...args } : { file, ...args });
   }
 
   /** Opens a span of any category on the main track. */

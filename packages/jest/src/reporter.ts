@@ -18,7 +18,7 @@ import {
   workerOptionsFromEnv,
   type RunStats,
 } from '@testtrace/core';
-import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, jestVersion, runnerPath, type ConfigExtra, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, jestVersion, projectName, runnerPath, type ConfigExtra, type ResultExtra } from './shared.js';
 import { FILE_START, JEST_CATEGORY } from './worker.js';
 import { finishInBand } from './runner.js';
 
@@ -186,7 +186,8 @@ export class TestTraceReporter {
     if (!this.run || this.closed) return;
     try {
       this.filesRun++;
-      this.run.mainPhase('queued', this.runStart, nowUs(), { file: relativeToRoot(this.rootDir, String(test?.path)) });
+      const project = projectName(test?.context?.config);
+      this.run.mainPhase('queued', this.runStart, nowUs(), { file: relativeToRoot(this.rootDir, String(test?.path)), ...(project ? { project } : {}) });
       this.switchRunner(test);
     } catch (err) {
       this.warnFallback(firstLine(err));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
 import { FileSession } from './worker.js';
 import { joinPreviousHandler, settledPromise } from './circus-handlers.js';
-import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, projectName, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -163,6 +163,7 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
     const tracer = ensureWorkerTracer(globalConfig?.rootDir);
     if (tracer) {
       const file = relativeToRoot(globalConfig?.rootDir ?? config?.rootDir ?? process.cwd(), testPath);
+      tracer.setProject(projectName(config));
       const setup = state.envSetup?.file === file ? state.envSetup : undefined;
       state.envSetup = undefined;
       session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup);

@@ -118,3 +118,9 @@ export function threadState(): ThreadState {
   const holder = process as unknown as Record<symbol, ThreadState | undefined>;
   return (holder[STATE] ??= { runners: new Map(), runnerFiles: new Map(), pending: undefined, lastFileEnd: 0, exitHook: false, warned: false, envSetup: undefined });
 }
+
+/** A Jest project's `displayName` (a string or `{ name, color }`), if it has one. */
+export function projectName(config: any): string | undefined {
+  const name = typeof config?.displayName === 'string' ? config.displayName : config?.displayName?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}

@@ -382,6 +382,8 @@ export class FileSession {
     const r = this.result ?? {};
     const failed = Boolean(r.testExecError) || Number(r.numFailingTests) > 0 || this.recorder.counts.failed > 0;
     const args: Record<string, unknown> = { file: this.file, status: failed ? 'failed' : 'passed', tests: this.recorder.counts.tests };
+    const project = this.tracer.currentProject();
+    if (project !== undefined) args.project = project;
     if (r.testExecError) args.error = firstLine(r.testExecError.message ?? r.testExecError);
     this.tracer.recorder.complete(Category.file, this.file, Track.main, fileStart, ts - fileStart, args);
     if (this.tracer.flushEachTest) this.tracer.flush();

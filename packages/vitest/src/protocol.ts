@@ -18,6 +18,8 @@ export interface WorkerConfig {
   defaultRunnerExport?: string;
   /** file URL of @vitest/runner (getHooks, for 3.x). */
   hooksModule?: string;
+  /** Vitest's root: file paths in the trace are relative to it, whatever the project's own root. */
+  runRoot?: string;
 }
 
 /** The per-process state of the worker side, kept on `process` so that every copy of the module sees it. */

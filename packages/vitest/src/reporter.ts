@@ -187,6 +187,7 @@ export default class TraceReporter {
         detail: this.options!.detail,
         vitestMajor: major,
         vitestVersion: this.version,
+        runRoot: root,
         ...modules,
       };
       const shim = path.join(userRunner ? this.projectShimDir(root) : path.join(this.chunkDir, 'node_modules', '.testtrace'), `vitest-runner-${process.pid}-${i++}.mjs`);

@@ -94,3 +94,8 @@ export function stackLines(stack: string, indent: string, max = 6): string[] {
   if (lines.length > max) shown.push(`${indent}… ${lines.length - max} more`);
   return shown.length ? shown : [`${indent}(no stack recorded)`];
 }
+
+/** A test as the tables name it: `file > full name`, after `[project]` when it ran in a named project. */
+export function testLabel(test: { project?: string; file: string; fullName: string }): string {
+  return `${test.project !== undefined ? `[${test.project}] ` : ''}${test.file} > ${test.fullName}`;
+}

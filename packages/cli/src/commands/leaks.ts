@@ -1,5 +1,5 @@
 import { leakReport, type LeakGroup, type LeakReport } from '@testtrace/core/analysis';
-import { count, stackLines } from '../cli/format.js';
+import { count, stackLines, testLabel } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
 import { reportCommand } from './report-command.js';
 
@@ -26,7 +26,7 @@ export function renderLeaks(report: LeakReport, c: Colors): string[] {
   if (report.total === 0) return ['no leaked resources recorded'];
   const lines = [`${c.bold(count(report.total, 'leaked resource'))} in ${count(report.tests.length, 'test')}, most suspicious first`];
   for (const t of report.tests) {
-    lines.push('', `${c.yellow(`${t.file} > ${t.fullName}`)}${t.retry ? c.dim(` #${t.retry}`) : ''} ${c.dim(`[${t.status} · ${t.worker}]`)}`);
+    lines.push('', `${c.yellow(testLabel(t))}${t.retry ? c.dim(` #${t.retry}`) : ''} ${c.dim(`[${t.status} · ${t.worker}]`)}`);
     for (const g of t.groups) lines.push(...renderGroup(g, c));
   }
   if (report.outsideTests.length) {

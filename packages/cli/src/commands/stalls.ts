@@ -1,6 +1,6 @@
 import { stallReport, type StallReport } from '@testtrace/core/analysis';
 import { numberOption } from '../cli/args.js';
-import { count, duration, percent, table } from '../cli/format.js';
+import { count, duration, percent, table, testLabel } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
 import { reportCommand } from './report-command.js';
 
@@ -21,7 +21,7 @@ export function renderStalls(report: StallReport, c: Colors, width?: number): st
     c.yellow(duration(s.durationMs)),
     duration(s.startMs),
     s.worker.replace(/ \(.*\)$/, ''),
-    s.test ? `${s.test.file} > ${s.test.fullName}${s.test.retry ? ` #${s.test.retry}` : ''}${s.hook ? c.dim(` (in ${s.hook.hook})`) : ''}` : s.hook ? `${s.hook.hook} of ${s.hook.fullName ?? s.hook.file}` : c.dim('(outside any test)'),
+    s.test ? `${testLabel(s.test)}${s.test.retry ? ` #${s.test.retry}` : ''}${s.hook ? c.dim(` (in ${s.hook.hook})`) : ''}` : s.hook ? `${s.hook.hook} of ${s.hook.fullName ?? s.hook.file}` : c.dim('(outside any test)'),
   ]);
   const body = table([{ header: 'STALL', right: true }, { header: 'AT', right: true }, { header: 'WORKER' }, { header: 'TEST' }], rows, { width, header: c.dim });
   lines.push(body[0]!);

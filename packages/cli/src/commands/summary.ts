@@ -1,5 +1,5 @@
 import { summarize, type Summary, type TraceTables } from '@testtrace/core/analysis';
-import { bytes, count, duration, percent, table } from '../cli/format.js';
+import { bytes, count, duration, percent, table, testLabel } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
 import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
@@ -92,7 +92,7 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
       duration(t.stallMs),
       duration(t.queuedMs + t.fileSetupMs),
       (t.status === 'failed' ? c.red(t.status) : t.status === 'passed' ? t.status : c.yellow(t.status)) + (t.retry ? c.dim(` #${t.retry}`) : ''),
-      `${t.file} > ${t.fullName}`,
+      testLabel(t),
     ]);
     lines.push(
       ...table(

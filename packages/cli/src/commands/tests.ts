@@ -1,6 +1,6 @@
 import { testOrder, testRowMaker, TEST_SORTS, type TestRow } from '@testtrace/core/analysis';
 import { choiceOption, oneFile, parseCommandArgs } from '../cli/args.js';
-import { columnWidths, count, duration, tableLine, type Column } from '../cli/format.js';
+import { columnWidths, count, duration, tableLine, testLabel, type Column } from '../cli/format.js';
 import type { Colors, Io } from '../cli/io.js';
 import { loadTables } from '../cli/load.js';
 import type { Command } from './command.js';
@@ -33,7 +33,7 @@ function cells(r: TestRow, c: Colors): string[] {
     r.leaks.length ? c.yellow(String(r.leaks.length)) : '0',
     status(r, c),
     r.worker.replace(/ \(.*\)$/, ''),
-    `${r.file} > ${r.fullName}`,
+    testLabel(r),
   ];
 }
 

@@ -11,6 +11,7 @@ import { StringTable } from './strings.js';
 import { TestTable } from './test-table.js';
 import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
+import { unitKey } from './units.js';
 import type {
   CrashRecord, FileRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
@@ -93,7 +94,8 @@ export class ModelBuilder {
   private readonly leakInstants: LeakInstant[] = [];
   private readonly errors: TracerErrorRecord[] = [];
   private readonly crashes: CrashRecord[] = [];
-  private readonly phases = new Map<string, Record<string, number>>();
+  /** Phase slices by process and file (with its project), assigned to file spans at the end. */
+  private readonly phases = new Map<string, PhaseSlice[]>();
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
@@ -150,7 +152,8 @@ export class ModelBuilder {
     const test = TEST_LINE.exec(line);
     if (test) {
       const args: Record<string, unknown> = { file: jsonString(test[6]!), fullName: jsonString(test[7]!), status: test[8], retry: Number(test[9]) };
-      if (test[10] !== undefined) args.maxStallMs = Number(test[10]);
+      if (test[10] !== undefined) args.project = jsonString(test[10]);
+      if (test[11] !== undefined) args.maxStallMs = Number(test[11]);
       return { name: jsonString(test[1]!), cat: Category.test, ph: 'X', ts: Number(test[2]), dur: Number(test[3]), pid: Number(test[4]), tid: Number(test[5]), args };
     }
     const hook = HOOK_LINE.exec(line);
@@ -291,7 +294,7 @@ export class ModelBuilder {
         const status = normaliseStatus(args.status);
         const retry = num(args.retry) ?? 0;
         const concurrent = args.concurrent === true;
-        const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent);
+        const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent, str(args.project));
         const leaks: LeakSite[] = [];
         if (Array.isArray(args.leaks)) {
           for (const raw of args.leaks) {
@@ -327,6 +330,7 @@ export class ModelBuilder {
       case Category.file:
         this.files.push({
           file: this.intern(String(args.file ?? e.name)),
+          ...(typeof args.project === 'string' && args.project !== '' ? { project: this.intern(args.project) } : {}),
           pid,
           worker: '',
           start: ts,
@@ -341,13 +345,13 @@ export class ModelBuilder {
         proc.fileSpans.add(ts, end);
         return;
       case Category.phase: {
-        const file = String(args.file ?? '');
+        const unit = unitKey(String(args.file ?? ''), str(args.project));
         const ms = (end - ts) / 1000;
-        if (e.name === 'queued') this.queued.set(file, (this.queued.get(file) ?? 0) + ms);
-        const key = `${pid}\0${file}`;
+        if (e.name === 'queued') this.queued.set(unit, (this.queued.get(unit) ?? 0) + ms);
+        const key = `${pid}\0${unit}`;
         let phases = this.phases.get(key);
-        if (!phases) this.phases.set(key, (phases = {}));
-        phases[e.name] = (phases[e.name] ?? 0) + ms;
+        if (!phases) this.phases.set(key, (phases = []));
+        phases.push({ name: e.name, start: ts, end });
         return;
       }
       case Category.gc:
@@ -368,6 +372,8 @@ export class ModelBuilder {
     const args = e.args ?? {};
     const test = newTestRecord(i, pid, e.tid, ts, end);
     test.file = table.file(i);
+    const project = table.project(i);
+    if (project !== undefined) test.project = project;
     test.name = table.name(i);
     test.fullName = table.fullName(i);
     test.status = table.status(i);
@@ -450,10 +456,10 @@ export class ModelBuilder {
     attributeStalls(tests, this.hookTable, this.stalls, byPid);
     const orphanLeaks = attributeLeaks(tests, this.leakInstants, byPid);
 
+    assignPhases(this.files, this.phases);
     for (const f of this.files) {
       f.worker = this.nameOf(f.pid);
-      f.phasesMs = this.phases.get(`${f.pid}\0${f.file}`) ?? {};
-      f.queuedMs = this.queued.get(f.file) ?? 0;
+      f.queuedMs = this.queued.get(unitKey(f.file, f.project)) ?? 0;
     }
     this.files.sort((a, b) => a.start - b.start);
 
@@ -500,8 +506,8 @@ export class ModelBuilder {
       const t = this.testRecords[k]!;
       t.index = i;
       t.worker = this.nameOf(t.pid);
-      t.retries = tables.retries.get(t.file)?.get(t.fullName) ?? 0;
-      t.queuedMs = this.queued.get(t.file) ?? 0;
+      t.retries = tables.retries.get(unitKey(t.file, t.project))?.get(t.fullName) ?? 0;
+      t.queuedMs = this.queued.get(unitKey(t.file, t.project)) ?? 0;
       const gc = gcOf(table, i, this.timelines);
       t.gcMs = gc.ms;
       t.gcCount = gc.count;
@@ -556,8 +562,9 @@ export class ModelBuilder {
     for (let i = 0; i < t.count; i++) {
       const retry = t.retry[i]!;
       if (!(retry > 0)) continue;
-      let byName = retries.get(t.file(i));
-      if (!byName) retries.set(t.file(i), (byName = new Map()));
+      const unit = t.unit(i);
+      let byName = retries.get(unit);
+      if (!byName) retries.set(unit, (byName = new Map()));
       byName.set(t.fullName(i), Math.max(byName.get(t.fullName(i)) ?? 0, retry));
     }
     return retries;
@@ -601,4 +608,41 @@ export function modelFromEvents(events: Iterable<TraceEvent>, source: Partial<Tr
 
 export function sourceOf(name: string, summary: ReadSummary): Omit<TraceSource, 'events'> & { events: number } {
   return { name, bytes: summary.bytes, events: summary.events + summary.filtered, form: summary.form, gzip: summary.gzip, closed: summary.closed, truncated: summary.truncated };
+}
+
+interface PhaseSlice {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Each phase to the file span of its process and file (with its project) nearest in time: a file
+ * run more than once by one process (several projects sharing a worker, `isolate: false`, watch
+ * runs) gets its own phases, not the sum of every run's.
+ */
+function assignPhases(files: FileRecord[], phases: ReadonlyMap<string, PhaseSlice[]>): void {
+  const byKey = new Map<string, FileRecord[]>();
+  for (const f of files) {
+    const key = `${f.pid}\0${unitKey(f.file, f.project)}`;
+    const list = byKey.get(key);
+    if (list) list.push(f);
+    else byKey.set(key, [f]);
+  }
+  for (const [key, slices] of phases) {
+    const candidates = byKey.get(key);
+    if (!candidates) continue;
+    for (const slice of slices) {
+      let best = candidates[0]!;
+      let bestGap = Infinity;
+      for (const f of candidates) {
+        const gap = Math.max(0, f.start - slice.end, slice.start - f.end);
+        if (gap < bestGap) {
+          best = f;
+          bestGap = gap;
+        }
+      }
+      best.phasesMs[slice.name] = (best.phasesMs[slice.name] ?? 0) + (slice.end - slice.start) / 1000;
+    }
+  }
 }

@@ -53,6 +53,7 @@ export interface LeakGroup {
 
 export interface TestLeaks {
   file: string;
+  project?: string;
   fullName: string;
   retry: number;
   status: string;
@@ -113,6 +114,7 @@ export function leakReport(model: TraceModel): LeakReport {
     total += t.leaks.length;
     tests.push({
       file: t.file,
+      ...(t.project !== undefined ? { project: t.project } : {}),
       fullName: t.fullName,
       retry: t.retry,
       status: t.status,

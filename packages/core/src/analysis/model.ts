@@ -138,6 +138,8 @@ export interface ProcessTimeline {
 
 export interface FileRecord {
   file: string;
+  /** The project that ran the file (a named Vitest or Jest project). */
+  project?: string;
   pid: number;
   worker: string;
   start: number;
@@ -168,6 +170,8 @@ export interface TestRecord {
   /** Position in model.tests. */
   index: number;
   file: string;
+  /** The project that ran the test (a named Vitest or Jest project). */
+  project?: string;
   name: string;
   fullName: string;
   status: TestStatus | (string & {});

@@ -1,6 +1,7 @@
 import { gcOf } from './attribution.js';
 import type { RunMetadata, TraceTables } from './model.js';
 import type { TestTable } from './test-table.js';
+import { unitKey } from './units.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -30,6 +31,8 @@ export interface WorkerSummary {
 
 export interface SlowTest {
   file: string;
+  /** The project that ran the test, when it has one. */
+  project?: string;
   fullName: string;
   status: string;
   retry: number;
@@ -130,11 +133,11 @@ function uniqueTests(tests: TestTable): { unique: number; flaky: number } {
   const n = tests.count;
   const ids = tests.strings.size;
   const byFile = new Uint32Array(ids + 1);
-  for (let i = 0; i < n; i++) byFile[tests.fileId[i]! + 1]!++;
+  for (let i = 0; i < n; i++) byFile[tests.unitId[i]! + 1]!++;
   for (let f = 0; f < ids; f++) byFile[f + 1]! += byFile[f]!;
   const order = new Uint32Array(n);
   const next = byFile.slice(0, ids);
-  for (let i = 0; i < n; i++) order[next[tests.fileId[i]!]!++] = i;
+  for (let i = 0; i < n; i++) order[next[tests.unitId[i]!]!++] = i;
   // per full name: the file group it was last seen in (+1), and its last attempt there
   const seenIn = new Uint32Array(ids);
   const last = new Uint32Array(ids);
@@ -215,7 +218,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
   const filesMs = model.files.reduce((s, f) => s + f.durationMs, 0);
   const fileSetup = new Map<string, number>();
   for (const f of model.files) {
-    fileSetup.set(`${f.pid}\0${f.file}`, SETUP_PHASES.reduce((s, name) => s + (f.phasesMs[name] ?? 0), 0));
+    fileSetup.set(`${f.pid}\0${unitKey(f.file, f.project)}`, SETUP_PHASES.reduce((s, name) => s + (f.phasesMs[name] ?? 0), 0));
   }
 
   const gcTotal = model.processes.reduce((s, p) => s + p.gcUs, 0) / 1000;
@@ -225,6 +228,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
 
   const slowest = longest(options.slowest ?? 10, tests.count, (i) => tests.durationMs(i)).map((i): SlowTest => ({
       file: tests.file(i),
+      ...(tests.project(i) !== undefined ? { project: tests.project(i) } : {}),
       fullName: tests.fullName(i),
       status: tests.status(i),
       retry: tests.retry[i]!,
@@ -235,8 +239,8 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
       gcMs: round(gcOf(tests, i, model.timelines).ms),
       stallMs: round(tests.stallMs[i]!),
       maxStallMs: round(tests.maxStallMs[i]!),
-      queuedMs: round(model.queuedMs.get(tests.file(i)) ?? 0),
-      fileSetupMs: round(fileSetup.get(`${tests.pid(i)}\0${tests.file(i)}`) ?? 0),
+      queuedMs: round(model.queuedMs.get(tests.unit(i)) ?? 0),
+      fileSetupMs: round(fileSetup.get(`${tests.pid(i)}\0${tests.unit(i)}`) ?? 0),
     }));
 
   const stalls = model.stalls;

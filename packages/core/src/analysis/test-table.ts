@@ -1,6 +1,9 @@
 import { grow } from './intervals.js';
 import type { LeakSite } from './model.js';
 import { TimedTable } from './timed-table.js';
+import { unitKey } from './units.js';
+
+const NO_PROJECT = 0xffffffff;
 
 /**
  * The tests of a trace as columns, one entry per attempt: what the attribution and the reports
@@ -20,6 +23,10 @@ export class TestTable extends TimedTable {
   /** Stalls inside the test (from sortByStart on). */
   stalls = new Uint32Array(0);
   fileId = new Uint32Array(0);
+  /** The test's project, as a string id; 0xffffffff for none. */
+  projectId = new Uint32Array(0);
+  /** The file as the run ran it (unitKey: project and path), as a string id: tests are unique per unit and full name. */
+  unitId = new Uint32Array(0);
   nameId = new Uint32Array(0);
   fullNameId = new Uint32Array(0);
   statusId = new Uint32Array(0);
@@ -31,11 +38,13 @@ export class TestTable extends TimedTable {
   errors = new Map<number, string>();
 
   /** Adds a test; returns its index (in file order until sortByStart()). */
-  add(pid: number, tid: unknown, start: number, end: number, file: string, name: string, fullName: string, status: string, retry: number, maxStallMs: number, concurrent: boolean): number {
+  add(pid: number, tid: unknown, start: number, end: number, file: string, name: string, fullName: string, status: string, retry: number, maxStallMs: number, concurrent: boolean, project?: string): number {
     const i = this.addRow(pid, tid, start, end);
     this.retry[i] = retry;
     this.maxStallMs[i] = maxStallMs;
     this.fileId[i] = this.strings.id(file);
+    this.projectId[i] = project ? this.strings.id(project) : NO_PROJECT;
+    this.unitId[i] = project ? this.strings.id(unitKey(file, project)) : this.fileId[i]!;
     this.nameId[i] = this.strings.id(name);
     this.fullNameId[i] = this.strings.id(fullName);
     this.statusId[i] = this.strings.id(status);
@@ -45,6 +54,16 @@ export class TestTable extends TimedTable {
 
   file(i: number): string {
     return this.strings.at(this.fileId[i]!);
+  }
+
+  project(i: number): string | undefined {
+    const id = this.projectId[i]!;
+    return id === NO_PROJECT ? undefined : this.strings.at(id);
+  }
+
+  /** unitKey(file, project) of test i. */
+  unit(i: number): string {
+    return this.strings.at(this.unitId[i]!);
   }
 
   name(i: number): string {
@@ -85,7 +104,7 @@ export class TestTable extends TimedTable {
       for (let k = 0; k < n; k++) column[k] = scratch[k]!;
       return column;
     };
-    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
+    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.projectId, this.unitId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
     const newIndex = new Uint32Array(n);
     for (let k = 0; k < n; k++) newIndex[order[k]!] = k;
     this.leaks = new Map([...this.leaks].map(([i, leaks]) => [newIndex[i]!, leaks]));
@@ -97,6 +116,8 @@ export class TestTable extends TimedTable {
     this.retry = grow(this.retry);
     this.maxStallMs = grow(this.maxStallMs);
     this.fileId = grow(this.fileId);
+    this.projectId = grow(this.projectId);
+    this.unitId = grow(this.unitId);
     this.nameId = grow(this.nameId);
     this.fullNameId = grow(this.fullNameId);
     this.statusId = grow(this.statusId);

@@ -17,6 +17,8 @@ export interface TestsOptions {
  */
 export interface TestRow {
   file: string;
+  /** The project that ran the test (a named Vitest or Jest project); absent without projects. */
+  project?: string;
   name: string;
   fullName: string;
   status: string;
@@ -44,13 +46,15 @@ export function testRowMaker(model: TraceTables): (i: number) => TestRow {
   const workers = new Map(model.processes.map((p) => [p.pid, p.name]));
   return (i) => {
     const pid = t.pid(i);
+    const project = t.project(i);
     const row: TestRow = {
       file: t.file(i),
+      ...(project !== undefined ? { project } : {}),
       name: t.name(i),
       fullName: t.fullName(i),
       status: t.status(i),
       durationMs: round(t.durationMs(i)),
-      retries: model.retries.get(t.file(i))?.get(t.fullName(i)) ?? 0,
+      retries: model.retries.get(t.unit(i))?.get(t.fullName(i)) ?? 0,
       worker: workers.get(pid) ?? `pid ${pid}`,
       gcMs: round(gcOf(t, i, model.timelines).ms),
       maxStallMs: round(t.maxStallMs[i]!),
@@ -84,7 +88,7 @@ export function testOrder(model: TraceTables, options: TestsOptions = {}): numbe
   const needle = options.filter?.toLowerCase();
   const order: number[] = [];
   for (let i = 0; i < t.count; i++) {
-    if (needle && !(t.file(i).toLowerCase().includes(needle) || t.fullName(i).toLowerCase().includes(needle) || t.status(i) === needle)) continue;
+    if (needle && !(t.file(i).toLowerCase().includes(needle) || t.fullName(i).toLowerCase().includes(needle) || t.status(i) === needle || t.project(i)?.toLowerCase().includes(needle))) continue;
     order.push(i);
   }
   const key = (ms: (i: number) => number): Float64Array => {

@@ -41,6 +41,8 @@ export interface TestInfo {
   concurrent?: boolean;
   /** The runner's id of the test, if it has one. */
   id?: string;
+  /** The project (Vitest `test.projects`, Jest `projects`) the test ran in, when it has a name. */
+  project?: string;
 }
 
 export interface TestResult {
@@ -59,6 +61,7 @@ export class TestSpan extends Span {
   constructor(sink: SpanSink, info: TestInfo, tid: number, lane: number, start: number) {
     const args: Record<string, any> = { file: info.file, fullName: info.fullName, status: 'passed', retry: info.retry ?? 0 };
     if (info.id !== undefined) args.id = info.id;
+    if (info.project) args.project = info.project;
     if (info.concurrent) args.concurrent = true;
     super(sink, 'test', info.name, tid, start, args);
     this.lane = lane;

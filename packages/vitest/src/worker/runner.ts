@@ -92,7 +92,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
       // TESTTRACE_RUN_OPTIONS (core): e.g. switch single sources off to attribute overhead
       ...workerOptionsFromEnv(),
       detail: s.config!.detail,
-      rootDir: config.root,
+      rootDir: s.config!.runRoot ?? config.root,
       processName: `vitest worker (${threadLabel()})`,
       metadata: {
         runner: 'vitest',
@@ -236,7 +236,8 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     constructor(...args: any[]) {
       super(...(args as [any]));
       const config = (args[0] ?? (this as any).config) as RunnerConfig;
-      this.__tt_root = config?.root ?? process.cwd();
+      // paths relative to the run's root: projects with a root of their own keep their folder
+      this.__tt_root = state().config?.runRoot ?? config?.root ?? process.cwd();
       this.__tt_ctorTs = nowUs();
       safe(() => {
         // the vm pools' contexts copied Node's timers before the tracer started
@@ -315,6 +316,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
         if (!tracer) return;
         const rel = this.__tt_rel(file.filepath);
         const ts = this.__tt_collecting === file.filepath ? this.__tt_collectTs : nowUs();
+        tracer.setProject(((this as any).config as RunnerConfig)?.name);
         const span = tracer.fileStart(rel, ts);
         this.__tt_file.set(file, span);
         progress(`start\t${ts}\t${rel}`);
