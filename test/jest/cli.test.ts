@@ -122,3 +122,21 @@ describe('interrupted runs', () => {
     expect(run.events.some((e) => e.cat === 'jest' && e.name === 'file start' && e.args.file === 'slow/slow.test.js')).toBe(true);
   });
 });
+
+describe('a config in a subfolder (jest --config ./scripts/jest/jest.config.js)', () => {
+  it.each([30, 29] as Version[])('Jest %i: paths from where Jest ran, and a relative output there too', async (version) => {
+    const dir = path.join(FIXTURES, 'jest-subfolder');
+    const name = `subfolder-${version}-${process.pid}.out`;
+    const written = path.join(dir, name);
+    try {
+      const run = await runJest('jest-subfolder', ['--config', './scripts/jest/jest.config.js'], { version, env: { RELATIVE_OUT: name } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(fs.existsSync(path.join(dir, 'scripts/jest', name))).toBe(false);
+      const events = JSON.parse(fs.readFileSync(written, 'utf8'));
+      expect(tests(events).map((e) => `${e.args.file} > ${e.args.fullName}`).sort()).toEqual(['src/cart/cart.test.js > cart > adds an item', 'src/cart/cart.test.js > cart > totals', 'src/price.test.js > formats a price']);
+      expect(expectMatchesJest({ ...run, events }, dir).compared).toBe(3);
+    } finally {
+      fs.rmSync(written, { force: true });
+    }
+  }, 120_000);
+});

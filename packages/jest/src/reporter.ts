@@ -118,9 +118,9 @@ export class TestTraceReporter {
     const fromCli = readCliOptions();
     this.options = resolveAdapterOptions({ ...fromConfig, ...fromCli }, '@testtrace/jest option');
     this.rootDir = globalConfig?.rootDir ?? process.cwd();
-    // paths from the config are relative to the project root; from the command line or TESTTRACE, to the cwd
-    const base = (key: 'output' | 'traceDir') => (fromCli[key] !== undefined || fromConfig[key] === undefined ? process.cwd() : this.rootDir);
-    this.traceDir = path.resolve(base('traceDir'), this.options.traceDir);
+    // relative paths are relative to where the user ran Jest, from the config too: a config in a
+    // subfolder (jest --config scripts/jest/jest.config.js) must not put the trace there
+    this.traceDir = path.resolve(process.cwd(), this.options.traceDir);
     this.version = jestVersion();
     let output = this.options.output;
     if (!output && this.options.perTest === 'off') {
@@ -135,7 +135,7 @@ export class TestTraceReporter {
     if (!SUPPORTED_MAJORS.includes(major)) {
       this.replaceBlocked = `Jest ${this.version ?? '(version unknown)'} is not one of the tested versions (29, 30)`;
     }
-    this.run = RunTrace.open(this.tempOutput ? output : path.resolve(base('output'), output), {
+    this.run = RunTrace.open(this.tempOutput ? output : path.resolve(process.cwd(), output), {
       runner: 'jest',
       runnerVersion: this.version ?? 'unknown',
       rootDir: this.rootDir,

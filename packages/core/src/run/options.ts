@@ -131,8 +131,15 @@ export function traceOptionsHelp(): string {
   ].join('\n');
 }
 
-/** A path relative to the project root, with forward slashes, for trace args. */
-export function relativeToRoot(rootDir: string, file: string): string {
-  const rel = relative(rootDir, file);
-  return (rel.startsWith('..') || isAbsolute(rel) ? file : rel).split(sep).join('/');
+/**
+ * A path relative to the project root, with forward slashes, for trace args. A file outside the
+ * root (a Jest config in a subfolder whose `roots` point up) is relative to the directory the
+ * run was started in, where the user reads it from; absolute only when it is outside both.
+ */
+export function relativeToRoot(rootDir: string, file: string, cwd: string = process.cwd()): string {
+  for (const base of [rootDir, cwd]) {
+    const rel = relative(base, file);
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  }
+  return file.split(sep).join('/');
 }
