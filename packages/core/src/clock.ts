@@ -15,9 +15,13 @@ export function perfMsToUs(ms: number): number {
   return ms * 1e3 + offsetUs;
 }
 
-/** Converts a `Date.now()` wall-clock reading to trace time (millisecond precision). */
+// The wall clock at process start with sub-millisecond precision: a Date.now() reading converts
+// with a constant offset, not with a second Date.now() that adds its own truncation.
+const wallOffsetUs = offsetUs - performance.timeOrigin * 1e3;
+
+/** Converts a `Date.now()` wall-clock reading to trace time (the reading's millisecond precision). */
 export function wallMsToUs(wallMs: number): number {
-  return nowUs() - (Date.now() - wallMs) * 1e3;
+  return wallMs * 1e3 + wallOffsetUs;
 }
 
 /** One instant on both clocks: how traces from different machines are aligned. */

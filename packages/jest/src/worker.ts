@@ -158,8 +158,9 @@ export class FileRecorder {
     }
   }
 
-  private onTestStart(event: CircusEvent, ts: number): void {
+  private onTestStart(event: CircusEvent, stamp: number): void {
     const test = event.test;
+    const ts = notAfterJest(stamp, test.startedAt);
     this.endImport(ts);
     const name = String(test.name);
     const parentPath = this.pathOf(test.parent);
@@ -205,8 +206,9 @@ export class FileRecorder {
     this.hooks.push({ hook, test: isEach ? state?.currentlyRunningTest ?? undefined : undefined, ts });
   }
 
-  private onTestDone(event: CircusEvent, ts: number): void {
+  private onTestDone(event: CircusEvent, stamp: number): void {
     const test = event.test;
+    const ts = notAfterJest(stamp, typeof test.startedAt === 'number' && typeof test.duration === 'number' ? test.startedAt + test.duration : undefined);
     const span = this.tests.get(test);
     if (!span) return;
     this.tests.delete(test);
@@ -389,4 +391,16 @@ export class FileSession {
     if (this.tracer.flushEachTest) this.tracer.flush();
     return ts;
   }
+}
+
+/**
+ * jest-circus stamps a test's start and end (`startedAt`, `duration`) with Date.now() in its own
+ * handler, which runs before ours (Jest 29 awaits between handlers): a GC pause between the two
+ * moved time out of the test Jest timed (Jest 78 ms, the span 6.9 ms). Our stamp stands unless it
+ * is later than Jest's millisecond allows (with a millisecond more for the two clocks' offset).
+ */
+function notAfterJest(ts: number, jestMs: unknown): number {
+  if (typeof jestMs !== 'number' || !(jestMs > 0)) return ts;
+  const latest = wallMsToUs(jestMs + 2);
+  return ts > latest ? latest : ts;
 }

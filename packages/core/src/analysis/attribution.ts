@@ -62,8 +62,10 @@ export function attributeStalls(tests: TestTable, hooks: HookTable, stalls: read
       const inside = (Math.min(stall.end, tests.end[i]!) - Math.max(stall.start, tests.start[i]!)) / 1000;
       tests.stalls[i]++;
       tests.stallMs[i] += inside;
-      // a stall cut at a test boundary may leave the test a short piece: maxStallMs counts only a share over the threshold, as the recorder does
-      if (inside > tests.maxStallMs[i]! && inside > (stall.thresholdMs ?? 0)) tests.maxStallMs[i] = inside;
+      // a stall cut at test boundaries (a slice shorter than its lateMs) may leave a test a short
+      // piece: maxStallMs counts such a share only over the threshold, as the recorder does
+      const piece = stall.lateMs !== undefined && stall.durationMs < stall.lateMs - 0.01;
+      if (inside > tests.maxStallMs[i]! && !(piece && inside <= (stall.thresholdMs ?? 0))) tests.maxStallMs[i] = inside;
     }
     // a hook owns the stall when the stall began inside it, or when most of the stall lies inside it
     const candidates = hooksByPid.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [];

@@ -1,10 +1,9 @@
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
-import { nowUs, perfMsToUs } from '../clock.js';
+import { perfMsToUs } from '../clock.js';
 import { Track } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
-import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
-import { nextMacrotask, roundMs } from './util.js';
+import { nextMacrotask } from './util.js';
 
 const KIND_NAMES: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
@@ -20,34 +19,19 @@ interface GcDetail {
 
 /**
  * GC pauses as slices on the gc track. Node delivers `gc` entries asynchronously (they are
- * queued from a GC callback and handed to observers later), so a test's `gcMs` only counts the
- * entries delivered before its end; the analyzer recomputes it from the slices.
+ * queued from a GC callback and handed to observers later), so at a test's end the pauses of its
+ * last moments are not known yet: a test's GC time is not written on its span (it said 0 where a
+ * 47 ms pause was inside the test); the analyzer takes it from the slices, by overlap.
  */
 export class GcSource implements Source {
   readonly name = 'gc' as const;
   private recorder!: Recorder;
   private observer: PerformanceObserver | undefined;
-  private testStartUs = -1;
-  private gcInTestUs = 0;
 
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
     this.observer = new PerformanceObserver((list) => this.take(list.getEntries()));
     this.observer.observe({ entryTypes: ['gc'] });
-  }
-
-  testStart(test: TestSpan): void {
-    if (test.lane !== 0) return;
-    this.drain();
-    this.testStartUs = test.start;
-    this.gcInTestUs = 0;
-  }
-
-  testEnd(test: TestSpan): void {
-    if (test.lane !== 0 || this.testStartUs < 0) return;
-    this.drain();
-    test.args.gcMs = roundMs(this.gcInTestUs / 1e3);
-    this.testStartUs = -1;
   }
 
   async stop(): Promise<void> {
@@ -62,29 +46,20 @@ export class GcSource implements Source {
     }
   }
 
-  private drain(): void {
-    if (this.observer) this.take(this.observer.takeRecords());
-  }
-
   private take(entries: PerformanceEntry[]): void {
     try {
-      const now = nowUs();
-      for (let i = 0; i < entries.length; i++) this.record(entries[i]!, now);
+      for (let i = 0; i < entries.length; i++) this.record(entries[i]!);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
   }
 
-  private record(entry: PerformanceEntry, now: number): void {
+  private record(entry: PerformanceEntry): void {
     const detail = (entry as { detail?: unknown }).detail as GcDetail | undefined;
     const kindNumber = detail?.kind ?? (entry as unknown as { kind: number }).kind;
     const kind = KIND_NAMES[kindNumber] ?? `gc-${kindNumber}`;
     const ts = perfMsToUs(entry.startTime);
     const dur = entry.duration * 1e3;
     this.recorder.gcSlice(kind, Track.gc, ts, dur, detail?.flags ?? 0);
-    if (this.testStartUs >= 0) {
-      const overlap = Math.min(ts + dur, now) - Math.max(ts, this.testStartUs);
-      if (overlap > 0) this.gcInTestUs += overlap;
-    }
   }
 }

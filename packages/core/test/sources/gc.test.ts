@@ -43,8 +43,9 @@ describe('gc source', () => {
       expect(e.ts).toBeLessThan(after);
     }
     expect(gcs.some((e) => e.name === 'scavenge')).toBe(true);
-    expect(args.gcMs).toBeGreaterThan(0);
-    expect(testSpan(events, 'allocates').args.gcMs).toBe(args.gcMs);
+    // the test's GC time is the analyzer's, from these slices: no number on the span that could disagree
+    expect(args.gcMs).toBeUndefined();
+    expect(testSpan(events, 'allocates').args.gcMs).toBeUndefined();
     expect(tracerErrors(events)).toEqual([]);
   });
 
