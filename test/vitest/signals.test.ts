@@ -1,11 +1,13 @@
 /**
- * End-to-end: Ctrl-C in the middle of a run, and watch mode (a trace per run, overwritten).
+ * End-to-end: Ctrl-C in the middle of a run, Vitest's main process dying during one, and watch
+ * mode (a trace per run, overwritten).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
-import { BIN, ensureBuilt, fixture, readTrace, tests, plain } from './helpers.js';
+import { testtrace } from '../cli-on-trace.js';
+import { BIN, ensureBuilt, fixture, readTrace, tests, plain, traceRun } from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
@@ -71,4 +73,23 @@ describe('watch mode', () => {
       await run.exited;
     }
   });
+});
+
+describe("Vitest's main process exits during the run", () => {
+  it('keeps what the finished file recorded, and says the run did not end', () => {
+    const dir = fixture('vitest-main-dies');
+    const r = traceRun(dir, ['run', '--trace=.tmp/dies.out']);
+    expect(r.code, r.output).toBe(3); // the fixture's own exit code: tracing keeps it
+    const trace = path.join(dir, '.tmp/dies.out');
+    expect(fs.statSync(trace).size).toBeGreaterThan(0);
+    const events = readTrace(trace);
+    expect(tests(events).map((t) => [t.args!.file, t.name, t.args!.status]).sort()).toEqual([
+      ['tests/a-first.test.js', 'also finishes', 'passed'],
+      ['tests/a-first.test.js', 'finishes before the main process dies', 'passed'],
+    ]);
+    const summary = JSON.parse(testtrace(['summary', trace, '--json']).stdout);
+    expect(summary.run.notes).toContain("Vitest's main process exited (code 3) before the run ended: the trace holds what the workers had written");
+    expect(summary.crashes.some((c: { file?: string }) => c.file === 'tests/b-second.test.js')).toBe(true);
+    expect(plain(r.stdout)).toMatch(/^testtrace: trace written to \.tmp\/dies\.out/m);
+  }, 120_000);
 });

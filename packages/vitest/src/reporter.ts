@@ -104,7 +104,7 @@ export default class TraceReporter {
     // open now: a bad path fails before any test runs
     this.openRun();
     this.chunkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testtrace-vitest-'));
-    process.once('exit', () => this.cleanup());
+    process.once('exit', (code) => this.onExit(code));
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, this.onSignal);
     const unsupported = this.projects().filter((p: AnyProject) => p.config?.browser?.enabled);
     if (unsupported.length) {
@@ -150,6 +150,22 @@ export default class TraceReporter {
     });
     this.runUsed = false;
     for (const n of this.notes) this.run.note(n);
+  }
+
+  /**
+   * Vitest's main process exits: after a finished run only the cleanup is left; when it dies
+   * during one (an uncaught error, "Worker exited unexpectedly", process.exit) the chunks the
+   * workers wrote are merged now, synchronously, instead of being deleted with a 0-byte trace.
+   */
+  private onExit(code: number): void {
+    try {
+      if (this.run && this.runUsed) {
+        this.note(`Vitest's main process exited (code ${code}) before the run ended: the trace holds what the workers had written`);
+        this.finish('the main process exited while this file ran');
+      }
+    } finally {
+      this.cleanup();
+    }
   }
 
   private cleanup(): void {
