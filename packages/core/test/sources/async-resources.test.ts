@@ -81,6 +81,22 @@ describe('async resource source: leaks, one liveness test per type', () => {
     expect(tracerErrors(r.events)).toEqual([]);
   });
 
+  it('Timeout: a one-shot due within 10 ms of the test end settles (jsdom focus()), counted apart; a later one leaks', async () => {
+    const r = await leakPair(
+      () => {
+        const late = setTimeout(() => {}, 60_000);
+        cleanups.push(() => clearTimeout(late));
+        setTimeout(() => {}, 1);
+        setTimeout(() => {}, 2);
+      },
+      () => {},
+    );
+    expect(leakTypes(r.leaky)).toEqual(['Timeout']);
+    expect(r.leaky.leaks[0].label).toBe('setTimeout of 60000 ms');
+    expect(r.leaky.timersDueSoon).toBe(2);
+    expect(r.tidy.timersDueSoon).toBeUndefined();
+  });
+
   it('TCPSERVERWRAP and TCPWRAP: an open server and socket leak; closed ones do not, even before close completes', async () => {
     const r = await leakPair(
       async () => {
