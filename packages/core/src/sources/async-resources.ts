@@ -30,6 +30,13 @@ interface ResourceRecord {
  * 13 leaves the caller of setTimeout and two above it.
  */
 const TIMER_CAPTURE_LIMIT = 13;
+/**
+ * The few timers of each callback that decide whether it is the runner's are captured deeper: a
+ * library that wraps every callback in one function (jsdom's window.setTimeout) is called from
+ * code a dozen frames up (user-event → focus() → Selection), and with 13 frames its first timers
+ * showed no user frame, so every later jsdom timer, the test's own too, lost its stack.
+ */
+const LEARNING_CAPTURE_LIMIT = 40;
 
 /** A test that starts within this many trace microseconds of the last test's end takes that end's active resources as its start's. */
 const FRESH_ACTIVE_US = 1000;
@@ -253,7 +260,7 @@ export class AsyncResourceSource implements Source {
     if (lazy) {
       const site = this.timerSites.verdict(resource);
       if (site === 'runner') stack = '';
-      else if (site === 'learning') stack = this.timerSites.learn(resource, captureStack(TIMER_CAPTURE_LIMIT));
+      else if (site === 'learning') stack = this.timerSites.learn(resource, captureStack(LEARNING_CAPTURE_LIMIT));
       else {
         frames = captureFrames(TIMER_CAPTURE_LIMIT);
         stack = '';
@@ -429,11 +436,17 @@ export class TimerSites {
   static readonly SAMPLES = 3;
   private readonly sites = new Map<string, number>();
 
+  /**
+   * The callback's source text and the delay: a library that wraps every callback in one function
+   * of its own (jsdom's window.setTimeout) would otherwise put its internal 1 ms timers and the
+   * test's own under one key, and the first decide for all.
+   */
   private key(resource: object): string | undefined {
-    const callback = (resource as { _onTimeout?: unknown })._onTimeout;
+    const timer = resource as { _onTimeout?: unknown; _idleTimeout?: unknown };
+    const callback = timer._onTimeout;
     if (typeof callback !== 'function') return undefined;
     const text = Function.prototype.toString.call(callback);
-    return text.endsWith('[native code] }') ? undefined : text;
+    return text.endsWith('[native code] }') ? undefined : `${String(timer._idleTimeout)}\0${text}`;
   }
 
   verdict(resource: object): 'runner' | 'learning' | 'user' {
