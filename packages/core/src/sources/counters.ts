@@ -127,9 +127,10 @@ interface LoopTimes {
 }
 
 /**
- * What `performance.eventLoopUtilization()` returns, on Node's own clock: Node 20's reads
- * `process.hrtime()`, which fake timers replace (a frozen or rewound clock made the loop's
- * active time negative). Undefined before the loop has started, where Node's says nothing either.
+ * What `performance.eventLoopUtilization()` returns, on Node's own clock: Node's reads
+ * `process.hrtime()` (20 and 22, measured), which fake timers replace (a frozen or rewound clock
+ * made the loop's active time negative). Undefined before the loop has started, where Node's
+ * says nothing either.
  */
 export function loopTimes(): LoopTimes | undefined {
   const loopStart = nodeTiming.loopStart;
