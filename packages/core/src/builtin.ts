@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import * as timers from 'node:timers';
 
 /**
  * Node's built-in module `name` itself, loaded on first call only: a top-level import would load
@@ -28,3 +30,43 @@ export function loadedModuleCount(): number {
 export function isBuiltinLoaded(name: string): boolean {
   return moduleLoadList()?.includes(`NativeModule ${name}`) ?? true;
 }
+
+// ---- Node's own clocks, timers and Promise -----------------------------------------------------
+//
+// Taken once, when this module loads, before any test code runs: tests replace the globals
+// (vi.useFakeTimers, Jest's modern and legacy fake timers, @sinonjs/fake-timers, spies), and
+// @sinonjs/fake-timers installed by the test itself also replaces the functions of the `timers`
+// module and `performance.now` of `perf_hooks`, which a Jest test environment shares with the
+// worker. A tracer that reached for them later would arm timers that never fire and read a clock
+// that stands still or jumps.
+
+/** `performance.now()`: milliseconds since this process's time origin. */
+export const perfNow: () => number = performance.now.bind(performance);
+
+/** `performance.timeOrigin`: the wall-clock time (ms) of perfNow()'s zero. */
+export const timeOrigin: number = performance.timeOrigin;
+
+/**
+ * Node's own loop timing (`idleTime`, `loopStart`, in perfNow()'s milliseconds): what
+ * `performance.eventLoopUtilization()` reads, without the `process.hrtime()` that Node's reads (20 and 22, measured).
+ */
+export const nodeTiming: { readonly idleTime: number; readonly loopStart: number } = performance.nodeTiming;
+
+/** `process.hrtime.bigint()`: nanoseconds on the machine-wide monotonic clock. */
+export const hrtimeNs: () => bigint = process.hrtime.bigint;
+
+/** `Date.now()`: wall-clock milliseconds. */
+export const dateNow: () => number = Date.now;
+
+/** The `timers` module's own functions. */
+export const nodeTimers = {
+  setTimeout: timers.setTimeout,
+  setInterval: timers.setInterval,
+  setImmediate: timers.setImmediate,
+  clearTimeout: timers.clearTimeout,
+  clearInterval: timers.clearInterval,
+  clearImmediate: timers.clearImmediate,
+} as const;
+
+/** The Promise constructor (`async` functions and `await` use it whatever the global holds). */
+export const NodePromise: PromiseConstructor = Promise;

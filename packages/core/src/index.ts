@@ -5,6 +5,9 @@ export { FileSink, MemorySink, type Sink } from './writer/sink.js';
 export { resolveOptions, DETAILS, SOURCE_NAMES, type TraceOptions, type ResolvedOptions, type Detail, type SourceName } from './options.js';
 export { Span, TestSpan, type TestInfo, type TestResult } from './lifecycle/spans.js';
 export { nowUs, perfMsToUs, wallMsToUs, clockAnchor } from './clock.js';
+/** @internal Node's own functions, for the adapters: tests replace the globals (fake timers). */
+export { dateNow } from './builtin.js';
+export { nextMacrotask } from './sources/util.js';
 export { Category, Counter, Track, Meta, TEST_STATUSES, type TraceEvent, type TestStatus, type LeakRecord } from './format/events.js';
 export { VERSION } from './version.js';
 export { thread, threadLabel, type ThreadIdentity } from './thread.js';

@@ -1,4 +1,5 @@
 import { thread, threadLabel } from './thread.js';
+import { nodeTimers } from './builtin.js';
 import { nowUs, clockAnchor } from './clock.js';
 import { TraceError, messageOf } from './errors.js';
 import { Category, Meta, Track, TRACK_NAMES } from './format/events.js';
@@ -89,7 +90,7 @@ export class Tracer implements SpanSink {
     const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current };
     for (const source of this.sources) this.guard(source.name, () => source.start(ctx));
     this.annotations.subscribe();
-    this.flushTimer = setInterval(() => this.writer.flush(), this.options.flushIntervalMs);
+    this.flushTimer = nodeTimers.setInterval(() => this.writer.flush(), this.options.flushIntervalMs);
     this.flushTimer.unref();
     process.on('exit', this.onExit);
     if (this.options.handleSignals) for (const s of SIGNALS) process.on(s, this.onSignal);
@@ -237,7 +238,7 @@ export class Tracer implements SpanSink {
   }
 
   private detach(): void {
-    if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.flushTimer) nodeTimers.clearInterval(this.flushTimer);
     process.off('exit', this.onExit);
     for (const s of SIGNALS) process.off(s, this.onSignal);
   }

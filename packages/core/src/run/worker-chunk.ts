@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { current, start, type Tracer } from '../tracer.js';
 import { thread } from '../thread.js';
+import { dateNow } from '../builtin.js';
 import type { TraceOptions } from '../options.js';
 
 /** Set by the main process so that workers know where to write their chunks. */
@@ -40,7 +41,7 @@ export function setMergedHere(runDir: string, merged: boolean): void {
 export function startWorkerChunk(runDir: string, options: TraceOptions = {}): Tracer {
   const running = current();
   if (running) return running;
-  const file = join(runDir, `${CHUNK_PREFIX}${process.pid}-${thread().threadId}-${Date.now()}-${sequence++}${CHUNK_SUFFIX}`);
+  const file = join(runDir, `${CHUNK_PREFIX}${process.pid}-${thread().threadId}-${dateNow()}-${sequence++}${CHUNK_SUFFIX}`);
   const tracer = start(file, { ...workerOptionsFromEnv(), ...options });
   if (mergedHere().has(runDir)) tracer.flushEachTest = false;
   return tracer;

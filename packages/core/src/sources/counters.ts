@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { nodeTimers, nodeTiming, perfNow } from '../builtin.js';
 import { nowUs } from '../clock.js';
 import { Counter } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -39,13 +39,13 @@ abstract class SampledSource implements Source {
     this.recorder = ctx.recorder;
     this.halfIntervalUs = ctx.options.sampleIntervalMs * 500;
     this.sample();
-    this.timer = setInterval(this.tick, ctx.options.sampleIntervalMs);
+    this.timer = nodeTimers.setInterval(this.tick, ctx.options.sampleIntervalMs);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer === undefined) return;
-    clearInterval(this.timer);
+    nodeTimers.clearInterval(this.timer);
     this.timer = undefined;
     this.sample();
   }
@@ -100,19 +100,41 @@ export class HeapSource extends SampledSource {
  */
 export class EventLoopUtilizationSource extends SampledSource {
   readonly name = 'eventloop' as const;
-  private last: EventLoopUtilization | undefined;
+  private last: LoopTimes | undefined;
   private readonly values = { utilization: 0 };
 
   protected record(ts: number): void {
-    const now = performance.eventLoopUtilization();
-    if (this.last !== undefined) {
-      const delta = performance.eventLoopUtilization(now, this.last);
+    const now = loopTimes();
+    if (now === undefined) return;
+    const last = this.last;
+    if (last !== undefined) {
+      const idle = now.idle - last.idle;
+      const active = now.active - last.active;
       // a zero-length interval (two boundaries in one tick) says nothing
-      if (delta.idle + delta.active > 0) {
-        this.values.utilization = Math.round(delta.utilization * 1e4) / 1e4;
+      if (idle + active > 0) {
+        this.values.utilization = Math.round((active / (idle + active)) * 1e4) / 1e4;
         this.recorder.counter(Counter.eventLoop, ts, this.values);
       }
     }
     this.last = now;
   }
+}
+
+/** Milliseconds the event loop has spent idle and active since it started. */
+interface LoopTimes {
+  idle: number;
+  active: number;
+}
+
+/**
+ * What `performance.eventLoopUtilization()` returns, on Node's own clock: Node's reads
+ * `process.hrtime()` (20 and 22, measured), which fake timers replace (a frozen or rewound clock
+ * made the loop's active time negative). Undefined before the loop has started, where Node's
+ * says nothing either.
+ */
+export function loopTimes(): LoopTimes | undefined {
+  const loopStart = nodeTiming.loopStart;
+  if (!(loopStart > 0)) return undefined;
+  const idle = nodeTiming.idleTime;
+  return { idle, active: perfNow() - loopStart - idle };
 }

@@ -4,6 +4,7 @@ import type { Session } from 'node:inspector';
 // node:inspector costs milliseconds to load in every worker; only the CPU source needs it
 const loadInspector = (): typeof import('node:inspector') => createRequire(`${process.cwd()}/`)('node:inspector');
 import { nowUs } from '../clock.js';
+import { NodePromise } from '../builtin.js';
 import { Track } from '../format/events.js';
 import { messageOf } from '../errors.js';
 import type { Recorder } from '../recorder.js';
@@ -58,9 +59,9 @@ export class CpuSource implements Source {
 
   stop(): Promise<void> {
     const session = this.session;
-    if (session === undefined) return Promise.resolve();
+    if (session === undefined) return NodePromise.resolve();
     this.session = undefined;
-    return new Promise((resolve) => {
+    return new NodePromise((resolve) => {
       try {
         // an in-thread session answers synchronously, so a stop on a signal still writes the profile
         session.post('Profiler.stop', (err, result) => {

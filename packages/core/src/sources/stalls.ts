@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { nodeTimers, perfNow } from '../builtin.js';
 import { nowUs } from '../clock.js';
 import { Category, Track } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -46,7 +46,7 @@ export class StallSource implements Source {
   private timer: NodeJS.Timeout | undefined;
   /** How late each heartbeat tick fired during the running main-lane test, ms. */
   private delays: number[] = [];
-  /** performance.now() of the last heartbeat tick. */
+  /** perfNow() of the last heartbeat tick. */
   private lastTickMs = 0;
   private current: TestWindow | undefined;
   private previous: TestWindow | undefined;
@@ -68,8 +68,8 @@ export class StallSource implements Source {
     this.recorder = ctx.recorder;
     this.thresholdMs = ctx.options.stallThresholdMs;
     this.intervalMs = Math.max(1, Math.min(10, Math.floor(this.thresholdMs / 5)));
-    this.lastTickMs = performance.now();
-    this.timer = setInterval(this.tick, this.intervalMs);
+    this.lastTickMs = perfNow();
+    this.timer = nodeTimers.setInterval(this.tick, this.intervalMs);
     this.timer.unref();
   }
 
@@ -87,7 +87,7 @@ export class StallSource implements Source {
     // overdue, counting only the time since this test started. Jest runs a file's tests one after
     // another in microtasks, and a loop blocked through a whole file is not each test's stall.
     const end = test.endTs ?? nowUs();
-    const overdueMs = overlapMs(window, end - (performance.now() - this.lastTickMs - this.intervalMs) * 1e3, end);
+    const overdueMs = overlapMs(window, end - (perfNow() - this.lastTickMs - this.intervalMs) * 1e3, end);
     this.boundary(end, undefined);
     this.charge(window, overdueMs);
     window.end = end;
@@ -105,13 +105,13 @@ export class StallSource implements Source {
 
   stop(): void {
     if (this.timer === undefined) return;
-    clearInterval(this.timer);
+    nodeTimers.clearInterval(this.timer);
     this.timer = undefined;
     this.onTick();
   }
 
   private onTick(): void {
-    const nowMs = performance.now();
+    const nowMs = perfNow();
     const dueMs = this.lastTickMs + this.intervalMs;
     this.lastTickMs = nowMs;
     const lateMs = nowMs - dueMs;
@@ -155,7 +155,7 @@ export class StallSource implements Source {
    */
   private boundary(us: number, test: string | undefined): void {
     this.activeTest = test;
-    if (performance.now() - this.lastTickMs <= 2 * this.intervalMs) {
+    if (perfNow() - this.lastTickMs <= 2 * this.intervalMs) {
       this.segmentTest = test;
       this.cuts.length = 0;
       return;

@@ -1,6 +1,11 @@
-/** Resolves after the current macrotask: lets Node deliver what it queued (GC entries, histograms). */
+import { NodePromise, nodeTimers } from '../builtin.js';
+
+/**
+ * Resolves after the current macrotask: lets Node deliver what it queued (GC entries, histograms).
+ * Node's own setImmediate: a fake one left installed by a test would never fire.
+ */
 export function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new NodePromise((resolve) => nodeTimers.setImmediate(resolve));
 }
 
 /** Milliseconds with three decimals: enough for the trace, short in JSON. */

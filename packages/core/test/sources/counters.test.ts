@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
 import { stop } from '../../src/index.js';
+import { loopTimes } from '../../src/sources/counters.js';
 import { onlySources, runTest, sleep, spin, testSpan, traced, tracerErrors } from './helpers.js';
 
 afterEach(async () => {
@@ -92,5 +94,24 @@ describe('heap and eventloop counters', () => {
     expect(after.args.utilization).toBeGreaterThan(0.8);
     // ~100 ms of ticks and the stop: forty tests' boundaries would add eighty samples
     expect(elu.length).toBeLessThan(20);
+  });
+
+  it("read the loop's idle and active time as performance.eventLoopUtilization() does, with process.hrtime faked", () => {
+    const node = performance.eventLoopUtilization();
+    const ours = loopTimes()!;
+    expect(ours.idle).toBe(node.idle);
+    // read a few microseconds apart
+    expect(ours.active - node.active).toBeGreaterThanOrEqual(0);
+    expect(ours.active - node.active).toBeLessThan(5);
+    const hrtime = process.hrtime;
+    // what fake timers do: on Node 20 performance.eventLoopUtilization() reads it
+    process.hrtime = Object.assign(() => [0, 0] as [number, number], { bigint: () => 0n });
+    try {
+      const faked = loopTimes()!;
+      expect(faked.active).toBeGreaterThanOrEqual(ours.active);
+      expect(faked.active - ours.active).toBeLessThan(5);
+    } finally {
+      process.hrtime = hrtime;
+    }
   });
 });

@@ -8,7 +8,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, current, nowUs, relativeToRoot, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
+import { start, current, dateNow, nextMacrotask, nowUs, relativeToRoot, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
@@ -87,7 +87,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
     return undefined;
   }
   try {
-    const chunk = join(s.runDir!, chunkName(process.pid, thread().threadId, `${Date.now()}-${s.n++}`));
+    const chunk = join(s.runDir!, chunkName(process.pid, thread().threadId, `${dateNow()}-${s.n++}`));
     s.tracer = start(chunk, {
       // TESTTRACE_RUN_OPTIONS (core): e.g. switch single sources off to attribute overhead
       ...workerOptionsFromEnv(),
@@ -122,8 +122,9 @@ async function stopTracer(): Promise<void> {
   s.tracer = undefined;
   const chunk = s.chunk;
   s.chunk = undefined;
-  // GC entries arrive asynchronously: let them land first
-  await new Promise((resolve) => setImmediate(resolve));
+  // GC entries arrive asynchronously: let them land first (Node's own setImmediate: a test may
+  // have left a fake one installed, which would never fire)
+  await nextMacrotask();
   const stats = await tracer.stop();
   s.loader?.saveCodeCache?.(); // the functions that ran are in the cache now; saves once
   // the main process reports tracer errors once, at the end of the run
