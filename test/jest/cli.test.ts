@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT, ensureBuilt, expectMatchesJest, runJest, tests, type Version } from './helpers.js';
+import { FIXTURES, ROOT, copyOutsideRepo, ensureBuilt, expectMatchesJest, runJest, tests, type Version } from './helpers.js';
 
 const PLAIN = path.join(FIXTURES, 'jest-plain');
 const JEST_TRACE = path.join(ROOT, 'packages/jest/bin/jest-trace.js');
@@ -34,6 +34,44 @@ describe('bad input is one line before any test runs, and a non-zero exit', () =
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe('jest-trace: unknown option --trace-bogus; trace options are --trace, --trace-per-test, --trace-dir, --trace-detail');
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('jest-trace on every supported Jest', () => {
+  /** Runs jest-trace in a copy of jest-plain that resolves `jest` to the Jest of `version`. */
+  async function traceCopy(version: Version, args: string[], withTestTrace: boolean) {
+    const project = copyOutsideRepo('jest-plain', version, { withTestTrace });
+    try {
+      const out = path.join(project, 'run.out');
+      const run = await runJest('jest-plain', [`--trace=${out}`, ...args], { bin: JEST_TRACE, cwd: project });
+      const events = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [];
+      return { ...run, events, project };
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  }
+
+  function expectCompleteTrace(run: Awaited<ReturnType<typeof traceCopy>>, version: Version): void {
+    // no raw stack: the only stack lines are those of the test that fails on purpose
+    expect(run.stderr.split('\n').filter((l) => /^\s+at /.test(l) && !l.includes('broken.test.js'))).toEqual([]);
+    expect(run.code).toBe(1); // one test fails; tracing keeps Jest's exit code
+    expect(run.events.find((e: { name: string }) => e.name === 'testtrace_run')?.args.runnerVersion).toMatch(new RegExp(`^${version}\\.`));
+    expect(expectMatchesJest(run, run.project).compared).toBe(4);
+  }
+
+  it.each([29, 30] as Version[])('runs Jest %i: a complete trace and Jest\'s exit code', async (version) => {
+    expectCompleteTrace(await traceCopy(version, [], true), version);
+  });
+
+  it.each([29, 30] as Version[])('runs Jest %i where the project cannot resolve @testtrace/jest (testtrace installed elsewhere)', async (version) => {
+    expectCompleteTrace(await traceCopy(version, [], false), version);
+  });
+
+  it.each([29, 30] as Version[])('a Jest error on Jest %i is one jest-trace line', async (version) => {
+    const run = await traceCopy(version, ['--bogus'], true);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toBe('jest-trace: Unrecognized CLI Parameter: Unrecognized option "bogus".');
   });
 });
 
