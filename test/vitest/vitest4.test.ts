@@ -261,6 +261,14 @@ describe('the other ways in', () => {
     expect(r.output).not.toContain('testtrace:');
   });
 
+  it("records the command as run, Node's flags included", () => {
+    const dir = fixture('vitest-pools');
+    const r = traceRun(dir, ['run', '--trace=.tmp/c.out'], { nodeArgs: ['--max-old-space-size=2048'] });
+    expect(r.code).toBe(0);
+    const meta = readTrace(path.join(dir, '.tmp/c.out')).find((e) => e.name === 'testtrace_run')!;
+    expect(meta.args!.command).toMatch(/^\S*node --max-old-space-size=2048 \S*vitest-trace\.js run --trace=\.tmp\/c\.out$/);
+  });
+
   it('a passing run stays green and a failing run stays red', () => {
     const pass = traceRun(fixture('vitest-pools'), ['run', '--trace=.tmp/x.out']);
     expect(pass.code).toBe(0);

@@ -6,4 +6,5 @@ export {
   type AdapterOptions, type ResolvedAdapterOptions, type PerTestMode,
 } from './options.js';
 export { forEachChunkEvent } from './chunk-file.js';
+export { commandLine } from './command-line.js';
 export { assignLanes, type ChunkExtent } from './lanes.js';
