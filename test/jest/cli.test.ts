@@ -108,6 +108,32 @@ describe('ways to switch it on', () => {
     }
   });
 
+  it('TESTTRACE_DETAIL, TESTTRACE_PER_TEST and TESTTRACE_DIR set the other options without a config edit', async () => {
+    const dir = fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-'));
+    try {
+      const out = path.join(dir, 'env.out');
+      const env = { TESTTRACE: out, TESTTRACE_DETAIL: 'full', TESTTRACE_PER_TEST: 'retain-on-failure', TESTTRACE_DIR: path.join(dir, 'per-test') };
+      const run = await runJest('jest-plain', ['--reporters=default', '--reporters=@testtrace/jest'], { env });
+      expect(run.code).toBe(1);
+      const events = JSON.parse(fs.readFileSync(out, 'utf8'));
+      expect(events.find((e: { name: string }) => e.name === 'testtrace_run').args.detail).toBe('full');
+      // the workers record in full detail too
+      expect(events.filter((e: { name: string }) => e.name === 'testtrace_worker').map((e: { args: { detail: string } }) => e.args.detail)).toEqual(['full']);
+      expect(fs.readdirSync(path.join(dir, 'per-test'))).toEqual([expect.stringMatching(/broken\.test\.js.*fails-on-purpose/)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['the reporter', ['--reporters=default', '--reporters=@testtrace/jest'], undefined, 'testtrace'],
+    ['jest-trace', [], JEST_TRACE, 'jest-trace'],
+  ])('a bad TESTTRACE_DETAIL is one line before any test runs (%s)', async (_name, args, bin, prefix) => {
+    const run = await runJest('jest-plain', args, { bin, noJson: true, env: { TESTTRACE: path.join(ROOT, 'test/jest/never.out'), TESTTRACE_DETAIL: 'max' } });
+    expect(run.code).not.toBe(0);
+    expect((run.stdout + run.stderr).trim().split('\n')).toEqual([`${prefix}: TESTTRACE_DETAIL must be one of default, full, got "max"`]);
+  });
+
   it.each([30, 29] as Version[])("the explicit fallback testRunner: '@testtrace/jest/runner' works (Jest %i)", async (version) => {
     const run = await runJest('jest-plain', ['-c', 'jest.runner.config.js', '--maxWorkers=2'], { version });
     expect(run.code).toBe(1);

@@ -2,7 +2,7 @@
  * `jest-trace --trace=test.out [jest options]`: runs the project's Jest with the @testtrace/jest
  * reporter added to the configured reporters (theirs are kept, with their options).
  */
-import { TraceError, parseTraceArgs, traceOptionsHelp } from '@testtrace/core';
+import { TraceError, parseTraceArgs, resolveAdapterOptions, traceOptionsHelp } from '@testtrace/core';
 import { isOurReporter, reporterPath } from './shared.js';
 import { CLI_OPTIONS_ENV } from './reporter.js';
 import { loadJestCli, oneLineMessage, type JestArgv } from './jest-cli.js';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   let parsed: ReturnType<typeof parseTraceArgs>;
   try {
     parsed = parseTraceArgs(process.argv.slice(2));
+    resolveAdapterOptions(parsed.options, 'option'); // the TESTTRACE_* variables too
   } catch (err) {
     fail(err instanceof TraceError ? err.message : String(err));
   }
