@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { testtrace } from '../cli-on-trace.js';
 import { FIXTURES, byCat, ensureBuilt, expectMatchesJest, expectNested, runJest, tests, type JestRun, type Version } from './helpers.js';
 
 const ROOT_DIR = path.join(FIXTURES, 'jest-basic');
@@ -94,10 +97,20 @@ describe.each([30, 29] as Version[])('Jest %i: hooks, failures, timeout, retry, 
 });
 
 describe('ESM test files (Jest 30, --experimental-vm-modules)', () => {
-  it('traces them like CommonJS ones, annotations included', async () => {
-    const run = await runJest('jest-esm', [], { nodeArgs: ['--experimental-vm-modules'] });
-    expect(run.code).toBe(0);
-    expect(expectMatchesJest(run, path.join(FIXTURES, 'jest-esm')).compared).toBe(2);
-    expect(run.events.some((e) => e.cat === 'user.region' && e.name === 'double')).toBe(true);
+  it('traces them like CommonJS ones, annotations included, and the summary shows the command with Node\'s flag', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-esm-'));
+    try {
+      const kept = path.join(dir, 'esm.out');
+      const run = await runJest('jest-esm', [], { nodeArgs: ['--experimental-vm-modules'], keepTraceAt: kept });
+      expect(run.code).toBe(0);
+      expect(expectMatchesJest(run, path.join(FIXTURES, 'jest-esm')).compared).toBe(2);
+      expect(run.events.some((e) => e.cat === 'user.region' && e.name === 'double')).toBe(true);
+      const summary = testtrace(['summary', kept]);
+      expect(summary.code).toBe(0);
+      const command = summary.stdout.split('\n').find((l) => l.startsWith('command'));
+      expect(command).toMatch(/^command\s+\S*node --experimental-vm-modules \S*jest\.js /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

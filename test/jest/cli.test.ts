@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT, ensureBuilt, expectMatchesJest, runJest, tests, type Version } from './helpers.js';
+import { testtrace } from '../cli-on-trace.js';
+import { ensureInstalled } from '../toolchains.js';
+import { FIXTURES, ROOT, copyOutsideRepo, ensureBuilt, expectMatchesJest, runJest, tests, type Version } from './helpers.js';
 
 const PLAIN = path.join(FIXTURES, 'jest-plain');
 const JEST_TRACE = path.join(ROOT, 'packages/jest/bin/jest-trace.js');
@@ -37,6 +39,44 @@ describe('bad input is one line before any test runs, and a non-zero exit', () =
   });
 });
 
+describe('jest-trace on every supported Jest', () => {
+  /** Runs jest-trace in a copy of jest-plain that resolves `jest` to the Jest of `version`. */
+  async function traceCopy(version: Version, args: string[], withTestTrace: boolean) {
+    const project = copyOutsideRepo('jest-plain', version, { withTestTrace });
+    try {
+      const out = path.join(project, 'run.out');
+      const run = await runJest('jest-plain', [`--trace=${out}`, ...args], { bin: JEST_TRACE, cwd: project });
+      const events = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [];
+      return { ...run, events, project };
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  }
+
+  function expectCompleteTrace(run: Awaited<ReturnType<typeof traceCopy>>, version: Version): void {
+    // no raw stack: the only stack lines are those of the test that fails on purpose
+    expect(run.stderr.split('\n').filter((l) => /^\s+at /.test(l) && !l.includes('broken.test.js'))).toEqual([]);
+    expect(run.code).toBe(1); // one test fails; tracing keeps Jest's exit code
+    expect(run.events.find((e: { name: string }) => e.name === 'testtrace_run')?.args.runnerVersion).toMatch(new RegExp(`^${version}\\.`));
+    expect(expectMatchesJest(run, run.project).compared).toBe(4);
+  }
+
+  it.each([29, 30] as Version[])('runs Jest %i: a complete trace and Jest\'s exit code', async (version) => {
+    expectCompleteTrace(await traceCopy(version, [], true), version);
+  });
+
+  it.each([29, 30] as Version[])('runs Jest %i where the project cannot resolve @testtrace/jest (testtrace installed elsewhere)', async (version) => {
+    expectCompleteTrace(await traceCopy(version, [], false), version);
+  });
+
+  it.each([29, 30] as Version[])('a Jest error on Jest %i is one jest-trace line', async (version) => {
+    const run = await traceCopy(version, ['--bogus'], true);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toBe('jest-trace: Unrecognized CLI Parameter: Unrecognized option "bogus".');
+  });
+});
+
 describe('ways to switch it on', () => {
   it('jest-trace --trace --trace-per-test=retain-on-failure keeps one file per failed test', async () => {
     const dir = fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-'));
@@ -68,6 +108,32 @@ describe('ways to switch it on', () => {
     }
   });
 
+  it('TESTTRACE_DETAIL, TESTTRACE_PER_TEST and TESTTRACE_DIR set the other options without a config edit', async () => {
+    const dir = fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-'));
+    try {
+      const out = path.join(dir, 'env.out');
+      const env = { TESTTRACE: out, TESTTRACE_DETAIL: 'full', TESTTRACE_PER_TEST: 'retain-on-failure', TESTTRACE_DIR: path.join(dir, 'per-test') };
+      const run = await runJest('jest-plain', ['--reporters=default', '--reporters=@testtrace/jest'], { env });
+      expect(run.code).toBe(1);
+      const events = JSON.parse(fs.readFileSync(out, 'utf8'));
+      expect(events.find((e: { name: string }) => e.name === 'testtrace_run').args.detail).toBe('full');
+      // the workers record in full detail too
+      expect(events.filter((e: { name: string }) => e.name === 'testtrace_worker').map((e: { args: { detail: string } }) => e.args.detail)).toEqual(['full']);
+      expect(fs.readdirSync(path.join(dir, 'per-test'))).toEqual([expect.stringMatching(/broken\.test\.js.*fails-on-purpose/)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['the reporter', ['--reporters=default', '--reporters=@testtrace/jest'], undefined, 'testtrace'],
+    ['jest-trace', [], JEST_TRACE, 'jest-trace'],
+  ])('a bad TESTTRACE_DETAIL is one line before any test runs (%s)', async (_name, args, bin, prefix) => {
+    const run = await runJest('jest-plain', args, { bin, noJson: true, env: { TESTTRACE: path.join(ROOT, 'test/jest/never.out'), TESTTRACE_DETAIL: 'max' } });
+    expect(run.code).not.toBe(0);
+    expect((run.stdout + run.stderr).trim().split('\n')).toEqual([`${prefix}: TESTTRACE_DETAIL must be one of default, full, got "max"`]);
+  });
+
   it.each([30, 29] as Version[])("the explicit fallback testRunner: '@testtrace/jest/runner' works (Jest %i)", async (version) => {
     const run = await runJest('jest-plain', ['-c', 'jest.runner.config.js', '--maxWorkers=2'], { version });
     expect(run.code).toBe(1);
@@ -91,6 +157,28 @@ describe('ways to switch it on', () => {
     expect(compared).toBe(run.results.numTotalTests);
     expect(compared).toBeLessThan(9);
     expect(tests(run.events)).toHaveLength(compared);
+  });
+});
+
+describe('fallbacks', () => {
+  it('a jest-jasmine2 project gets one line and one note in the summary, with the cause (Jest 29)', async () => {
+    const jasmine2 = path.join(ensureInstalled('jest29'), 'node_modules/jest-jasmine2');
+    const dir = fs.mkdtempSync(path.join(ROOT, 'test/jest/.tmp-'));
+    try {
+      const trace = path.join(dir, 'jasmine.out');
+      const run = await runJest('jest-jasmine', ['--maxWorkers=2'], { version: 29, env: { JEST_JASMINE2: jasmine2 }, keepTraceAt: trace });
+      expect(run.code).toBe(0);
+      expect(run.results.numPassedTests).toBe(3);
+      const cause = 'the project uses jest-jasmine2, which has no jest-circus events; use jest-circus (the default)';
+      expect(run.stderr.split('\n').filter((l) => l.startsWith('testtrace: cannot make'))).toEqual([
+        `testtrace: cannot make Jest's workers record (${cause}). Add testRunner: '@testtrace/jest/runner' next to the reporter in your Jest config.`,
+      ]);
+      const summary = testtrace(['summary', trace, '--json']);
+      expect(summary.code).toBe(0);
+      expect(JSON.parse(summary.stdout).run.notes).toEqual([`workers not traced: ${cause}`]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

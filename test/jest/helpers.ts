@@ -24,6 +24,26 @@ export function jestBin(version: Version): string {
   return path.join(ensureInstalled('jest29'), 'node_modules/jest/bin/jest.js');
 }
 
+/** Jest's own package directory of a major version. */
+export function jestDir(version: Version): string {
+  return path.dirname(path.dirname(jestBin(version)));
+}
+
+/**
+ * Copies a fixture into a fresh temporary directory outside the repository, whose node_modules
+ * links `jest` to the Jest of `version` and, with `withTestTrace`, `@testtrace/jest` to this
+ * repository's package. Without it the project cannot resolve @testtrace/jest, as when testtrace
+ * is installed in a tools folder or a workspace root. Remove it when done.
+ */
+export function copyOutsideRepo(fixture: string, version: Version, { withTestTrace = false } = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tt-outside-${fixture}-`));
+  fs.cpSync(path.join(FIXTURES, fixture), dir, { recursive: true });
+  fs.mkdirSync(path.join(dir, 'node_modules/@testtrace'), { recursive: true });
+  fs.symlinkSync(jestDir(version), path.join(dir, 'node_modules/jest'), 'dir');
+  if (withTestTrace) fs.symlinkSync(path.join(ROOT, 'packages/jest'), path.join(dir, 'node_modules/@testtrace/jest'), 'dir');
+  return dir;
+}
+
 export interface JestRun {
   code: number | null;
   stdout: string;
@@ -47,6 +67,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Node flags before the jest bin (e.g. --experimental-vm-modules). */
   nodeArgs?: string[];
+  /** Where to run; default the fixture's directory. */
+  cwd?: string;
   /** The Node binary; default the one running the tests. */
   node?: string;
   onSpawn?: (child: ReturnType<typeof spawn>, dir: string) => void;
@@ -62,7 +84,7 @@ export async function runJest(fixture: string, args: string[], options: RunOptio
   const json = options.noJson ? [] : ['--json', `--outputFile=${path.join(dir, 'results.json')}`];
   const fullArgs = [...(options.nodeArgs ?? []), bin, ...args, ...json, `--cacheDirectory=${path.join(dir, 'cache')}`];
   const child = spawn(options.node ?? process.execPath, fullArgs, {
-    cwd: path.join(FIXTURES, fixture),
+    cwd: options.cwd ?? path.join(FIXTURES, fixture),
     env: { ...process.env, TRACE_OUT: trace, KILL_MARKER_DIR: dir, FORCE_COLOR: '0', CI: '1', TESTTRACE: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -57,8 +57,8 @@ export interface Run {
   ms: number;
 }
 
-/** Runs `node <script> args` in `cwd` and waits. */
-export function run(cwd: string, script: string, args: string[], opts: { env?: Record<string, string | undefined>; node?: string; timeoutMs?: number } = {}): Run {
+/** Runs `node [nodeArgs] <script> args` in `cwd` and waits. */
+export function run(cwd: string, script: string, args: string[], opts: { env?: Record<string, string | undefined>; node?: string; nodeArgs?: string[]; timeoutMs?: number } = {}): Run {
   const t0 = Date.now();
   const env: Record<string, string | undefined> = { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env };
   // the outer Vitest's own variables must not leak into the run under test
@@ -66,7 +66,7 @@ export function run(cwd: string, script: string, args: string[], opts: { env?: R
   delete env.TESTTRACE;
   if (opts.env?.TESTTRACE) env.TESTTRACE = opts.env.TESTTRACE;
   delete env.NODE_OPTIONS;
-  const r = spawnSync(opts.node ?? process.execPath, [script, ...args], { cwd, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
+  const r = spawnSync(opts.node ?? process.execPath, [...(opts.nodeArgs ?? []), script, ...args], { cwd, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}`, ms: Date.now() - t0 };
 }
 

@@ -261,6 +261,27 @@ describe('the other ways in', () => {
     expect(r.output).not.toContain('testtrace:');
   });
 
+  it('TESTTRACE_DETAIL, TESTTRACE_PER_TEST and TESTTRACE_DIR set the other options without a config edit', () => {
+    const dir = fixture('vitest-pools');
+    const r = traceRun(dir, ['run', '--trace=.tmp/e.out'], { env: { TESTTRACE_DETAIL: 'full', TESTTRACE_PER_TEST: 'on', TESTTRACE_DIR: '.tmp/env-traces' } });
+    expect(r.code).toBe(0);
+    const events = readTrace(path.join(dir, '.tmp/e.out'));
+    expect(events.find((e) => e.name === 'testtrace_run')!.args!.detail).toBe('full');
+    const workers = events.filter((e) => e.name === 'testtrace_worker');
+    expect(workers.length).toBeGreaterThan(0);
+    expect(workers.every((e) => e.args!.detail === 'full')).toBe(true);
+    expect(tests(events).length).toBeGreaterThan(0);
+    expect(fs.readdirSync(path.join(dir, '.tmp/env-traces'))).toHaveLength(tests(events).length);
+  });
+
+  it("records the command as run, Node's flags included", () => {
+    const dir = fixture('vitest-pools');
+    const r = traceRun(dir, ['run', '--trace=.tmp/c.out'], { nodeArgs: ['--max-old-space-size=2048'] });
+    expect(r.code).toBe(0);
+    const meta = readTrace(path.join(dir, '.tmp/c.out')).find((e) => e.name === 'testtrace_run')!;
+    expect(meta.args!.command).toMatch(/^\S*node --max-old-space-size=2048 \S*vitest-trace\.js run --trace=\.tmp\/c\.out$/);
+  });
+
   it('a passing run stays green and a failing run stays red', () => {
     const pass = traceRun(fixture('vitest-pools'), ['run', '--trace=.tmp/x.out']);
     expect(pass.code).toBe(0);
@@ -294,6 +315,19 @@ describe('bad input: one line before any test runs, non-zero exit', () => {
       expect(r.stdout).not.toMatch(/✓|Test Files/);
     });
   }
+
+  it('a bad TESTTRACE_DETAIL, with vitest-trace and with the plugin', () => {
+    const line = 'TESTTRACE_DETAIL must be one of default, full, got "max"';
+    const wrapped = traceRun(dir, ['run', '--trace=.tmp/x.out'], { env: { TESTTRACE_DETAIL: 'max' } });
+    expect(wrapped.code).toBe(2);
+    expect(plain(wrapped.stderr).trim()).toBe(`vitest-trace: ${line}`);
+    expect(wrapped.stdout).not.toMatch(/✓|Test Files/);
+    const d = fixture('vitest-projects');
+    const plugin = run(d, vitestBin(d), ['run'], { env: { TESTTRACE: '.tmp/p.out', TESTTRACE_DETAIL: 'max' } });
+    expect(plugin.code).toBe(2);
+    expect(plain(plugin.stderr).split('\n')).toContain(`testtrace: ${line}`);
+    expect(plugin.stdout).not.toMatch(/Test Files/);
+  });
 
   it('a bad plugin option', () => {
     const d = fixture('vitest-pools');

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RunTrace, RUN_DIR_ENV, parseTraceArgs, resolveAdapterOptions, keepsTrace, startWorkerChunk, stop } from '../src/index.js';
+import { RunTrace, RUN_DIR_ENV, commandLine, parseTraceArgs, resolveAdapterOptions, keepsTrace, startWorkerChunk, stop } from '../src/index.js';
 
 const worker = path.join(__dirname, 'fixtures', 'chunk-worker.mjs');
 
@@ -133,6 +133,22 @@ describe('adapter options', () => {
       'unknown @testtrace/jest reporter option "ouput"; known options: output, perTest, traceDir, detail',
     );
     expect(() => resolveAdapterOptions({ perTest: 'always' }, 'x', {})).toThrowError(/perTest must be one of off, on, retain-on-failure, on-first-retry/);
+  });
+
+  it('takes TESTTRACE_PER_TEST, TESTTRACE_DIR and TESTTRACE_DETAIL where the options leave a key unset, and names a bad one', () => {
+    const env = { TESTTRACE_PER_TEST: 'on', TESTTRACE_DIR: 'env-traces', TESTTRACE_DETAIL: 'full' };
+    expect(resolveAdapterOptions({}, 'x', env)).toEqual({ output: undefined, perTest: 'on', traceDir: 'env-traces', detail: 'full' });
+    expect(resolveAdapterOptions({ detail: 'default', traceDir: 'mine' }, 'x', env)).toEqual({ output: undefined, perTest: 'on', traceDir: 'mine', detail: 'default' });
+    expect(resolveAdapterOptions({}, 'x', { TESTTRACE_DETAIL: ' ' }).detail).toBe('default');
+    expect(() => resolveAdapterOptions({}, 'x', { TESTTRACE_DETAIL: 'max' })).toThrowError('TESTTRACE_DETAIL must be one of default, full, got "max"');
+    expect(() => resolveAdapterOptions({}, 'x', { TESTTRACE_PER_TEST: 'always' })).toThrowError(/^TESTTRACE_PER_TEST must be one of off, on/);
+  });
+
+  it("records the command as run: Node's flags after the binary, shell words quoted", () => {
+    expect(commandLine(['/usr/bin/node', 'node_modules/jest/bin/jest.js', '-t', "it's a test", '--ci'], ['--experimental-vm-modules'])).toBe(
+      "/usr/bin/node --experimental-vm-modules node_modules/jest/bin/jest.js -t 'it'\\''s a test' --ci",
+    );
+    expect(commandLine(['/usr/bin/node', 'vitest.mjs', 'run'], [])).toBe('/usr/bin/node vitest.mjs run');
   });
 
   it('selects attempts like Playwright', () => {

@@ -77,6 +77,12 @@ function chunkWorker(file: string): { pid: number; threadId: number } | undefine
   return m ? { pid: Number(m[1]), threadId: Number(m[2]) } : undefined;
 }
 
+/** One note for every file that ran without the wrapper runner, naming the first few. */
+function unwrappedFiles(files: string[]): string {
+  const shown = files.slice(0, 3).join(', ') + (files.length > 3 ? ` (+${files.length - 3} more)` : '');
+  return `${files.length} file${files.length === 1 ? '' : 's'} ran without the wrapper runner (a custom runner?): ${shown}`;
+}
+
 /**
  * `@testtrace/jest`: add it to `reporters` and the whole run is traced. It opens the trace file
  * before any test runs, points every project's `testRunner` at the wrapper runner (by replacing
@@ -93,6 +99,10 @@ export class TestTraceReporter {
   private readonly problems: string[] = [];
   private replaceBlocked: string | undefined;
   private loudlyWarned = false;
+  /** Files whose runner was knowingly left alone (the reason is already noted). */
+  private readonly notSwitched = new Set<string>();
+  /** Files that ran without the wrapper runner for no reason known here (a custom `runner`?). */
+  private readonly ranUnwrapped: string[] = [];
   private traceDir = '';
   private runStart = nowUs();
   private filesRun = 0;
@@ -188,34 +198,35 @@ export class TestTraceReporter {
       this.filesRun++;
       const project = projectName(test?.context?.config);
       this.run.mainPhase('queued', this.runStart, nowUs(), { file: relativeToRoot(this.rootDir, String(test?.path)), ...(project ? { project } : {}) });
-      this.switchRunner(test);
+      const notSwitchedBecause = this.switchRunner(test);
+      if (notSwitchedBecause) this.leaveRunner(test, notSwitchedBecause);
     } catch (err) {
-      this.warnFallback(firstLine(err));
+      this.leaveRunner(test, firstLine(err));
     }
   }
 
-  /** Points the test's project config at the wrapper runner. Guarded by version and shape. */
-  private switchRunner(test: any): void {
+  private leaveRunner(test: any, reason: string): void {
+    this.notSwitched.add(String(test?.path));
+    this.warnFallback(reason);
+  }
+
+  /**
+   * Points the test's project config at the wrapper runner. Guarded by version and shape: returns
+   * why it did not, if it did not.
+   */
+  private switchRunner(test: any): string | undefined {
     const context = test?.context;
     const config = context?.config;
-    if (!config || typeof config !== 'object' || typeof config.testRunner !== 'string') {
-      this.warnFallback('the test has no context.config.testRunner');
-      return;
-    }
-    if (isOurRunner(config.testRunner)) return; // the user set the runner line themselves
+    if (!config || typeof config !== 'object' || typeof config.testRunner !== 'string') return 'the test has no context.config.testRunner';
+    if (isOurRunner(config.testRunner)) return undefined; // the user set the runner line themselves
     if (/jest-jasmine2/.test(config.testRunner) || process.env.JEST_JASMINE === '1') {
-      this.warnFallback('the project uses jest-jasmine2, which has no jest-circus events; use jest-circus (the default)');
-      return;
+      return 'the project uses jest-jasmine2, which has no jest-circus events; use jest-circus (the default)';
     }
-    if (this.replaceBlocked) {
-      this.warnFallback(this.replaceBlocked);
-      return;
-    }
+    if (this.replaceBlocked) return this.replaceBlocked;
     const proto = Object.getPrototypeOf(context);
     if (proto !== Object.prototype && proto !== null) {
       this.replaceBlocked = 'the test context is not a plain object in this Jest version';
-      this.warnFallback(this.replaceBlocked);
-      return;
+      return this.replaceBlocked;
     }
     let copy: object | undefined = this.contexts.get(context);
     if (!copy) {
@@ -231,8 +242,9 @@ export class TestTraceReporter {
     }
     if (test.context !== copy) {
       this.replaceBlocked = 'the test object is read-only in this Jest version';
-      this.warnFallback(this.replaceBlocked);
+      return this.replaceBlocked;
     }
+    return undefined;
   }
 
   onTestFileResult(test: any, testResult: any): void {
@@ -250,9 +262,9 @@ export class TestTraceReporter {
         this.filesTraced++;
       } else if (extra?.error) {
         this.problem(`${relativeToRoot(this.rootDir, String(test?.path))}: ${extra.error}`);
-      } else if (!extra && !testResult?.testExecError && !this.replaceBlocked) {
+      } else if (!extra && !testResult?.testExecError && !this.notSwitched.has(String(test?.path))) {
         const ran = (testResult?.numPassingTests ?? 0) + (testResult?.numFailingTests ?? 0) > 0;
-        if (ran) this.warnFallback(`${relativeToRoot(this.rootDir, String(test?.path))} ran without the wrapper runner (a custom runner?)`);
+        if (ran) this.ranUnwrapped.push(relativeToRoot(this.rootDir, String(test?.path)));
       }
     } catch (err) {
       this.problem(firstLine(err));
@@ -307,7 +319,8 @@ export class TestTraceReporter {
         this.run.note(`interrupted by ${interrupted}`);
         this.run.mainInstant(JEST_CATEGORY, 'interrupted', nowUs(), { signal: interrupted });
       }
-      if (this.filesRun > 0 && this.filesTraced === 0 && !interrupted) this.warnFallback('no worker recorded anything');
+      if (this.ranUnwrapped.length) this.warnFallback(unwrappedFiles(this.ranUnwrapped));
+      if (this.filesRun > 0 && this.filesTraced === 0 && !interrupted && !this.loudlyWarned) this.warnFallback('no worker recorded anything');
       stats = this.run.close({ perTest: this.options.perTest === 'off' ? undefined : { mode: this.options.perTest, dir: this.traceDir } });
       for (const e of stats.errors) this.problem(e);
     } catch (err) {

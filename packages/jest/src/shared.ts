@@ -39,6 +39,22 @@ export function runnerPath(): string {
   return path.join(distDir(), 'runner.js');
 }
 
+/** Absolute path of the reporter (this package's main entry), for `jest-trace` to hand to Jest. */
+export function reporterPath(): string {
+  return path.join(distDir(), 'index.js');
+}
+
+/** A reporter entry of a Jest config names this package (any copy of it, by path or by name). */
+export function isOurReporter(name: unknown): boolean {
+  if (typeof name !== 'string') return false;
+  try {
+    if (fs.realpathSync(name) === fs.realpathSync(reporterPath())) return true;
+  } catch {
+    // a package name, or a path that does not exist
+  }
+  return /^@testtrace\/jest$|[\\/]@testtrace[\\/]jest[\\/]dist[\\/]index\.(c?js|mjs)$/.test(name);
+}
+
 // answers per path: the reporter asks for every test file, and the answer takes two realpath calls
 const ourRunnerAnswers = new Map<string, boolean>();
 

@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<void> {
   let parsed: { options: AdapterOptions; rest: string[] };
   try {
     parsed = parseTraceArgs(argv);
-    resolveAdapterOptions(parsed.options, 'option', {});
+    resolveAdapterOptions(parsed.options, 'option'); // the TESTTRACE_* variables too
   } catch (err) {
     if (err instanceof TraceError) fail(err.message);
     throw err;

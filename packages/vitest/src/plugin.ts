@@ -11,7 +11,7 @@ const PLUGIN = '@testtrace/vitest';
 export function trace(options: AdapterOptions = {}): any {
   // a bad option fails when the config loads, before any test runs
   try {
-    resolveAdapterOptions(options, `${PLUGIN} option`, {});
+    resolveAdapterOptions(options, `${PLUGIN} option`); // the TESTTRACE_* variables too
   } catch (err) {
     if (err instanceof TraceError) {
       process.stderr.write(`testtrace: ${err.message}\n`);

@@ -142,7 +142,6 @@ export default class TraceReporter {
       runner: 'vitest',
       runnerVersion: this.version,
       rootDir: v.config?.root ?? process.cwd(),
-      command: process.argv.join(' '),
       detail: this.options!.detail,
       pool: [...pools].join(', '),
       workers: v.config?.maxWorkers,

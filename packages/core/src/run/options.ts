@@ -28,6 +28,17 @@ export interface ResolvedAdapterOptions {
 /** The environment variable that turns tracing on wherever an adapter is configured. */
 export const OUTPUT_ENV = 'TESTTRACE';
 
+/**
+ * The environment variable of each option (the flag with `--trace` spelt `TESTTRACE`): it fills
+ * an option the config and the command line leave unset, wherever an adapter is configured.
+ */
+export const ENV_OF: Record<keyof AdapterOptions, string> = {
+  output: OUTPUT_ENV,
+  perTest: 'TESTTRACE_PER_TEST',
+  traceDir: 'TESTTRACE_DIR',
+  detail: 'TESTTRACE_DETAIL',
+};
+
 const KEYS: readonly (keyof AdapterOptions)[] = ['output', 'perTest', 'traceDir', 'detail'];
 
 /** The command-line spelling of each option. */
@@ -68,13 +79,21 @@ export function resolveAdapterOptions(
       throw new TraceError(`unknown ${where} "${key}"; known options: ${KEYS.join(', ')}`, 'EINVAL');
     }
   }
-  const envOutput = env[OUTPUT_ENV] && env[OUTPUT_ENV].trim() !== '' ? env[OUTPUT_ENV] : undefined;
-  const output = options.output !== undefined ? nonEmptyPath(options.output, `${where} output`) : envOutput;
+  // each value with the name to blame when it is bad: the option, else its environment variable
+  const given = <K extends keyof AdapterOptions>(key: K): [unknown, string] | undefined => {
+    if (options[key] !== undefined) return [options[key], `${where} ${key}`];
+    const fromEnv = env[ENV_OF[key]];
+    return fromEnv !== undefined && fromEnv.trim() !== '' ? [fromEnv, ENV_OF[key]] : undefined;
+  };
+  const output = given('output');
+  const perTest = given('perTest');
+  const traceDir = given('traceDir');
+  const detail = given('detail');
   return {
-    output,
-    perTest: options.perTest === undefined ? 'off' : oneOf(options.perTest, PER_TEST_MODES, `${where} perTest`),
-    traceDir: options.traceDir === undefined ? 'test-traces' : nonEmptyPath(options.traceDir, `${where} traceDir`),
-    detail: options.detail === undefined ? 'default' : oneOf(options.detail, DETAILS, `${where} detail`),
+    output: output && nonEmptyPath(...output),
+    perTest: perTest ? oneOf(perTest[0], PER_TEST_MODES, perTest[1]) : 'off',
+    traceDir: traceDir ? nonEmptyPath(...traceDir) : 'test-traces',
+    detail: detail ? oneOf(detail[0], DETAILS, detail[1]) : 'default',
   };
 }
 
@@ -127,7 +146,8 @@ export function traceOptionsHelp(): string {
     '  --trace-per-test=MODE     per-test trace files: off (default), on, retain-on-failure, on-first-retry',
     '  --trace-dir=DIR           where per-test trace files go (default test-traces/)',
     '  --trace-detail=LEVEL      default (low overhead) or full (promises, async callbacks, stacks, CPU samples)',
-    `  ${OUTPUT_ENV}=FILE in the environment also turns tracing on.`,
+    `  ${OUTPUT_ENV}=FILE in the environment also turns tracing on; ${ENV_OF.perTest}, ${ENV_OF.traceDir} and ${ENV_OF.detail}`,
+    '  set the other options where neither the command line nor the config does.',
   ].join('\n');
 }
 

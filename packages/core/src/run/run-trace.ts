@@ -12,6 +12,7 @@ import { asWritten, sliceAsWritten } from '../recorder.js';
 import { forEachChunkLine, parseEvent, readChunkEnds, rewriteChunkPids, topLevelNumber, topLevelPid } from './chunk-file.js';
 import { assignLanes, type ChunkExtent } from './lanes.js';
 import { listChunks, setMergedHere } from './worker-chunk.js';
+import { commandLine } from './command-line.js';
 import { writePerTestTraces, type PerTestOptions } from './per-test.js';
 
 /** What the run's metadata says about the runner. */
@@ -19,6 +20,7 @@ export interface RunInfo {
   runner: string;
   runnerVersion: string;
   rootDir: string;
+  /** Default: this process's command line, Node's flags included. */
   command?: string;
   detail?: Detail;
   pool?: string;
@@ -233,7 +235,7 @@ export class RunTrace {
         node: process.version,
         platform: process.platform,
         arch: arch(),
-        command: this.info.command ?? process.argv.join(' '),
+        command: this.info.command ?? commandLine(),
         cwd: process.cwd(),
         rootDir: this.info.rootDir,
         wallClockMs: this.wallClockMs,
