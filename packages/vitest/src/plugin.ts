@@ -24,10 +24,14 @@ export function trace(options: AdapterOptions = {}): any {
 
 /**
  * A plugin that adds `reporter` (an instance: Vitest never loads it through Vite) to the root
- * config's reporters, and back into them when `--reporter=x` on the command line replaced them.
+ * config's reporters, and back into them when `--reporter=x` on the command line replaced them
+ * (from `configureVitest`, which Vitest runs for the plugins of the projects only: with
+ * `test.projects`, not for the root config's unless a project has `extends: true`).
+ * `moduleName` is the name the reporter goes by in a `--reporter` list (see cli-reporter.ts).
  */
-export function reporterPlugin(name: string, reporter: TraceReporter): any {
-  const has = (list: unknown) => Array.isArray(list) && list.some((r) => r === reporter || (Array.isArray(r) && r[0] === reporter));
+export function reporterPlugin(name: string, reporter: TraceReporter, moduleName?: string): any {
+  const isOurs = (r: unknown) => r === reporter || (moduleName !== undefined && r === moduleName);
+  const has = (list: unknown) => Array.isArray(list) && list.some((r) => isOurs(r) || (Array.isArray(r) && isOurs(r[0])));
   return {
     name,
     config(config: any) {

@@ -13,6 +13,7 @@ import {
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
+import { CLI_REPORTER } from './cli-reporter.js';
 
 /** Set on the Vitest instance by the reporter that traces it, so nothing is injected twice. */
 const ACTIVE = Symbol.for('testtrace.vitest.reporter');
@@ -51,6 +52,12 @@ export default class TraceReporter {
   private errors: string[] = [];
   private runs = 0;
   private active = false;
+  /** Vitest called onInit on this instance (tracing or not). */
+  private reached = false;
+  /** Another trace reporter traces this Vitest instance (the plugin and the reporter both configured). */
+  private deferred = false;
+  private runsFinished = 0;
+  private tracesWritten = 0;
   /** Where the workers write their chunks: one directory for the whole Vitest session. */
   private chunkDir = '';
   /** The generated runner modules (see injectRunners), removed at exit. */
@@ -65,7 +72,12 @@ export default class TraceReporter {
   }
 
   onInit(vitest: AnyVitest): void {
-    if (vitest[ACTIVE] && vitest[ACTIVE] !== this) return; // the plugin and the reporter both configured: trace once
+    this.reached = true;
+    if (vitest[ACTIVE] === this) return; // in Vitest's reporter list twice
+    if (vitest[ACTIVE]) {
+      this.deferred = true; // the plugin and the reporter both configured: trace once
+      return;
+    }
     this.vitest = vitest;
     try {
       this.setup(vitest);
@@ -85,6 +97,9 @@ export default class TraceReporter {
     const configOutput = fromConfig && typeof fromConfig === 'object' ? fromConfig.trace : undefined;
     const given = { ...this.given };
     if (given.output === undefined && typeof configOutput === 'string') given.output = configOutput;
+    if (given.output === undefined && typeof fromConfig === 'string' && outputFileTraceOnCommandLine()) {
+      throw new TraceError(`--outputFile=${fromConfig} replaced --outputFile.trace (Vitest keeps only the last --outputFile); name each file: --outputFile.json=${fromConfig} --outputFile.trace=test.out`, 'EUSAGE');
+    }
     this.options = resolveAdapterOptions(given, `@testtrace/vitest ${this.via} option`);
     if (!this.options.output && this.options.perTest === 'off') return; // configured, but not switched on
     if (vitest.mode === 'benchmark' || vitest.config?.mode === 'benchmark') {
@@ -262,6 +277,7 @@ export default class TraceReporter {
     const run = this.run;
     if (!run) return undefined;
     this.run = undefined;
+    this.runsFinished++;
     let stats: RunStats | undefined;
     try {
       const chunks = listChunks(this.chunkDir);
@@ -299,9 +315,26 @@ export default class TraceReporter {
     }
   }
 
+  /**
+   * Why no trace was written although one was asked for, or undefined: for `vitest-trace`,
+   * which fails a run that ends like that.
+   */
+  missingTrace(): string | undefined {
+    if (this.deferred || this.tracesWritten > 0) return undefined;
+    const options = this.options ?? resolveAdapterOptions(this.given, `@testtrace/vitest ${this.via} option`);
+    if (!options.output) return undefined;
+    if (!this.reached) {
+      return `no trace written to ${options.output}: Vitest did not run the trace reporter (something in the config replaced the reporters after vitest-trace added it); name the reporters on the command line instead, e.g. --reporter=default`;
+    }
+    if (!this.active) return undefined;
+    if (this.runsFinished === 0) return `no trace written to ${options.output}: Vitest did not report the end of the run`;
+    return `no trace written to ${options.output}: the tracer failed (see its errors above)`;
+  }
+
   private report(stats: RunStats | undefined): void {
     const out = process.stdout;
     if (stats && this.options!.output) {
+      this.tracesWritten++;
       const mb = (stats.bytes / 1e6).toFixed(stats.bytes < 1e6 ? 2 : 1);
       out.write(`testtrace: trace written to ${this.options!.output} (${mb} MB, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}); open it with: npx testtrace view ${this.options!.output}\n`);
     }
@@ -325,6 +358,15 @@ export default class TraceReporter {
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     }
   }
+}
+
+/**
+ * `--outputFile.trace` given to Vitest's own CLI, which a plain `--outputFile=F` after it
+ * replaced (vitest-trace reads it itself, so then there is nothing to detect).
+ */
+function outputFileTraceOnCommandLine(): boolean {
+  if ((process as any)[CLI_REPORTER]) return false;
+  return process.argv.some((a) => a === '--outputFile.trace' || a.startsWith('--outputFile.trace='));
 }
 
 function safeState(module: AnyProject): string | undefined {
