@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
-import { ensureBuilt, fixture, traceRun, readTrace, readJsonReport, tests, plain, type JsonTest, type Run } from './helpers.js';
+import { ensureBuilt, fixture, traceRun, run, vitestBin, readTrace, readJsonReport, tests, plain, type JsonTest, type Run } from './helpers.js';
 import { nodeBinary } from '../toolchains.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
@@ -152,6 +152,23 @@ describe('a trace that cannot be written fails the run', () => {
     expect(lines, r.output).toHaveLength(1);
     expect(lines[0]).toMatch(/^testtrace: no trace written to \.tmp\/replaced\.out: .*--reporter/);
     expect(fs.existsSync(path.join(dir, '.tmp/replaced.out'))).toBe(false);
+  });
+
+  it('the plugin, when a --reporter dropped it in a multi-project config', () => {
+    const dir = fixture('vitest-projects');
+    const r = run(dir, vitestBin(dir), ['run', '--reporter=dot'], { env: { TESTTRACE: '.tmp/p.out', VITEST_MAJOR: '4' } });
+    expect(plain(r.stdout), r.output).toMatch(/Tests\s+1 failed \| 3 passed \(4\)/);
+    expect(r.code).toBe(1);
+    const lines = plain(r.output).split('\n').filter((l) => l.startsWith('testtrace:'));
+    expect(lines, r.output).toEqual([expect.stringMatching(/^testtrace: no trace written to \.tmp\/p\.out: .*vitest-trace run --trace=\.tmp\/p\.out$/)]);
+  });
+
+  it('the reporter alone: a plain --outputFile after --outputFile.trace is refused before any test runs', () => {
+    const dir = fixture('vitest-reporters');
+    const r = run(dir, vitestBin(dir), ['run', '--config=projects.config.mjs', '--reporter=json', '--reporter=@testtrace/vitest', '--outputFile.trace=.tmp/r.out', '--outputFile=.tmp/r.json']);
+    expect(r.code).toBe(2);
+    expect(plain(r.stderr).trim()).toBe('testtrace: --outputFile=.tmp/r.json replaced --outputFile.trace=.tmp/r.out (Vitest keeps only the last --outputFile); name each file: --outputFile.json=.tmp/r.json --outputFile.trace=.tmp/r.out');
+    expect(fs.existsSync(path.join(dir, '.tmp/r.json'))).toBe(false);
   });
 
   it('--trace and --outputFile.trace naming different files is refused before any test runs', () => {

@@ -19,7 +19,32 @@ export function trace(options: AdapterOptions = {}): any {
     }
     throw err;
   }
-  return reporterPlugin(PLUGIN, new TraceReporter(options, 'plugin'));
+  const reporter = new TraceReporter(options, 'plugin');
+  const plugin = reporterPlugin(PLUGIN, reporter);
+  const addReporter = plugin.config;
+  plugin.config = (config: any, env: { mode?: string } | undefined) => {
+    addReporter(config);
+    // only in a Vitest run (Vitest sets VITEST before it loads the config), not in `vitest bench`
+    if (process.env.VITEST && env?.mode !== 'benchmark') failAtExitIfNoTrace(reporter);
+  };
+  return plugin;
+}
+
+const armed = new WeakSet<TraceReporter>();
+
+/**
+ * The guard for a trace the plugin could not deliver: with `test.projects` and a `--reporter`
+ * on the command line, nothing a root-config plugin can hook into puts the reporter back.
+ */
+function failAtExitIfNoTrace(reporter: TraceReporter): void {
+  if (armed.has(reporter)) return;
+  armed.add(reporter);
+  process.once('exit', () => {
+    const problem = reporter.missingTrace();
+    if (!problem) return;
+    process.stderr.write(`testtrace: ${problem}\n`);
+    if (!process.exitCode) process.exitCode = 1;
+  });
 }
 
 /**

@@ -18,6 +18,9 @@ import { CLI_REPORTER } from './cli-reporter.js';
 /** Set on the Vitest instance by the reporter that traces it, so nothing is injected twice. */
 const ACTIVE = Symbol.for('testtrace.vitest.reporter');
 const ORIGINAL_RUNNER = Symbol.for('testtrace.vitest.originalRunner');
+/** The trace files written in this process, by any copy of this module (Vite may load one). */
+const WRITTEN = Symbol.for('testtrace.vitest.written');
+const writtenTraces = (): Set<string> => ((process as any)[WRITTEN] ??= new Set<string>());
 const SUPPORTED = 'Vitest 3.2 or later';
 
 type AnyVitest = any;
@@ -97,8 +100,9 @@ export default class TraceReporter {
     const configOutput = fromConfig && typeof fromConfig === 'object' ? fromConfig.trace : undefined;
     const given = { ...this.given };
     if (given.output === undefined && typeof configOutput === 'string') given.output = configOutput;
-    if (given.output === undefined && typeof fromConfig === 'string' && outputFileTraceOnCommandLine()) {
-      throw new TraceError(`--outputFile=${fromConfig} replaced --outputFile.trace (Vitest keeps only the last --outputFile); name each file: --outputFile.json=${fromConfig} --outputFile.trace=test.out`, 'EUSAGE');
+    const lostTraceFile = typeof fromConfig === 'string' && given.output === undefined ? outputFileTraceOnCommandLine() : undefined;
+    if (lostTraceFile) {
+      throw new TraceError(`--outputFile=${fromConfig} replaced --outputFile.trace=${lostTraceFile} (Vitest keeps only the last --outputFile); name each file: --outputFile.json=${fromConfig} --outputFile.trace=${lostTraceFile}`, 'EUSAGE');
     }
     this.options = resolveAdapterOptions(given, `@testtrace/vitest ${this.via} option`);
     if (!this.options.output && this.options.perTest === 'off') return; // configured, but not switched on
@@ -316,15 +320,18 @@ export default class TraceReporter {
   }
 
   /**
-   * Why no trace was written although one was asked for, or undefined: for `vitest-trace`,
-   * which fails a run that ends like that.
+   * Why no trace was written although one was asked for, or undefined: `vitest-trace` and the
+   * plugin fail a run that ends like that.
    */
   missingTrace(): string | undefined {
     if (this.deferred || this.tracesWritten > 0) return undefined;
     const options = this.options ?? resolveAdapterOptions(this.given, `@testtrace/vitest ${this.via} option`);
-    if (!options.output) return undefined;
+    // another trace reporter of the run (vitest-trace's, the plugin's) wrote it
+    if (!options.output || writtenTraces().has(path.resolve(options.output))) return undefined;
     if (!this.reached) {
-      return `no trace written to ${options.output}: Vitest did not run the trace reporter (something in the config replaced the reporters after vitest-trace added it); name the reporters on the command line instead, e.g. --reporter=default`;
+      return this.via === 'plugin'
+        ? `no trace written to ${options.output}: Vitest did not run the trace reporter (a --reporter on the command line replaces the config's reporters, and Vitest runs no hook of the root config's plugins for projects without extends: true); run it as vitest-trace run --trace=${options.output}`
+        : `no trace written to ${options.output}: Vitest did not run the trace reporter (something in the config replaced the reporters after vitest-trace added it); name the reporters on the command line instead, e.g. --reporter=default`;
     }
     if (!this.active) return undefined;
     if (this.runsFinished === 0) return `no trace written to ${options.output}: Vitest did not report the end of the run`;
@@ -335,6 +342,7 @@ export default class TraceReporter {
     const out = process.stdout;
     if (stats && this.options!.output) {
       this.tracesWritten++;
+      writtenTraces().add(path.resolve(this.options!.output));
       const mb = (stats.bytes / 1e6).toFixed(stats.bytes < 1e6 ? 2 : 1);
       out.write(`testtrace: trace written to ${this.options!.output} (${mb} MB, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}); open it with: npx testtrace view ${this.options!.output}\n`);
     }
@@ -364,9 +372,12 @@ export default class TraceReporter {
  * `--outputFile.trace` given to Vitest's own CLI, which a plain `--outputFile=F` after it
  * replaced (vitest-trace reads it itself, so then there is nothing to detect).
  */
-function outputFileTraceOnCommandLine(): boolean {
-  if ((process as any)[CLI_REPORTER]) return false;
-  return process.argv.some((a) => a === '--outputFile.trace' || a.startsWith('--outputFile.trace='));
+function outputFileTraceOnCommandLine(): string | undefined {
+  if ((process as any)[CLI_REPORTER]) return undefined;
+  const i = process.argv.findIndex((a) => a === '--outputFile.trace' || a.startsWith('--outputFile.trace='));
+  if (i === -1) return undefined;
+  const arg = process.argv[i]!;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : process.argv[i + 1] ?? '';
 }
 
 function safeState(module: AnyProject): string | undefined {
