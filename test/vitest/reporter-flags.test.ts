@@ -163,6 +163,13 @@ describe('a trace that cannot be written fails the run', () => {
     expect(lines, r.output).toEqual([expect.stringMatching(/^testtrace: no trace written to \.tmp\/p\.out: .*vitest-trace run --trace=\.tmp\/p\.out$/)]);
   });
 
+  it('but not `vitest list`, which runs no reporter', () => {
+    const dir = fixture('vitest-projects');
+    const r = run(dir, vitestBin(dir), ['list'], { env: { TESTTRACE: '.tmp/p.out', VITEST_MAJOR: '4' } });
+    expect(r.code, r.output).toBe(0);
+    expect(plain(r.output)).not.toMatch(/^testtrace:/m);
+  });
+
   it('the reporter alone: a plain --outputFile after --outputFile.trace is refused before any test runs', () => {
     const dir = fixture('vitest-reporters');
     const r = run(dir, vitestBin(dir), ['run', '--config=projects.config.mjs', '--reporter=json', '--reporter=@testtrace/vitest', '--outputFile.trace=.tmp/r.out', '--outputFile=.tmp/r.json']);

@@ -24,13 +24,23 @@ export function trace(options: AdapterOptions = {}): any {
   const addReporter = plugin.config;
   plugin.config = (config: any, env: { mode?: string } | undefined) => {
     addReporter(config);
-    // only in a Vitest run (Vitest sets VITEST before it loads the config), not in `vitest bench`
-    if (process.env.VITEST && env?.mode !== 'benchmark') failAtExitIfNoTrace(reporter);
+    // only in a Vitest run (Vitest sets VITEST before it loads the config) that runs tests
+    if (process.env.VITEST && env?.mode !== 'benchmark' && commandRunsTests(process.argv.slice(2))) failAtExitIfNoTrace(reporter);
   };
   return plugin;
 }
 
 const armed = new WeakSet<TraceReporter>();
+
+/** Vitest's commands and flags that run no tests: their runs call no reporter. */
+const NO_TESTS_COMMANDS = new Set(['list', 'bench', 'init']);
+const NO_TESTS_FLAGS = ['--listTags', '--clearCache', '--mergeReports', '--standalone'];
+
+function commandRunsTests(args: readonly string[]): boolean {
+  const command = args.find((a) => !a.startsWith('-'));
+  if (command && NO_TESTS_COMMANDS.has(command)) return false;
+  return !args.some((a) => NO_TESTS_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+}
 
 /**
  * The guard for a trace the plugin could not deliver: with `test.projects` and a `--reporter`
