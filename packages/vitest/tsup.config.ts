@@ -8,6 +8,7 @@ export default defineConfig([
       index: 'src/index.ts',
       reporter: 'src/reporter.ts',
       cli: 'src/cli.ts',
+      'cli-reporter': 'src/cli-reporter.ts',
       'worker/runner': 'src/worker/runner.ts',
     },
     format: ['esm'],

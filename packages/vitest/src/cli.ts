@@ -5,10 +5,12 @@
  */
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseTraceArgs, traceOptionsHelp, TraceError, resolveAdapterOptions, type AdapterOptions } from '@testtrace/core';
 import TraceReporter, { readVitestVersion } from './reporter.js';
 import { reporterPlugin } from './plugin.js';
+import { setCliReporter } from './cli-reporter.js';
+import { addToCliReporters, takeOutputFileTrace, traceOutput } from './cli-args.js';
 
 /** Commands that don't run tests: handed to Vitest's own CLI as they are. */
 const PASSTHROUGH = new Set(['init', 'list', 'bench', 'complete']);
@@ -38,6 +40,9 @@ export async function main(argv: string[]): Promise<void> {
   let parsed: { options: AdapterOptions; rest: string[] };
   try {
     parsed = parseTraceArgs(argv);
+    const outputFileTrace = takeOutputFileTrace(parsed.rest);
+    const output = traceOutput(parsed.options.output, outputFileTrace.file);
+    parsed = { options: output === undefined ? parsed.options : { ...parsed.options, output }, rest: outputFileTrace.rest };
     resolveAdapterOptions(parsed.options, 'option'); // the TESTTRACE_* variables too
   } catch (err) {
     if (err instanceof TraceError) fail(err.message);
@@ -64,11 +69,21 @@ export async function main(argv: string[]): Promise<void> {
   const node = (await import(pathToFileURL(path.join(dir, 'dist', 'node.js')).href)) as any;
   const { filter, options: cliOptions } = node.parseCLI(['vitest', ...rest]);
   normalizeCliOptions(filter, cliOptions);
-  const plugin = reporterPlugin('@testtrace/vitest:cli', new TraceReporter(options, 'option'));
+  const reporter = new TraceReporter(options, 'option');
+  // No --reporter: the plugin adds the reporter to the config's. With one, Vitest drops the
+  // config's reporters for the command line's list (and runs no root plugin's configureVitest
+  // in a multi-project config), so the reporter goes into that list.
+  setCliReporter(reporter);
+  const cliReporter = fileURLToPath(new URL('./cli-reporter.js', import.meta.url));
+  addToCliReporters(cliOptions, cliReporter);
+  const plugin = reporterPlugin('@testtrace/vitest:cli', reporter, cliReporter);
   const mode = rest[0] === 'bench' ? 'benchmark' : 'test';
   try {
     const ctx = await node.startVitest(mode, filter.map((f: string) => f.split(path.sep).join('/')), cliOptions, { plugins: [plugin] });
-    if (!ctx?.shouldKeepServer?.()) await ctx?.exit();
+    if (!ctx?.shouldKeepServer?.()) {
+      if (ranTests(ctx)) failIfNoTrace(reporter);
+      await ctx?.exit();
+    }
   } catch (e) {
     if (e instanceof TraceError) fail(e.message);
     console.error('\nStartup Error');
@@ -76,6 +91,20 @@ export async function main(argv: string[]): Promise<void> {
     if (process.exitCode == null) process.exitCode = 1;
     process.exit();
   }
+}
+
+/** Whether the run was one that runs tests (not --listTags, --clearCache, --mergeReports). */
+function ranTests(ctx: any): boolean {
+  const config = ctx?.config;
+  return !!config && !config.listTags && !config.clearCache && !config.mergeReports;
+}
+
+/** The guard: tracing was asked for and the run ended without a trace. */
+function failIfNoTrace(reporter: TraceReporter): void {
+  const problem = reporter.missingTrace();
+  if (!problem) return;
+  process.stderr.write(`testtrace: ${problem}\n`);
+  if (!process.exitCode) process.exitCode = 1;
 }
 
 /** What Vitest's CLI does to its options before startVitest (not exported by Vitest). */

@@ -14,10 +14,14 @@ import {
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
 import { TypecheckRecorder } from './typecheck.js';
+import { CLI_REPORTER } from './cli-reporter.js';
 
 /** Set on the Vitest instance by the reporter that traces it, so nothing is injected twice. */
 const ACTIVE = Symbol.for('testtrace.vitest.reporter');
 const ORIGINAL_RUNNER = Symbol.for('testtrace.vitest.originalRunner');
+/** The trace files written in this process, by any copy of this module (Vite may load one). */
+const WRITTEN = Symbol.for('testtrace.vitest.written');
+const writtenTraces = (): Set<string> => ((process as any)[WRITTEN] ??= new Set<string>());
 const SUPPORTED = 'Vitest 3.2 or later';
 
 type AnyVitest = any;
@@ -53,6 +57,12 @@ export default class TraceReporter {
   private errors: string[] = [];
   private runs = 0;
   private active = false;
+  /** Vitest called onInit on this instance (tracing or not). */
+  private reached = false;
+  /** Another trace reporter traces this Vitest instance (the plugin and the reporter both configured). */
+  private deferred = false;
+  private runsFinished = 0;
+  private tracesWritten = 0;
   /** Where the workers write their chunks: one directory for the whole Vitest session. */
   private chunkDir = '';
   /** The generated runner modules (see injectRunners), removed at exit. */
@@ -67,7 +77,12 @@ export default class TraceReporter {
   }
 
   onInit(vitest: AnyVitest): void {
-    if (vitest[ACTIVE] && vitest[ACTIVE] !== this) return; // the plugin and the reporter both configured: trace once
+    this.reached = true;
+    if (vitest[ACTIVE] === this) return; // in Vitest's reporter list twice
+    if (vitest[ACTIVE]) {
+      this.deferred = true; // the plugin and the reporter both configured: trace once
+      return;
+    }
     this.vitest = vitest;
     try {
       this.setup(vitest);
@@ -87,6 +102,10 @@ export default class TraceReporter {
     const configOutput = fromConfig && typeof fromConfig === 'object' ? fromConfig.trace : undefined;
     const given = { ...this.given };
     if (given.output === undefined && typeof configOutput === 'string') given.output = configOutput;
+    const lostTraceFile = typeof fromConfig === 'string' && given.output === undefined ? outputFileTraceOnCommandLine() : undefined;
+    if (lostTraceFile) {
+      throw new TraceError(`--outputFile=${fromConfig} replaced --outputFile.trace=${lostTraceFile} (Vitest keeps only the last --outputFile); name each file: --outputFile.json=${fromConfig} --outputFile.trace=${lostTraceFile}`, 'EUSAGE');
+    }
     this.options = resolveAdapterOptions(given, `@testtrace/vitest ${this.via} option`);
     if (!this.options.output && this.options.perTest === 'off') return; // configured, but not switched on
     if (vitest.mode === 'benchmark' || vitest.config?.mode === 'benchmark') {
@@ -284,6 +303,7 @@ export default class TraceReporter {
     const run = this.run;
     if (!run) return undefined;
     this.run = undefined;
+    this.runsFinished++;
     let stats: RunStats | undefined;
     try {
       const chunks = listChunks(this.chunkDir);
@@ -321,9 +341,30 @@ export default class TraceReporter {
     }
   }
 
+  /**
+   * Why no trace was written although one was asked for, or undefined: `vitest-trace` and the
+   * plugin fail a run that ends like that.
+   */
+  missingTrace(): string | undefined {
+    if (this.deferred || this.tracesWritten > 0) return undefined;
+    const options = this.options ?? resolveAdapterOptions(this.given, `@testtrace/vitest ${this.via} option`);
+    // another trace reporter of the run (vitest-trace's, the plugin's) wrote it
+    if (!options.output || writtenTraces().has(path.resolve(options.output))) return undefined;
+    if (!this.reached) {
+      return this.via === 'plugin'
+        ? `no trace written to ${options.output}: Vitest did not run the trace reporter (a --reporter on the command line replaces the config's reporters, and Vitest runs no hook of the root config's plugins for projects without extends: true); run it as vitest-trace run --trace=${options.output}`
+        : `no trace written to ${options.output}: Vitest did not run the trace reporter (something in the config replaced the reporters after vitest-trace added it); name the reporters on the command line instead, e.g. --reporter=default`;
+    }
+    if (!this.active) return undefined;
+    if (this.runsFinished === 0) return `no trace written to ${options.output}: Vitest did not report the end of the run`;
+    return `no trace written to ${options.output}: the tracer failed (see its errors above)`;
+  }
+
   private report(stats: RunStats | undefined): void {
     const out = process.stdout;
     if (stats && this.options!.output) {
+      this.tracesWritten++;
+      writtenTraces().add(path.resolve(this.options!.output));
       const mb = (stats.bytes / 1e6).toFixed(stats.bytes < 1e6 ? 2 : 1);
       out.write(`testtrace: trace written to ${this.options!.output} (${mb} MB, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}); open it with: npx testtrace view ${this.options!.output}\n`);
     }
@@ -347,6 +388,18 @@ export default class TraceReporter {
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     }
   }
+}
+
+/**
+ * `--outputFile.trace` given to Vitest's own CLI, which a plain `--outputFile=F` after it
+ * replaced (vitest-trace reads it itself, so then there is nothing to detect).
+ */
+function outputFileTraceOnCommandLine(): string | undefined {
+  if ((process as any)[CLI_REPORTER]) return undefined;
+  const i = process.argv.findIndex((a) => a === '--outputFile.trace' || a.startsWith('--outputFile.trace='));
+  if (i === -1) return undefined;
+  const arg = process.argv[i]!;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : process.argv[i + 1] ?? '';
 }
 
 function safeState(module: AnyProject): string | undefined {
