@@ -5,5 +5,5 @@ export {
   resolveAdapterOptions, parseTraceArgs, traceOptionsHelp, relativeToRoot, OUTPUT_ENV, PER_TEST_MODES, FLAG_OF,
   type AdapterOptions, type ResolvedAdapterOptions, type PerTestMode,
 } from './options.js';
-export { forEachChunkEvent } from './chunk-file.js';
+export { forEachChunkEvent, readChunkEnds, type ChunkEnds } from './chunk-file.js';
 export { assignLanes, type ChunkExtent } from './lanes.js';
