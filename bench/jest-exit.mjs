@@ -59,8 +59,9 @@ for (let r = 0; r < runs; r++) {
     const slowest = workers.map((w) => `${w.main} ${w.endToExitMs}+${w.exitListenersMs} ms`).join(', ');
     console.error(`run ${r + 1}/${runs} ${mode}: exit ${p.status}, ${forced} force-exit line(s); workers end→exit+listeners: ${slowest || 'no exit logged (killed)'}${note}`);
     for (const w of workers) {
-      const late = w.alive.filter((a) => a.resources.length > 0);
-      if (late.length) console.error(`  pid ${w.pid} alive: ${late.map((a) => `+${a.atMs} ms ${a.resources.join(',')}`).join(' | ')}`);
+      if (w.endToExitMs > 100 || w.alive.some((a) => a.resources.length > 0)) {
+        console.error(`  pid ${w.pid} after its end message: ${w.alive.map((a) => `+${a.atMs} ms (timer ${a.lateMs} ms late) ${a.resources.join(',') || '-'}`).join(' | ') || 'no timer fired'}`);
+      }
     }
   }
 }

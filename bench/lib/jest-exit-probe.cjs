@@ -1,7 +1,8 @@
 // Preloaded into every Jest worker by bench/jest-exit.mjs (NODE_OPTIONS=-r): from the moment
 // jest-worker asks the child to end ([CHILD_MESSAGE_END = 2]) it times how long the worker takes
 // to reach `exit`, how long the `exit` listeners take, and what keeps the event loop alive on the
-// way (`process.getActiveResourcesInfo()` every 100 ms, the probe's own timer left out). One JSON
+// way (`process.getActiveResourcesInfo()` every 50 ms, the probe's own timer left out, and how
+// late that timer fired: a late one means the event loop was blocked). One JSON
 // line per worker goes to $TT_BENCH_EXIT_LOG.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -27,14 +28,17 @@ if (log && typeof process.send === 'function') {
           // the bench reports what it got
         }
       });
+      let due = performance.now() + 50;
       const look = () => {
+        const now = performance.now();
         const resources = process.getActiveResourcesInfo();
         // this probe's own timer
         resources.splice(resources.indexOf('Timeout'), 1);
-        alive.push({ atMs: Math.round(performance.now() - endAt), resources });
-        if (alive.length < 30) setTimeout(look, 100).unref();
+        alive.push({ atMs: Math.round(now - endAt), lateMs: Math.round(now - due), resources });
+        due = now + 50;
+        if (alive.length < 60) setTimeout(look, 50).unref();
       };
-      setTimeout(look, 100).unref();
+      setTimeout(look, 50).unref();
     }
     // eslint-disable-next-line prefer-rest-params
     return emit.apply(this, arguments);
