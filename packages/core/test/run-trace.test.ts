@@ -70,6 +70,40 @@ describe('RunTrace', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('writes a CPU profile at each checkpoint, each with its own id, and the rest at exit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-checkpoint-'));
+    const out = path.join(dir, 'run.out');
+    const run = RunTrace.open(out, { runner: 'test', runnerVersion: '0', rootDir: dir });
+    expect(await runWorker(run.runDir, 'a', '3', 'checkpoint')).toBe(0);
+    run.close();
+    const events: any[] = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const profiles = events.filter((e) => e.name === 'Profile');
+    // one per checkpoint (3 tests) and the one the exit stopped
+    expect(profiles).toHaveLength(4);
+    expect(new Set(profiles.map((p) => p.id)).size).toBe(4);
+    for (const p of profiles) expect(events.some((e) => e.name === 'ProfileChunk' && e.id === p.id && e.args.data.cpuProfile.nodes?.length > 0)).toBe(true);
+    expect(events.filter((e) => e.name === 'tracer error')).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('marks a worker its runner killed after its last file as force-exited, not crashed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-force-exit-'));
+    const out = path.join(dir, 'run.out');
+    const run = RunTrace.open(out, { runner: 'test', runnerVersion: '0', rootDir: dir });
+    const pids: number[] = [];
+    const child = spawn(process.execPath, [worker, 'a', '2', 'killed-after'], { env: { ...process.env, [RUN_DIR_ENV]: run.runDir }, stdio: 'inherit' });
+    pids.push(child.pid!);
+    await new Promise((resolve) => child.on('exit', resolve));
+    run.forceExited({ pid: pids[0]! }, 'force-exited after its last file');
+    run.close();
+    const events: any[] = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(events.filter((e) => e.cat === 'crash')).toEqual([]);
+    const exit = events.find((e) => e.cat === 'exit');
+    expect(exit).toMatchObject({ name: 'worker force-exited', args: { reason: 'force-exited after its last file', closed: false } });
+    expect(events.filter((e) => e.cat === 'test')).toHaveLength(2);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('merges real worker processes into one trace, keeps a killed worker\'s flushed tests, writes per-test files', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-run-'));
     const out = path.join(dir, 'run.out');

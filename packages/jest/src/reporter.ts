@@ -11,6 +11,7 @@ import {
   forEachChunkEvent,
   listChunks,
   nowUs,
+  readChunkEnds,
   relativeToRoot,
   resolveAdapterOptions,
   stop,
@@ -81,6 +82,17 @@ function chunkWorker(file: string): { pid: number; threadId: number } | undefine
 function unwrappedFiles(files: string[]): string {
   const shown = files.slice(0, 3).join(', ') + (files.length > 3 ? ` (+${files.length - 3} more)` : '');
   return `${files.length} file${files.length === 1 ? '' : 's'} ran without the wrapper runner (a custom runner?): ${shown}`;
+}
+
+/** The file a worker's chunk shows running when it ended (a `file start` without its file span), if any. */
+function runningFile(chunk: string): string | undefined {
+  let running: string | undefined;
+  forEachChunkEvent(chunk, (event) => {
+    if (event.cat === JEST_CATEGORY && event.name === FILE_START) running = event.args?.file;
+    else if (event.cat === 'file' && event.ph === 'X' && event.name === running) running = undefined;
+    else if (event.ph === 'M' && event.name === Meta.end) running = undefined;
+  });
+  return running;
 }
 
 /**
@@ -287,20 +299,39 @@ export class TestTraceReporter {
     this.finish();
   }
 
-  /** Marks chunks whose worker died (SIGKILL, OOM, process.exit) with the file it was running. */
-  private markCrashes(reason: (file: string | undefined) => string): void {
+  /**
+   * Marks chunks whose worker died (SIGKILL, OOM, process.exit) with the file it was running, and
+   * workers that Jest force-exited after their last file. jest-worker asks each worker to exit
+   * once the run is over and, if it has not 500 ms later, sends SIGTERM, then SIGKILL 500 ms
+   * later: a worker with no file running then was not a crash, whether its tracer closed its
+   * chunk on the SIGTERM or the SIGKILL cut it short.
+   */
+  private markEndings(interrupted: NodeJS.Signals | undefined): void {
     const run = this.run!;
     for (const chunk of listChunks(run.runDir)) {
-      if (chunkIsClosed(chunk)) continue;
+      const ends = readChunkEnds(chunk);
+      const signal = typeof ends?.end.args?.signal === 'string' ? (ends.end.args.signal as string) : undefined;
+      const closed = ends !== undefined || chunkIsClosed(chunk);
+      if (closed && (signal === undefined || interrupted)) continue;
       const worker = chunkWorker(chunk);
       if (worker && this.reportedCrashes.has(worker.pid)) continue;
-      let running: string | undefined;
-      forEachChunkEvent(chunk, (event) => {
-        if (event.cat === JEST_CATEGORY && event.name === FILE_START) running = event.args?.file;
-        else if (event.cat === 'file' && event.ph === 'X' && event.name === running) running = undefined;
-        else if (event.ph === 'M' && event.name === Meta.end) running = undefined;
-      });
-      run.crash(worker, reason(running), running);
+      const running = runningFile(chunk);
+      if (!interrupted && running === undefined && worker) {
+        run.forceExited(
+          worker,
+          closed
+            ? `force-exited by Jest after its last file (${signal}: it had not exited within Jest's grace period); its trace is complete`
+            : `force-exited by Jest after its last file (it had not exited within Jest's grace period and was killed before it closed its trace: events after its last flush are lost)`,
+        );
+      } else if (!closed) {
+        run.crash(
+          worker,
+          interrupted
+            ? `the run was interrupted (${interrupted})${running ? ` while the worker ran ${running}` : ''}`
+            : `the worker died${running ? ` while running ${running}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
+          running,
+        );
+      }
     }
   }
 
@@ -310,11 +341,7 @@ export class TestTraceReporter {
     for (const s of SIGNALS) process.off(s, this.onSignal);
     let stats: RunStats | undefined;
     try {
-      this.markCrashes((file) =>
-        interrupted
-          ? `the run was interrupted (${interrupted})${file ? ` while the worker ran ${file}` : ''}`
-          : `the worker died${file ? ` while running ${file}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
-      );
+      this.markEndings(interrupted);
       if (interrupted) {
         this.run.note(`interrupted by ${interrupted}`);
         this.run.mainInstant(JEST_CATEGORY, 'interrupted', nowUs(), { signal: interrupted });

@@ -22,6 +22,12 @@ function statusLine(byStatus: Record<string, number>, c: Colors): string {
     .join(', ');
 }
 
+/** Why a trace has no CPU samples; never asks for the detail level the run already had. */
+export function noCpuSamples(detail: string | undefined): string {
+  if (detail === 'full') return 'no CPU samples, although the run had detail full: no worker wrote its CPU profile (killed before it closed its trace?)';
+  return 'no CPU samples (record with --trace-detail=full for stacks)';
+}
+
 export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   const lines: string[] = [];
   const label = (l: string) => c.dim(l.padEnd(9));
@@ -71,7 +77,7 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
       `${duration(w.gcMs)} (${percent(w.gcShare)})`,
       w.stalls ? `${w.stalls}, max ${duration(w.longestStallMs)}` : '0',
       w.peakHeapBytes !== undefined ? bytes(w.peakHeapBytes) : '-',
-      w.name + (w.crashed ? c.red(' (crashed)') : ''),
+      w.name + (w.crashed ? c.red(' (crashed)') : w.forceExited ? c.yellow(' (force-exited after its last file)') : ''),
     ]);
     lines.push(
       ...table(
@@ -114,7 +120,8 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
     lines.push(`${label('stalls')}none recorded`);
   }
   lines.push(`${label('leaks')}${s.leaks.count ? c.yellow(`${count(s.leaks.count, 'resource')} left open by ${count(s.leaks.tests, 'test')}`) + c.dim(' (testtrace leaks FILE)') : 'none'}`);
-  lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim('no CPU samples (record with --trace-detail=full for stacks)')}`);
+  lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim(noCpuSamples(r.detail))}`);
+  for (const exit of s.forceExits) lines.push(`${label('exit')}${c.yellow(`${exit.worker}: ${exit.reason}`)}`);
   for (const crash of s.crashes) lines.push(`${label('crash')}${c.red(`${crash.worker}: ${crash.reason}${crash.file ? ` (${crash.file})` : ''}`)}`);
   if (s.errors.count) {
     lines.push(`${label('errors')}${c.red(`${count(s.errors.count, 'tracer error')}`)}`);

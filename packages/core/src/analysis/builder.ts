@@ -13,7 +13,7 @@ import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
 import type {
-  CrashRecord, FileRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
 } from './model.js';
 
@@ -94,6 +94,7 @@ export class ModelBuilder {
   private readonly leakInstants: LeakInstant[] = [];
   private readonly errors: TracerErrorRecord[] = [];
   private readonly crashes: CrashRecord[] = [];
+  private readonly forceExits: ForceExitRecord[] = [];
   /** Phase slices by process and file (with its project), assigned to file spans at the end. */
   private readonly phases = new Map<string, PhaseSlice[]>();
   private readonly queued = new Map<string, number>();
@@ -398,6 +399,8 @@ export class ModelBuilder {
       this.errors.push({ pid, ts, source: String(args.source ?? 'tracer'), message: String(args.message ?? e.name) });
     } else if (e.cat === Category.crash) {
       this.crashes.push({ pid, ts, reason: String(args.reason ?? e.name), file: str(args.file), workerPid: num(args.workerPid) });
+    } else if (e.cat === Category.exit) {
+      this.forceExits.push({ pid, ts, reason: String(args.reason ?? e.name), workerPid: num(args.workerPid) });
     }
   }
 
@@ -408,7 +411,7 @@ export class ModelBuilder {
     if (!p) {
       p = {
         pid, name: `pid ${pid}`, kind: 'worker', chunks: [], firstTs: Infinity, lastTs: -Infinity, busyUs: 0, files: 0, tests: 0,
-        gcUs: 0, gcCount: 0, longestGcUs: 0, stalls: 0, longestStallUs: 0, hasCpuProfile: false, crashed: false,
+        gcUs: 0, gcCount: 0, longestGcUs: 0, stalls: 0, longestStallUs: 0, hasCpuProfile: false, crashed: false, forceExited: false,
         fileSpans: new IntervalList(), textTimes: new TextExtent(),
       };
       this.processes.set(pid, p);
@@ -447,6 +450,7 @@ export class ModelBuilder {
     }
     for (const pid of this.cpu.pids()) this.process(pid).hasCpuProfile = true;
     for (const c of this.crashes) this.process(c.pid).crashed = true;
+    for (const f of this.forceExits) this.process(f.pid).forceExited = true;
 
     const tests = this.testTable;
     this.testOrder = tests.sortByStart();
@@ -487,6 +491,7 @@ export class ModelBuilder {
       orphanLeaks,
       errors: this.errors,
       crashes: this.crashes,
+      forceExits: this.forceExits,
       end: this.end,
       startTs,
       endTs,

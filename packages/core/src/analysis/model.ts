@@ -33,6 +33,8 @@ export interface TraceTables {
   orphanLeaks: LeakSite[];
   errors: TracerErrorRecord[];
   crashes: CrashRecord[];
+  /** Workers their runner killed after their last file (`exit` / `worker force-exited`). */
+  forceExits: ForceExitRecord[];
   /** `testtrace_end`, when the trace was closed by the tracer. */
   end: { events?: number; errors?: number } | undefined;
   /** The first and last instants of the trace (µs). */
@@ -129,6 +131,8 @@ export interface ProcessRecord {
   peakHeapBytes?: number;
   hasCpuProfile: boolean;
   crashed: boolean;
+  /** Killed by its runner after its last file: not a crash. */
+  forceExited: boolean;
 }
 
 export interface ProcessTimeline {
@@ -242,6 +246,13 @@ export interface TracerErrorRecord {
   ts?: number;
   source: string;
   message: string;
+}
+
+export interface ForceExitRecord {
+  pid: number;
+  ts?: number;
+  reason: string;
+  workerPid?: number;
 }
 
 export interface CrashRecord {

@@ -28,6 +28,8 @@ export interface StallReport {
   totalMs: number;
   /** Whether the trace has CPU samples at all. */
   cpuProfile: boolean;
+  /** The run's detail level, when the trace says it (`default`, `full`). */
+  detail?: string;
   /** Longest first. */
   stalls: StallRow[];
 }
@@ -62,5 +64,5 @@ export function stallReport(model: TraceModel, options: StallsOptions = {}): Sta
     rows.push(row);
   }
   rows.sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs);
-  return { thresholdMs: threshold, count: rows.length, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, stalls: rows };
+  return { thresholdMs: threshold, count: rows.length, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, ...(model.run?.detail ? { detail: model.run.detail } : {}), stalls: rows };
 }

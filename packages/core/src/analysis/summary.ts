@@ -27,6 +27,8 @@ export interface WorkerSummary {
   peakHeapBytes?: number;
   cpuProfile: boolean;
   crashed: boolean;
+  /** Killed by its runner after its last file (not a crash). */
+  forceExited: boolean;
 }
 
 export interface SlowTest {
@@ -85,6 +87,8 @@ export interface Summary {
   leaks: { count: number; tests: number };
   errors: { count: number; messages: string[] };
   crashes: { worker: string; reason: string; file?: string }[];
+  /** Workers their runner killed after their last file. */
+  forceExits: { worker: string; reason: string }[];
   cpuProfile: boolean;
 }
 
@@ -189,6 +193,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
       longestStallMs: round(p.longestStallUs / 1000),
       cpuProfile: p.hasCpuProfile,
       crashed: p.crashed,
+      forceExited: p.forceExited,
     };
     if (p.peakHeapBytes !== undefined) row.peakHeapBytes = p.peakHeapBytes;
     return row;
@@ -295,6 +300,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     leaks: { count: leakCount, tests: tests.leaks.size },
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
     crashes: model.crashes.map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}) })),
+    forceExits: model.forceExits.map((f) => ({ worker: nameOf.get(f.pid) ?? `pid ${f.pid}`, reason: f.reason })),
     cpuProfile: model.cpu.samples > 0,
   };
 }

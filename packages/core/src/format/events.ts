@@ -32,6 +32,7 @@ export const Category = {
   console: 'console',
   tracer: 'tracer',
   crash: 'crash',
+  exit: 'exit',
 } as const;
 
 /** Counter event names. */

@@ -5,6 +5,6 @@ export {
   resolveAdapterOptions, parseTraceArgs, traceOptionsHelp, relativeToRoot, OUTPUT_ENV, ENV_OF, PER_TEST_MODES, FLAG_OF,
   type AdapterOptions, type ResolvedAdapterOptions, type PerTestMode,
 } from './options.js';
-export { forEachChunkEvent } from './chunk-file.js';
+export { forEachChunkEvent, readChunkEnds, type ChunkEnds } from './chunk-file.js';
 export { commandLine } from './command-line.js';
 export { assignLanes, type ChunkExtent } from './lanes.js';

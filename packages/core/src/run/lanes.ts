@@ -7,6 +7,8 @@ export interface ChunkExtent {
   start: number;
   end: number;
   closed: boolean;
+  /** The signal its tracer closed it on (a closed chunk only). */
+  signal?: string;
 }
 
 /**

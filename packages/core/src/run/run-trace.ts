@@ -64,6 +64,7 @@ export class RunTrace {
   private readonly mainEvents: TraceEvent[] = [];
   private readonly notes: string[] = [];
   private readonly crashes: { pid?: number; threadId?: number; reason: string; file?: string; ts: number }[] = [];
+  private readonly forceExits: { pid: number; threadId?: number; reason: string }[] = [];
   private readonly errors: string[] = [];
   private stats: RunStats | undefined;
 
@@ -116,6 +117,15 @@ export class RunTrace {
     this.crashes.push({ ...worker, reason, file, ts: asWritten(ts) });
   }
 
+  /**
+   * Marks a worker that its runner killed after its last file, when the run was over (Jest
+   * force-exits a worker that has not exited 500 ms after its end message): a `worker
+   * force-exited` instant on its lane instead of `worker crashed`, whether or not it closed its chunk.
+   */
+  forceExited(worker: { pid: number; threadId?: number }, reason: string): void {
+    this.forceExits.push({ ...worker, reason });
+  }
+
   /** Merges the chunks and closes the trace. Idempotent: a second call returns the first result. */
   close(options: CloseOptions = {}): RunStats {
     if (this.stats) return this.stats;
@@ -152,7 +162,10 @@ export class RunTrace {
         },
         (text, events) => writer.lines(text, events),
       );
-      if (!chunk.closed) {
+      const forceExit = this.forceExits.find((f) => f.pid === chunk.pid && (f.threadId ?? chunk.threadId) === chunk.threadId);
+      if (forceExit) {
+        writer.line(JSON.stringify({ name: 'worker force-exited', cat: Category.exit, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason: forceExit.reason, workerPid: chunk.pid, closed: chunk.closed } }));
+      } else if (!chunk.closed) {
         const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
         const reason = reported?.reason ?? 'the worker ended without closing its trace (killed or crashed); events after its last flush are lost';
         writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
@@ -191,7 +204,9 @@ export class RunTrace {
     const ends = readChunkEnds(file);
     if (ends) {
       const { worker, end } = ends;
-      return { file, pid: worker.args?.pid ?? worker.pid, threadId: worker.args?.threadId ?? 0, start: end.args!.start, end: end.args!.end, closed: true };
+      const extent: ChunkExtent = { file, pid: worker.args?.pid ?? worker.pid, threadId: worker.args?.threadId ?? 0, start: end.args!.start, end: end.args!.end, closed: true };
+      if (typeof end.args?.signal === 'string') extent.signal = end.args.signal;
+      return extent;
     }
     const extent: ChunkExtent = { file, pid: 0, threadId: 0, start: Infinity, end: -Infinity, closed: false };
     const extend = (ts: number, dur: number) => {

@@ -25,6 +25,12 @@ export interface Source {
   adoptGlobal?(target: object): void;
   /** Gives those globals back what the source had replaced, until the next adoptGlobal. */
   releaseGlobal?(target: object): void;
+  /**
+   * Writes what the source holds in memory so far (the CPU profile) and goes on recording, so
+   * that stopping later has little left to write: called between test files, where a worker may
+   * be killed or must exit within its runner's grace period.
+   */
+  checkpoint?(): void;
   /** Stop recording and write what is pending. */
   stop(): void | Promise<void>;
 }

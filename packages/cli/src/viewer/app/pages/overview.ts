@@ -81,7 +81,7 @@ export const overviewPage: Page = async (root) => {
         ['process', 'busy', 'utilisation', 'files', 'tests', 'GC', 'GC share', 'stalls', 'longest stall', 'peak heap'],
         [false, true, false, true, true, true, true, true, true, true],
         s.workers.map((w) => [
-          `${w.name}${w.crashed ? ' (crashed)' : ''}`,
+          `${w.name}${w.crashed ? ' (crashed)' : w.forceExited ? ' (force-exited after its last file)' : ''}`,
           formatMs(w.busyMs),
           h('span', {}, bar(w.utilisation), ` ${formatPercent(w.utilisation)}`),
           String(w.files),
@@ -128,11 +128,12 @@ export const overviewPage: Page = async (root) => {
       ),
       section(
         'Problems',
-        s.errors.count === 0 && s.crashes.length === 0 && s.run.notes.length === 0
+        s.errors.count === 0 && s.crashes.length === 0 && s.forceExits.length === 0 && s.run.notes.length === 0
           ? h('p', { class: 'muted' }, 'No tracer errors, crashes or notes.')
           : h(
               'ul',
               { class: 'problems' },
+              ...s.forceExits.map((f) => h('li', {}, `${f.worker}: ${f.reason}`)),
               ...s.crashes.map((c) => h('li', { class: 'error' }, `${c.worker} crashed: ${c.reason}${c.file ? ` (${c.file})` : ''}`)),
               ...s.errors.messages.map((m) => h('li', { class: 'error' }, `tracer error: ${m}`)),
               ...s.run.notes.map((n) => h('li', {}, `note: ${n}`)),

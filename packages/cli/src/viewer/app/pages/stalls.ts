@@ -10,7 +10,7 @@ export const stallsPage: Page = async (root) => {
   const data = await getJson<StallsData>('/api/stalls');
   root.append(
     h('h1', {}, 'Event-loop stalls'),
-    h('p', { class: 'muted' }, `${data.count} stalls · ${formatMs(data.totalMs)} in all${data.cpuProfile ? '' : ' · no CPU samples in this trace (record with --trace-detail=full to see hot stacks)'}`),
+    h('p', { class: 'muted' }, `${data.count} stalls · ${formatMs(data.totalMs)} in all${data.cpuProfile ? '' : data.detail === 'full' ? ' · no CPU samples in this trace, although the run had detail full (no worker wrote its CPU profile)' : ' · no CPU samples in this trace (record with --trace-detail=full to see hot stacks)'}`),
   );
   if (data.stalls.length === 0) {
     root.append(section('No stalls', h('p', { class: 'muted' }, 'No event-loop stall was recorded in this run.')));
