@@ -175,7 +175,9 @@ describe('fallbacks', () => {
       ]);
       const summary = testtrace(['summary', trace, '--json']);
       expect(summary.code).toBe(0);
-      expect(JSON.parse(summary.stdout).run.notes).toEqual([`workers not traced: ${cause}`]);
+      // one note about the runner (beside the run's others, such as what Jest 29 cannot time)
+      const notes: string[] = JSON.parse(summary.stdout).run.notes;
+      expect(notes.filter((n) => !n.startsWith('Jest 29 does not time'))).toEqual([`workers not traced: ${cause}`]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
