@@ -131,7 +131,7 @@ export class Tracer implements SpanSink {
       this.namedLanes.add(lane);
       this.recorder.threadName(tid, `concurrent lane ${lane}`, tid);
     }
-    const test = new TestSpan(this, this.project && info.project === undefined ? { ...info, project: this.project } : info, tid, lane, ts);
+    const test = new TestSpan(this, info, tid, lane, ts, this.project);
     if (lane === 0) this.current = test;
     this.callSources('testStart', test);
     return test;
@@ -139,7 +139,7 @@ export class Tracer implements SpanSink {
 
   /** Records a test that did not run (skipped, todo) as a zero-length span. */
   testSkipped(info: TestInfo, result: TestResult, ts: number = nowUs()): void {
-    const test = new TestSpan(this, { project: this.project, ...info, concurrent: false }, Track.main, 0, ts);
+    const test = new TestSpan(this, { ...info, concurrent: false }, Track.main, 0, ts, this.project);
     test.finish(result, ts);
   }
 

@@ -44,8 +44,9 @@ export class TypecheckRecorder {
       const project = module.project?.name || undefined;
       const tests = [...(module.children?.allTests?.() ?? [])];
       for (const test of tests) {
-        const status = STATUS[test.result?.()?.state] ?? 'skipped';
-        const error = test.result?.()?.errors?.[0]?.message;
+        const result = test.result?.();
+        const status = STATUS[result?.state] ?? 'skipped';
+        const error = result?.errors?.[0]?.message;
         run.mainSpan(Category.test, test.name, end, end, {
           file,
           fullName: String(test.fullName),

@@ -58,10 +58,12 @@ export class TestSpan extends Span {
   /** When the test ended: set before sources see its end. */
   endTs: number | undefined;
 
-  constructor(sink: SpanSink, info: TestInfo, tid: number, lane: number, start: number) {
+  /** `project`: the tracer's current project, for a test whose info names none. */
+  constructor(sink: SpanSink, info: TestInfo, tid: number, lane: number, start: number, project?: string) {
     const args: Record<string, any> = { file: info.file, fullName: info.fullName, status: 'passed', retry: info.retry ?? 0 };
     if (info.id !== undefined) args.id = info.id;
-    if (info.project) args.project = info.project;
+    const projectName = info.project ?? project;
+    if (projectName) args.project = projectName;
     if (info.concurrent) args.concurrent = true;
     super(sink, 'test', info.name, tid, start, args);
     this.lane = lane;

@@ -1,6 +1,6 @@
 import { createHook, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { clearTimeout as nodeClearTimeout, setTimeout as nodeSetTimeout } from 'node:timers';
+import { nodeTimers } from '../builtin.js';
 import { nowUs } from '../clock.js';
 import { Track, type LeakRecord } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -362,10 +362,10 @@ const DUE_SOON_MS = 10;
  */
 let loopClockOffsetMs: number | undefined;
 function measureLoopClockOffset(): number | undefined {
-  const probe = nodeSetTimeout(() => {}, 1);
+  const probe = nodeTimers.setTimeout(() => {}, 1);
   const idleStart = (probe as unknown as { _idleStart?: number })._idleStart;
   const ts = nowUs();
-  nodeClearTimeout(probe);
+  nodeTimers.clearTimeout(probe);
   return typeof idleStart === 'number' ? idleStart - ts / 1000 : undefined;
 }
 

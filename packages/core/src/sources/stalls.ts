@@ -52,8 +52,6 @@ export class StallSource implements Source {
   private previous: TestWindow | undefined;
   /** The test (none: between tests) running when the heartbeat's next tick fell due. */
   private segmentTest: string | undefined;
-  /** The running main-lane test's full name. */
-  private activeTest: string | undefined;
   /** Test boundaries since the heartbeat fell due, oldest first. */
   private readonly cuts: Cut[] = [];
   private readonly tick = () => {
@@ -77,7 +75,7 @@ export class StallSource implements Source {
     if (test.lane !== 0) return;
     this.current = { start: test.start, end: Infinity, fullName: test.fullName, maxStallMs: 0 };
     this.delays = [];
-    this.boundary(test.start, test.fullName);
+    this.boundary(test.start, test.fullName, perfNow());
   }
 
   testEnd(test: TestSpan): void {
@@ -87,8 +85,9 @@ export class StallSource implements Source {
     // overdue, counting only the time since this test started. Jest runs a file's tests one after
     // another in microtasks, and a loop blocked through a whole file is not each test's stall.
     const end = test.endTs ?? nowUs();
-    const overdueMs = overlapMs(window, end - (perfNow() - this.lastTickMs - this.intervalMs) * 1e3, end);
-    this.boundary(end, undefined);
+    const nowMs = perfNow();
+    const overdueMs = overlapMs(window, end - (nowMs - this.lastTickMs - this.intervalMs) * 1e3, end);
+    this.boundary(end, undefined, nowMs);
     this.charge(window, overdueMs);
     window.end = end;
     test.args.maxStallMs = roundMs(window.maxStallMs);
@@ -118,7 +117,7 @@ export class StallSource implements Source {
     if (this.current !== undefined && this.delays.length < MAX_DELAY_SAMPLES) this.delays.push(lateMs > 0 ? lateMs : 0);
     if (lateMs > this.thresholdMs) this.recordStall(lateMs);
     this.cuts.length = 0;
-    this.segmentTest = this.activeTest;
+    this.segmentTest = this.current?.fullName;
   }
 
   /** A blocked interval that ends now: one slice per piece between the test boundaries inside it. */
@@ -153,9 +152,8 @@ export class StallSource implements Source {
    * interval the loop is blocked across the boundary: remember it, to cut the stall there. Less
    * late is within the heartbeat's resolution: a stall to come is named after the new test.
    */
-  private boundary(us: number, test: string | undefined): void {
-    this.activeTest = test;
-    if (perfNow() - this.lastTickMs <= 2 * this.intervalMs) {
+  private boundary(us: number, test: string | undefined, nowMs: number): void {
+    if (nowMs - this.lastTickMs <= 2 * this.intervalMs) {
       this.segmentTest = test;
       this.cuts.length = 0;
       return;
