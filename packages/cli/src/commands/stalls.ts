@@ -16,7 +16,8 @@ the CPU during each stall.
 export function renderStalls(report: StallReport, c: Colors, width?: number): string[] {
   const over = report.thresholdMs > 0 ? ` of ${duration(report.thresholdMs)} or more` : '';
   if (report.count === 0) return [`no event-loop stalls${over} recorded`];
-  const lines = [`${c.bold(count(report.count, 'event-loop stall'))}${over}, ${duration(report.totalMs)} in all, longest first`, ''];
+  const cut = report.slices > report.count ? ` (${report.slices} slices: cut at test boundaries)` : '';
+  const lines = [`${c.bold(count(report.count, 'event-loop stall'))}${cut}${over}, ${duration(report.totalMs)} in all, longest first`, ''];
   const rows = report.stalls.map((s) => [
     c.yellow(duration(s.durationMs)),
     duration(s.startMs),

@@ -112,7 +112,8 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
 
   lines.push('');
   if (s.stalls.count) {
-    lines.push(`${label('stalls')}${count(s.stalls.count, 'event-loop stall')}, ${duration(s.stalls.totalMs)} in all; longest:`);
+    const cut = s.stalls.slices > s.stalls.count ? ` (${s.stalls.slices} slices: cut at test boundaries)` : '';
+    lines.push(`${label('stalls')}${count(s.stalls.count, 'event-loop stall')}${cut}, ${duration(s.stalls.totalMs)} in all; longest${cut ? ' slices' : ''}:`);
     for (const st of s.stalls.longest) {
       lines.push(`  ${c.yellow(duration(st.durationMs).padStart(8))} at ${duration(st.startMs)} on ${st.worker}${st.test ? ` in ${st.test}` : ''}${st.hook ? ` (${st.hook})` : ''}`);
     }

@@ -118,13 +118,18 @@ function windowsBy(count: number, group: (i: number) => number, starts: Float64A
 }
 
 /** The window (an index into `windows`) that overlaps the stall most, if it covers at least `minShare` of the stall. */
+/** Trace times are written to the nanosecond: sums of them may differ by less. */
+const TOUCH_US = 1e-3;
+
 function bestOverlap(candidates: readonly number[], windows: { start: Float64Array; end: Float64Array }, stall: StallRecord, minShare = 0): number | undefined {
   let best: number | undefined;
   let bestOverlapUs = 0;
   for (const i of candidates) {
     const start = windows.start[i]!;
     const end = windows.end[i]!;
-    const overlap = Math.min(stall.end, end) - Math.max(stall.start, start);
+    const touching = Math.min(stall.end, end) - Math.max(stall.start, start);
+    // slices cut at a test's start or end touch it; below the trace's nanosecond they do not overlap
+    const overlap = touching > TOUCH_US ? touching : 0;
     if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && end - start < windows.end[best]! - windows.start[best]!)) {
       best = i;
       bestOverlapUs = overlap;

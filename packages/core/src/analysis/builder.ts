@@ -12,6 +12,7 @@ import { TestTable } from './test-table.js';
 import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
+import { isFirstPiece } from './stalls.js';
 import type {
   CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
@@ -360,7 +361,7 @@ export class ModelBuilder {
         return;
       case Category.stall:
         this.timeline(pid).stalls.add(ts, end);
-        this.stalls.push({ pid, start: ts, end, durationMs: (end - ts) / 1000, lateMs: num(args.lateMs), thresholdMs: num(args.thresholdMs) });
+        this.stalls.push({ pid, start: ts, end, durationMs: (end - ts) / 1000, lateMs: num(args.lateMs), thresholdMs: num(args.thresholdMs), part: str(args.part) });
         return;
       default:
         return;
@@ -444,7 +445,7 @@ export class ModelBuilder {
         p.gcCount = tl.gc.count;
         p.gcUs = tl.gc.covered(-Infinity, Infinity);
         p.longestGcUs = tl.gc.longest;
-        p.stalls = this.stalls.filter((s) => s.pid === p.pid).length;
+        p.stalls = this.stalls.filter((s) => s.pid === p.pid && isFirstPiece(s)).length;
         p.longestStallUs = tl.stalls.longest;
       }
     }

@@ -230,6 +230,8 @@ export interface HookRecord {
 
 export interface StallRecord {
   pid: number;
+  /** A piece of a blocked interval cut at test boundaries (`2/3`), or undefined for a whole one. */
+  part?: string;
   start: number;
   end: number;
   durationMs: number;

@@ -23,8 +23,9 @@ export interface StallRow {
 
 export interface StallReport {
   thresholdMs: number;
-  /** Stalls over the threshold. */
+  /** Stalls over the threshold: blocked intervals, each a row or, cut at test boundaries, several (`slices`). */
   count: number;
+  slices: number;
   totalMs: number;
   /** Whether the trace has CPU samples at all. */
   cpuProfile: boolean;
@@ -32,6 +33,11 @@ export interface StallReport {
   detail?: string;
   /** Longest first. */
   stalls: StallRow[];
+}
+
+/** A stall slice that starts a blocked interval: counting these counts stalls, not the pieces test boundaries cut them into. */
+export function isFirstPiece(stall: { part?: string }): boolean {
+  return stall.part === undefined || stall.part.startsWith('1/');
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
@@ -42,9 +48,12 @@ export function stallReport(model: TraceModel, options: StallsOptions = {}): Sta
   const rows: StallRow[] = [];
   const nameOf = new Map(model.processes.map((p) => [p.pid, p.name]));
   let totalMs = 0;
+  // the pieces of one interval share its process and how late the heartbeat fired
+  const intervals = new Set<string>();
   for (const s of model.stalls) {
     if (s.durationMs < threshold) continue;
     totalMs += s.durationMs;
+    intervals.add(s.part === undefined ? `${s.pid}@${s.start}` : `${s.pid}:${s.lateMs}`);
     const row: StallRow = {
       worker: nameOf.get(s.pid) ?? `pid ${s.pid}`,
       pid: s.pid,
@@ -64,5 +73,5 @@ export function stallReport(model: TraceModel, options: StallsOptions = {}): Sta
     rows.push(row);
   }
   rows.sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs);
-  return { thresholdMs: threshold, count: rows.length, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, ...(model.run?.detail ? { detail: model.run.detail } : {}), stalls: rows };
+  return { thresholdMs: threshold, count: intervals.size, slices: rows.length, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, ...(model.run?.detail ? { detail: model.run.detail } : {}), stalls: rows };
 }

@@ -2,6 +2,7 @@ import { gcOf } from './attribution.js';
 import type { RunMetadata, TraceTables } from './model.js';
 import type { TestTable } from './test-table.js';
 import { unitKey } from './units.js';
+import { isFirstPiece } from './stalls.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -82,7 +83,8 @@ export interface Summary {
     otherInFilesMs: number;
   };
   gc: { totalMs: number; count: number; longestMs: number; share: number };
-  stalls: { count: number; totalMs: number; longest: { worker: string; durationMs: number; startMs: number; test?: string; hook?: string }[] };
+  /** `count` blocked intervals, recorded as `slices` (an interval spanning test boundaries is cut there). */
+  stalls: { count: number; slices: number; totalMs: number; longest: { worker: string; durationMs: number; startMs: number; test?: string; hook?: string }[] };
   slowest: SlowTest[];
   leaks: { count: number; tests: number };
   errors: { count: number; messages: string[] };
@@ -295,7 +297,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
       otherInFilesMs: round(Math.max(0, filesMs - testsMs - hooksOutsideTestsMs - phasesInFilesMs)),
     },
     gc: { totalMs: round(gcTotal), count: gcCount, longestMs: round(longestGc), share: busyMs > 0 ? round(gcTotal / busyMs) : 0 },
-    stalls: { count: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
+    stalls: { count: model.stalls.filter(isFirstPiece).length, slices: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
     slowest,
     leaks: { count: leakCount, tests: tests.leaks.size },
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },

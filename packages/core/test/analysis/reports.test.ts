@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IntervalList, leakReport, minimumMutatorUtilisation, mmuTable, modelFromEvents, stallReport, testRows } from '../../src/analysis.js';
+import { IntervalList, leakReport, minimumMutatorUtilisation, mmuTable, modelFromEvents, stallReport, summarize, testRows } from '../../src/analysis.js';
 import type { TraceEvent } from '../../src/index.js';
 import { gc, ms, run, slice, stall, test } from './events.js';
 
@@ -144,5 +144,31 @@ describe('mmu', () => {
     const w2 = table.workers.find((w) => w.pid === 3)!;
     expect(w2.mmu).toEqual([1, 1, null]);
     expect(table.overall).toEqual([0, 0.5, 0.9]);
+  });
+});
+
+describe('stalls cut at test boundaries', () => {
+  // one blocked interval of 300 ms over an import and two back-to-back tests, as the stall source writes it
+  const piece = (startMs: number, durMs: number, part: string, testName?: string) =>
+    slice('stall', 'event loop stall', 2, 901, startMs, durMs, { lateMs: 300, thresholdMs: 50, part, ...(testName ? { test: testName } : {}) });
+  const events: TraceEvent[] = [
+    ...run(1_700_000_000_000, 0),
+    test(2, 'a.test.js', 'allocates', 100, 120),
+    test(2, 'a.test.js', 'spins', 220, 100),
+    piece(20, 80, '1/3'),
+    piece(100, 120, '2/3', 'allocates'),
+    piece(220, 100, '3/3', 'spins'),
+  ];
+
+  it('count one stall of three slices, and give each test only the slice inside it', () => {
+    const model = modelFromEvents(events);
+    const report = stallReport(model);
+    expect([report.count, report.slices, report.totalMs]).toEqual([1, 3, 300]);
+    // the slice that ends where a test starts touches it, and belongs to no test
+    expect(report.stalls.map((s) => [s.durationMs, s.test?.fullName])).toEqual([[120, 'allocates'], [100, 'spins'], [80, undefined]]);
+    const rows = testRows(model, { sort: 'name' });
+    expect(rows.map((r) => [r.fullName, r.maxStallMs])).toEqual([['allocates', 120], ['spins', 100]]);
+    expect(summarize(model).stalls).toMatchObject({ count: 1, slices: 3, totalMs: 300 });
+    expect(summarize(model).workers[0]!.stalls).toBe(1);
   });
 });
