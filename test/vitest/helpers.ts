@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { readEventsSync } from '../../packages/core/src/reader.js';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
 import { ensurePackagesBuilt } from '../build.js';
-import { ensureInstalled } from '../toolchains.js';
+import { ensureInstalled, nodeBinary, toolchainVersion } from '../toolchains.js';
 
 export const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const FIXTURES = path.join(REPO, 'test/fixtures');
@@ -123,3 +123,17 @@ export function workerSources(events: TraceEvent[]): Set<string> {
 
 /** Strips ANSI colours. */
 export const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** A Vitest the e2e tests run on: its fixture() version, a label with the exact versions, and the Node to run it with. */
+export interface VitestVersion {
+  version: '4' | '3.2' | '5';
+  label: string;
+  node: () => string;
+}
+
+/** Vitest 4.1 (the repo's), 3.2 and 5 (on Node 22), from test/toolchains.ts. */
+export const VITEST_VERSIONS: Record<VitestVersion['version'], VitestVersion> = {
+  '4': { version: '4', label: '4.1', node: () => process.execPath },
+  '3.2': { version: '3.2', label: toolchainVersion('vitest-3.2'), node: () => process.execPath },
+  '5': { version: '5', label: `${toolchainVersion('vitest-5')} on Node ${toolchainVersion('node22')}`, node: () => nodeBinary(22) },
+};

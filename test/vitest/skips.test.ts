@@ -6,16 +6,11 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testtrace } from '../cli-on-trace.js';
-import { nodeBinary, toolchainVersion } from '../toolchains.js';
-import { ensureBuilt, fixture, readJsonReport, readTrace, tests, traceRun } from './helpers.js';
+import { ensureBuilt, fixture, readJsonReport, readTrace, tests, traceRun, VITEST_VERSIONS } from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
-const VERSIONS = [
-  { version: '4', label: '4.1', node: () => process.execPath },
-  { version: '3.2', label: toolchainVersion('vitest-3.2'), node: () => process.execPath },
-  { version: '5', label: `${toolchainVersion('vitest-5')} on Node ${toolchainVersion('node22')}`, node: () => nodeBinary(22) },
-] as const;
+const VERSIONS = (['4', '3.2', '5'] as const).map((v) => VITEST_VERSIONS[v]);
 
 for (const { version, label, node } of VERSIONS) describe(`Vitest ${label}: skipped and todo files`, () => {
   let dir: string;
