@@ -33,6 +33,7 @@ export function renderStalls(report: StallReport, c: Colors, width?: number): st
       lines.push(c.dim(`      ${share.padStart(5)} ${hot.frames[0]}`));
       for (const frame of hot.frames.slice(1, 5)) lines.push(c.dim(`            ${frame}`));
     }
+    if (s.noStacks) lines.push(c.dim(`            no stacks: ${s.noStacks}`));
   });
   if (!report.cpuProfile) {
     lines.push('', c.dim(report.detail === 'full' ? 'no CPU samples in this trace, although the run had detail full: no worker wrote its CPU profile (killed before it closed its trace?)' : 'no CPU samples in this trace: record with --trace-detail=full to see what ran during each stall'));

@@ -24,6 +24,8 @@ interface ProfileState {
   pid: number;
   startTime: number;
   lastTime: number;
+  /** When the profiler stopped (the last chunk's `endTime`); the last sample's time until then. */
+  endTime: number;
   /** Per node id: its parent's id and its frame's index (-1 when unknown); 8 bytes per node. */
   parents: Int32Array;
   frames: Int32Array;
@@ -73,6 +75,10 @@ export class CpuProfiles {
     const key = `${event.pid}:${event.id ?? ''}`;
     if (event.name === 'Profile') {
       const startTime = typeof data.startTime === 'number' ? data.startTime : (event.ts ?? 0);
+      // an id seen before (traces of testtrace 0.1 reused ids per batch; shards from two machines
+      // may share a pid): the earlier profile is complete, as a profile's chunks follow it
+      const earlier = this.profiles.get(key);
+      if (earlier) this.profiles.set(`${key}#${this.profiles.size}`, earlier);
       this.profiles.set(key, this.newProfile(event.pid, startTime));
       return;
     }
@@ -92,6 +98,7 @@ export class CpuProfiles {
       if (delta < 0) profile.sorted = false;
       this.pushSample(profile, profile.lastTime, Number(samples[i]));
     }
+    profile.endTime = typeof data.endTime === 'number' ? data.endTime : Math.max(profile.endTime, profile.lastTime);
   }
 
   /** The pids that have CPU samples. */
@@ -131,8 +138,25 @@ export class CpuProfiles {
       .map(([key, us]) => ({ samples: samples.get(key) ?? 0, ms: us / 1000, frames: this.stackOf(key) }));
   }
 
+  /**
+   * Why `pid` has no samples inside [start, end], for a window that `hottest` found none in: the
+   * worker wrote no profile, none of its profiles covers the window, or the window fell between two
+   * samples. Undefined when it has some.
+   */
+  whyNoSamples(pid: number, start: number, end: number): string | undefined {
+    const profiles = [...this.profiles.values()].filter((p) => p.pid === pid);
+    if (profiles.length === 0) return 'this worker wrote no CPU profile: it ended before closing its trace, or its profiler failed (see the run\'s errors)';
+    const covering = profiles.filter((p) => p.startTime < end && p.endTime > start);
+    if (covering.length === 0) return 'no CPU profile of this worker covers this time: the worker ended before writing it';
+    for (const p of covering) {
+      this.sort(p);
+      if ((p.times[lowerBoundF64(p.times, p.count, start)] ?? Infinity) <= end) return undefined;
+    }
+    return 'no CPU sample fell inside it (shorter than the sampling interval)';
+  }
+
   private newProfile(pid: number, startTime: number): ProfileState {
-    return { pid, startTime, lastTime: startTime, parents: new Int32Array(64).fill(-1), frames: new Int32Array(64).fill(-1), times: new Float64Array(256), nodeIds: new Int32Array(256), count: 0, sorted: true };
+    return { pid, startTime, lastTime: startTime, endTime: startTime, parents: new Int32Array(64).fill(-1), frames: new Int32Array(64).fill(-1), times: new Float64Array(256), nodeIds: new Int32Array(256), count: 0, sorted: true };
   }
 
   private addNode(profile: ProfileState, node: any): void {

@@ -19,6 +19,8 @@ export interface StallRow {
   hook?: { hook: string; fullName?: string; file: string };
   /** The stacks most often on the CPU during the stall (needs `detail: 'full'`). */
   hotStacks: HotStack[];
+  /** Why a stall of a trace with CPU samples has no hot stacks. */
+  noStacks?: string;
 }
 
 export interface StallReport {
@@ -62,6 +64,10 @@ export function stallReport(model: TraceModel, options: StallsOptions = {}): Sta
       hotStacks: model.cpu.hottest(s.pid, s.start, s.end, options.stacks ?? 3),
     };
     if (s.lateMs !== undefined) row.lateMs = s.lateMs;
+    if (row.hotStacks.length === 0 && model.cpu.samples > 0) {
+      const why = model.cpu.whyNoSamples(s.pid, s.start, s.end);
+      if (why) row.noStacks = why;
+    }
     if (s.test !== undefined) {
       const t = model.tests[s.test]!;
       row.test = { file: t.file, ...(t.project !== undefined ? { project: t.project } : {}), fullName: t.fullName, retry: t.retry };

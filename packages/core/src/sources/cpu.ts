@@ -22,6 +22,12 @@ const SAMPLES_PER_CHUNK = 2000;
  * ~1 ms each. Disconnecting the session ends it without serialising it.
  */
 const ANCHOR_PROFILE = 'testtrace (keeps the profiler running between profiles)';
+/**
+ * Profiles written by this thread, over all its tracers: a worker that runs several batches of
+ * files (Vitest without isolation, watch mode) starts a tracer per batch, and a profile id that
+ * restarted at 0 with each one made the batches' profiles one in the merged trace.
+ */
+let profilesInThread = 0;
 
 interface ProfileNode {
   id: number;
@@ -56,7 +62,6 @@ export class CpuSource implements Source {
   readonly name = 'cpu' as const;
   private recorder!: Recorder;
   private session: Session | undefined;
-  private profiles = 0;
 
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
@@ -137,7 +142,7 @@ export class CpuSource implements Source {
 
   private write(profile: CpuProfile): void {
     const rec = this.recorder;
-    const id = profileId(rec.pid, thread().threadId, this.profiles++);
+    const id = profileId(rec.pid, thread().threadId, profilesInThread++);
     const base = { cat: CPU_PROFILE_CATEGORY, ph: 'P' as const, id, pid: rec.pid, tid: Track.cpu };
     rec.emit({ ...base, name: 'Profile', ts: profile.startTime, args: { data: { startTime: profile.startTime } } });
     const parents = new Map<number, number>();
