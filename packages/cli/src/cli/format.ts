@@ -96,6 +96,4 @@ export function stackLines(stack: string, indent: string, max = 6): string[] {
 }
 
 /** A test as the tables name it: `file > full name`, after `[project]` when it ran in a named project. */
-export function testLabel(test: { project?: string; file: string; fullName: string }): string {
-  return `${test.project !== undefined ? `[${test.project}] ` : ''}${test.file} > ${test.fullName}`;
-}
+export { testLabel } from '@testtrace/core/analysis';

@@ -1,6 +1,6 @@
-import { stallReport, type StallReport } from '@testtrace/core/analysis';
+import { stallReport, type OwnerShare, type StallReport } from '@testtrace/core/analysis';
 import { numberOption } from '../cli/args.js';
-import { count, duration, percent, table, testLabel } from '../cli/format.js';
+import { count, duration, percent, table } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
 import { reportCommand } from './report-command.js';
 
@@ -13,6 +13,29 @@ the CPU during each stall.
                    the tracer records stalls over its own threshold, 50 ms by default)
   --json           print the report as JSON (schema in docs/cli.md)`;
 
+/** Owners besides the main one listed under a stall, when they hold at least this share. */
+const MAX_OTHER_OWNERS = 3;
+const MIN_OTHER_SHARE = 0.01;
+
+/** An owner named from the main owner's point of view: `its beforeEach`, `collect`, without repeating the file and test. */
+function relativeLabel(o: OwnerShare, main: OwnerShare): string {
+  const sameTest = o.test && main.test && o.test.file === main.test.file && o.test.project === main.test.project && o.test.fullName === main.test.fullName && o.test.retry === main.test.retry;
+  if (sameTest) return o.kind === 'test' ? 'its body' : `its ${o.hook!.hook}`;
+  if (o.file === undefined || o.file !== main.file || o.project !== main.project) return o.label;
+  switch (o.kind) {
+    case 'phase':
+      return o.phase!;
+    case 'file':
+      return 'the file outside its tests';
+    case 'test':
+      return o.test!.fullName;
+    case 'hook':
+      return `${o.test!.fullName} (in ${o.hook!.hook})`;
+    default:
+      return o.hook?.fullName ? `${o.hook.hook} of ${o.hook.fullName}` : o.label;
+  }
+}
+
 export function renderStalls(report: StallReport, c: Colors, width?: number): string[] {
   const over = report.thresholdMs > 0 ? ` of ${duration(report.thresholdMs)} or more` : '';
   if (report.count === 0) return [`no event-loop stalls${over} recorded`];
@@ -22,12 +45,21 @@ export function renderStalls(report: StallReport, c: Colors, width?: number): st
     c.yellow(duration(s.durationMs)),
     duration(s.startMs),
     s.worker.replace(/ \(.*\)$/, ''),
-    s.test ? `${testLabel(s.test)}${s.test.retry ? ` #${s.test.retry}` : ''}${s.hook ? c.dim(` (in ${s.hook.hook})`) : ''}` : s.hook ? `${s.hook.hook} of ${s.hook.fullName ?? s.hook.file}` : c.dim('(outside any test)'),
+    s.owner.kind === 'outside' ? c.dim(s.owner.label) : `${s.owner.label}${s.test?.retry ? ` #${s.test.retry}` : ''}`,
   ]);
-  const body = table([{ header: 'STALL', right: true }, { header: 'AT', right: true }, { header: 'WORKER' }, { header: 'TEST' }], rows, { width, header: c.dim });
+  const body = table([{ header: 'STALL', right: true }, { header: 'AT', right: true }, { header: 'WORKER' }, { header: 'OWNER (holds most of it)' }], rows, { width, header: c.dim });
   lines.push(body[0]!);
   report.stalls.forEach((s, i) => {
     lines.push(body[i + 1]!);
+    const others = s.owners.slice(1);
+    const shown = others.filter((o) => o.share >= MIN_OTHER_SHARE).slice(0, MAX_OTHER_OWNERS);
+    if (shown.length) {
+      const rest = others.length - shown.length;
+      const restShare = 1 - s.owner.share - shown.reduce((sum, o) => sum + o.share, 0);
+      const parts = shown.map((o) => `${relativeLabel(o, s.owner)} ${percent(o.share)}`);
+      if (rest > 0) parts.push(`${count(rest, 'other')} ${percent(Math.max(0, restShare))}`);
+      lines.push(c.dim(`        ${percent(s.owner.share)} there; ${parts.join(', ')}`));
+    }
     for (const hot of s.hotStacks) {
       const share = s.durationMs > 0 ? percent(Math.min(1, hot.ms / s.durationMs)) : '';
       lines.push(c.dim(`      ${share.padStart(5)} ${hot.frames[0]}`));

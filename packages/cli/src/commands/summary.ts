@@ -49,23 +49,19 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   lines.push(`${label('tests')}${testLine}`);
   for (const note of r.notes) lines.push(`${label('note')}${c.yellow(note)}`);
 
-  lines.push('', c.bold('where the time went') + c.dim(' (summed over workers)'));
   const time = s.time;
-  const busy = time.busyMs || 1;
-  const share = (ms: number) => c.dim(percent(ms / busy).padStart(5));
-  const rows: string[][] = [];
-  rows.push([duration(time.bodyMs), share(time.bodyMs), 'test bodies']);
-  rows.push([duration(time.hooksInTestsMs), share(time.hooksInTestsMs), 'beforeEach/afterEach hooks']);
-  if (time.hooksOutsideTestsMs) rows.push([duration(time.hooksOutsideTestsMs), share(time.hooksOutsideTestsMs), 'beforeAll/afterAll hooks']);
-  for (const [name, ms] of Object.entries(time.phasesMs).sort((a, b) => b[1] - a[1])) {
-    if (name === 'queued') continue;
-    rows.push([duration(ms), share(ms), name]);
-  }
-  if (time.otherInFilesMs) rows.push([duration(time.otherInFilesMs), share(time.otherInFilesMs), 'other time in files']);
-  rows.push([duration(time.idleMs), c.dim(''.padStart(5)), 'workers idle']);
-  if (time.phasesMs.queued) rows.push([duration(time.phasesMs.queued), c.dim(''.padStart(5)), 'files queued (main process)']);
-  rows.push([duration(s.gc.totalMs), share(s.gc.totalMs), `GC (${count(s.gc.count, 'pause')}, longest ${duration(s.gc.longestMs)}), overlapping the above`]);
-  lines.push(...table([{ header: 'TIME', right: true }, { header: 'SHARE', right: true }, { header: 'WHAT' }], rows, { width, header: c.dim }).map((l) => `  ${l}`));
+  const lanes = s.workers.filter((w) => w.busyMs > 0).length;
+  lines.push('', c.bold('where the time went') + c.dim(` (shares of wall time × ${count(lanes, 'worker')} = ${duration(time.capacityMs)}; GC and stalls inside each)`));
+  const rows = time.rows.map((r) => [
+    duration(r.ms),
+    c.dim(percent(r.share).padStart(5)),
+    r.gcMs ? duration(r.gcMs) : c.dim('-'),
+    r.stallMs ? duration(r.stallMs) : c.dim('-'),
+    r.kind === 'outside' ? `${r.what} ${c.dim('(idle, worker start-up, between files)')}` : r.what,
+  ]);
+  rows.push([c.dim(duration(time.capacityMs)), c.dim(percent(1).padStart(5)), c.dim(duration(s.gc.totalMs)), c.dim(duration(s.stalls.totalMs)), c.dim(`in all (GC: ${count(s.gc.count, 'pause')}, longest ${duration(s.gc.longestMs)})`)]);
+  if (time.phasesMs.queued) rows.push([duration(time.phasesMs.queued), c.dim(''.padStart(5)), '', '', c.dim('files queued in the main process (not worker time)')]);
+  lines.push(...table([{ header: 'TIME', right: true }, { header: 'SHARE', right: true }, { header: 'GC', right: true }, { header: 'STALLS', right: true }, { header: 'WHAT' }], rows, { width, header: c.dim }).map((l) => `  ${l}`));
 
   if (workers.length) {
     lines.push('', c.bold('workers'));
@@ -112,10 +108,9 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
 
   lines.push('');
   if (s.stalls.count) {
-    const cut = s.stalls.slices > s.stalls.count ? ` (${s.stalls.slices} slices: cut at test boundaries)` : '';
-    lines.push(`${label('stalls')}${count(s.stalls.count, 'event-loop stall')}${cut}, ${duration(s.stalls.totalMs)} in all; longest${cut ? ' slices' : ''}:`);
+    lines.push(`${label('stalls')}${count(s.stalls.count, 'event-loop stall')}, ${duration(s.stalls.totalMs)} in all; longest, with what holds most of each:`);
     for (const st of s.stalls.longest) {
-      lines.push(`  ${c.yellow(duration(st.durationMs).padStart(8))} at ${duration(st.startMs)} on ${st.worker}${st.test ? ` in ${st.test}` : ''}${st.hook ? ` (${st.hook})` : ''}`);
+      lines.push(`  ${c.yellow(duration(st.durationMs).padStart(8))} at ${duration(st.startMs)} on ${st.worker.replace(/ \(.*\)$/, '')}: ${st.owner}`);
     }
   } else {
     lines.push(`${label('stalls')}none recorded`);

@@ -2,6 +2,7 @@ import type { HookTable } from './hook-table.js';
 import { WindowIndex } from './intervals.js';
 import type { LeakSite, ProcessTimeline, StallRecord } from './model.js';
 import type { TestTable } from './test-table.js';
+import { TOUCH_US, type Owners } from './owners.js';
 
 /** A `leak: TYPE` instant, waiting to be matched to the test that created the resource. */
 export interface LeakInstant {
@@ -46,32 +47,35 @@ export function attributeHooks(tests: TestTable, hooks: HookTable): void {
 }
 
 /**
- * Each stall to the test that overlaps it most, and to the hook it began in (or that holds most
- * of it). Where the trace has stall slices they are the truth: a test's own maxStallMs arg may
- * carry a stall that was only detected during it. The arg stays for processes without slices.
+ * Each stall slice to its owners (see Owners: the largest overlap among everything the worker did),
+ * and to the test and hook of its main owner. Every test the slice overlaps keeps its own figures
+ * (stalls, stallMs, maxStallMs) as its overlap with the slice. Where the trace has stall slices they
+ * are the truth: a test's own maxStallMs arg may carry a stall only detected during it. The arg
+ * stays for processes without slices.
  */
-export function attributeStalls(tests: TestTable, hooks: HookTable, stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>): void {
+export function attributeStalls(tests: TestTable, hooks: HookTable, stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>, owners: Owners): void {
   if (stalls.length === 0) return;
   const withSlices = new Set(stalls.map((s) => s.pid));
   for (let i = 0; i < tests.count; i++) if (withSlices.has(tests.pid(i))) tests.maxStallMs[i] = 0;
-  const hooksByPid = windowsBy(hooks.count, (h) => hooks.pid(h), hooks.start, hooks.end);
   for (const stall of stalls) {
-    const i = bestOverlap(testsByPid.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [], tests, stall);
-    if (i !== undefined) {
-      stall.test = i;
-      const inside = (Math.min(stall.end, tests.end[i]!) - Math.max(stall.start, tests.start[i]!)) / 1000;
+    stall.owners = owners.overlaps(stall.pid, stall.start, stall.end);
+    const main = stall.owners[0];
+    if (main?.kind === 'test') stall.test = main.index;
+    if (main?.kind === 'hook' || main?.kind === 'suite hook') {
+      stall.hook = main.index;
+      if (hooks.test[main.index]! >= 0) stall.test = hooks.test[main.index]!;
+    }
+    // a stall cut at test boundaries (a slice shorter than its lateMs) may leave a test a short
+    // piece: maxStallMs counts such a share only over the threshold, as the recorder does
+    const piece = stall.lateMs !== undefined && stall.durationMs < stall.lateMs - 0.01;
+    for (const i of testsByPid.get(stall.pid)?.overlapping(stall.start, stall.end) ?? []) {
+      const insideUs = Math.min(stall.end, tests.end[i]!) - Math.max(stall.start, tests.start[i]!);
+      if (!(insideUs > TOUCH_US)) continue;
+      const inside = insideUs / 1000;
       tests.stalls[i]++;
       tests.stallMs[i] += inside;
-      // a stall cut at test boundaries (a slice shorter than its lateMs) may leave a test a short
-      // piece: maxStallMs counts such a share only over the threshold, as the recorder does
-      const piece = stall.lateMs !== undefined && stall.durationMs < stall.lateMs - 0.01;
       if (inside > tests.maxStallMs[i]! && !(piece && inside <= (stall.thresholdMs ?? 0))) tests.maxStallMs[i] = inside;
     }
-    // a hook owns the stall when the stall began inside it, or when most of the stall lies inside it
-    const candidates = hooksByPid.get(stall.pid)?.overlapping(stall.start, stall.end) ?? [];
-    const began = candidates.find((h) => hooks.start[h]! <= stall.start && stall.start < hooks.end[h]!);
-    const hook = began ?? bestOverlap(candidates, hooks, stall, 0.5);
-    if (hook !== undefined) stall.hook = hook;
   }
 }
 
@@ -115,25 +119,4 @@ function windowsBy(count: number, group: (i: number) => number, starts: Float64A
     list.indexes[list.n++] = i;
   }
   return new Map([...lists].map(([key, list]) => [key, new WindowIndex(starts, ends, list.indexes)]));
-}
-
-/** The window (an index into `windows`) that overlaps the stall most, if it covers at least `minShare` of the stall. */
-/** Trace times are written to the nanosecond: sums of them may differ by less. */
-const TOUCH_US = 1e-3;
-
-function bestOverlap(candidates: readonly number[], windows: { start: Float64Array; end: Float64Array }, stall: StallRecord, minShare = 0): number | undefined {
-  let best: number | undefined;
-  let bestOverlapUs = 0;
-  for (const i of candidates) {
-    const start = windows.start[i]!;
-    const end = windows.end[i]!;
-    const touching = Math.min(stall.end, end) - Math.max(stall.start, start);
-    // slices cut at a test's start or end touch it; below the trace's nanosecond they do not overlap
-    const overlap = touching > TOUCH_US ? touching : 0;
-    if (overlap > bestOverlapUs || (overlap === bestOverlapUs && best !== undefined && overlap > 0 && end - start < windows.end[best]! - windows.start[best]!)) {
-      best = i;
-      bestOverlapUs = overlap;
-    }
-  }
-  return bestOverlapUs > 0 && bestOverlapUs >= minShare * (stall.end - stall.start) ? best : undefined;
 }

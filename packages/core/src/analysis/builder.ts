@@ -3,6 +3,7 @@ import { readEventBatches, type ReadOptions } from '../reader/read.js';
 import type { ReadSummary } from '../reader/decoder.js';
 import { CpuProfiles } from './cpu.js';
 import { attributeHooks, attributeLeaks, attributeStalls, gcOf, testsByPid, type LeakInstant } from './attribution.js';
+import { Owners } from './owners.js';
 import { HookTable } from './hook-table.js';
 import { IntervalList } from './intervals.js';
 import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, TEST_LINE } from './line-patterns.js';
@@ -14,7 +15,7 @@ import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
 import type {
-  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakSite, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakSite, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
 } from './model.js';
 
@@ -49,7 +50,6 @@ function toLeak(raw: any, pid?: number, ts?: number): LeakSite | undefined {
 }
 
 interface ProcessState extends ProcessRecord {
-  fileSpans: IntervalList;
   /** The times of the lines the line filter took, still as text. */
   textTimes: TextExtent;
 }
@@ -96,8 +96,8 @@ export class ModelBuilder {
   private readonly errors: TracerErrorRecord[] = [];
   private readonly crashes: CrashRecord[] = [];
   private readonly forceExits: ForceExitRecord[] = [];
-  /** Phase slices by process and file (with its project), assigned to file spans at the end. */
-  private readonly phases = new Map<string, PhaseSlice[]>();
+  /** Phase slices in trace order, assigned to file spans at the end. */
+  private readonly phases: PhaseSlice[] = [];
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
@@ -344,16 +344,13 @@ export class ModelBuilder {
           queuedMs: 0,
         });
         proc.files++;
-        proc.fileSpans.add(ts, end);
         return;
       case Category.phase: {
         const unit = unitKey(String(args.file ?? ''), str(args.project));
         const ms = (end - ts) / 1000;
         if (e.name === 'queued') this.queued.set(unit, (this.queued.get(unit) ?? 0) + ms);
-        const key = `${pid}\0${unit}`;
-        let phases = this.phases.get(key);
-        if (!phases) this.phases.set(key, (phases = []));
-        phases.push({ name: e.name, start: ts, end });
+        const project = str(args.project);
+        this.phases.push({ pid, file: String(args.file ?? ''), ...(project !== undefined ? { project } : {}), name: e.name, start: ts, end });
         return;
       }
       case Category.gc:
@@ -361,7 +358,7 @@ export class ModelBuilder {
         return;
       case Category.stall:
         this.timeline(pid).stalls.add(ts, end);
-        this.stalls.push({ pid, start: ts, end, durationMs: (end - ts) / 1000, lateMs: num(args.lateMs), thresholdMs: num(args.thresholdMs), part: str(args.part) });
+        this.stalls.push({ pid, start: ts, end, durationMs: (end - ts) / 1000, lateMs: num(args.lateMs), thresholdMs: num(args.thresholdMs), part: str(args.part), owners: [] });
         return;
       default:
         return;
@@ -413,7 +410,7 @@ export class ModelBuilder {
       p = {
         pid, name: `pid ${pid}`, kind: 'worker', chunks: [], firstTs: Infinity, lastTs: -Infinity, busyUs: 0, files: 0, tests: 0,
         gcUs: 0, gcCount: 0, longestGcUs: 0, stalls: 0, longestStallUs: 0, hasCpuProfile: false, crashed: false, forceExited: false,
-        fileSpans: new IntervalList(), textTimes: new TextExtent(),
+        textTimes: new TextExtent(),
       };
       this.processes.set(pid, p);
     }
@@ -432,13 +429,9 @@ export class ModelBuilder {
     const mainPids = new Set(this.runs.map((r) => r.pid));
     if (mainPids.size === 0 && this.processes.has(1)) mainPids.add(1);
     this.resolveTextTimes();
-    const testSpans = this.testSpansWithoutFiles();
     for (const p of this.processes.values()) {
       p.kind = mainPids.has(p.pid) ? 'main' : 'worker';
       if (!Number.isFinite(p.firstTs)) p.firstTs = p.lastTs = Number.isFinite(this.startTs) ? this.startTs : 0;
-      const spans = p.fileSpans.count > 0 ? p.fileSpans : (testSpans.get(p.pid) ?? p.fileSpans);
-      spans.seal();
-      p.busyUs = spans.covered(-Infinity, Infinity);
       const tl = this.timelines.get(p.pid);
       if (tl) {
         tl.gc.seal();
@@ -458,7 +451,6 @@ export class ModelBuilder {
     this.stalls.sort((a, b) => a.start - b.start);
     attributeHooks(tests, this.hookTable);
     const byPid = testsByPid(tests);
-    attributeStalls(tests, this.hookTable, this.stalls, byPid);
     const orphanLeaks = attributeLeaks(tests, this.leakInstants, byPid);
 
     assignPhases(this.files, this.phases);
@@ -467,11 +459,15 @@ export class ModelBuilder {
       f.queuedMs = this.queued.get(unitKey(f.file, f.project)) ?? 0;
     }
     this.files.sort((a, b) => a.start - b.start);
+    const phases = this.phases.filter((p) => p.name !== 'queued');
+    const owners = new Owners(tests, this.hookTable, phases, this.files);
+    // busy: in a file, one of its phases (environment setup may precede the file's span), a test or a hook
+    for (const p of this.processes.values()) p.busyUs = owners.busyUs(p.pid);
+    attributeStalls(tests, this.hookTable, this.stalls, byPid, owners);
 
     const processes: ProcessRecord[] = [...this.processes.values()]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)
-      .map(({ fileSpans, textTimes, ...record }) => {
-        void fileSpans;
+      .map(({ textTimes, ...record }) => {
         void textTimes;
         return record;
       });
@@ -486,6 +482,8 @@ export class ModelBuilder {
       files: this.files,
       testTable: tests,
       hookTable: this.hookTable,
+      phases,
+      owners,
       retries: this.retriesByTest(),
       queuedMs: this.queued,
       stalls: this.stalls,
@@ -547,16 +545,6 @@ export class ModelBuilder {
     });
   }
 
-  /** The test spans of each process without file spans: its busy time is theirs. */
-  private testSpansWithoutFiles(): Map<number, IntervalList> {
-    const spans = new Map<number, IntervalList>();
-    for (const p of this.processes.values()) if (p.fileSpans.count === 0 && p.tests > 0) spans.set(p.pid, new IntervalList());
-    if (spans.size === 0) return spans;
-    const t = this.testTable;
-    for (let i = 0; i < t.count; i++) spans.get(t.pid(i))?.add(t.start[i]!, t.end[i]!);
-    return spans;
-  }
-
   private nameOf(pid: number): string {
     return this.processes.get(pid)?.name ?? `pid ${pid}`;
   }
@@ -616,18 +604,13 @@ export function sourceOf(name: string, summary: ReadSummary): Omit<TraceSource, 
   return { name, bytes: summary.bytes, events: summary.events + summary.filtered, form: summary.form, gzip: summary.gzip, closed: summary.closed, truncated: summary.truncated };
 }
 
-interface PhaseSlice {
-  name: string;
-  start: number;
-  end: number;
-}
 
 /**
  * Each phase to the file span of its process and file (with its project) nearest in time: a file
  * run more than once by one process (several projects sharing a worker, `isolate: false`, watch
  * runs) gets its own phases, not the sum of every run's.
  */
-function assignPhases(files: FileRecord[], phases: ReadonlyMap<string, PhaseSlice[]>): void {
+function assignPhases(files: FileRecord[], phases: readonly PhaseSlice[]): void {
   const byKey = new Map<string, FileRecord[]>();
   for (const f of files) {
     const key = `${f.pid}\0${unitKey(f.file, f.project)}`;
@@ -635,20 +618,18 @@ function assignPhases(files: FileRecord[], phases: ReadonlyMap<string, PhaseSlic
     if (list) list.push(f);
     else byKey.set(key, [f]);
   }
-  for (const [key, slices] of phases) {
-    const candidates = byKey.get(key);
+  for (const slice of phases) {
+    const candidates = byKey.get(`${slice.pid}\0${unitKey(slice.file, slice.project)}`);
     if (!candidates) continue;
-    for (const slice of slices) {
-      let best = candidates[0]!;
-      let bestGap = Infinity;
-      for (const f of candidates) {
-        const gap = Math.max(0, f.start - slice.end, slice.start - f.end);
-        if (gap < bestGap) {
-          best = f;
-          bestGap = gap;
-        }
+    let best = candidates[0]!;
+    let bestGap = Infinity;
+    for (const f of candidates) {
+      const gap = Math.max(0, f.start - slice.end, slice.start - f.end);
+      if (gap < bestGap) {
+        best = f;
+        bestGap = gap;
       }
-      best.phasesMs[slice.name] = (best.phasesMs[slice.name] ?? 0) + (slice.end - slice.start) / 1000;
     }
+    best.phasesMs[slice.name] = (best.phasesMs[slice.name] ?? 0) + (slice.end - slice.start) / 1000;
   }
 }

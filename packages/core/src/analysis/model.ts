@@ -3,6 +3,7 @@ import type { IntervalList } from './intervals.js';
 import type { CpuProfiles } from './cpu.js';
 import type { HookTable } from './hook-table.js';
 import type { TestTable } from './test-table.js';
+import type { OwnerOverlap, Owners } from './owners.js';
 
 /**
  * What every analysis works from, built by streaming the events once (see buildTables and
@@ -27,6 +28,10 @@ export interface TraceTables {
   retries: Map<string, Map<string, number>>;
   /** The time each file spent queued in the main process, ms. */
   queuedMs: Map<string, number>;
+  /** The phase slices of files on workers (environment setup, import, …; time queued is in queuedMs), in trace order. */
+  phases: PhaseSlice[];
+  /** Every worker's time cut by owner: how stalls, GC and time are attributed. */
+  owners: Owners;
   /** Event-loop stalls, by start time. */
   stalls: StallRecord[];
   /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
@@ -118,7 +123,7 @@ export interface ProcessRecord {
   chunks: WorkerChunk[];
   firstTs: number;
   lastTs: number;
-  /** Union of the file spans (or, without any, test spans) on this pid, µs. */
+  /** Time in files, their phases (environment setup may precede a file's span), tests and hooks on this pid (their union), µs. */
   busyUs: number;
   files: number;
   tests: number;
@@ -237,10 +242,22 @@ export interface StallRecord {
   durationMs: number;
   lateMs?: number;
   thresholdMs?: number;
-  /** The test (index) running on the same process, by time. */
+  /** Every owner of the slice with its overlap, largest first (see Owners): they add up to the slice. */
+  owners: OwnerOverlap[];
+  /** The test of the owner: the test whose body or beforeEach/afterEach hook holds most of the slice. */
   test?: number;
-  /** The hook (index into model.hooks) running on the same process, by time. */
+  /** The hook of the owner, when a hook holds most of the slice (index into model.hooks). */
   hook?: number;
+}
+
+/** A `phase` span: a step of a file's run outside its tests (environment setup, import, …). */
+export interface PhaseSlice {
+  pid: number;
+  name: string;
+  file: string;
+  project?: string;
+  start: number;
+  end: number;
 }
 
 export interface TracerErrorRecord {

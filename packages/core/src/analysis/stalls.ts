@@ -1,5 +1,7 @@
 import type { HotStack } from './cpu.js';
-import type { TraceModel } from './model.js';
+import type { StallRecord, TraceModel } from './model.js';
+import type { OwnerOverlap } from './owners.js';
+import { describeOwners, type OwnerShare } from './owner-label.js';
 
 export interface StallsOptions {
   /** Only stalls at least this long, ms. Default 0: every recorded stall (the tracer's own threshold applies). */
@@ -15,7 +17,15 @@ export interface StallRow {
   startMs: number;
   durationMs: number;
   lateMs?: number;
+  /** The slices the recorder cut the stall into at test boundaries (1: not cut). */
+  slices: number;
+  /** What holds most of the stall: a test body, a hook, a phase of a file, a file, or outside any file. */
+  owner: OwnerShare;
+  /** Every owner with its share, largest first: they add up to the stall. */
+  owners: OwnerShare[];
+  /** The owner's test: the test whose body, or whose beforeEach/afterEach hook, holds most of the stall. */
   test?: { file: string; project?: string; fullName: string; retry: number };
+  /** The owner's hook, when a hook holds most of the stall. */
   hook?: { hook: string; fullName?: string; file: string };
   /** The stacks most often on the CPU during the stall (needs `detail: 'full'`). */
   hotStacks: HotStack[];
@@ -25,8 +35,9 @@ export interface StallRow {
 
 export interface StallReport {
   thresholdMs: number;
-  /** Stalls over the threshold: blocked intervals, each a row or, cut at test boundaries, several (`slices`). */
+  /** Stalls over the threshold: blocked intervals, one row each. */
   count: number;
+  /** The slices they were recorded as (an interval is cut at the test boundaries inside it). */
   slices: number;
   totalMs: number;
   /** Whether the trace has CPU samples at all. */
@@ -42,42 +53,96 @@ export function isFirstPiece(stall: { part?: string }): boolean {
   return stall.part === undefined || stall.part.startsWith('1/');
 }
 
+/** One blocked interval of a worker's event loop: its slices (cut at test boundaries) and their owners together. */
+export interface BlockedInterval {
+  pid: number;
+  start: number;
+  end: number;
+  lateMs?: number;
+  slices: StallRecord[];
+  /** Every owner over all slices, largest first: they add up to the interval. */
+  owners: OwnerOverlap[];
+}
+
+/** Slices of one interval follow each other without a gap: `2/3` starts where `1/3` ended. */
+const CONTIGUOUS_US = 1;
+
+/** The blocked intervals of the trace's stall slices (sorted by start), in start order. */
+export function blockedIntervals(stalls: readonly StallRecord[]): BlockedInterval[] {
+  const out: BlockedInterval[] = [];
+  const open = new Map<number, BlockedInterval>();
+  for (const s of stalls) {
+    const current = open.get(s.pid);
+    if (!isFirstPiece(s) && current && Math.abs(s.start - current.end) < CONTIGUOUS_US) {
+      current.end = s.end;
+      current.slices.push(s);
+      continue;
+    }
+    const interval: BlockedInterval = { pid: s.pid, start: s.start, end: s.end, slices: [s], owners: [] };
+    if (s.lateMs !== undefined) interval.lateMs = s.lateMs;
+    open.set(s.pid, interval);
+    out.push(interval);
+  }
+  for (const interval of out) interval.owners = mergeOwners(interval.slices);
+  return out;
+}
+
+function mergeOwners(slices: readonly StallRecord[]): OwnerOverlap[] {
+  if (slices.length === 1) return slices[0]!.owners;
+  const byOwner = new Map<string, OwnerOverlap>();
+  for (const slice of slices) {
+    for (const o of slice.owners) {
+      const key = `${o.kind}:${o.index}`;
+      const seen = byOwner.get(key);
+      if (seen) seen.us += o.us;
+      else byOwner.set(key, { ...o });
+    }
+  }
+  return [...byOwner.values()].sort((a, b) => b.us - a.us);
+}
+
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-/** Event-loop stalls over a threshold, with the test and hook they happened in and the hottest stacks. */
+/**
+ * Event-loop stalls over a threshold, one row per blocked interval, with its owners (the owner
+ * rule: the largest overlap, see Owners) and the hottest stacks.
+ */
 export function stallReport(model: TraceModel, options: StallsOptions = {}): StallReport {
   const threshold = options.thresholdMs ?? 0;
   const rows: StallRow[] = [];
   const nameOf = new Map(model.processes.map((p) => [p.pid, p.name]));
   let totalMs = 0;
-  // the pieces of one interval share its process and how late the heartbeat fired
-  const intervals = new Set<string>();
-  for (const s of model.stalls) {
-    if (s.durationMs < threshold) continue;
-    totalMs += s.durationMs;
-    intervals.add(s.part === undefined ? `${s.pid}@${s.start}` : `${s.pid}:${s.lateMs}`);
+  let slices = 0;
+  for (const interval of blockedIntervals(model.stalls)) {
+    const durationMs = (interval.end - interval.start) / 1000;
+    if (durationMs < threshold) continue;
+    totalMs += durationMs;
+    slices += interval.slices.length;
+    const owners = describeOwners(model, interval.owners, interval.end - interval.start);
+    const owner = owners[0] ?? { kind: 'outside', label: 'outside any file', ms: round(durationMs), share: 1 };
     const row: StallRow = {
-      worker: nameOf.get(s.pid) ?? `pid ${s.pid}`,
-      pid: s.pid,
-      startMs: round((s.start - model.startTs) / 1000),
-      durationMs: round(s.durationMs),
-      hotStacks: model.cpu.hottest(s.pid, s.start, s.end, options.stacks ?? 3),
+      worker: nameOf.get(interval.pid) ?? `pid ${interval.pid}`,
+      pid: interval.pid,
+      startMs: round((interval.start - model.startTs) / 1000),
+      durationMs: round(durationMs),
+      slices: interval.slices.length,
+      owner,
+      owners,
+      hotStacks: model.cpu.hottest(interval.pid, interval.start, interval.end, options.stacks ?? 3),
     };
-    if (s.lateMs !== undefined) row.lateMs = s.lateMs;
+    if (interval.lateMs !== undefined) row.lateMs = interval.lateMs;
     if (row.hotStacks.length === 0 && model.cpu.samples > 0) {
-      const why = model.cpu.whyNoSamples(s.pid, s.start, s.end);
+      const why = model.cpu.whyNoSamples(interval.pid, interval.start, interval.end);
       if (why) row.noStacks = why;
     }
-    if (s.test !== undefined) {
-      const t = model.tests[s.test]!;
-      row.test = { file: t.file, ...(t.project !== undefined ? { project: t.project } : {}), fullName: t.fullName, retry: t.retry };
-    }
-    if (s.hook !== undefined) {
-      const h = model.hooks[s.hook]!;
+    if (owner.test) row.test = owner.test;
+    const main = interval.owners[0];
+    if (main && (main.kind === 'hook' || main.kind === 'suite hook')) {
+      const h = model.hooks[main.index]!;
       row.hook = { hook: h.hook, file: h.file, ...(h.fullName !== undefined ? { fullName: h.fullName } : {}) };
     }
     rows.push(row);
   }
   rows.sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs);
-  return { thresholdMs: threshold, count: intervals.size, slices: rows.length, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, ...(model.run?.detail ? { detail: model.run.detail } : {}), stalls: rows };
+  return { thresholdMs: threshold, count: rows.length, slices, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, ...(model.run?.detail ? { detail: model.run.detail } : {}), stalls: rows };
 }

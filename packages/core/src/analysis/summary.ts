@@ -2,7 +2,9 @@ import { gcOf } from './attribution.js';
 import type { RunMetadata, TraceTables } from './model.js';
 import type { TestTable } from './test-table.js';
 import { unitKey } from './units.js';
-import { isFirstPiece } from './stalls.js';
+import { blockedIntervals } from './stalls.js';
+import { describeOwners, OWNER_KIND_LABEL, ownerGroup, testLabel } from './owner-label.js';
+import type { OwnerKind } from './owners.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -53,6 +55,18 @@ export interface SlowTest {
   fileSetupMs: number;
 }
 
+/** A kind of work (test bodies, a phase, …), what it took and the GC and stalls inside it. */
+export interface TimeRow {
+  /** `test bodies`, `beforeEach/afterEach hooks`, `beforeAll/afterAll hooks`, a phase's name, `other time in files`, `outside any file`. */
+  what: string;
+  kind: OwnerKind;
+  ms: number;
+  /** Of capacityMs. */
+  share: number;
+  gcMs: number;
+  stallMs: number;
+}
+
 export interface Summary {
   trace: { name: string; bytes: number; events: number; form: string; gzip: boolean; closed: boolean; truncated: boolean };
   run: Pick<RunMetadata, 'runner' | 'runnerVersion' | 'node' | 'platform' | 'arch' | 'command' | 'detail' | 'pool' | 'testtraceVersion'> & {
@@ -68,8 +82,15 @@ export interface Summary {
   workers: WorkerSummary[];
   files: { total: number; byStatus: Record<string, number> };
   tests: { attempts: number; unique: number; byStatus: Record<string, number>; retried: number; flaky: number };
-  /** Where the time went, summed over workers, ms. */
+  /**
+   * Where the time went, summed over workers, ms. Every moment of a worker belongs to one owner
+   * (see Owners): `rows` are shares of `capacityMs` (wall time × workers) and add up to it, idle
+   * included; their GC and stall columns add up to the run's GC and stall time.
+   */
   time: {
+    /** Wall time × workers: the whole of which the rows are shares. */
+    capacityMs: number;
+    rows: TimeRow[];
     busyMs: number;
     idleMs: number;
     testsMs: number;
@@ -84,7 +105,13 @@ export interface Summary {
   };
   gc: { totalMs: number; count: number; longestMs: number; share: number };
   /** `count` blocked intervals, recorded as `slices` (an interval spanning test boundaries is cut there). */
-  stalls: { count: number; slices: number; totalMs: number; longest: { worker: string; durationMs: number; startMs: number; test?: string; hook?: string }[] };
+  stalls: {
+    count: number;
+    slices: number;
+    totalMs: number;
+    /** The longest blocked intervals, with their owner (see Owners) and, when it is one, its test and hook. */
+    longest: { worker: string; durationMs: number; startMs: number; owner: string; ownerKind: OwnerKind; test?: string; hook?: string }[];
+  };
   slowest: SlowTest[];
   leaks: { count: number; tests: number };
   errors: { count: number; messages: string[] };
@@ -171,6 +198,38 @@ function uniqueTests(tests: TestTable): { unique: number; flaky: number } {
   return { unique, flaky };
 }
 
+/**
+ * The workers' time by kind of owner, with the GC and stall time inside each: every segment of a
+ * worker's time has one owner, so the rows never overlap; `outside any file` is the rest of
+ * `capacityMs` (idle, worker start-up, between files).
+ */
+function timeRows(model: TraceTables, pids: readonly number[], capacityMs: number): TimeRow[] {
+  const rows = new Map<string, TimeRow>();
+  const row = (owner: { kind: OwnerKind; index: number }): TimeRow => {
+    const what = ownerGroup(model, owner);
+    let r = rows.get(what);
+    if (!r) rows.set(what, (r = { what, kind: owner.kind, ms: 0, share: 0, gcMs: 0, stallMs: 0 }));
+    return r;
+  };
+  const owners = model.owners;
+  const lanes = new Set(pids);
+  let busyMs = 0;
+  for (const pid of pids) {
+    for (const seg of owners.segments(pid)) {
+      row(seg).ms += seg.us / 1000;
+      busyMs += seg.us / 1000;
+    }
+    const gc = model.timelines.get(pid)?.gc;
+    for (let i = 0; gc && i < gc.size; i++) for (const o of owners.overlaps(pid, gc.start(i), gc.end(i))) row(o).gcMs += o.us / 1000;
+  }
+  for (const stall of model.stalls) if (lanes.has(stall.pid)) for (const o of stall.owners) row(o).stallMs += o.us / 1000;
+  row({ kind: 'outside', index: -1 }).ms = Math.max(0, capacityMs - busyMs);
+  const order: OwnerKind[] = ['test', 'hook', 'suite hook', 'phase', 'file', 'outside'];
+  return [...rows.values()]
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.ms - a.ms)
+    .map((r) => ({ ...r, ms: round(r.ms), share: capacityMs > 0 ? round(r.ms / capacityMs) : 0, gcMs: round(r.gcMs), stallMs: round(r.stallMs) }));
+}
+
 /** Where did the time go? The run at a glance. */
 export function summarize(model: TraceTables, options: SummaryOptions = {}): Summary {
   const wallMs = model.wallMs;
@@ -208,21 +267,14 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
   let retried = 0;
   for (const byName of model.retries.values()) retried += byName.size;
 
-  let testsMs = 0;
-  let hooksInTestsMs = 0;
-  for (let i = 0; i < tests.count; i++) testsMs += tests.durationMs(i);
-  for (let i = 0; i < tests.count; i++) hooksInTestsMs += tests.hooksMs[i]!;
-  let hooksOutsideTestsMs = 0;
-  for (let h = 0; h < hooks.count; h++) if (hooks.test[h]! < 0) hooksOutsideTestsMs += hooks.durationMs(h);
+  const capacityMs = wallMs * laneCount;
+  const rows = timeRows(model, workers.map((w) => w.pid), capacityMs);
+  const rowMs = (kind: OwnerKind) => rows.filter((r) => r.kind === kind).reduce((sum, r) => sum + r.ms, 0);
   const phasesMs: Record<string, number> = {};
-  let phasesInFilesMs = 0;
-  for (const f of model.files) {
-    for (const [name, ms] of Object.entries(f.phasesMs)) {
-      phasesMs[name] = round((phasesMs[name] ?? 0) + ms);
-      if (name !== 'queued') phasesInFilesMs += ms;
-    }
-  }
-  const filesMs = model.files.reduce((s, f) => s + f.durationMs, 0);
+  for (const r of rows) if (r.kind === 'phase') phasesMs[r.what] = r.ms;
+  let queuedMs = 0;
+  for (const f of model.files) queuedMs += f.phasesMs.queued ?? 0;
+  if (queuedMs > 0) phasesMs.queued = round(queuedMs);
   const fileSetup = new Map<string, number>();
   for (const f of model.files) {
     fileSetup.set(`${f.pid}\0${unitKey(f.file, f.project)}`, SETUP_PHASES.reduce((s, name) => s + (f.phasesMs[name] ?? 0), 0));
@@ -250,15 +302,19 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
       fileSetupMs: round(fileSetup.get(`${tests.pid(i)}\0${tests.unit(i)}`) ?? 0),
     }));
 
-  const stalls = model.stalls;
-  const longestStalls = longest(options.stalls ?? 5, stalls.length, (i) => stalls[i]!.durationMs).map((i) => {
-    const s = stalls[i]!;
+  const intervals = blockedIntervals(model.stalls);
+  const longestStalls = longest(options.stalls ?? 5, intervals.length, (i) => intervals[i]!.end - intervals[i]!.start).map((i) => {
+    const s = intervals[i]!;
+    const [owner] = describeOwners(model, s.owners.slice(0, 1), s.end - s.start);
+    const main = s.owners[0];
     return {
       worker: nameOf.get(s.pid) ?? `pid ${s.pid}`,
-      durationMs: round(s.durationMs),
+      durationMs: round((s.end - s.start) / 1000),
       startMs: round((s.start - model.startTs) / 1000),
-      ...(s.test !== undefined ? { test: tests.fullName(s.test) } : {}),
-      ...(s.hook !== undefined ? { hook: hooks.hook(s.hook) } : {}),
+      owner: owner?.label ?? OWNER_KIND_LABEL.outside,
+      ownerKind: owner?.kind ?? 'outside',
+      ...(owner?.test ? { test: owner.test.fullName } : {}),
+      ...(main && (main.kind === 'hook' || main.kind === 'suite hook') ? { hook: hooks.hook(main.index) } : {}),
     };
   });
 
@@ -287,17 +343,19 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     files: { total: model.files.length, byStatus: countBy(model.files.length, (i) => model.files[i]!.status) },
     tests: { attempts: tests.count, unique, byStatus: countBy(tests.count, (i) => tests.status(i)), retried, flaky },
     time: {
+      capacityMs: round(capacityMs),
+      rows,
       busyMs: round(busyMs),
-      idleMs: round(Math.max(0, wallMs * laneCount - busyMs)),
-      testsMs: round(testsMs),
-      bodyMs: round(testsMs - hooksInTestsMs),
-      hooksInTestsMs: round(hooksInTestsMs),
-      hooksOutsideTestsMs: round(hooksOutsideTestsMs),
+      idleMs: round(Math.max(0, capacityMs - busyMs)),
+      testsMs: round(rowMs('test') + rowMs('hook')),
+      bodyMs: round(rowMs('test')),
+      hooksInTestsMs: round(rowMs('hook')),
+      hooksOutsideTestsMs: round(rowMs('suite hook')),
       phasesMs,
-      otherInFilesMs: round(Math.max(0, filesMs - testsMs - hooksOutsideTestsMs - phasesInFilesMs)),
+      otherInFilesMs: round(rowMs('file')),
     },
     gc: { totalMs: round(gcTotal), count: gcCount, longestMs: round(longestGc), share: busyMs > 0 ? round(gcTotal / busyMs) : 0 },
-    stalls: { count: model.stalls.filter(isFirstPiece).length, slices: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
+    stalls: { count: intervals.length, slices: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
     slowest,
     leaks: { count: leakCount, tests: tests.leaks.size },
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },

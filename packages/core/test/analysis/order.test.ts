@@ -78,7 +78,7 @@ describe('attribution after the stream needs no order of the events', () => {
     expect(s.tests).toEqual({ attempts: 5, unique: 4, byStatus: { passed: 4, failed: 1 }, retried: 1, flaky: 1 });
     expect([s.time.hooksInTestsMs, s.time.hooksOutsideTestsMs]).toEqual([10, 5]);
     expect(s.slowest.map((t) => t.fullName)).toEqual(['A > one', 'A > two', 'B > four', 'B > three', 'B > four']);
-    expect(s.stalls.longest).toEqual([{ worker: 'worker 1 (pid 100)', durationMs: 30, startMs: 70, test: 'A > two' }]);
+    expect(s.stalls.longest).toEqual([{ worker: 'worker 1 (pid 100)', durationMs: 30, startMs: 70, owner: 'a.test.ts > A > two', ownerKind: 'test', test: 'A > two' }]);
     expect(s.leaks).toEqual({ count: 1, tests: 1 });
   });
 

@@ -160,12 +160,15 @@ describe('stalls cut at test boundaries', () => {
     piece(220, 100, '3/3', 'spins'),
   ];
 
-  it('count one stall of three slices, and give each test only the slice inside it', () => {
+  it('count one stall of three slices, owned by the largest overlap, and give each test only the slice inside it', () => {
     const model = modelFromEvents(events);
     const report = stallReport(model);
     expect([report.count, report.slices, report.totalMs]).toEqual([1, 3, 300]);
-    // the slice that ends where a test starts touches it, and belongs to no test
-    expect(report.stalls.map((s) => [s.durationMs, s.test?.fullName])).toEqual([[120, 'allocates'], [100, 'spins'], [80, undefined]]);
+    // one row for the blocked interval; its owners add up to it, the largest first
+    expect(report.stalls).toHaveLength(1);
+    expect(report.stalls[0]!.owner).toMatchObject({ kind: 'test', label: 'a.test.js > allocates', ms: 120, share: 0.4 });
+    expect(report.stalls[0]!.owners.map((o) => [o.kind, o.ms])).toEqual([['test', 120], ['test', 100], ['outside', 80]]);
+    expect(report.stalls[0]!.test?.fullName).toBe('allocates');
     const rows = testRows(model, { sort: 'name' });
     expect(rows.map((r) => [r.fullName, r.maxStallMs])).toEqual([['allocates', 120], ['spins', 100]]);
     expect(summarize(model).stalls).toMatchObject({ count: 1, slices: 3, totalMs: 300 });

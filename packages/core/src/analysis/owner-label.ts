@@ -1,0 +1,98 @@
+import type { HookRecord, TraceTables } from './model.js';
+import type { OwnerKind, OwnerOverlap } from './owners.js';
+
+/** A test as the CLI and the viewer name it: `[project] file > full name`. */
+export function testLabel(test: { project?: string; file: string; fullName: string }): string {
+  return `${unitLabel(test)} > ${test.fullName}`;
+}
+
+/** A file as the run ran it: `[project] file`. */
+export function unitLabel(unit: { project?: string; file: string }): string {
+  return `${unit.project !== undefined ? `[${unit.project}] ` : ''}${unit.file}`;
+}
+
+/** What each kind of owner is called where time is summed by kind (a phase by its own name). */
+export const OWNER_KIND_LABEL: Record<Exclude<OwnerKind, 'phase'>, string> = {
+  test: 'test bodies',
+  hook: 'beforeEach/afterEach hooks',
+  'suite hook': 'beforeAll/afterAll hooks',
+  file: 'other time in files',
+  outside: 'outside any file',
+};
+
+/** An owner's share of a window, described for reports. */
+export interface OwnerShare {
+  kind: OwnerKind;
+  /** One line: `[p] file > test`, `… (in beforeEach)`, `beforeAll of file > suite`, `import of file`, `outside any file`. */
+  label: string;
+  ms: number;
+  /** Of the window, 0–1. */
+  share: number;
+  file?: string;
+  project?: string;
+  /** The test of a test body or of a beforeEach/afterEach hook. */
+  test?: { file: string; project?: string; fullName: string; retry: number };
+  /** A hook's kind (`beforeEach`, `beforeAll`, …) and, with records, its suite's full name. */
+  hook?: { hook: string; file?: string; fullName?: string };
+  /** A phase's name. */
+  phase?: string;
+}
+
+/** The group a kind of owner is summed in: the kind's label, or a phase's name. */
+export function ownerGroup(tables: TraceTables, owner: { kind: OwnerKind; index: number }): string {
+  return owner.kind === 'phase' ? tables.phases[owner.index]!.name : OWNER_KIND_LABEL[owner.kind];
+}
+
+/**
+ * Describes each owner of a window of `windowUs` microseconds. Hooks are described from their
+ * records when the model has them (their suite and file), from the tables otherwise.
+ */
+export function describeOwners(tables: TraceTables & { hooks?: HookRecord[] }, owners: readonly OwnerOverlap[], windowUs: number): OwnerShare[] {
+  return owners.map((o) => describeOwner(tables, o, windowUs));
+}
+
+function describeOwner(tables: TraceTables & { hooks?: HookRecord[] }, o: OwnerOverlap, windowUs: number): OwnerShare {
+  const base = { kind: o.kind, ms: Math.round(o.us) / 1000, share: windowUs > 0 ? Math.round((o.us / windowUs) * 1000) / 1000 : 0 };
+  const t = tables.testTable;
+  const testOf = (i: number) => {
+    const project = t.project(i);
+    return { file: t.file(i), ...(project !== undefined ? { project } : {}), fullName: t.fullName(i), retry: t.retry[i]! };
+  };
+  const where = (unit: { file: string; project?: string }) => ({ file: unit.file, ...(unit.project !== undefined ? { project: unit.project } : {}) });
+  switch (o.kind) {
+    case 'test': {
+      const test = testOf(o.index);
+      return { ...base, label: testLabel(test), ...where(test), test };
+    }
+    case 'hook':
+    case 'suite hook': {
+      const record = tables.hooks?.[o.index];
+      const hook = { hook: tables.hookTable.hook(o.index), ...(record ? { file: record.file } : {}), ...(record?.fullName !== undefined ? { fullName: record.fullName } : {}) };
+      const inTest = tables.hookTable.test[o.index]!;
+      if (inTest >= 0) {
+        const test = testOf(inTest);
+        return { ...base, label: `${testLabel(test)} (in ${hook.hook})`, ...where(test), test, hook };
+      }
+      // without records, a suite hook's file is the file span around it
+      const file = record ? { file: record.file } : fileAround(tables, o.index);
+      const of = record?.fullName ? `${record.file} > ${record.fullName}` : file ? unitLabel(file) : undefined;
+      return { ...base, label: of ? `${hook.hook} of ${of}` : hook.hook, ...(file ? where(file) : {}), hook };
+    }
+    case 'phase': {
+      const phase = tables.phases[o.index]!;
+      return { ...base, label: `${phase.name} of ${unitLabel(phase)}`, ...where(phase), phase: phase.name };
+    }
+    case 'file': {
+      const file = tables.files[o.index]!;
+      return { ...base, label: `${unitLabel(file)} (outside its tests, hooks and phases)`, ...where(file) };
+    }
+    case 'outside':
+      return { ...base, label: OWNER_KIND_LABEL.outside };
+  }
+}
+
+function fileAround(tables: TraceTables, hook: number): { file: string; project?: string } | undefined {
+  const h = tables.hookTable;
+  const pid = h.pid(hook);
+  return tables.files.find((f) => f.pid === pid && f.start <= h.start[hook]! && h.end[hook]! <= f.end);
+}
