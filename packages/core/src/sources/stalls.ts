@@ -75,7 +75,7 @@ export class StallSource implements Source {
     if (test.lane !== 0) return;
     this.current = { start: test.start, end: Infinity, fullName: test.fullName, maxStallMs: 0 };
     this.delays = [];
-    this.boundary(test.start, test.fullName, perfNow());
+    this.boundary(test.start, test.fullName);
   }
 
   testEnd(test: TestSpan): void {
@@ -87,7 +87,7 @@ export class StallSource implements Source {
     const end = test.endTs ?? nowUs();
     const nowMs = perfNow();
     const overdueMs = overlapMs(window, end - (nowMs - this.lastTickMs - this.intervalMs) * 1e3, end);
-    this.boundary(end, undefined, nowMs);
+    this.boundary(end, undefined);
     this.charge(window, overdueMs);
     window.end = end;
     test.args.maxStallMs = roundMs(window.maxStallMs);
@@ -148,20 +148,14 @@ export class StallSource implements Source {
   }
 
   /**
-   * A main-lane test starts or ends at `us`. When the heartbeat is late by more than its own
-   * interval the loop is blocked across the boundary: remember it, to cut the stall there. Less
-   * late is within the heartbeat's resolution: a stall to come is named after the new test.
+   * A main-lane test starts or ends at `us`: remember it, to cut there a stall the next tick may
+   * find (it began when that tick fell due, which may be before `us`). So every slice lies inside
+   * the test its `test` arg names, or between tests.
    */
-  private boundary(us: number, test: string | undefined, nowMs: number): void {
-    if (nowMs - this.lastTickMs <= 2 * this.intervalMs) {
-      this.segmentTest = test;
-      this.cuts.length = 0;
-      return;
-    }
-    const last = this.cuts[this.cuts.length - 1];
-    // the next test starting right after the previous one's end: no piece for the gap between them
-    if (test !== undefined && last !== undefined && last.test === undefined && us - last.us < this.intervalMs * 1e3) this.cuts.pop();
+  private boundary(us: number, test: string | undefined): void {
     if (this.cuts.length < MAX_CUTS) this.cuts.push({ us, test });
+    // more boundaries than cuts kept: the last piece spans several tests and names none
+    else this.cuts[MAX_CUTS - 1]!.test = undefined;
   }
 
   /** A test's share of a stall, in ms, becomes its `maxStallMs` when it is the longest above the threshold. */

@@ -69,21 +69,22 @@ describe('stall source', () => {
     // the blocked time is cut at each test boundary: one slice per test and per stretch between
     // them, each named after the test it lies in, that together cover the whole blocked interval
     const stalls = events.filter((e) => e.cat === 'stall').sort((a, b) => a.ts - b.ts);
-    // (the moment between the two tests goes with the first)
-    expect(stalls.map((e) => e.args.test)).toEqual([undefined, 'sources > quick', 'sources > slow', undefined]);
-    expect(stalls.map((e) => e.args.part)).toEqual(['1/4', '2/4', '3/4', '4/4']);
+    // (the moment between the two tests is a piece of its own: every slice lies inside the test it names)
+    expect(stalls.map((e) => e.args.test)).toEqual([undefined, 'sources > quick', undefined, 'sources > slow', undefined]);
+    expect(stalls.map((e) => e.args.part)).toEqual(['1/5', '2/5', '3/5', '4/5', '5/5']);
     for (const e of stalls) expect(e.args.lateMs).toBeGreaterThanOrEqual(250);
     for (let i = 1; i < stalls.length; i++) expect(stalls[i].ts).toBeCloseTo(stalls[i - 1].ts + stalls[i - 1].dur, 2);
     const quickSpan = testSpan(events, 'quick');
     const slowSpan = testSpan(events, 'slow');
     expect(stalls[1].ts).toBeCloseTo(quickSpan.ts, 2);
-    expect(stalls[2].ts).toBeCloseTo(slowSpan.ts, 2);
-    expect(stalls[2].ts + stalls[2].dur).toBeCloseTo(slowSpan.ts + slowSpan.dur, 2);
+    expect(stalls[1].ts + stalls[1].dur).toBeCloseTo(quickSpan.ts + quickSpan.dur, 2);
+    expect(stalls[3].ts).toBeCloseTo(slowSpan.ts, 2);
+    expect(stalls[3].ts + stalls[3].dur).toBeCloseTo(slowSpan.ts + slowSpan.dur, 2);
     expect(stalls[0].dur).toBeGreaterThanOrEqual(100_000);
     expect(testSpan(events, 'slow').args.maxStallMs).toBe(slow.args.maxStallMs);
   });
 
-  it('does not cut a stall at a boundary the heartbeat was not late for', async () => {
+  it('names a piece after a test only when it lies inside it, also at boundaries the heartbeat was barely late for', async () => {
     const t = traced({ sources: onlySources('stalls') });
     await sleep(20);
     await runTest(t.tracer, 'idle', () => sleep(30));
@@ -92,10 +93,20 @@ describe('stall source', () => {
       await sleep(30);
     });
     const events = await t.finish();
-    const stalls = events.filter((e) => e.cat === 'stall');
-    expect(stalls).toHaveLength(1);
-    expect(stalls[0].args).toMatchObject({ test: 'sources > spins after an idle test' });
-    expect(stalls[0].args.part).toBeUndefined();
+    const stalls = events.filter((e) => e.cat === 'stall').sort((a, b) => a.ts - b.ts);
+    const spins = testSpan(events, 'spins after an idle test');
+    // the blocked interval began when the heartbeat fell due, at most one interval before the test
+    const named = stalls.filter((e) => e.args.test === 'sources > spins after an idle test');
+    expect(named).toHaveLength(1);
+    expect(named[0].dur).toBeGreaterThanOrEqual(140_000);
+    for (const e of stalls) {
+      if (e.args.test === undefined) continue;
+      const span = testSpan(events, e.args.test.replace('sources > ', ''));
+      expect(e.ts).toBeGreaterThanOrEqual(span.ts - 0.01);
+      expect(e.ts + e.dur).toBeLessThanOrEqual(span.ts + span.dur + 0.01);
+    }
+    const before = stalls.filter((e) => e.ts < spins.ts);
+    expect(before.reduce((sum, e) => sum + e.dur, 0)).toBeLessThan(15_000);
   });
 
   it('honours the threshold option', async () => {
