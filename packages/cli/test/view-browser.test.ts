@@ -98,6 +98,14 @@ describe('viewer in Chromium, on a traced Vitest run', () => {
     expect(await page.$$eval('section.card h2', (hs) => hs.map((h) => h.textContent))).toEqual(
       expect.arrayContaining(['Tests by status', 'Workers', 'Slowest tests', 'Longest stalls', 'Problems']),
     );
+    // where the time went: the summary's rows, the same figures as `testtrace summary`
+    const { summary } = await api<{ summary: { time: { rows: { what: string }[] } } }>(vitestViewer, '/api/overview');
+    const timeTable = await page.$$eval('section.card', (cards) => {
+      const card = cards.find((c) => c.querySelector('h2')?.textContent === 'Where the time went');
+      return card ? [...card.querySelectorAll('tbody tr')].map((tr) => tr.querySelector('td')!.textContent) : [];
+    });
+    expect(timeTable).toHaveLength(summary.time.rows.length + 1);
+    summary.time.rows.forEach((r, i) => expect(timeTable[i]).toContain(r.what));
     // every slowest test links to its page
     const links = await page.$$eval('section.card a.test-link', (as) => as.map((a) => a.getAttribute('href')));
     expect(links.length).toBeGreaterThan(0);
@@ -188,7 +196,11 @@ describe('viewer in Chromium, on a traced Vitest run', () => {
     const stalls = await api<{ stalls: unknown[] }>(vitestViewer, '/api/stalls');
     const { page, problems } = await open(vitestViewer, '#/stalls');
     if (stalls.stalls.length === 0) expect(await page.textContent('main')).toContain('No event-loop stall was recorded');
-    else expect(await page.$$('table.stalls tbody tr')).toHaveLength(stalls.stalls.length);
+    else {
+      expect(await page.$$('table.stalls tbody tr')).toHaveLength(stalls.stalls.length);
+      const owners = await page.$$eval('table.stalls tbody tr td:nth-child(5)', (tds) => tds.map((td) => td.textContent));
+      (stalls.stalls as { owner: { label: string } }[]).forEach((st, i) => expect(owners[i]).toContain(st.owner.label));
+    }
 
     const leaks = await api<{ total: number; tests: unknown[] }>(vitestViewer, '/api/leaks');
     await page.goto(`${vitestViewer.url}#/leaks`);

@@ -24,12 +24,13 @@ function table(head: string[], numeric: boolean[], rows: (Node | string)[][]): H
   );
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** `testtrace summary` as a page: where did the time go? */
 export const overviewPage: Page = async (root) => {
   const { summary: s, slowestIds } = await getJson<OverviewData>('/api/overview');
   const byStatus = Object.entries(s.tests.byStatus).sort((a, b) => b[1] - a[1]);
   const runner = [s.run.runner, s.run.runnerVersion].filter(Boolean).join(' ') || 'unknown runner';
-  const phases = Object.entries(s.time.phasesMs).sort((a, b) => b[1] - a[1]);
 
   append(root, [
     h('h1', {}, 'Overview'),
@@ -57,22 +58,23 @@ export const overviewPage: Page = async (root) => {
         h('p', { class: 'muted' }, `${s.files.total} files · ${s.tests.retried} retried · ${s.tests.flaky} flaky (passed on retry)`),
       ),
       section(
-        'Where the time went (summed over workers)',
+        'Where the time went',
+        h('p', { class: 'muted' }, `Shares of wall time × ${plural(s.workers.filter((w) => w.busyMs > 0).length, 'worker')} (${formatMs(s.time.capacityMs)}); every moment of a worker has one owner, with the GC and stalls inside it.`),
         table(
-          ['', 'time'],
-          [false, true],
+          ['', 'time', 'share', 'GC', 'stalls'],
+          [false, true, true, true, true],
           [
-            ['busy in files', formatMs(s.time.busyMs)],
-            ['idle workers', formatMs(s.time.idleMs)],
-            ['tests', formatMs(s.time.testsMs)],
-            ['· test bodies', formatMs(s.time.bodyMs)],
-            ['· hooks in tests', formatMs(s.time.hooksInTestsMs)],
-            ['hooks outside tests', formatMs(s.time.hooksOutsideTestsMs)],
-            ...phases.map(([k, v]): string[] => [k, formatMs(v)]),
-            ['other file time', formatMs(s.time.otherInFilesMs)],
-            ['GC', `${formatMs(s.gc.totalMs)} · ${s.gc.count} pauses · longest ${formatMs(s.gc.longestMs)}`],
+            ...s.time.rows.map((r): (string | HTMLElement)[] => [
+              r.kind === 'outside' ? `${r.what} (idle, worker start-up, between files)` : r.what,
+              formatMs(r.ms),
+              h('span', {}, bar(r.share), ` ${formatPercent(r.share)}`),
+              formatMs(r.gcMs),
+              formatMs(r.stallMs),
+            ]),
+            ['in all', formatMs(s.time.capacityMs), '100%', `${formatMs(s.gc.totalMs)} · ${s.gc.count} pauses`, formatMs(s.stalls.totalMs)],
           ],
         ),
+        s.time.phasesMs.queued ? h('p', { class: 'muted' }, `Files waited ${formatMs(s.time.phasesMs.queued)} in the main process's queue (not worker time).`) : null,
       ),
     ),
     section(
@@ -123,7 +125,7 @@ export const overviewPage: Page = async (root) => {
         'Longest stalls',
         s.stalls.longest.length === 0
           ? h('p', { class: 'muted' }, 'No event-loop stalls recorded.')
-          : table(['duration', 'at', 'worker', 'in'], [true, true, false, false], s.stalls.longest.map((x) => [formatMs(x.durationMs), formatMs(x.startMs), x.worker, [x.test, x.hook].filter(Boolean).join(' · ') || '–'])),
+          : table(['duration', 'at', 'worker', 'owner (holds most of it)'], [true, true, false, false], s.stalls.longest.map((x) => [formatMs(x.durationMs), formatMs(x.startMs), x.worker, x.owner])),
         h('p', {}, h('a', { href: '#/stalls' }, 'all stalls →')),
       ),
       section(

@@ -1,7 +1,7 @@
 import type { StallsData } from '../../model/types.js';
 import { getJson } from '../api.js';
 import { h, section } from '../dom.js';
-import { formatMs } from '../format.js';
+import { formatMs, formatPercent } from '../format.js';
 import type { Page } from '../router.js';
 import { testLink } from './tests.js';
 
@@ -18,7 +18,9 @@ export const stallsPage: Page = async (root) => {
   }
   const rows = data.stalls.map((s, i) => {
     const id = data.testIds[i];
-    const test = s.test ? (id !== null && id !== undefined ? testLink(id, s.test.fullName) : s.test.fullName) : h('span', { class: 'muted' }, 'outside any test');
+    const owner = s.test && id !== null && id !== undefined ? h('span', {}, testLink(id, s.owner.label)) : s.owner.kind === 'outside' ? h('span', { class: 'muted' }, s.owner.label) : s.owner.label;
+    const others = s.owners.slice(1).filter((o) => o.share >= 0.01);
+    const shares = h('div', { class: 'muted' }, `${formatPercent(s.owner.share)} of it${others.length ? `; ${others.map((o) => `${o.label} ${formatPercent(o.share)}`).join('; ')}` : ''}`);
     const stacks = s.hotStacks.length
       ? h('details', {}, h('summary', {}, `${s.hotStacks.length} hot stacks`), ...s.hotStacks.map((hs) => h('div', {}, h('div', { class: 'muted' }, `${hs.samples} samples · ~${formatMs(hs.ms)}`), h('pre', { class: 'stack' }, hs.frames.join('\n')))))
       : null;
@@ -29,16 +31,15 @@ export const stallsPage: Page = async (root) => {
       h('td', { class: 'num' }, s.lateMs !== undefined ? formatMs(s.lateMs) : '–'),
       h('td', { class: 'num' }, formatMs(s.startMs)),
       h('td', {}, s.worker),
-      h('td', {}, test, s.test ? h('div', { class: 'muted' }, s.test.file) : null),
-      h('td', {}, s.hook ? `${s.hook.hook}${s.hook.fullName ? ` (${s.hook.fullName})` : ''}` : ''),
-      h('td', {}, stacks),
+      h('td', {}, owner, shares),
+      h('td', {}, stacks ?? (s.noStacks ? h('span', { class: 'muted' }, s.noStacks) : null)),
     );
   });
   root.append(
     h(
       'table',
       { class: 'stalls' },
-      h('thead', {}, h('tr', {}, ...['duration', 'late by', 'at', 'worker', 'test', 'hook', 'CPU'].map((t, i) => h('th', { class: i < 3 ? 'num' : '' }, t)))),
+      h('thead', {}, h('tr', {}, ...['duration', 'late by', 'at', 'worker', 'owner (holds most of it)', 'CPU'].map((t, i) => h('th', { class: i < 3 ? 'num' : '' }, t)))),
       h('tbody', {}, ...rows),
     ),
   );
