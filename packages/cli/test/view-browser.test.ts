@@ -102,7 +102,7 @@ describe('viewer in Chromium, on a traced Vitest run', () => {
     const { summary } = await api<{ summary: { time: { rows: { what: string }[] } } }>(vitestViewer, '/api/overview');
     const timeTable = await page.$$eval('section.card', (cards) => {
       const card = cards.find((c) => c.querySelector('h2')?.textContent === 'Where the time went');
-      return card ? [...card.querySelectorAll('tbody tr')].map((tr) => tr.querySelector('td')!.textContent) : [];
+      return card ? Array.from(card.querySelectorAll('tbody tr'), (tr) => tr.querySelector('td')!.textContent) : [];
     });
     expect(timeTable).toHaveLength(summary.time.rows.length + 1);
     summary.time.rows.forEach((r, i) => expect(timeTable[i]).toContain(r.what));
