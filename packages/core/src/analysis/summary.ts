@@ -227,7 +227,7 @@ function timeRows(model: TraceTables, pids: readonly number[], capacityMs: numbe
   const order: OwnerKind[] = ['test', 'hook', 'suite hook', 'phase', 'file', 'outside'];
   return [...rows.values()]
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.ms - a.ms)
-    .map((r) => ({ ...r, ms: round(r.ms), share: capacityMs > 0 ? round(r.ms / capacityMs) : 0, gcMs: round(r.gcMs), stallMs: round(r.stallMs) }));
+    .map((r) => ({ ...r, ms: round(r.ms), share: capacityMs > 0 ? Math.round((r.ms / capacityMs) * 1e6) / 1e6 : 0, gcMs: round(r.gcMs), stallMs: round(r.stallMs) }));
 }
 
 /** Where did the time go? The run at a glance. */
