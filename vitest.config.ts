@@ -16,7 +16,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/tmp-root.ts'],
-          exclude: ['test/fixtures/**', 'test/.versions/**', '**/node_modules/**'],
+          exclude: ['test/fixtures/**', 'test/.versions/**', 'test/.versions-newest/**', '**/.tmp/**', '**/node_modules/**'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           // e2e tests run real runners that use both cores; one file at a time
