@@ -95,7 +95,19 @@ export function stackLines(stack: string, indent: string, max = 6): string[] {
   return shown.length ? shown : [`${indent}(no stack recorded)`];
 }
 
-/** A test as the tables name it: `file > full name`, after `[project]` when it ran in a named project. */
-export function testLabel(test: { project?: string; file: string; fullName: string }): string {
-  return `${test.project !== undefined ? `[${test.project}] ` : ''}${test.file} > ${test.fullName}`;
+/**
+ * A test as the tables name it: `file > full name`, after `[project]` when it ran in a named
+ * project, and with its place among the tests of its file that share its name from the second on
+ * (`handles input (2nd)`): two tests of one name are two tests, not a test and its retry.
+ */
+export function testLabel(test: { project?: string; file: string; fullName: string; nameIndex?: number }): string {
+  const nth = test.nameIndex !== undefined && test.nameIndex > 1 ? ` (${ordinal(test.nameIndex)})` : '';
+  return `${test.project !== undefined ? `[${test.project}] ` : ''}${test.file} > ${test.fullName}${nth}`;
+}
+
+/** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }

@@ -15,7 +15,7 @@ export interface StallRow {
   startMs: number;
   durationMs: number;
   lateMs?: number;
-  test?: { file: string; project?: string; fullName: string; retry: number };
+  test?: { file: string; project?: string; fullName: string; nameIndex?: number; retry: number };
   hook?: { hook: string; fullName?: string; file: string };
   /** The stacks most often on the CPU during the stall (needs `detail: 'full'`). */
   hotStacks: HotStack[];
@@ -70,7 +70,7 @@ export function stallReport(model: TraceModel, options: StallsOptions = {}): Sta
     }
     if (s.test !== undefined) {
       const t = model.tests[s.test]!;
-      row.test = { file: t.file, ...(t.project !== undefined ? { project: t.project } : {}), fullName: t.fullName, retry: t.retry };
+      row.test = { file: t.file, ...(t.project !== undefined ? { project: t.project } : {}), fullName: t.fullName, ...(t.nameIndex !== undefined ? { nameIndex: t.nameIndex } : {}), retry: t.retry };
     }
     if (s.hook !== undefined) {
       const h = model.hooks[s.hook]!;

@@ -82,8 +82,31 @@ export interface TimelineData {
   events: number;
 }
 
-/** A row of the tests table: `testtrace tests --json`'s row, plus the test's id for links. */
-export type TestRow = CliTestRow & { id: number };
+/**
+ * A row of the tests table: `testtrace tests --json`'s row (one per test), its `id` (the runner's)
+ * replaced by the id of its last attempt, for links.
+ */
+export type TestRow = Omit<CliTestRow, 'id'> & { id: number };
+
+/** One attempt of a test, as its page shows it. */
+export interface AttemptRow {
+  /** The attempt's id, for links. */
+  id: number;
+  file: string;
+  project?: string;
+  fullName: string;
+  nameIndex?: number;
+  status: string;
+  /** The attempt number, 0 for the first run. */
+  retry: number;
+  worker: string;
+  durationMs: number;
+  hooksMs: number;
+  bodyMs: number;
+  gcMs: number;
+  maxStallMs: number;
+  concurrent: boolean;
+}
 
 export interface LeakView {
   type: string;
@@ -104,7 +127,7 @@ export interface HookView {
 
 /** Everything the test page shows. */
 export interface TestDetail {
-  row: TestRow;
+  row: AttemptRow;
   pid: number;
   error?: string;
   heapBefore?: number;
@@ -117,7 +140,7 @@ export interface TestDetail {
   queuedMs: number;
   hooks: HookView[];
   leaks: LeakView[];
-  /** Other attempts of the same test (retries), by id. */
+  /** Every attempt of the test (its retries), this one included, by id. */
   attempts: { id: number; retry: number; status: string }[];
   /** The test's process around the test, and the window to show first (relative µs). */
   timeline: TimelineData;

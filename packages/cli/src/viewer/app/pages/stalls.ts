@@ -1,7 +1,7 @@
 import type { StallsData } from '../../model/types.js';
 import { getJson } from '../api.js';
 import { h, section } from '../dom.js';
-import { formatMs } from '../format.js';
+import { formatMs, testName } from '../format.js';
 import type { Page } from '../router.js';
 import { testLink } from './tests.js';
 
@@ -18,7 +18,7 @@ export const stallsPage: Page = async (root) => {
   }
   const rows = data.stalls.map((s, i) => {
     const id = data.testIds[i];
-    const test = s.test ? (id !== null && id !== undefined ? testLink(id, s.test.fullName) : s.test.fullName) : h('span', { class: 'muted' }, 'outside any test');
+    const test = s.test ? (id !== null && id !== undefined ? testLink(id, testName(s.test)) : testName(s.test)) : h('span', { class: 'muted' }, 'outside any test');
     const stacks = s.hotStacks.length
       ? h('details', {}, h('summary', {}, `${s.hotStacks.length} hot stacks`), ...s.hotStacks.map((hs) => h('div', {}, h('div', { class: 'muted' }, `${hs.samples} samples · ~${formatMs(hs.ms)}`), h('pre', { class: 'stack' }, hs.frames.join('\n')))))
       : null;
