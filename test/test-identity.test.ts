@@ -200,3 +200,34 @@ describe.each([
     expectOldTracesLoad(trace);
   });
 });
+
+/** The attribution fixture's same-name file (TypeScript; babel-jest for Jest): four tests, two names, no retries. */
+function expectFourTests(trace: string): void {
+  const rows = (json(['tests', trace]) as any[]).filter((r) => r.file === 'tests/same-name.test.ts');
+  expect(rows.map((r) => [r.fullName, r.nameIndex, r.retries, r.status]).sort()).toEqual([
+    ['same name > doubles 1', 1, 0, 'passed'],
+    ['same name > doubles 1', 2, 0, 'passed'],
+    ['same name > handles input', 1, 0, 'passed'],
+    ['same name > handles input', 2, 0, 'passed'],
+  ]);
+  expect(json(['summary', trace]).tests).toEqual({ attempts: 4, unique: 4, byStatus: { passed: 4 }, retried: 0, flaky: 0 });
+}
+
+describe('the attribution fixture, its same-name file alone', () => {
+  it('Vitest 4.1: four tests', () => {
+    ensureVitestBuilt();
+    const dir = fixture('attribution');
+    const r = traceRun(dir, ['run', 'tests/same-name.test.ts', '--trace=.tmp/test.out']);
+    expect(r.code, r.output).toBe(0);
+    expectFourTests(path.join(dir, '.tmp/test.out'));
+  }, 300_000);
+
+  it('Jest 30: four tests', async () => {
+    ensureJestBuilt();
+    const trace = path.join(os.tmpdir(), `tt-test-identity-attribution-${process.pid}.out`);
+    const run = await runJest('attribution', ['tests/same-name.test.ts'], { keepTraceAt: trace });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.results.numTotalTests).toBe(4);
+    expectFourTests(trace);
+  }, 300_000);
+});
