@@ -7,9 +7,10 @@ import type { Command } from './command.js';
 
 const USAGE = `usage: testtrace tests FILE [--sort=duration|gc|stall|name] [--filter=TEXT] [--json]
 
-One row per test, its retries folded in: duration, time in hooks, GC during the test, the
-longest event-loop stall, leaked resources (summed over its attempts), status, retries, worker.
-Tests that share a name are rows of their own: the second is marked (2nd).
+One row per test, its retries folded in: duration, time in hooks and GC (summed over its
+attempts), the longest event-loop stall, leaked resources, status (its last attempt's, as the
+runner reports it), retries, worker. Tests that share a name are rows of their own: the second
+is marked (2nd).
   --sort=KEY      duration (default, longest first), gc (most GC first), stall (longest stall
                   first) or name (by full name)
   --filter=TEXT   only tests whose file, full name or status contains TEXT (case-insensitive)
