@@ -45,6 +45,16 @@ export class TestIdentities {
     return identities;
   }
 
+  /** How many attempts test t had. */
+  attemptCount(t: number): number {
+    return this.attemptStart[t + 1]! - this.attemptStart[t]!;
+  }
+
+  /** Test t's attempt k (an index into the test table), from 0 in start order. */
+  attempt(t: number, k: number): number {
+    return this.attempts[this.attemptStart[t]! + k]!;
+  }
+
   /** Test t's attempts (indexes into the test table), in start order. */
   attemptsOf(t: number): Uint32Array {
     return this.attempts.subarray(this.attemptStart[t]!, this.attemptStart[t + 1]!);
@@ -94,7 +104,9 @@ export class TestIdentities {
  * Each attempt's test: attempts of one unit with one id are one test, and so, without an id, are
  * attempts of one unit with one full name. Tests are numbered in the order they first started.
  * The attempts are grouped by unit with a counting sort and matched by arrays indexed by string
- * number: no map per test.
+ * number (an id's rest, or a full name): no map per test. Ids of one unit that share their rest
+ * but not their head (not Vitest's nor Jest's: a Vitest unit's ids share the file's head) are
+ * matched in a map of their own.
  */
 function numberTests(table: TestTable): Uint32Array {
   const n = table.count;
@@ -105,19 +117,28 @@ function numberTests(table: TestTable): Uint32Array {
   const order = new Uint32Array(n);
   const next = byUnit.slice(0, strings);
   for (let i = 0; i < n; i++) order[next[table.unitId[i]!]!++] = i;
-  // per key (an id's string number, or the string count plus a full name's): the unit group it
-  // was last seen in (+1), and its test's first attempt there
+  // per key (an id rest's string number, or the string count plus a full name's): the unit group
+  // it was last seen in (+1), its test's first attempt there and, for an id, that id's head
   const seenIn = new Uint32Array(2 * strings);
   const firstAttempt = new Uint32Array(2 * strings);
+  const headOf = new Uint32Array(strings);
+  let otherHeads: Map<string, number> | undefined;
   const firstOf = new Uint32Array(n);
   for (let u = 0; u < strings; u++) {
     for (let k = byUnit[u]!; k < byUnit[u + 1]!; k++) {
       const i = order[k]!;
-      const id = table.idId[i]!;
-      const key = id < strings ? id : strings + table.fullNameId[i]!;
+      const head = table.idHeadId[i]!;
+      const key = head < strings ? table.idRestId[i]! : strings + table.fullNameId[i]!;
       if (seenIn[key] !== u + 1) {
         seenIn[key] = u + 1;
         firstAttempt[key] = i;
+        if (key < strings) headOf[key] = head;
+      } else if (key < strings && headOf[key] !== head) {
+        const id = `${u}\0${head}\0${key}`;
+        const first = (otherHeads ??= new Map()).get(id);
+        if (first === undefined) otherHeads.set(id, i);
+        firstOf[i] = first ?? i;
+        continue;
       }
       firstOf[i] = firstAttempt[key]!;
     }

@@ -28,8 +28,15 @@ export class TestTable extends TimedTable {
   projectId = new Uint32Array(0);
   /** The file as the run ran it (unitKey: project and path), as a string id: a test is known by its unit and its id (see TestIdentities). */
   unitId = new Uint32Array(0);
-  /** The runner's id of the test (its `id` arg: Vitest's task id, its place in the file for Jest), as a string id; 0xffffffff for none (traces of testtrace 0.1 from Jest). */
-  idId = new Uint32Array(0);
+  /**
+   * The runner's id of the test (its `id` arg: Vitest's task id, its place in the file for Jest)
+   * as two string ids: its head up to the first `_` and the rest (`-264510607_` and `0_1`; `` and
+   * `12` for an id without one), for the head is the file's in Vitest and the rest repeats from
+   * file to file: a table of distinct whole ids cost ~110 bytes per test. 0xffffffff for none
+   * (traces of testtrace 0.1 from Jest).
+   */
+  idHeadId = new Uint32Array(0);
+  idRestId = new Uint32Array(0);
   nameId = new Uint32Array(0);
   fullNameId = new Uint32Array(0);
   statusId = new Uint32Array(0);
@@ -48,7 +55,13 @@ export class TestTable extends TimedTable {
     this.fileId[i] = this.strings.id(file);
     this.projectId[i] = project ? this.strings.id(project) : NONE;
     this.unitId[i] = project ? this.strings.id(unitKey(file, project)) : this.fileId[i]!;
-    this.idId[i] = id !== undefined ? this.strings.id(id) : NONE;
+    if (id === undefined) {
+      this.idHeadId[i] = this.idRestId[i] = NONE;
+    } else {
+      const cut = id.indexOf('_') + 1;
+      this.idHeadId[i] = this.strings.id(id.slice(0, cut));
+      this.idRestId[i] = this.strings.id(id.slice(cut));
+    }
     this.nameId[i] = this.strings.id(name);
     this.fullNameId[i] = this.strings.id(fullName);
     this.statusId[i] = this.strings.id(status);
@@ -72,8 +85,8 @@ export class TestTable extends TimedTable {
 
   /** The runner's id of test i, if the trace has one. */
   id(i: number): string | undefined {
-    const id = this.idId[i]!;
-    return id === NONE ? undefined : this.strings.at(id);
+    const head = this.idHeadId[i]!;
+    return head === NONE ? undefined : this.strings.at(head) + this.strings.at(this.idRestId[i]!);
   }
 
   name(i: number): string {
@@ -114,7 +127,7 @@ export class TestTable extends TimedTable {
       for (let k = 0; k < n; k++) column[k] = scratch[k]!;
       return column;
     };
-    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.projectId, this.unitId, this.idId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
+    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.projectId, this.unitId, this.idHeadId, this.idRestId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
     const newIndex = new Uint32Array(n);
     for (let k = 0; k < n; k++) newIndex[order[k]!] = k;
     this.leaks = new Map([...this.leaks].map(([i, leaks]) => [newIndex[i]!, leaks]));
@@ -128,7 +141,8 @@ export class TestTable extends TimedTable {
     this.fileId = grow(this.fileId);
     this.projectId = grow(this.projectId);
     this.unitId = grow(this.unitId);
-    this.idId = grow(this.idId);
+    this.idHeadId = grow(this.idHeadId);
+    this.idRestId = grow(this.idRestId);
     this.nameId = grow(this.nameId);
     this.fullNameId = grow(this.fullNameId);
     this.statusId = grow(this.statusId);

@@ -66,6 +66,23 @@ describe('a test is known by its file and id, not its name', () => {
     ]);
   });
 
+  it('tells ids apart that share their rest after the first `_` but not their head', () => {
+    const tables = tablesOf([
+      ...run(1, 0),
+      test(2, 'a.test.ts', 'same', 10, 1, { id: 'a_1', status: 'failed' }),
+      test(2, 'a.test.ts', 'same', 20, 1, { id: 'b_1', status: 'failed' }),
+      test(2, 'a.test.ts', 'same', 30, 1, { id: 'b_1', retry: 1 }),
+      test(2, 'a.test.ts', 'same', 40, 1, { id: 'a_1', retry: 1 }),
+      test(2, 'a.test.ts', 'plain', 50, 1, { id: '1' }),
+    ]);
+    const rows = testRows(tables, { sort: 'name' });
+    expect(rows.map((r) => [r.fullName, r.id, r.nameIndex, r.retries, r.attempts?.map((a) => a.startMs)])).toEqual([
+      ['plain', '1', undefined, 0, undefined],
+      ['same', 'a_1', 1, 1, [0, 30]],
+      ['same', 'b_1', 2, 1, [10, 20]],
+    ]);
+  });
+
   it('compares ids with their digit runs as numbers', () => {
     const ids = ['-98_1_0', '-98_0_10', '-98_0_2', '10', '9', 'a', undefined];
     expect([...ids].sort(compareIds)).toEqual(['9', '10', '-98_0_2', '-98_0_10', '-98_1_0', 'a', undefined]);
