@@ -5,7 +5,7 @@
  * Times in a timeline are microseconds relative to `origin` (the trace's earliest timestamp),
  * columnar (one array per field) so that 100k spans cost 100k numbers per field, not 100k objects.
  */
-import type { TestRow as CliTestRow, StallReport, MmuTable, LeakReport, Summary } from '@testtrace/core/analysis';
+import type { TestRow as CliTestRow, StallReport, MmuTable, LeakReport, Summary, TestRecord } from '@testtrace/core/analysis';
 
 /** One row of slices: spans at one nesting depth of one track, sorted by start, never overlapping. */
 export interface SliceRow {
@@ -88,25 +88,11 @@ export interface TimelineData {
  */
 export type TestRow = Omit<CliTestRow, 'id'> & { id: number };
 
-/** One attempt of a test, as its page shows it. */
-export interface AttemptRow {
-  /** The attempt's id, for links. */
-  id: number;
-  file: string;
-  project?: string;
-  fullName: string;
-  nameIndex?: number;
-  status: string;
-  /** The attempt number, 0 for the first run. */
-  retry: number;
-  worker: string;
-  durationMs: number;
-  hooksMs: number;
-  bodyMs: number;
-  gcMs: number;
-  maxStallMs: number;
-  concurrent: boolean;
-}
+/** One attempt of a test, as its page shows it: its record's figures, and its id for links. */
+export type AttemptRow = Pick<
+  TestRecord,
+  'file' | 'project' | 'fullName' | 'nameIndex' | 'status' | 'retry' | 'worker' | 'durationMs' | 'hooksMs' | 'bodyMs' | 'gcMs' | 'maxStallMs' | 'concurrent'
+> & { id: number };
 
 export interface LeakView {
   type: string;
