@@ -27,7 +27,7 @@ export interface RunnerTest {
 }
 
 export interface CliExpectations {
-  /** Every test the runner reported (its own JSON output), final status. */
+  /** Every test the runner reported (its own JSON output), final status, in file order. */
   tests: RunnerTest[];
   /** Leaked resources (the test's full name and the resource type) and the file their stacks point into. */
   leaks: { test: string; type: string }[];
@@ -37,18 +37,23 @@ export interface CliExpectations {
 }
 
 export function expectCliAgrees(trace: string, expected: CliExpectations): void {
-  // tests --json: one row per attempt with the brief's fields; the last attempt has the runner's status
+  // tests --json: one row per test with the brief's fields, in the runner's status; tests that
+  // share a name are rows of their own, in file order (nameIndex)
   const rows = json(['tests', trace]) as any[];
   for (const row of rows) {
     for (const field of ['file', 'name', 'fullName', 'status', 'durationMs', 'retries', 'worker', 'gcMs', 'maxStallMs', 'leaks']) {
       expect(row, `${row.fullName} lacks ${field}`).toHaveProperty(field);
     }
   }
+  expect(rows).toHaveLength(expected.tests.length);
+  const seen = new Map<string, number>();
   for (const t of expected.tests) {
-    const attempts = rows.filter((r) => r.file === t.file && r.fullName === t.fullName);
-    expect(attempts.length, `${t.file} > ${t.fullName} in testtrace tests`).toBeGreaterThan(0);
-    const last = attempts.reduce((a, b) => (a.retry >= b.retry ? a : b));
-    expect(last.status, t.fullName).toBe(t.status);
+    const key = `${t.file}\0${t.fullName}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    const same = rows.filter((r) => r.file === t.file && r.fullName === t.fullName).sort((a, b) => (a.nameIndex ?? 1) - (b.nameIndex ?? 1));
+    expect(same[n - 1], `${t.file} > ${t.fullName} in testtrace tests`).toBeDefined();
+    expect(same[n - 1].status, t.fullName).toBe(t.status);
   }
 
   // leaks --json: each leak under the test that made it, with a creation stack into the test file
@@ -69,7 +74,7 @@ export function expectCliAgrees(trace: string, expected: CliExpectations): void 
 
   // summary --json: every test counted
   const summary = json(['summary', trace]);
-  expect(summary.tests.unique).toBe(new Set(expected.tests.map((t) => `${t.file}\0${t.fullName}`)).size);
+  expect(summary.tests.unique).toBe(expected.tests.length);
   expect(summary.leaks.count).toBeGreaterThanOrEqual(expected.leaks.length);
 
   // mmu --json: a utilisation per worker and window, between 0 and 1

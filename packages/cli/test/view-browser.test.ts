@@ -92,9 +92,10 @@ describe('viewer in Chromium, on a traced Vitest run', () => {
   it('overview shows the run summary', async () => {
     const { page, problems } = await open(vitestViewer, '#/');
     const tests = await api<TestRow[]>(vitestViewer, '/api/tests');
+    const attempts = tests.reduce((n, t) => n + (t.attempts?.length ?? 1), 0);
     const text = await page.textContent('main');
     expect(text).toContain('vitest 4.');
-    expect(text).toContain(`${tests.length}test attempts`);
+    expect(text).toContain(`${tests.length}tests (${attempts} attempts)`);
     expect(await page.$$eval('section.card h2', (hs) => hs.map((h) => h.textContent))).toEqual(
       expect.arrayContaining(['Tests by status', 'Workers', 'Slowest tests', 'Longest stalls', 'Problems']),
     );

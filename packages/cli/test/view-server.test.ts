@@ -141,20 +141,21 @@ describe('viewer server', () => {
 
   it('serves the same numbers as the CLI analyses, with ids that link the pages', async () => {
     const model = await buildModel(trace);
-    const rows = JSON.parse((await raw(viewer.port, '/api/tests')).body) as { id: number; file: string; fullName: string; retry: number; durationMs: number; gcMs: number; status: string }[];
-    expect(rows).toHaveLength(model.tests.length);
+    const rows = JSON.parse((await raw(viewer.port, '/api/tests')).body) as { id: number; file: string; fullName: string; nameIndex?: number; durationMs: number; gcMs: number; status: string }[];
+    // one row per test, as testtrace tests, each linking to its last attempt
+    expect(rows).toHaveLength(model.identities.count);
     const cli = testRows(model, { sort: 'name' });
-    type Named = { file: string; fullName: string; retry: number };
-    const key = (r: Named) => `${r.file}\0${r.fullName}\0${r.retry}`;
+    type Named = { file: string; fullName: string; nameIndex?: number };
+    const key = (r: Named) => `${r.file}\0${r.fullName}\0${r.nameIndex ?? 0}`;
     const byKey = (a: Named, b: Named) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
     const pick = (r: Named & { durationMs: number; gcMs: number; status: string }) => [key(r), r.durationMs, r.gcMs, r.status];
     expect([...rows].sort(byKey).map(pick)).toEqual([...cli].sort(byKey).map(pick));
+    for (const r of rows) expect(model.identities.last(model.tests[r.id]!.test), r.fullName).toBe(r.id);
 
     const timeline = JSON.parse((await raw(viewer.port, '/api/timeline')).body) as { tests: { id: number; fullName: string }[]; processes: { name: string }[] };
     expect(timeline.processes[0]!.name).toBe('workload (main)');
     expect(timeline.processes.filter((p) => p.name.startsWith('worker '))).toHaveLength(2);
-    const nameOf = new Map(rows.map((r) => [r.id, r.fullName]));
-    for (const t of timeline.tests) expect(nameOf.get(t.id)).toBe(t.fullName);
+    for (const t of timeline.tests) expect(model.tests[t.id]?.fullName).toBe(t.fullName);
 
     const failed = rows.find((r) => r.status === 'failed')!;
     const detail = JSON.parse((await raw(viewer.port, `/api/tests/${failed.id}`)).body);
@@ -165,7 +166,7 @@ describe('viewer server', () => {
     expect(detail.timeline.tests.some((t: { id: number }) => t.id === failed.id)).toBe(true);
 
     const overview = JSON.parse((await raw(viewer.port, '/api/overview')).body);
-    expect(overview.summary.tests.attempts).toBe(model.tests.length);
+    expect(overview.summary.tests).toMatchObject({ attempts: model.tests.length, unique: rows.length });
     expect(overview.summary.run.runner).toBe('view-workload');
     for (const endpoint of ['/api/stalls', '/api/leaks', '/api/mmu', '/api/meta']) expect((await raw(viewer.port, endpoint)).status, endpoint).toBe(200);
   });

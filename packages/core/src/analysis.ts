@@ -24,7 +24,7 @@ export { summarize, type Summary, type SummaryOptions, type WorkerSummary, type 
 export { testRows, testRow, testRowMaker, testOrder, TEST_SORTS, type TestRow, type TestSort, type TestsOptions } from './analysis/tests.js';
 export { leakReport, leakKind, leakScore, type LeakReport, type TestLeaks, type LeakGroup, type LeakKind } from './analysis/leaks.js';
 export { Owners, type OwnerKind, type OwnerRef, type OwnerOverlap } from './analysis/owners.js';
-export { describeOwners, ownerGroup, testLabel, unitLabel, OWNER_KIND_LABEL, type OwnerShare } from './analysis/owner-label.js';
+export { describeOwners, ordinal, ownerGroup, testLabel, unitLabel, OWNER_KIND_LABEL, type OwnerShare } from './analysis/owner-label.js';
 export { stallReport, type StallReport, type StallRow, type StallsOptions } from './analysis/stalls.js';
 export { mmuTable, minimumMutatorUtilisation, type MmuTable, type MmuWorker, type MmuOptions } from './analysis/mmu.js';
 export { mergeTraces, type MergeResult, type MergeShard } from './analysis/merge.js';

@@ -70,6 +70,8 @@ export class FileRecorder {
   private readonly seen = new Set<CircusTest>();
   /** Each describe block's names from the outermost describe down, joined by ` > `; a file has a few blocks and many tests. */
   private readonly paths = new Map<CircusBlock, string>();
+  /** Each test's id: its place in the file's collected order (see numberTests). */
+  private readonly ids = new Map<CircusTest, string>();
 
   constructor(
     readonly tracer: Tracer,
@@ -98,7 +100,7 @@ export class FileRecorder {
   private static readonly onEvent = new Map<string, (recorder: FileRecorder, event: CircusEvent, state: CircusState, ts: number) => void>([
     ['setup', (r, _e, _s, ts) => r.onSetup(ts)],
     ['add_hook', (r, e, s) => r.onAddHook(e, s)],
-    ['run_start', (r, _e, _s, ts) => r.endImport(ts)],
+    ['run_start', (r, _e, s, ts) => r.onRunStart(s, ts)],
     ['run_describe_start', (r, e, _s, ts) => r.onDescribeStart(e, ts)],
     ['run_describe_finish', (r, e, _s, ts) => r.describes.get(e.describeBlock)?.pop()?.end(undefined, ts)],
     ['concurrent_tests_start', (r, e) => r.onConcurrent(e, true)],
@@ -172,6 +174,7 @@ export class FileRecorder {
         fullName: parentPath === '' ? name : `${parentPath} > ${name}`,
         retry: Math.max(0, (Number(test.invocations) || 1) - 1),
         concurrent: truthfullyConcurrent,
+        id: this.ids.get(test),
       },
       ts,
     );
@@ -179,6 +182,32 @@ export class FileRecorder {
     // one: their spans are on the main track and measure the wait, not the test.
     if (test.concurrent && !truthfullyConcurrent) span.args.concurrent = 'awaited';
     this.tests.set(test, span);
+  }
+
+  private onRunStart(state: CircusState, ts: number): void {
+    this.endImport(ts);
+    this.numberTests(state?.rootDescribeBlock);
+  }
+
+  /**
+   * Numbers the file's tests in the order they were declared (depth first through the describe
+   * blocks, from 0): a test's id, as Vitest's task id is. jest-circus has no id of its own and
+   * runs a retry on the same test object, so every attempt of a test gets its id, and tests that
+   * share a name get two. Done at `run_start`, before any block runs (`--randomize` shuffles a
+   * block's children as it starts it).
+   */
+  private numberTests(root: CircusBlock): void {
+    const pending: CircusBlock[] = root ? [root] : [];
+    let n = 0;
+    while (pending.length > 0) {
+      const node = pending.pop();
+      if (node?.type === 'test') {
+        this.ids.set(node, String(n++));
+        continue;
+      }
+      const children: unknown = node?.children;
+      if (Array.isArray(children)) for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
+    }
   }
 
   private onTestNotRun(event: CircusEvent, status: 'skipped' | 'todo'): void {

@@ -52,6 +52,7 @@ export class TypecheckRecorder {
           fullName: String(test.fullName),
           status,
           retry: 0,
+          ...(typeof test.id === 'string' ? { id: test.id } : {}),
           typecheck: true,
           ...(project ? { project } : {}),
           ...(error ? { error: String(error).split('\n')[0] } : {}),

@@ -95,5 +95,5 @@ export function stackLines(stack: string, indent: string, max = 6): string[] {
   return shown.length ? shown : [`${indent}(no stack recorded)`];
 }
 
-/** A test as the tables name it: `file > full name`, after `[project]` when it ran in a named project. */
-export { testLabel } from '@testtrace/core/analysis';
+/** A test as the tables name it (see core's testLabel), and 1st, 2nd, 3rd, … */
+export { ordinal, testLabel } from '@testtrace/core/analysis';

@@ -1,4 +1,4 @@
-import { testOrder, testRowMaker, TEST_SORTS, type TestRow } from '@testtrace/core/analysis';
+import { testOrder, testRowMaker, TEST_SORTS, type TestRow, type TraceTables } from '@testtrace/core/analysis';
 import { choiceOption, oneFile, parseCommandArgs } from '../cli/args.js';
 import { columnWidths, count, duration, tableLine, testLabel, type Column } from '../cli/format.js';
 import type { Colors, Io } from '../cli/io.js';
@@ -7,16 +7,19 @@ import type { Command } from './command.js';
 
 const USAGE = `usage: testtrace tests FILE [--sort=duration|gc|stall|name] [--filter=TEXT] [--json]
 
-One row per test attempt: duration, time in hooks, GC during the test, the longest event-loop
-stall, leaked resources, status, retry and worker.
+One row per test, its retries folded in: duration, time in hooks and GC (summed over its
+attempts), the longest event-loop stall, leaked resources, status (its last attempt's, as the
+runner reports it), retries, worker. Tests that share a name are rows of their own: the second
+is marked (2nd).
   --sort=KEY      duration (default, longest first), gc (most GC first), stall (longest stall
                   first) or name (by full name)
   --filter=TEXT   only tests whose file, full name or status contains TEXT (case-insensitive)
   --json          print the rows as a JSON array (schema in docs/cli.md)`;
 
+/** The test's outcome, and how many retries it took (`passed, 1 retry`: flaky). */
 function status(row: TestRow, c: Colors): string {
   const s = row.status === 'failed' ? c.red(row.status) : row.status === 'passed' ? c.green(row.status) : c.yellow(row.status);
-  return row.retry ? `${s}${c.dim(` #${row.retry}`)}` : s;
+  return row.retries ? `${s}${c.dim(`, ${count(row.retries, 'retry', 'retries')}`)}` : s;
 }
 
 /** Rows made and written at a time: a run with hundreds of thousands of tests never holds them all. */
@@ -42,7 +45,7 @@ function cells(r: TestRow, c: Colors): string[] {
  * the column widths, once to write them) so that a run with hundreds of thousands of tests never
  * holds them all.
  */
-function writeText(order: readonly number[], row: (i: number) => TestRow, io: Io): void {
+function writeText(order: readonly number[], row: (i: number) => TestRow, io: Io, attempts: number): void {
   if (order.length === 0) {
     io.out('no tests');
     return;
@@ -56,7 +59,7 @@ function writeText(order: readonly number[], row: (i: number) => TestRow, io: Io
   for (let k = 0; k < order.length; k += BATCH) {
     io.out(order.slice(k, k + BATCH).map((i) => tableLine(COLUMNS, widths, cells(row(i), c), options)).join('\n'));
   }
-  io.out(c.dim(count(order.length, 'test attempt')));
+  io.out(c.dim(`${count(order.length, 'test')}${attempts !== order.length ? ` (${count(attempts, 'attempt')})` : ''}`));
 }
 
 /**
@@ -87,9 +90,16 @@ function indentAfterLineSeparators(text: string): string {
   return text.replace(/[\u2028\u2029]/g, '$&  ');
 }
 
+/** The attempts of the tests listed. */
+function attemptsOf(tables: TraceTables, order: readonly number[]): number {
+  let n = 0;
+  for (const t of order) n += tables.identities.attemptsOf(t).length;
+  return n;
+}
+
 export const testsCommand: Command = {
   name: 'tests',
-  summary: 'one row per test attempt: duration, hooks, GC, stalls, leaks',
+  summary: 'one row per test: duration, hooks, GC, stalls, leaks, retries',
   usage: USAGE,
   async run(argv: string[], io: Io): Promise<number> {
     const { values, positionals } = parseCommandArgs('tests', argv, { sort: { type: 'string' }, filter: { type: 'string' }, json: { type: 'boolean' } });
@@ -99,7 +109,7 @@ export const testsCommand: Command = {
     const order = testOrder(tables, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
     const row = testRowMaker(tables);
     if (values.json) writeJsonArray(order, row, io);
-    else writeText(order, row, io);
+    else writeText(order, row, io, attemptsOf(tables, order));
     return 0;
   },
 };

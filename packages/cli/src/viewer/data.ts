@@ -1,7 +1,7 @@
-import { leakReport, mmuTable, stallReport, summarize, testRow, testRowMaker, type TraceModel } from '@testtrace/core/analysis';
+import { leakReport, mmuTable, stallReport, summarize, testRowMaker, type TestRecord, type TraceModel } from '@testtrace/core/analysis';
 import type { LoadedTrace } from './load.js';
 import { sliceTimeline } from './model/slice.js';
-import type { LeaksData, MmuData, OverviewData, StallsData, TestDetail, TestRow, TimelineData } from './model/types.js';
+import type { AttemptRow, LeaksData, MmuData, OverviewData, StallsData, TestDetail, TestRow, TimelineData } from './model/types.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -29,10 +29,11 @@ export class ViewerData {
     return text;
   }
 
-  /** Test rows as `testtrace tests` computes them, in start order, with ids. */
+  /** Test rows as `testtrace tests` computes them (one per test), in start order, each linking to its last attempt. */
   tests(): TestRow[] {
     const row = testRowMaker(this.model);
-    return this.model.tests.map((t) => ({ ...row(t.index), id: t.index }));
+    const tests = this.model.identities;
+    return Array.from({ length: tests.count }, (_, t) => ({ ...row(t), id: tests.last(t) }));
   }
 
   /** `testtrace summary`, its slowest tests linked by id. */
@@ -57,16 +58,16 @@ export class ViewerData {
 
   private byName: Map<string, number> | undefined;
 
-  /** The id of an attempt named by file, full name and retry, as the reports name tests. */
-  testId(t: { file: string; fullName: string; retry: number }): number | null {
+  /** The id of an attempt named as the reports name tests: project, file, full name, place among same-name tests, retry. */
+  testId(t: AttemptName): number | null {
     if (!this.byName) {
       this.byName = new Map();
       for (const r of this.model.tests) {
-        const key = `${r.file}\0${r.fullName}\0${r.retry}`;
+        const key = attemptKey(r);
         if (!this.byName.has(key)) this.byName.set(key, r.index);
       }
     }
-    return this.byName.get(`${t.file}\0${t.fullName}\0${t.retry}`) ?? null;
+    return this.byName.get(attemptKey(t)) ?? null;
   }
 
   /** The test page's data, or undefined for an unknown id. */
@@ -82,11 +83,12 @@ export class ViewerData {
     const hooks = this.model.hooks
       .filter((hook) => hook.test === id)
       .map((hook) => ({ name: hook.name, hook: hook.hook, durationMs: round3(hook.durationMs), status: hook.status, error: hook.error, start: round3(hook.start - origin) }));
-    const attempts = this.model.tests
-      .filter((o) => o.file === t.file && o.fullName === t.fullName)
-      .map((o) => ({ id: o.index, retry: o.retry, status: o.status }));
+    const attempts = Array.from(this.model.identities.attemptsOf(t.test), (i) => {
+      const o = this.model.tests[i]!;
+      return { id: o.index, retry: o.retry, status: o.status };
+    });
     return {
-      row: { ...testRow(this.model, t.index), id: t.index },
+      row: attemptRow(t),
       pid: t.pid,
       error: t.error,
       heapBefore: t.heapBefore,
@@ -104,4 +106,30 @@ export class ViewerData {
       window,
     };
   }
+}
+
+type AttemptName = Pick<TestRecord, 'file' | 'fullName' | 'retry' | 'project' | 'nameIndex'>;
+
+function attemptKey(t: AttemptName): string {
+  return `${t.project ?? ''}\0${t.file}\0${t.fullName}\0${t.nameIndex ?? 0}\0${t.retry}`;
+}
+
+/** An attempt's own figures, for its page. */
+function attemptRow(t: TestRecord): AttemptRow {
+  return {
+    id: t.index,
+    file: t.file,
+    ...(t.project !== undefined ? { project: t.project } : {}),
+    fullName: t.fullName,
+    ...(t.nameIndex !== undefined ? { nameIndex: t.nameIndex } : {}),
+    status: t.status,
+    retry: t.retry,
+    worker: t.worker,
+    durationMs: round3(t.durationMs),
+    hooksMs: round3(t.hooksMs),
+    bodyMs: round3(t.bodyMs),
+    gcMs: round3(t.gcMs),
+    maxStallMs: round3(t.maxStallMs),
+    concurrent: t.concurrent,
+  };
 }

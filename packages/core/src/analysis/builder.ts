@@ -9,6 +9,7 @@ import { IntervalList } from './intervals.js';
 import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, TEST_LINE } from './line-patterns.js';
 import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
+import { TestIdentities } from './test-identity.js';
 import { TestTable } from './test-table.js';
 import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
@@ -27,6 +28,12 @@ function num(v: unknown): number | undefined {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A test span's `id` arg: a string (or a number some writer gave), never empty. */
+function idOf(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 function normaliseStatus(status: unknown): string {
@@ -154,8 +161,9 @@ export class ModelBuilder {
     const test = TEST_LINE.exec(line);
     if (test) {
       const args: Record<string, unknown> = { file: jsonString(test[6]!), fullName: jsonString(test[7]!), status: test[8], retry: Number(test[9]) };
-      if (test[10] !== undefined) args.project = jsonString(test[10]);
-      if (test[11] !== undefined) args.maxStallMs = Number(test[11]);
+      if (test[10] !== undefined) args.id = jsonString(test[10]);
+      if (test[11] !== undefined) args.project = jsonString(test[11]);
+      if (test[12] !== undefined) args.maxStallMs = Number(test[12]);
       return { name: jsonString(test[1]!), cat: Category.test, ph: 'X', ts: Number(test[2]), dur: Number(test[3]), pid: Number(test[4]), tid: Number(test[5]), args };
     }
     const hook = HOOK_LINE.exec(line);
@@ -296,7 +304,7 @@ export class ModelBuilder {
         const status = normaliseStatus(args.status);
         const retry = num(args.retry) ?? 0;
         const concurrent = args.concurrent === true;
-        const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent, str(args.project));
+        const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent, str(args.project), idOf(args.id));
         const leaks: LeakSite[] = [];
         if (Array.isArray(args.leaks)) {
           for (const raw of args.leaks) {
@@ -484,7 +492,7 @@ export class ModelBuilder {
       hookTable: this.hookTable,
       phases,
       owners,
-      retries: this.retriesByTest(),
+      identities: TestIdentities.of(tests),
       queuedMs: this.queued,
       stalls: this.stalls,
       orphanLeaks,
@@ -510,7 +518,13 @@ export class ModelBuilder {
       const t = this.testRecords[k]!;
       t.index = i;
       t.worker = this.nameOf(t.pid);
-      t.retries = tables.retries.get(unitKey(t.file, t.project))?.get(t.fullName) ?? 0;
+      const test = tables.identities.testOf[i]!;
+      t.test = test;
+      t.retries = tables.identities.retries[test]!;
+      const id = table.id(i);
+      if (id !== undefined) t.id = id;
+      const nameIndex = tables.identities.nameIndex[test]!;
+      if (nameIndex > 0) t.nameIndex = nameIndex;
       t.queuedMs = this.queued.get(unitKey(t.file, t.project)) ?? 0;
       const gc = gcOf(table, i, this.timelines);
       t.gcMs = gc.ms;
@@ -547,21 +561,6 @@ export class ModelBuilder {
 
   private nameOf(pid: number): string {
     return this.processes.get(pid)?.name ?? `pid ${pid}`;
-  }
-
-  /** The highest attempt number of each test (by file, then full name) that was retried. */
-  private retriesByTest(): Map<string, Map<string, number>> {
-    const retries = new Map<string, Map<string, number>>();
-    const t = this.testTable;
-    for (let i = 0; i < t.count; i++) {
-      const retry = t.retry[i]!;
-      if (!(retry > 0)) continue;
-      const unit = t.unit(i);
-      let byName = retries.get(unit);
-      if (!byName) retries.set(unit, (byName = new Map()));
-      byName.set(t.fullName(i), Math.max(byName.get(t.fullName(i)) ?? 0, retry));
-    }
-    return retries;
   }
 }
 

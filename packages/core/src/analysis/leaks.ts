@@ -55,6 +55,8 @@ export interface TestLeaks {
   file: string;
   project?: string;
   fullName: string;
+  /** The test's place among the tests of its file with the same full name, from 1; absent when no other has it. */
+  nameIndex?: number;
   retry: number;
   status: string;
   worker: string;
@@ -116,6 +118,7 @@ export function leakReport(model: TraceModel): LeakReport {
       file: t.file,
       ...(t.project !== undefined ? { project: t.project } : {}),
       fullName: t.fullName,
+      ...(t.nameIndex !== undefined ? { nameIndex: t.nameIndex } : {}),
       retry: t.retry,
       status: t.status,
       worker: t.worker,

@@ -30,11 +30,11 @@ export const HOOK_LINE = new RegExp(
  * A test span, args and all, without leaks, an error or `concurrent` (file, fullName, status, retry,
  * then any of id, project, heapBefore, gcMs, heapAfter, maxStallMs, elDelay, async,
  * activeResourcesDelta in that order): 1 name, 2 ts, 3 dur, 4 pid, 5 tid, 6 file, 7 fullName,
- * 8 status, 9 retry, 10 project, 11 maxStallMs. Strings as written, escapes and all (see jsonString).
+ * 8 status, 9 retry, 10 id, 11 project, 12 maxStallMs. Strings as written, escapes and all (see jsonString).
  */
 export const TEST_LINE = new RegExp(
   String.raw`^\{"name":"(${STR})","cat":"test","ph":"X","ts":(${NUM}),"dur":(${NUM}),"pid":(-?\d+),"tid":(-?\d+),"args":\{"file":"(${STR})","fullName":"(${STR})","status":"([^"\\\x00-\x1f]*)","retry":(\d+)` +
-    String.raw`(?:,"id":"${STR}")?(?:,"project":"(${STR})")?(?:,"heapBefore":${NUM})?(?:,"gcMs":${NUM})?(?:,"heapAfter":${NUM})?(?:,"maxStallMs":(${NUM}))?` +
+    String.raw`(?:,"id":"(${STR})")?(?:,"project":"(${STR})")?(?:,"heapBefore":${NUM})?(?:,"gcMs":${NUM})?(?:,"heapAfter":${NUM})?(?:,"maxStallMs":(${NUM}))?` +
     String.raw`(?:,"elDelay":${NUMBERS})?(?:,"async":${NUMBERS})?(?:,"activeResourcesDelta":${NUMBERS})?\}\}$`,
 );
 

@@ -2,6 +2,7 @@ import type { TestStatus } from '../format/events.js';
 import type { IntervalList } from './intervals.js';
 import type { CpuProfiles } from './cpu.js';
 import type { HookTable } from './hook-table.js';
+import type { TestIdentities } from './test-identity.js';
 import type { TestTable } from './test-table.js';
 import type { OwnerOverlap, Owners } from './owners.js';
 
@@ -24,8 +25,8 @@ export interface TraceTables {
   testTable: TestTable;
   /** Hooks in file order, each with the test it ran inside. */
   hookTable: HookTable;
-  /** The highest attempt number of each retried test, by file then full name. */
-  retries: Map<string, Map<string, number>>;
+  /** The tests: each attempt's test (by unit and id), each test's attempts, retries and place among same-name tests. */
+  identities: TestIdentities;
   /** The time each file spent queued in the main process, ms. */
   queuedMs: Map<string, number>;
   /** The phase slices of files on workers (environment setup, import, …; time queued is in queuedMs), in trace order. */
@@ -186,8 +187,14 @@ export interface TestRecord {
   status: TestStatus | (string & {});
   /** The attempt number, 0 for the first run. */
   retry: number;
-  /** Retries this test needed in all: the highest attempt number of the same file and full name. */
+  /** Retries this test needed in all: the highest attempt number of its attempts. */
   retries: number;
+  /** The test this is an attempt of: a number in `identities`. */
+  test: number;
+  /** The runner's id of the test (Vitest's task id; for Jest, its place in the file), when the trace has one. */
+  id?: string;
+  /** The test's place among the tests of its file that share its full name, from 1; absent when none does. */
+  nameIndex?: number;
   pid: number;
   tid: number;
   worker: string;

@@ -1,9 +1,21 @@
 import type { HookRecord, TraceTables } from './model.js';
 import type { OwnerKind, OwnerOverlap } from './owners.js';
 
-/** A test as the CLI and the viewer name it: `[project] file > full name`. */
-export function testLabel(test: { project?: string; file: string; fullName: string }): string {
-  return `${unitLabel(test)} > ${test.fullName}`;
+/**
+ * A test as the CLI and the viewer name it: `[project] file > full name`, with its place among the
+ * tests of its file that share its name from the second on (`handles input (2nd)`): two tests of
+ * one name are two tests, not a test and its retry.
+ */
+export function testLabel(test: { project?: string; file: string; fullName: string; nameIndex?: number }): string {
+  const nth = test.nameIndex !== undefined && test.nameIndex > 1 ? ` (${ordinal(test.nameIndex)})` : '';
+  return `${unitLabel(test)} > ${test.fullName}${nth}`;
+}
+
+/** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
 
 /** A file as the run ran it: `[project] file`. */
@@ -31,7 +43,7 @@ export interface OwnerShare {
   file?: string;
   project?: string;
   /** The test of a test body or of a beforeEach/afterEach hook. */
-  test?: { file: string; project?: string; fullName: string; retry: number };
+  test?: { file: string; project?: string; fullName: string; nameIndex?: number; retry: number };
   /** A hook's kind (`beforeEach`, `beforeAll`, …) and, with records, its suite's full name. */
   hook?: { hook: string; file?: string; fullName?: string };
   /** A phase's name. */
@@ -56,7 +68,7 @@ function describeOwner(tables: TraceTables & { hooks?: HookRecord[] }, o: OwnerO
   const t = tables.testTable;
   const testOf = (i: number) => {
     const project = t.project(i);
-    return { file: t.file(i), ...(project !== undefined ? { project } : {}), fullName: t.fullName(i), retry: t.retry[i]! };
+    return { file: t.file(i), ...(project !== undefined ? { project } : {}), fullName: t.fullName(i), ...tables.identities.nameIndexField(i), retry: t.retry[i]! };
   };
   const where = (unit: { file: string; project?: string }) => ({ file: unit.file, ...(unit.project !== undefined ? { project: unit.project } : {}) });
   switch (o.kind) {

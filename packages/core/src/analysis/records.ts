@@ -13,6 +13,7 @@ export function newTestRecord(index: number, pid: number, tid: number, start: nu
     status: 'passed',
     retry: 0,
     retries: 0,
+    test: 0,
     pid,
     tid,
     worker: '',

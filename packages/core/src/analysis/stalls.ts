@@ -24,7 +24,7 @@ export interface StallRow {
   /** Every owner with its share, largest first: they add up to the stall. */
   owners: OwnerShare[];
   /** The owner's test: the test whose body, or whose beforeEach/afterEach hook, holds most of the stall. */
-  test?: { file: string; project?: string; fullName: string; retry: number };
+  test?: { file: string; project?: string; fullName: string; nameIndex?: number; retry: number };
   /** The owner's hook, when a hook holds most of the stall. */
   hook?: { hook: string; fullName?: string; file: string };
   /** The stacks most often on the CPU during the stall (needs `detail: 'full'`). */

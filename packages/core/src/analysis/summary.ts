@@ -1,6 +1,5 @@
 import { gcOf } from './attribution.js';
 import type { RunMetadata, TraceTables } from './model.js';
-import type { TestTable } from './test-table.js';
 import { unitKey } from './units.js';
 import { blockedIntervals } from './stalls.js';
 import { describeOwners, OWNER_KIND_LABEL, ownerGroup, testLabel } from './owner-label.js';
@@ -39,6 +38,8 @@ export interface SlowTest {
   /** The project that ran the test, when it has one. */
   project?: string;
   fullName: string;
+  /** The test's place among the tests of its file with the same full name, from 1; absent when no other has it. */
+  nameIndex?: number;
   status: string;
   retry: number;
   worker: string;
@@ -158,44 +159,23 @@ function longest(count: number, n: number, durationMs: (i: number) => number): n
 }
 
 /**
- * Tests (by file and full name) and, of them, the flaky ones: their last attempt (the highest
- * `retry`, the latest to start on a tie) is a retry that passed. The attempts are grouped by file
- * with a counting sort and matched by name with arrays indexed by string number: no map per test.
+ * The tests as the runner counts them: each test once however many attempts it took, by the
+ * outcome of its last attempt; retried: tests the runner retried, flaky: those of them whose
+ * last attempt is a retry that passed.
  */
-function uniqueTests(tests: TestTable): { unique: number; flaky: number } {
-  const n = tests.count;
-  const ids = tests.strings.size;
-  const byFile = new Uint32Array(ids + 1);
-  for (let i = 0; i < n; i++) byFile[tests.unitId[i]! + 1]!++;
-  for (let f = 0; f < ids; f++) byFile[f + 1]! += byFile[f]!;
-  const order = new Uint32Array(n);
-  const next = byFile.slice(0, ids);
-  for (let i = 0; i < n; i++) order[next[tests.unitId[i]!]!++] = i;
-  // per full name: the file group it was last seen in (+1), and its last attempt there
-  const seenIn = new Uint32Array(ids);
-  const last = new Uint32Array(ids);
-  let unique = 0;
+function countTests(model: TraceTables): Summary['tests'] {
+  const { testTable: table, identities: tests } = model;
+  const byStatus: Record<string, number> = {};
+  let retried = 0;
   let flaky = 0;
-  for (let f = 0; f < ids; f++) {
-    const from = byFile[f]!;
-    const to = byFile[f + 1]!;
-    for (let k = from; k < to; k++) {
-      const i = order[k]!;
-      const name = tests.fullNameId[i]!;
-      if (seenIn[name] !== f + 1) {
-        seenIn[name] = f + 1;
-        last[name] = i;
-        unique++;
-      } else if (tests.retry[i]! >= tests.retry[last[name]!]!) {
-        last[name] = i;
-      }
-    }
-    for (let k = from; k < to; k++) {
-      const i = order[k]!;
-      if (last[tests.fullNameId[i]!] === i && tests.retry[i]! > 0 && tests.status(i) === 'passed') flaky++;
-    }
+  for (let t = 0; t < tests.count; t++) {
+    const last = tests.last(t);
+    const status = table.status(last);
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    if (tests.retries[t]! > 0) retried++;
+    if (table.retry[last]! > 0 && status === 'passed') flaky++;
   }
-  return { unique, flaky };
+  return { attempts: table.count, unique: tests.count, byStatus, retried, flaky };
 }
 
 /**
@@ -262,11 +242,6 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
   const busyMs = workerRows.reduce((s, w) => s + w.busyMs, 0);
   const laneCount = workerRows.filter((w) => w.busyMs > 0).length;
 
-  const { unique, flaky } = uniqueTests(tests);
-  // every attempt of a retried test has the same retries: count each test once
-  let retried = 0;
-  for (const byName of model.retries.values()) retried += byName.size;
-
   const capacityMs = wallMs * laneCount;
   const rows = timeRows(model, workers.map((w) => w.pid), capacityMs);
   const rowMs = (kind: OwnerKind) => rows.filter((r) => r.kind === kind).reduce((sum, r) => sum + r.ms, 0);
@@ -289,6 +264,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
       file: tests.file(i),
       ...(tests.project(i) !== undefined ? { project: tests.project(i) } : {}),
       fullName: tests.fullName(i),
+      ...model.identities.nameIndexField(i),
       status: tests.status(i),
       retry: tests.retry[i]!,
       worker: nameOf.get(tests.pid(i)) ?? `pid ${tests.pid(i)}`,
@@ -341,7 +317,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     utilisation: laneCount > 0 && wallMs > 0 ? round(busyMs / (wallMs * laneCount)) : 0,
     workers: workerRows,
     files: { total: model.files.length, byStatus: countBy(model.files.length, (i) => model.files[i]!.status) },
-    tests: { attempts: tests.count, unique, byStatus: countBy(tests.count, (i) => tests.status(i)), retried, flaky },
+    tests: countTests(model),
     time: {
       capacityMs: round(capacityMs),
       rows,

@@ -3,7 +3,8 @@ import type { LeakSite } from './model.js';
 import { TimedTable } from './timed-table.js';
 import { unitKey } from './units.js';
 
-const NO_PROJECT = 0xffffffff;
+/** A string id that names nothing: a test without a project, or without an id. */
+const NONE = 0xffffffff;
 
 /**
  * The tests of a trace as columns, one entry per attempt: what the attribution and the reports
@@ -25,8 +26,17 @@ export class TestTable extends TimedTable {
   fileId = new Uint32Array(0);
   /** The test's project, as a string id; 0xffffffff for none. */
   projectId = new Uint32Array(0);
-  /** The file as the run ran it (unitKey: project and path), as a string id: tests are unique per unit and full name. */
+  /** The file as the run ran it (unitKey: project and path), as a string id: a test is known by its unit and its id (see TestIdentities). */
   unitId = new Uint32Array(0);
+  /**
+   * The runner's id of the test (its `id` arg: Vitest's task id, its place in the file for Jest)
+   * as two string ids: its head up to the first `_` and the rest (`-264510607_` and `0_1`; `` and
+   * `12` for an id without one), for the head is the file's in Vitest and the rest repeats from
+   * file to file: a table of distinct whole ids cost ~110 bytes per test. 0xffffffff for none
+   * (traces of testtrace 0.1 from Jest).
+   */
+  idHeadId = new Uint32Array(0);
+  idRestId = new Uint32Array(0);
   nameId = new Uint32Array(0);
   fullNameId = new Uint32Array(0);
   statusId = new Uint32Array(0);
@@ -38,13 +48,20 @@ export class TestTable extends TimedTable {
   errors = new Map<number, string>();
 
   /** Adds a test; returns its index (in file order until sortByStart()). */
-  add(pid: number, tid: unknown, start: number, end: number, file: string, name: string, fullName: string, status: string, retry: number, maxStallMs: number, concurrent: boolean, project?: string): number {
+  add(pid: number, tid: unknown, start: number, end: number, file: string, name: string, fullName: string, status: string, retry: number, maxStallMs: number, concurrent: boolean, project?: string, id?: string): number {
     const i = this.addRow(pid, tid, start, end);
     this.retry[i] = retry;
     this.maxStallMs[i] = maxStallMs;
     this.fileId[i] = this.strings.id(file);
-    this.projectId[i] = project ? this.strings.id(project) : NO_PROJECT;
+    this.projectId[i] = project ? this.strings.id(project) : NONE;
     this.unitId[i] = project ? this.strings.id(unitKey(file, project)) : this.fileId[i]!;
+    if (id === undefined) {
+      this.idHeadId[i] = this.idRestId[i] = NONE;
+    } else {
+      const cut = id.indexOf('_') + 1;
+      this.idHeadId[i] = this.strings.id(id.slice(0, cut));
+      this.idRestId[i] = this.strings.id(id.slice(cut));
+    }
     this.nameId[i] = this.strings.id(name);
     this.fullNameId[i] = this.strings.id(fullName);
     this.statusId[i] = this.strings.id(status);
@@ -58,12 +75,18 @@ export class TestTable extends TimedTable {
 
   project(i: number): string | undefined {
     const id = this.projectId[i]!;
-    return id === NO_PROJECT ? undefined : this.strings.at(id);
+    return id === NONE ? undefined : this.strings.at(id);
   }
 
   /** unitKey(file, project) of test i. */
   unit(i: number): string {
     return this.strings.at(this.unitId[i]!);
+  }
+
+  /** The runner's id of test i, if the trace has one. */
+  id(i: number): string | undefined {
+    const head = this.idHeadId[i]!;
+    return head === NONE ? undefined : this.strings.at(head) + this.strings.at(this.idRestId[i]!);
   }
 
   name(i: number): string {
@@ -104,7 +127,7 @@ export class TestTable extends TimedTable {
       for (let k = 0; k < n; k++) column[k] = scratch[k]!;
       return column;
     };
-    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.projectId, this.unitId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
+    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.projectId, this.unitId, this.idHeadId, this.idRestId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
     const newIndex = new Uint32Array(n);
     for (let k = 0; k < n; k++) newIndex[order[k]!] = k;
     this.leaks = new Map([...this.leaks].map(([i, leaks]) => [newIndex[i]!, leaks]));
@@ -118,6 +141,8 @@ export class TestTable extends TimedTable {
     this.fileId = grow(this.fileId);
     this.projectId = grow(this.projectId);
     this.unitId = grow(this.unitId);
+    this.idHeadId = grow(this.idHeadId);
+    this.idRestId = grow(this.idRestId);
     this.nameId = grow(this.nameId);
     this.fullNameId = grow(this.fullNameId);
     this.statusId = grow(this.statusId);

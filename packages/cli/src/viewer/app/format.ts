@@ -1,3 +1,5 @@
+import { ordinal } from '../../cli/format.js';
+
 /** Formats µs for axis labels and tooltips: 850 µs, 12.3 ms, 4.56 s. */
 export function formatUs(us: number): string {
   const a = Math.abs(us);
@@ -30,4 +32,9 @@ export function formatPercent(ratio: number | null | undefined): string {
 function trim(x: number, digits: number): string {
   const s = x.toFixed(digits);
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/** A test's full name, with its place among the tests of its file that share it from the second on, as the CLI prints it. */
+export function testName(t: { fullName: string; nameIndex?: number }): string {
+  return t.nameIndex !== undefined && t.nameIndex > 1 ? `${t.fullName} (${ordinal(t.nameIndex)})` : t.fullName;
 }

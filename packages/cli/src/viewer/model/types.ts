@@ -5,7 +5,7 @@
  * Times in a timeline are microseconds relative to `origin` (the trace's earliest timestamp),
  * columnar (one array per field) so that 100k spans cost 100k numbers per field, not 100k objects.
  */
-import type { TestRow as CliTestRow, StallReport, MmuTable, LeakReport, Summary } from '@testtrace/core/analysis';
+import type { TestRow as CliTestRow, StallReport, MmuTable, LeakReport, Summary, TestRecord } from '@testtrace/core/analysis';
 
 /** One row of slices: spans at one nesting depth of one track, sorted by start, never overlapping. */
 export interface SliceRow {
@@ -82,8 +82,17 @@ export interface TimelineData {
   events: number;
 }
 
-/** A row of the tests table: `testtrace tests --json`'s row, plus the test's id for links. */
-export type TestRow = CliTestRow & { id: number };
+/**
+ * A row of the tests table: `testtrace tests --json`'s row (one per test), its `id` (the runner's)
+ * replaced by the id of its last attempt, for links.
+ */
+export type TestRow = Omit<CliTestRow, 'id'> & { id: number };
+
+/** One attempt of a test, as its page shows it: its record's figures, and its id for links. */
+export type AttemptRow = Pick<
+  TestRecord,
+  'file' | 'project' | 'fullName' | 'nameIndex' | 'status' | 'retry' | 'worker' | 'durationMs' | 'hooksMs' | 'bodyMs' | 'gcMs' | 'maxStallMs' | 'concurrent'
+> & { id: number };
 
 export interface LeakView {
   type: string;
@@ -104,7 +113,7 @@ export interface HookView {
 
 /** Everything the test page shows. */
 export interface TestDetail {
-  row: TestRow;
+  row: AttemptRow;
   pid: number;
   error?: string;
   heapBefore?: number;
@@ -117,7 +126,7 @@ export interface TestDetail {
   queuedMs: number;
   hooks: HookView[];
   leaks: LeakView[];
-  /** Other attempts of the same test (retries), by id. */
+  /** Every attempt of the test (its retries), this one included, by id. */
   attempts: { id: number; retry: number; status: string }[];
   /** The test's process around the test, and the window to show first (relative µs). */
   timeline: TimelineData;

@@ -2,6 +2,7 @@ import type { LeakGroup } from '@testtrace/core/analysis';
 import type { LeaksData } from '../../model/types.js';
 import { getJson } from '../api.js';
 import { h, section } from '../dom.js';
+import { testName } from '../format.js';
 import type { Page } from '../router.js';
 import { statusBadge, testLink } from './tests.js';
 
@@ -34,7 +35,7 @@ export const leaksPage: Page = async (root) => {
     root.append(
       section(
         `${t.count} leaked · ${t.worker}`,
-        h('p', {}, id !== null && id !== undefined ? testLink(id, t.fullName) : t.fullName, ' ', statusBadge(t.status), h('span', { class: 'muted' }, ` ${t.file}`)),
+        h('p', {}, id !== null && id !== undefined ? testLink(id, testName(t)) : testName(t), ' ', statusBadge(t.status), h('span', { class: 'muted' }, ` ${t.file}`)),
         leakGroups(t.groups),
       ),
     );

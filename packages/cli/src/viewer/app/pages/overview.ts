@@ -1,7 +1,7 @@
 import type { OverviewData } from '../../model/types.js';
 import { getJson } from '../api.js';
 import { append, h, section } from '../dom.js';
-import { formatBytes, formatMs, formatPercent } from '../format.js';
+import { formatBytes, formatMs, formatPercent, testName } from '../format.js';
 import type { Page } from '../router.js';
 import { statusBadge, testLink } from './tests.js';
 
@@ -42,7 +42,7 @@ export const overviewPage: Page = async (root) => {
       stat(formatMs(s.wallMs), 'wall time'),
       stat(String(s.workers.filter((w) => w.kind === 'worker').length), 'workers'),
       stat(formatPercent(s.utilisation), 'worker utilisation'),
-      stat(String(s.tests.attempts), `test attempts (${s.tests.unique} tests)`),
+      stat(String(s.tests.unique), s.tests.attempts !== s.tests.unique ? `tests (${s.tests.attempts} attempts)` : 'tests'),
       stat(String(s.tests.byStatus.failed ?? 0), 'failed', (s.tests.byStatus.failed ?? 0) > 0 ? 'bad' : ''),
       stat(`${formatMs(s.gc.totalMs)}`, `GC (${formatPercent(s.gc.share)} of busy time)`),
       stat(String(s.stalls.count), `stalls (${formatMs(s.stalls.totalMs)})`),
@@ -54,7 +54,7 @@ export const overviewPage: Page = async (root) => {
       { class: 'grid' },
       section(
         'Tests by status',
-        table(['status', 'attempts'], [false, true], byStatus.map(([k, v]) => [statusBadge(k), String(v)])),
+        table(['status', 'tests'], [false, true], byStatus.map(([k, v]) => [statusBadge(k), String(v)])),
         h('p', { class: 'muted' }, `${s.files.total} files · ${s.tests.retried} retried · ${s.tests.flaky} flaky (passed on retry)`),
       ),
       section(
@@ -104,7 +104,7 @@ export const overviewPage: Page = async (root) => {
         s.slowest.map((t, i) => {
           const id = slowestIds[i];
           return [
-            h('span', {}, id !== null && id !== undefined ? testLink(id, t.fullName) : t.fullName, h('div', { class: 'muted' }, t.file)),
+            h('span', {}, id !== null && id !== undefined ? testLink(id, testName(t)) : testName(t), h('div', { class: 'muted' }, t.file)),
             statusBadge(t.status),
             formatMs(t.durationMs),
             formatMs(t.bodyMs),

@@ -1,7 +1,7 @@
 import type { TestDetail } from '../../model/types.js';
 import { getJson } from '../api.js';
 import { append, h, section, testHref } from '../dom.js';
-import { formatBytes, formatMs } from '../format.js';
+import { formatBytes, formatMs, testName } from '../format.js';
 import { TimelineView } from '../timeline/view.js';
 import { legend } from '../timeline/legend.js';
 import type { Page } from '../router.js';
@@ -36,7 +36,7 @@ export const testPage: Page = async (root, param) => {
 
   append(root, [
     h('p', { class: 'muted' }, h('a', { href: '#/tests' }, '← all tests')),
-    h('h1', { class: 'test-title' }, r.fullName, ' ', statusBadge(r.status)),
+    h('h1', { class: 'test-title' }, testName(r), ' ', statusBadge(r.status)),
     h('p', { class: 'muted' }, `${r.file} · ${r.worker}${r.retry ? ` · attempt ${r.retry + 1}` : ''}${r.concurrent ? ' · concurrent' : ''}`),
     t.error ? h('pre', { class: 'errmsg' }, t.error) : null,
     h(

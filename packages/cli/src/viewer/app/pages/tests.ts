@@ -1,7 +1,7 @@
 import type { TestRow } from '../../model/types.js';
 import { getJson } from '../api.js';
 import { h, testHref } from '../dom.js';
-import { formatMs } from '../format.js';
+import { formatMs, testName } from '../format.js';
 import { sortableTable, type Column } from '../table.js';
 import type { Page } from '../router.js';
 
@@ -23,7 +23,7 @@ const ms = (key: keyof TestRow & string, title: string): Column<TestRow> => ({
 
 export const TEST_COLUMNS: Column<TestRow>[] = [
   { key: 'status', title: 'status', value: (r) => r.status, cell: (r) => statusBadge(r.status) },
-  { key: 'fullName', title: 'test', value: (r) => r.fullName, cell: (r) => testLink(r.id, r.fullName) },
+  { key: 'fullName', title: 'test', value: (r) => testName(r), cell: (r) => testLink(r.id, testName(r)) },
   { key: 'file', title: 'file', value: (r) => r.file },
   ms('durationMs', 'duration'),
   ms('hooksMs', 'hooks'),
@@ -31,11 +31,11 @@ export const TEST_COLUMNS: Column<TestRow>[] = [
   ms('gcMs', 'GC'),
   ms('maxStallMs', 'max stall'),
   { key: 'leaks', title: 'leaks', numeric: true, value: (r) => r.leaks.length },
-  { key: 'retry', title: 'attempt', numeric: true, value: (r) => r.retry },
+  { key: 'retries', title: 'retries', numeric: true, value: (r) => r.retries },
   { key: 'worker', title: 'worker', value: (r) => r.worker },
 ];
 
-/** Every test attempt: click a column to sort, type to filter. */
+/** Every test, its retries folded in: click a column to sort, type to filter. */
 export const testsPage: Page = async (root) => {
   const rows = await getJson<TestRow[]>('/api/tests');
   root.append(
