@@ -10,6 +10,7 @@ import { TraceWriter } from './writer/trace-writer.js';
 import { AnnotationListener } from './annotations/listener.js';
 import { LaneAllocator, Span, TestSpan, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
 import type { Source, SourceContext } from './sources/source.js';
+import type { ScriptSourceMaps } from './sources/source-maps.js';
 import { createSources } from './sources/index.js';
 import { VERSION } from './version.js';
 
@@ -42,6 +43,7 @@ export class Tracer implements SpanSink {
   private readonly namedLanes = new Set<number>();
   private current: TestSpan | undefined;
   private project: string | undefined;
+  private scriptMaps: ScriptSourceMaps | undefined;
   /**
    * @internal Flush at every test end, so that a killed worker loses at most the running test.
    * Off for a chunk written by the thread that merges the run (startWorkerChunk).
@@ -89,7 +91,7 @@ export class Tracer implements SpanSink {
     for (const tid of [Track.main, Track.gc, Track.eventLoop, Track.async, Track.user, Track.cpu]) {
       rec.threadName(tid, TRACK_NAMES[tid]!, tid);
     }
-    const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current };
+    const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current, sourceMaps: () => this.scriptMaps };
     for (const source of this.sources) this.guard(source.name, () => source.start(ctx));
     this.annotations.subscribe();
     this.flushTimer = nodeTimers.setInterval(() => this.writer.flush(), this.options.flushIntervalMs);
@@ -111,6 +113,14 @@ export class Tracer implements SpanSink {
    */
   setProject(project: string | undefined): void {
     this.project = project || undefined;
+  }
+
+  /**
+   * The source maps of the scripts the runner transformed, read when a CPU profile is written
+   * (full detail) so that its frames point into the user's files; replaces the previous ones.
+   */
+  setSourceMaps(maps: ScriptSourceMaps | undefined): void {
+    this.scriptMaps = maps;
   }
 
   /** The project set by setProject, if any. */

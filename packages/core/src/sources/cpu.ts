@@ -10,6 +10,9 @@ import { Track } from '../format/events.js';
 import { messageOf } from '../errors.js';
 import type { Recorder } from '../recorder.js';
 import type { Source, SourceContext } from './source.js';
+import { ProfileFrames, type CallFrame, type PositionTick, type WrittenFrame } from './profile-frames.js';
+import { ScriptMapCache } from './source-maps.js';
+import { setStackRoot } from './stack.js';
 
 /** V8's own category for its profile events: DevTools looks for it. */
 export const CPU_PROFILE_CATEGORY = 'disabled-by-default-v8.cpu_profiler';
@@ -31,8 +34,18 @@ let profilesInThread = 0;
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
+  callFrame: CallFrame;
   children?: number[];
+  /** Self samples per line of the node's script (Profiler.stop gives them unasked, Node 20–26). */
+  positionTicks?: PositionTick[];
+}
+
+/** A node as written: its parent instead of its children, its frame and ticks where the user's code is. */
+interface WrittenNode {
+  id: number;
+  callFrame: WrittenFrame;
+  parent?: number;
+  positionTicks?: PositionTick[];
 }
 
 interface CpuProfile {
@@ -61,10 +74,14 @@ export function profileId(pid: number, threadId: number, sequence: number): stri
 export class CpuSource implements Source {
   readonly name = 'cpu' as const;
   private recorder!: Recorder;
+  private ctx!: SourceContext;
   private session: Session | undefined;
+  private readonly maps = new ScriptMapCache();
 
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
+    this.ctx = ctx;
+    setStackRoot(ctx.options.rootDir);
     const session = new (loadInspector().Session)();
     try {
       session.connect();
@@ -147,9 +164,22 @@ export class CpuSource implements Source {
     rec.emit({ ...base, name: 'Profile', ts: profile.startTime, args: { data: { startTime: profile.startTime } } });
     const parents = new Map<number, number>();
     for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+    const frames = new ProfileFrames(this.ctx.sourceMaps(), this.maps);
+    let failed = false;
     const nodes = profile.nodes.map((node) => {
+      const out: WrittenNode = { id: node.id, callFrame: node.callFrame };
       const parent = parents.get(node.id);
-      return parent === undefined ? { id: node.id, callFrame: node.callFrame } : { id: node.id, callFrame: node.callFrame, parent };
+      if (parent !== undefined) out.parent = parent;
+      try {
+        const mapped = frames.map(node.callFrame, node.positionTicks);
+        out.callFrame = mapped.callFrame;
+        if (mapped.positionTicks) out.positionTicks = mapped.positionTicks;
+      } catch (err) {
+        // V8's own frame, rather than no profile; one error a profile
+        if (!failed) this.recorder.error(this.name, err);
+        failed = true;
+      }
+      return out;
     });
     const samples = profile.samples ?? [];
     const deltas = profile.timeDeltas ?? [];

@@ -1,12 +1,15 @@
 import type { Recorder } from '../recorder.js';
 import type { ResolvedOptions, SourceName } from '../options.js';
 import type { TestSpan } from '../lifecycle/spans.js';
+import type { ScriptSourceMaps } from './source-maps.js';
 
 export interface SourceContext {
   readonly recorder: Recorder;
   readonly options: ResolvedOptions;
   /** The test running on the main track, if any (concurrent tests are not "current"). */
   currentTest(): TestSpan | undefined;
+  /** The runner's source maps, as the adapter last set them (Tracer.setSourceMaps). */
+  sourceMaps(): ScriptSourceMaps | undefined;
 }
 
 /**

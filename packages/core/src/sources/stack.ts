@@ -44,14 +44,15 @@ function keepFrame(site: NodeJS.CallSite): boolean {
   return OWN_CODE_DIR === undefined || !(file.startsWith(OWN_CODE_DIR) || file.startsWith(OWN_CODE_URL!));
 }
 
-function relative(file: string): string {
+/** A file (a path or a `file://` URL) as stacks show it: relative to the root when under it. */
+export function stackPath(file: string): string {
   if (file.startsWith('file://')) file = file.slice(7);
   return file.startsWith(rootPrefix) ? file.slice(rootPrefix.length) : file;
 }
 
 function formatSite(site: NodeJS.CallSite): string {
   const fn = site.getFunctionName() ?? site.getMethodName() ?? '<anonymous>';
-  return `${fn} (${relative(site.getFileName() ?? '?')}:${site.getLineNumber() ?? 0}:${site.getColumnNumber() ?? 0})`;
+  return `${fn} (${stackPath(site.getFileName() ?? '?')}:${site.getLineNumber() ?? 0}:${site.getColumnNumber() ?? 0})`;
 }
 
 /**
