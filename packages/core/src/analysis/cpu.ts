@@ -5,9 +5,13 @@ import { lowerBoundF64 } from './intervals.js';
 export interface CpuFrame {
   functionName: string;
   url: string;
-  /** 1-based, as editors show them. */
+  /** Where the function starts; 1-based, as editors show them. */
   line?: number;
   column?: number;
+  /** The line with most of the function's own samples (its node's positionTicks), 1-based. */
+  hotLine?: number;
+  /** Why a frame of a transformed script has no line (the tracer found no source map for it). */
+  unmapped?: string;
 }
 
 /** A stack that was on the CPU during a window, most frequent first. */
@@ -51,10 +55,43 @@ function ensureNode(p: ProfileState, id: number): void {
   p.frames = frames;
 }
 
+/**
+ * `name (file:line)` at the line where the function ran most (its own samples: for the innermost
+ * frame the line that was running, for a caller in a loop the loop's line), or `name
+ * (file:line:column)` at its start when no line stands out. A frame without a line says why:
+ * `name (file, no source map)`.
+ */
 function formatFrame(f: CpuFrame): string {
   const name = f.functionName || '(anonymous)';
   if (!f.url) return name;
-  return `${name} (${f.url}${f.line !== undefined ? `:${f.line}` : ''}${f.column !== undefined ? `:${f.column}` : ''})`;
+  // traces of testtrace 0.1 have V8's file:// URLs; paths are shown as in leak stacks
+  const file = f.url.startsWith('file://') ? decodeURI(f.url.slice(7)) : f.url;
+  if (f.unmapped !== undefined) return `${name} (${file}, ${f.unmapped})`;
+  if (f.hotLine !== undefined) return `${name} (${file}:${f.hotLine})`;
+  return `${name} (${file}${f.line !== undefined ? `:${f.line}` : ''}${f.column !== undefined ? `:${f.column}` : ''})`;
+}
+
+/** A line is a function's hot line with at least this many of its samples: one sample is noise. */
+const MIN_HOT_LINE_TICKS = 2;
+
+/**
+ * The line of a node's positionTicks with more samples than any other, if it has at least
+ * MIN_HOT_LINE_TICKS; undefined when none stands out (the frame then shows the function's start).
+ */
+function hottestLine(ticks: unknown): number | undefined {
+  if (!Array.isArray(ticks)) return undefined;
+  let line: number | undefined;
+  let most = 0;
+  let second = 0;
+  for (const t of ticks) {
+    if (typeof t?.line !== 'number' || typeof t.ticks !== 'number' || !(t.line > 0)) continue;
+    if (t.ticks > most) {
+      second = most;
+      line = t.line;
+      most = t.ticks;
+    } else if (t.ticks > second) second = t.ticks;
+  }
+  return most >= MIN_HOT_LINE_TICKS && most > second ? line : undefined;
 }
 
 /**
@@ -167,6 +204,8 @@ export class CpuProfiles {
       url: String(cf.url ?? ''),
       line: typeof cf.lineNumber === 'number' && cf.lineNumber >= 0 ? cf.lineNumber + 1 : undefined,
       column: typeof cf.columnNumber === 'number' && cf.columnNumber >= 0 ? cf.columnNumber + 1 : undefined,
+      hotLine: hottestLine(node.positionTicks),
+      unmapped: typeof cf.unmapped === 'string' ? cf.unmapped : undefined,
     };
     ensureNode(profile, node.id);
     if (typeof node.parent === 'number' && node.parent >= 0 && node.parent <= MAX_NODE_ID) {
@@ -184,7 +223,7 @@ export class CpuProfiles {
   }
 
   private frameId(frame: CpuFrame): number {
-    const key = `${frame.functionName}\0${frame.url}\0${frame.line}\0${frame.column}`;
+    const key = `${frame.functionName}\0${frame.url}\0${frame.line}\0${frame.column}\0${frame.hotLine}\0${frame.unmapped}`;
     let id = this.frameIds.get(key);
     if (id === undefined) {
       id = this.frames.length;
