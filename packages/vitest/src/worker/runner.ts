@@ -10,6 +10,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, current, dateNow, nextMacrotask, nowUs, relativeToRoot, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
+import { moduleSourceMaps } from './source-maps.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
 
@@ -50,6 +51,8 @@ interface WorkerState {
   files: number;
   /** What the generated runner module handed in, the last time it was evaluated. */
   loader?: LoaderHooks | undefined;
+  /** The runner constructed last: its module runner holds the source maps of the modules it ran. */
+  runner?: object | undefined;
 }
 
 function state(): WorkerState {
@@ -104,6 +107,7 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
         codeCache: s.loader?.codeCacheUsed ?? false,
       },
     });
+    s.tracer.setSourceMaps(moduleSourceMaps(() => state().runner));
     s.chunk = chunk;
     return s.tracer;
   } catch (err) {
@@ -240,6 +244,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
       // paths relative to the run's root: projects with a root of their own keep their folder
       this.__tt_root = state().config?.runRoot ?? config?.root ?? process.cwd();
       this.__tt_ctorTs = nowUs();
+      state().runner = this;
       safe(() => {
         // the vm pools' contexts copied Node's timers before the tracer started
         const testGlobal = state().loader?.testGlobal;
