@@ -101,10 +101,12 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
     state.exitHook = true;
     process.on('exit', () => finishPending());
   }
-  return current() ?? startWorkerChunk(runDir, {
+  const tracer = current() ?? startWorkerChunk(runDir, {
     rootDir,
     metadata: { runner: 'jest', workerId: process.env.JEST_WORKER_ID ? Number(process.env.JEST_WORKER_ID) : undefined },
   });
+  tracer.setSourceMaps(state.sourceMaps);
+  return tracer;
 }
 
 /**
@@ -212,6 +214,8 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
 
   const done = (result: any) => {
     try {
+      // before Jest's teardown of the runtime forgets them; the profile is written after it
+      if (session) state.sourceMaps.take(runtime);
       session?.runnerDone(result);
       if (result && typeof result === 'object') {
         const extra: ResultExtra = { pid: process.pid, threadId: thread().threadId, traced: session !== undefined };

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { RuntimeSourceMaps } from './source-maps.js';
 
 /** require() that works in both builds (tsup shims __filename in the ESM one). */
 export const localRequire = createRequire(__filename);
@@ -128,11 +129,13 @@ export interface ThreadState {
   exitHook: boolean;
   warned: boolean;
   envSetup: EnvSetup | undefined;
+  /** The source maps of what Jest transformed in this thread, for the tracer's CPU profiles. */
+  sourceMaps: RuntimeSourceMaps;
 }
 const STATE = Symbol.for('testtrace.jest.worker');
 export function threadState(): ThreadState {
   const holder = process as unknown as Record<symbol, ThreadState | undefined>;
-  return (holder[STATE] ??= { runners: new Map(), runnerFiles: new Map(), pending: undefined, lastFileEnd: 0, exitHook: false, warned: false, envSetup: undefined });
+  return (holder[STATE] ??= { runners: new Map(), runnerFiles: new Map(), pending: undefined, lastFileEnd: 0, exitHook: false, warned: false, envSetup: undefined, sourceMaps: new RuntimeSourceMaps() });
 }
 
 /** A Jest project's `displayName` (a string or `{ name, color }`), if it has one. */
