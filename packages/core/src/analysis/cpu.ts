@@ -172,7 +172,7 @@ export class CpuProfiles {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .filter(([, us]) => us > 0)
-      .map(([key, us]) => ({ samples: samples.get(key) ?? 0, ms: us / 1000, frames: this.stackOf(key) }));
+      .map(([key, us]) => ({ samples: samples.get(key) ?? 0, ms: Math.round(us) / 1000, frames: this.stackOf(key) }));
   }
 
   /**
