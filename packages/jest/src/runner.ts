@@ -214,8 +214,8 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
 
   const done = (result: any) => {
     try {
-      // before Jest's teardown of the runtime forgets them; the profile is written after it
-      if (session) state.sourceMaps.take(runtime);
+      // for the file's CPU profile, written after Jest's teardown of the runtime forgets them
+      if (session?.tracer.options.sources.cpu) state.sourceMaps.take(runtime);
       session?.runnerDone(result);
       if (result && typeof result === 'object') {
         const extra: ResultExtra = { pid: process.pid, threadId: thread().threadId, traced: session !== undefined };
