@@ -8,6 +8,7 @@ import { Recorder, asWritten } from './recorder.js';
 import { toSink, type Sink } from './writer/sink.js';
 import { TraceWriter } from './writer/trace-writer.js';
 import { AnnotationListener } from './annotations/listener.js';
+import { ModuleSpans } from './lifecycle/modules.js';
 import { LaneAllocator, Span, TestSpan, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
 import type { Source, SourceContext } from './sources/source.js';
 import { createSources } from './sources/index.js';
@@ -41,6 +42,7 @@ export class Tracer implements SpanSink {
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
   private current: TestSpan | undefined;
+  private moduleSpans: ModuleSpans | undefined;
   private project: string | undefined;
   /**
    * @internal Flush at every test end, so that a killed worker loses at most the running test.
@@ -158,6 +160,15 @@ export class Tracer implements SpanSink {
   /** Opens a span of any category on the main track. */
   span(cat: string, name: string, args: Record<string, unknown> = {}, ts: number = nowUs()): Span {
     return new Span(this, cat, name, Track.main, ts, args);
+  }
+
+  /**
+   * Where a runner adapter's loader hook reports each module it loaded (the import profile,
+   * docs/imports.md): written as `module` spans on the main track.
+   */
+  get modules(): ModuleSpans {
+    this.moduleSpans ??= new ModuleSpans(this.recorder, this.options.rootDir);
+    return this.moduleSpans;
   }
 
   /** @internal — called by Span.end(). */

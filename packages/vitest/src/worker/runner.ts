@@ -9,6 +9,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, current, dateNow, nextMacrotask, nowUs, relativeToRoot, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
+import { watchModuleExecution } from './modules.js';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
@@ -245,6 +246,8 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
         const testGlobal = state().loader?.testGlobal;
         const tracer = ensureTracer(config);
         if (tracer && testGlobal) tracer.adoptGlobal(testGlobal);
+        // the import profile: each module Vitest evaluates, from its own timing
+        watchModuleExecution((this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
       });
       // Vitest 4.0.11+: runner.trace(name, attrs, fn) times cleanup and onFinished callbacks
       const baseTrace = (this as any).trace;
