@@ -9,7 +9,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, current, dateNow, nextMacrotask, nowUs, relativeToRoot, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
-import { watchModuleExecution } from './modules.js';
+import { watchModuleExecution, watchModuleFetch } from './modules.js';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 
 // ---- minimal structural types of Vitest's tasks (3.2 – 5.x) ----------------------------------
@@ -306,6 +306,8 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     /** Awaited by Vitest before it collects a file (unlike onCollectStart): the file's span starts here. */
     onBeforeCollect(paths: string[]): unknown {
       safe(() => {
+        // set by Vitest after the runner's constructor (4 and 5)
+        watchModuleFetch((this as any).moduleRunner, (this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
         this.__tt_collectTs = nowUs();
         this.__tt_collecting = paths[0];
         this.__tt_importEnd = 0;
