@@ -296,3 +296,25 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
   if (tables.modules.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, or by a runner it does not hook (Jest ESM test files)';
   return report;
 }
+
+/** The summary's import line: the share of busy time spent importing, and the modules that cost most. */
+export interface ImportHeadline {
+  share: number;
+  importMs: number;
+  top: Array<{ module: string; totalMs: number; files: number }>;
+}
+
+/** undefined when the trace has no module spans. */
+export function importHeadline(tables: TraceTables, top = 3): ImportHeadline | undefined {
+  if (tables.modules.length === 0) return undefined;
+  const report = importReport(tables);
+  // test files themselves are not what to fix: the modules they pull in are
+  const tested = new Set(report.files.map((f) => f.file));
+  const modules = report.modules.filter((m) => !tested.has(m.module)).slice(0, top);
+  return { share: report.share, importMs: report.importMs, top: modules.map((m) => ({ module: m.module, totalMs: m.totalMs, files: m.files })) };
+}
+
+/** `{ imports }` for a headline, `{}` without one: spread into the summary. */
+export function withImports(headline: ImportHeadline | undefined): { imports?: ImportHeadline } {
+  return headline === undefined ? {} : { imports: headline };
+}
