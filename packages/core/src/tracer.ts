@@ -29,6 +29,9 @@ export interface TraceStats {
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** In default detail, module loads shorter than this (µs, inclusive) are not written (docs/imports.md). */
+const MIN_MODULE_US = 1000;
+
 /**
  * A running tracer: one per thread. Adapters use its lifecycle methods (fileStart, testStart,
  * hookStart, …) to record the runner's structure; the sources record the runtime.
@@ -167,7 +170,8 @@ export class Tracer implements SpanSink {
    * docs/imports.md): written as `module` spans on the main track.
    */
   get modules(): ModuleSpans {
-    this.moduleSpans ??= new ModuleSpans(this.recorder, this.options.rootDir);
+    // default detail: only loads of 1 ms or more (inclusive); a Jest worker loads ~550 modules a file
+    this.moduleSpans ??= new ModuleSpans(this.recorder, this.options.rootDir, this.options.detail === 'full' ? 0 : MIN_MODULE_US);
     return this.moduleSpans;
   }
 
