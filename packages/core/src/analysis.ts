@@ -16,7 +16,7 @@ export { TestTable } from './analysis/test-table.js';
 export { HookTable } from './analysis/hook-table.js';
 export type {
   TraceModel, TraceTables, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, TestRecord,
-  HookRecord, StallRecord, TracerErrorRecord, CrashRecord,
+  HookRecord, StallRecord, ModuleSlice, TracerErrorRecord, CrashRecord,
 } from './analysis/model.js';
 export { IntervalList } from './analysis/intervals.js';
 export { CpuProfiles, type CpuFrame, type HotStack } from './analysis/cpu.js';
@@ -25,6 +25,7 @@ export { testRows, testRow, testRowMaker, testOrder, TEST_SORTS, type TestRow, t
 export { leakReport, leakKind, leakScore, type LeakReport, type TestLeaks, type LeakGroup, type LeakKind } from './analysis/leaks.js';
 export { Owners, type OwnerKind, type OwnerRef, type OwnerOverlap } from './analysis/owners.js';
 export { describeOwners, ordinal, ownerGroup, testLabel, unitLabel, OWNER_KIND_LABEL, type OwnerShare } from './analysis/owner-label.js';
+export { importReport, IMPORT_SORTS, type ImportsReport, type ImportsOptions, type ImportSort, type ModuleRow, type FileImports, type ImportNode } from './analysis/imports.js';
 export { stallReport, type StallReport, type StallRow, type StallsOptions } from './analysis/stalls.js';
 export { mmuTable, minimumMutatorUtilisation, type MmuTable, type MmuWorker, type MmuOptions } from './analysis/mmu.js';
 export { mergeTraces, type MergeResult, type MergeShard } from './analysis/merge.js';

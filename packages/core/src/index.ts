@@ -5,6 +5,7 @@ export { FileSink, MemorySink, type Sink } from './writer/sink.js';
 export type { ScriptSourceMaps } from './sources/source-maps.js';
 export { resolveOptions, DETAILS, SOURCE_NAMES, type TraceOptions, type ResolvedOptions, type Detail, type SourceName } from './options.js';
 export { Span, TestSpan, type TestInfo, type TestResult } from './lifecycle/spans.js';
+export { ModuleSpans, moduleName, type ModuleKind } from './lifecycle/modules.js';
 export { nowUs, perfMsToUs, wallMsToUs, clockAnchor } from './clock.js';
 /** @internal Node's own functions, for the adapters: tests replace the globals (fake timers). */
 export { dateNow } from './builtin.js';

@@ -55,6 +55,11 @@ export function nsAsUs(ns: number): string {
   return `${head}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }
 
+/** Microseconds as milliseconds with three decimals (whole microseconds). */
+function roundUs(us: number): number {
+  return Math.round(us) / 1000;
+}
+
 /** Trace time to the nearest nanosecond, as a whole number of nanoseconds. */
 function toNs(us: number): number {
   return Math.round(us * 1000);
@@ -193,6 +198,19 @@ export class Recorder {
       `{"name":${q(name)},"cat":"async","ph":"i","s":"t","ts":${this.ts(ts)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"type":${q(type)},"id":${n(id)}${
         trigger === undefined ? '' : `,"trigger":${n(trigger)}`
       },"stack":${JSON.stringify(stack)}${label === undefined ? '' : `,"label":${JSON.stringify(label)}`}${test === undefined ? '' : `,"test":${JSON.stringify(test)}`}}}`,
+    );
+  }
+
+  /**
+   * A loaded module: `complete(Category.module, name, tid, ts, dur, { module, selfMs, kind,
+   * transformMs? })` with no object built (one per module a test file loads).
+   */
+  moduleSlice(name: string, tid: number, ts: number, dur: number, selfUs: number, kind: string, transformUs: number): void {
+    const module = JSON.stringify(name);
+    this.writer.line(
+      `{"name":${module},"cat":"module","ph":"X",${this.tsDur(ts, dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"module":${module},"selfMs":${n(roundUs(selfUs))},"kind":${q(kind)}${
+        transformUs > 0 ? `,"transformMs":${n(roundUs(transformUs))}` : ''
+      }}}`,
     );
   }
 

@@ -8,6 +8,7 @@ import { Recorder, asWritten } from './recorder.js';
 import { toSink, type Sink } from './writer/sink.js';
 import { TraceWriter } from './writer/trace-writer.js';
 import { AnnotationListener } from './annotations/listener.js';
+import { ModuleSpans } from './lifecycle/modules.js';
 import { LaneAllocator, Span, TestSpan, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
 import type { Source, SourceContext } from './sources/source.js';
 import type { ScriptSourceMaps } from './sources/source-maps.js';
@@ -29,6 +30,9 @@ export interface TraceStats {
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** In default detail, module loads shorter than this (µs, inclusive) are not written (docs/imports.md). */
+const MIN_MODULE_US = 1000;
+
 /**
  * A running tracer: one per thread. Adapters use its lifecycle methods (fileStart, testStart,
  * hookStart, …) to record the runner's structure; the sources record the runtime.
@@ -42,6 +46,7 @@ export class Tracer implements SpanSink {
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
   private current: TestSpan | undefined;
+  private moduleSpans: ModuleSpans | undefined;
   private project: string | undefined;
   private scriptMaps: ScriptSourceMaps | undefined;
   /**
@@ -168,6 +173,16 @@ export class Tracer implements SpanSink {
   /** Opens a span of any category on the main track. */
   span(cat: string, name: string, args: Record<string, unknown> = {}, ts: number = nowUs()): Span {
     return new Span(this, cat, name, Track.main, ts, args);
+  }
+
+  /**
+   * Where a runner adapter's loader hook reports each module it loaded (the import profile,
+   * docs/imports.md): written as `module` spans on the main track.
+   */
+  get modules(): ModuleSpans {
+    // default detail: only loads of 1 ms or more (inclusive); a Jest worker loads ~550 modules a file
+    this.moduleSpans ??= new ModuleSpans(this.recorder, this.options.rootDir, this.options.detail === 'full' ? 0 : MIN_MODULE_US);
+    return this.moduleSpans;
   }
 
   /** @internal — called by Span.end(). */

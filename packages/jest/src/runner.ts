@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
 import { FileSession } from './worker.js';
+import { watchModuleLoads } from './modules.js';
 import { joinPreviousHandler, settledPromise } from './circus-handlers.js';
 import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, projectName, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
@@ -189,6 +190,8 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
       const setup = state.envSetup?.file === file ? state.envSetup : undefined;
       state.envSetup = undefined;
       session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup);
+      // the import profile: each module this file's runtime executes
+      watchModuleLoads(runtime, tracer.modules);
       // The test environment's global gets the tracer's timer functions (for the first file it
       // copied Node's own before the tracer started; later ones copied the tracer's), but only
       // from jest-circus's first event on. jest-circus keeps the setTimeout it finds when it

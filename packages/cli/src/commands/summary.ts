@@ -115,6 +115,7 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   } else {
     lines.push(`${label('stalls')}none recorded`);
   }
+  if (s.imports) lines.push(`${label('import')}${percent(s.imports.share)} of busy time; top modules: ${s.imports.top.map((m) => `${m.module} ${duration(m.totalMs)}${m.files > 1 ? ` (${m.files} files)` : ''}`).join(', ')}` + c.dim(' (testtrace imports FILE)'));
   lines.push(`${label('leaks')}${s.leaks.count ? c.yellow(`${count(s.leaks.count, 'resource')} left open by ${count(s.leaks.tests, 'test')}`) + c.dim(' (testtrace leaks FILE)') : 'none'}`);
   lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim(noCpuSamples(r.detail))}`);
   for (const exit of s.forceExits) lines.push(`${label('exit')}${c.yellow(`${exit.worker}: ${exit.reason}`)}`);

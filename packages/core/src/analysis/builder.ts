@@ -16,7 +16,7 @@ import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
 import type {
-  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakSite, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakSite, ModuleSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
 } from './model.js';
 
@@ -105,6 +105,7 @@ export class ModelBuilder {
   private readonly forceExits: ForceExitRecord[] = [];
   /** Phase slices in trace order, assigned to file spans at the end. */
   private readonly phases: PhaseSlice[] = [];
+  private readonly modules: ModuleSlice[] = [];
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
@@ -361,6 +362,17 @@ export class ModelBuilder {
         this.phases.push({ pid, file: String(args.file ?? ''), ...(project !== undefined ? { project } : {}), name: e.name, start: ts, end });
         return;
       }
+      case Category.module:
+        this.modules.push({
+          pid,
+          module: this.intern(String(args.module ?? e.name)),
+          start: ts,
+          end,
+          selfUs: (num(args.selfMs) ?? (end - ts) / 1000) * 1000,
+          kind: this.intern(String(args.kind ?? '')),
+          transformUs: (num(args.transformMs) ?? 0) * 1000,
+        });
+        return;
       case Category.gc:
         this.timeline(pid).gc.add(ts, end);
         return;
@@ -491,6 +503,7 @@ export class ModelBuilder {
       testTable: tests,
       hookTable: this.hookTable,
       phases,
+      modules: this.modules,
       owners,
       identities: TestIdentities.of(tests),
       queuedMs: this.queued,

@@ -33,6 +33,8 @@ export interface TraceTables {
   phases: PhaseSlice[];
   /** Every worker's time cut by owner: how stalls, GC and time are attributed. */
   owners: Owners;
+  /** Module spans (the import profile), in trace order. */
+  modules: ModuleSlice[];
   /** Event-loop stalls, by start time. */
   stalls: StallRecord[];
   /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
@@ -265,6 +267,17 @@ export interface PhaseSlice {
   project?: string;
   start: number;
   end: number;
+}
+
+/** One `module` span: a module a worker loaded (docs/imports.md). Times in µs. */
+export interface ModuleSlice {
+  pid: number;
+  module: string;
+  start: number;
+  end: number;
+  selfUs: number;
+  kind: string;
+  transformUs: number;
 }
 
 export interface TracerErrorRecord {

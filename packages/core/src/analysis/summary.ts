@@ -1,4 +1,5 @@
 import { gcOf } from './attribution.js';
+import { importHeadline, withImports, type ImportHeadline } from './imports.js';
 import type { RunMetadata, TraceTables } from './model.js';
 import { unitKey } from './units.js';
 import { blockedIntervals } from './stalls.js';
@@ -69,6 +70,8 @@ export interface TimeRow {
 }
 
 export interface Summary {
+  /** The import profile's headline (testtrace imports), when the trace has module spans. */
+  imports?: ImportHeadline;
   trace: { name: string; bytes: number; events: number; form: string; gzip: boolean; closed: boolean; truncated: boolean };
   run: Pick<RunMetadata, 'runner' | 'runnerVersion' | 'node' | 'platform' | 'arch' | 'command' | 'detail' | 'pool' | 'testtraceVersion'> & {
     /** ISO time of the run's start, from its wall clock. */
@@ -334,6 +337,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     stalls: { count: intervals.length, slices: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
     slowest,
     leaks: { count: leakCount, tests: tests.leaks.size },
+    ...withImports(importHeadline(model)),
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
     crashes: model.crashes.map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}) })),
     forceExits: model.forceExits.map((f) => ({ worker: nameOf.get(f.pid) ?? `pid ${f.pid}`, reason: f.reason })),

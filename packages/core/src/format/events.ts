@@ -22,6 +22,8 @@ export const Category = {
   test: 'test',
   hook: 'hook',
   phase: 'phase',
+  /** One loaded module: its import, nested by importer (docs/imports.md). */
+  module: 'module',
   gc: 'gc',
   stall: 'stall',
   async: 'async',

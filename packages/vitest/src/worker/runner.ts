@@ -9,6 +9,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, current, dateNow, nextMacrotask, nowUs, relativeToRoot, thread, threadLabel, workerOptionsFromEnv, type Tracer, type Span, type TestSpan } from '@testtrace/core';
+import { watchModuleExecution, watchModuleFetch } from './modules.js';
 import { WORKER_STATE, chunkName, progressName, type WorkerConfig } from '../protocol.js';
 import { moduleSourceMaps } from './source-maps.js';
 
@@ -250,6 +251,8 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
         const testGlobal = state().loader?.testGlobal;
         const tracer = ensureTracer(config);
         if (tracer && testGlobal) tracer.adoptGlobal(testGlobal);
+        // the import profile: each module Vitest evaluates, from its own timing
+        watchModuleExecution((this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
       });
       // Vitest 4.0.11+: runner.trace(name, attrs, fn) times cleanup and onFinished callbacks
       const baseTrace = (this as any).trace;
@@ -308,6 +311,8 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     /** Awaited by Vitest before it collects a file (unlike onCollectStart): the file's span starts here. */
     onBeforeCollect(paths: string[]): unknown {
       safe(() => {
+        // set by Vitest after the runner's constructor (4 and 5)
+        watchModuleFetch((this as any).moduleRunner, (this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
         this.__tt_collectTs = nowUs();
         this.__tt_collecting = paths[0];
         this.__tt_importEnd = 0;

@@ -1,0 +1,320 @@
+import type { ModuleSlice, TraceTables } from './model.js';
+
+/**
+ * The import profile (`testtrace imports`): the `module` spans of every worker, nested by time
+ * (a module's span holds the spans of the modules it loaded), each load given to the test file
+ * whose import it was part of, or to the test that imported it at run time.
+ */
+
+export type ImportSort = 'self' | 'total' | 'count';
+export const IMPORT_SORTS: readonly ImportSort[] = ['self', 'total', 'count'];
+
+export interface ImportsOptions {
+  by?: ImportSort;
+  /** Only loads for test files whose path contains this text; the report then has their trees. */
+  file?: string;
+  /** At most this many modules in `modules` (default: all). */
+  limit?: number;
+}
+
+/** One module over the whole run. Times in ms, summed over its loads. */
+export interface ModuleRow {
+  module: string;
+  /** `transformed`, `external`, `plain` (docs/format.md); several when loads differed. */
+  kind: string;
+  loads: number;
+  /** Distinct test files that loaded it. */
+  files: number;
+  selfMs: number;
+  totalMs: number;
+  /** Mean inclusive time per load. */
+  meanMs: number;
+  transformMs: number;
+  /** The chain that pulled it in most often (shortest among equals): the test file first, this module last. */
+  chain: string[];
+  /** Tests that loaded it at run time (`await import()`, `require` inside a test): `file > full name`. */
+  dynamicIn: string[];
+}
+
+/** One module load in a file's tree. */
+export interface ImportNode {
+  module: string;
+  selfMs: number;
+  totalMs: number;
+  kind: string;
+  transformMs?: number;
+  /** The test that loaded it at run time, for a load outside the file's import. */
+  test?: string;
+  children: ImportNode[];
+}
+
+/** One test file: its import phase against the module spans at its top level. */
+export interface FileImports {
+  file: string;
+  project?: string;
+  pid: number;
+  /** The file's `import` phase, ms (0 when the trace has none). */
+  importMs: number;
+  /** The top-level module spans inside the import phase, summed. */
+  modulesMs: number;
+  /** Module loads inside its tests (dynamic imports), inclusive ms. */
+  dynamicMs: number;
+  /** The file's module tree: only with the `file` option. */
+  tree?: ImportNode[];
+}
+
+export interface ImportsReport {
+  by: ImportSort;
+  file?: string;
+  /** Module loads recorded (spans), over the files shown. */
+  loads: number;
+  /** Time in imports, ms: the import phases and the run-time loads of the files shown. */
+  importMs: number;
+  /** Busy time of every worker, ms (testtrace summary's `busy`). */
+  busyMs: number;
+  /** importMs / busyMs, 0 when nothing was busy. */
+  share: number;
+  modules: ModuleRow[];
+  files: FileImports[];
+  /** Why the report is empty, when it is: no module spans in this trace. */
+  note?: string;
+}
+
+interface Load {
+  slice: ModuleSlice;
+  parent: number;
+  children: number[];
+  /** The test file it was loaded for, or '' when it lies outside every file. */
+  file: string;
+  project?: string;
+  test?: string;
+}
+
+interface Window {
+  pid: number;
+  start: number;
+  end: number;
+  file: string;
+  project?: string;
+  test?: string;
+}
+
+/** The innermost window of `windows` (sorted by start) that holds [start, end]. */
+function holder(windows: readonly Window[], pid: number, start: number, end: number): Window | undefined {
+  let found: Window | undefined;
+  for (const w of windows) {
+    if (w.start > start) break;
+    if (w.pid === pid && w.end >= end && (found === undefined || w.start >= found.start)) found = w;
+  }
+  return found;
+}
+
+/** Nests each pid's loads by time and names the file (and test) each root load was for. */
+function nestLoads(tables: TraceTables): Load[] {
+  const slices = [...tables.modules].sort((a, b) => a.pid - b.pid || a.start - b.start || b.end - a.end);
+  const tests: Window[] = [];
+  const t = tables.testTable;
+  for (let i = 0; i < t.count; i++) {
+    const project = t.project(i);
+    tests.push({ pid: t.pid(i), start: t.start[i]!, end: t.end[i]!, file: t.file(i), ...(project ? { project } : {}), test: `${t.file(i)} > ${t.fullName(i)}` });
+  }
+  tests.sort((a, b) => a.start - b.start);
+  const places: Window[] = [
+    ...tables.phases.map((p) => ({ pid: p.pid, start: p.start, end: p.end, file: p.file, ...(p.project ? { project: p.project } : {}) })),
+    ...tables.files.map((f) => ({ pid: f.pid, start: f.start, end: f.end, file: f.file, ...(f.project ? { project: f.project } : {}) })),
+  ].sort((a, b) => a.start - b.start);
+  const loads: Load[] = [];
+  const open: number[] = [];
+  for (const slice of slices) {
+    while (open.length) {
+      const top = loads[open[open.length - 1]!]!.slice;
+      if (top.pid === slice.pid && top.end >= slice.end) break;
+      open.pop();
+    }
+    const parent = open.length ? open[open.length - 1]! : -1;
+    const index = loads.length;
+    const load: Load = { slice, parent, children: [], file: '' };
+    if (parent >= 0) {
+      const p = loads[parent]!;
+      p.children.push(index);
+      load.file = p.file;
+      if (p.project !== undefined) load.project = p.project;
+      if (p.test !== undefined) load.test = p.test;
+    } else {
+      const test = holder(tests, slice.pid, slice.start, slice.end);
+      const place = test ?? holder(places, slice.pid, slice.start, slice.end);
+      if (place) {
+        load.file = place.file;
+        if (place.project !== undefined) load.project = place.project;
+        if (test) load.test = test.test;
+      }
+    }
+    loads.push(load);
+    open.push(index);
+  }
+  return loads;
+}
+
+function chainOf(loads: readonly Load[], i: number): string[] {
+  const chain: string[] = [];
+  for (let at = i; at >= 0; at = loads[at]!.parent) chain.unshift(loads[at]!.slice.module);
+  const test = loads[i]!.test;
+  if (test !== undefined) chain.unshift(`${test} (at run time)`);
+  else if (loads[i]!.file && chain[0] !== loads[i]!.file) chain.unshift(loads[i]!.file);
+  return chain;
+}
+
+const ms = (us: number): number => Math.round(us) / 1000;
+
+function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
+  interface Acc {
+    kinds: Set<string>;
+    loads: number;
+    files: Set<string>;
+    selfUs: number;
+    totalUs: number;
+    transformUs: number;
+    chains: Map<string, { chain: string[]; n: number }>;
+    dynamicIn: Set<string>;
+  }
+  const byModule = new Map<string, Acc>();
+  for (const i of shown) {
+    const load = loads[i]!;
+    const s = load.slice;
+    let acc = byModule.get(s.module);
+    if (acc === undefined) {
+      acc = { kinds: new Set(), loads: 0, files: new Set(), selfUs: 0, totalUs: 0, transformUs: 0, chains: new Map(), dynamicIn: new Set() };
+      byModule.set(s.module, acc);
+    }
+    acc.kinds.add(s.kind);
+    acc.loads++;
+    if (load.file) acc.files.add(`${load.project ?? ''}\0${load.file}`);
+    acc.selfUs += s.selfUs;
+    acc.totalUs += s.end - s.start;
+    acc.transformUs += s.transformUs;
+    if (load.test !== undefined) acc.dynamicIn.add(load.test);
+    const chain = chainOf(loads, i);
+    const key = chain.join('\0');
+    const seen = acc.chains.get(key);
+    if (seen) seen.n++;
+    else acc.chains.set(key, { chain, n: 1 });
+  }
+  return [...byModule].map(([module, acc]) => {
+    const chain = [...acc.chains.values()].sort((a, b) => b.n - a.n || a.chain.length - b.chain.length)[0]!.chain;
+    return {
+      module,
+      kind: [...acc.kinds].sort().join(','),
+      loads: acc.loads,
+      files: acc.files.size,
+      selfMs: ms(acc.selfUs),
+      totalMs: ms(acc.totalUs),
+      meanMs: ms(acc.totalUs / acc.loads),
+      transformMs: ms(acc.transformUs),
+      chain,
+      dynamicIn: [...acc.dynamicIn],
+    };
+  });
+}
+
+function treeOf(loads: readonly Load[], i: number): ImportNode {
+  const load = loads[i]!;
+  const s = load.slice;
+  const node: ImportNode = { module: s.module, selfMs: ms(s.selfUs), totalMs: ms(s.end - s.start), kind: s.kind, children: load.children.map((c) => treeOf(loads, c)) };
+  if (s.transformUs > 0) node.transformMs = ms(s.transformUs);
+  if (load.parent < 0 && load.test !== undefined) node.test = load.test;
+  return node;
+}
+
+const SORTS: Record<ImportSort, (a: ModuleRow, b: ModuleRow) => number> = {
+  self: (a, b) => b.selfMs - a.selfMs || b.totalMs - a.totalMs,
+  total: (a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs,
+  count: (a, b) => b.files - a.files || b.loads - a.loads || b.totalMs - a.totalMs,
+};
+
+/** The import profile of a trace: modules ranked, and each file's import phase against its module spans. */
+export function importReport(tables: TraceTables, options: ImportsOptions = {}): ImportsReport {
+  const by = options.by ?? 'total';
+  const loads = nestLoads(tables);
+  const wanted = (file: string): boolean => options.file === undefined || file.includes(options.file);
+  const shown: number[] = [];
+  for (let i = 0; i < loads.length; i++) if (loads[i]!.file !== '' && wanted(loads[i]!.file)) shown.push(i);
+
+  const files: FileImports[] = [];
+  const fileIndex = new Map<string, FileImports>();
+  const keyOf = (pid: number, file: string, project?: string) => `${pid}\0${project ?? ''}\0${file}`;
+  for (const p of tables.phases) {
+    if (p.name !== 'import' || !wanted(p.file)) continue;
+    const key = keyOf(p.pid, p.file, p.project);
+    let f = fileIndex.get(key);
+    if (f === undefined) {
+      f = { file: p.file, ...(p.project ? { project: p.project } : {}), pid: p.pid, importMs: 0, modulesMs: 0, dynamicMs: 0 };
+      fileIndex.set(key, f);
+      files.push(f);
+    }
+    f.importMs += (p.end - p.start) / 1000;
+    for (const i of shown) {
+      const load = loads[i]!;
+      const s = load.slice;
+      if (load.parent < 0 && load.test === undefined && s.pid === p.pid && s.start >= p.start && s.end <= p.end) f.modulesMs += (s.end - s.start) / 1000;
+    }
+  }
+  for (const i of shown) {
+    const load = loads[i]!;
+    if (load.parent >= 0 || load.test === undefined) continue;
+    const key = keyOf(load.slice.pid, load.file, load.project);
+    let f = fileIndex.get(key);
+    if (f === undefined) {
+      f = { file: load.file, ...(load.project ? { project: load.project } : {}), pid: load.slice.pid, importMs: 0, modulesMs: 0, dynamicMs: 0 };
+      fileIndex.set(key, f);
+      files.push(f);
+    }
+    f.dynamicMs += (load.slice.end - load.slice.start) / 1000;
+  }
+  if (options.file !== undefined) {
+    for (const f of files) {
+      f.tree = shown.filter((i) => loads[i]!.parent < 0 && loads[i]!.file === f.file && loads[i]!.slice.pid === f.pid && loads[i]!.project === f.project).map((i) => treeOf(loads, i));
+    }
+  }
+  for (const f of files) {
+    f.importMs = Math.round(f.importMs * 1000) / 1000;
+    f.modulesMs = Math.round(f.modulesMs * 1000) / 1000;
+    f.dynamicMs = Math.round(f.dynamicMs * 1000) / 1000;
+  }
+  const importMs = files.reduce((sum, f) => sum + f.importMs + f.dynamicMs, 0);
+  const busyMs = tables.processes.reduce((sum, p) => sum + p.busyUs, 0) / 1000;
+  const modules = rank(loads, shown).sort(SORTS[by]);
+  const report: ImportsReport = {
+    by,
+    ...(options.file !== undefined ? { file: options.file } : {}),
+    loads: shown.length,
+    importMs: Math.round(importMs * 1000) / 1000,
+    busyMs: Math.round(busyMs * 1000) / 1000,
+    share: busyMs > 0 ? importMs / busyMs : 0,
+    modules: options.limit !== undefined ? modules.slice(0, options.limit) : modules,
+    files,
+  };
+  if (tables.modules.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, or by a runner it does not hook (Jest ESM test files)';
+  return report;
+}
+
+/** The summary's import line: the share of busy time spent importing, and the modules that cost most. */
+export interface ImportHeadline {
+  share: number;
+  importMs: number;
+  top: Array<{ module: string; totalMs: number; files: number }>;
+}
+
+/** undefined when the trace has no module spans. */
+export function importHeadline(tables: TraceTables, top = 3): ImportHeadline | undefined {
+  if (tables.modules.length === 0) return undefined;
+  const report = importReport(tables);
+  // test files themselves are not what to fix: the modules they pull in are
+  const tested = new Set(report.files.map((f) => f.file));
+  const modules = report.modules.filter((m) => !tested.has(m.module)).slice(0, top);
+  return { share: report.share, importMs: report.importMs, top: modules.map((m) => ({ module: m.module, totalMs: m.totalMs, files: m.files })) };
+}
+
+/** `{ imports }` for a headline, `{}` without one: spread into the summary. */
+export function withImports(headline: ImportHeadline | undefined): { imports?: ImportHeadline } {
+  return headline === undefined ? {} : { imports: headline };
+}

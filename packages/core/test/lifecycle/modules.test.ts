@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { moduleName } from '../../src/lifecycle/modules.js';
+import { modelFromEvents, importReport } from '../../src/analysis.js';
+import type { TraceEvent } from '../../src/format/events.js';
+
+describe('moduleName', () => {
+  it('names a dependency by package/subpath and a project file by its path from the root', () => {
+    expect(moduleName('/app', '/app/node_modules/@scope/pkg/dist/index.js')).toBe('@scope/pkg/dist/index.js');
+    expect(moduleName('/app', '/app/node_modules/a/node_modules/b/x.js')).toBe('b/x.js');
+    expect(moduleName('/app/', 'file:///app/src/x.ts?v=1')).toBe('src/x.ts');
+    expect(moduleName('/app', '/elsewhere/y.ts')).toBe('/elsewhere/y.ts');
+  });
+});
+
+describe('importReport', () => {
+  const X = (cat: string, name: string, ts: number, dur: number, args: Record<string, unknown>): TraceEvent => ({ name, cat, ph: 'X', ts, dur, pid: 2, tid: 1, args });
+  const mod = (name: string, ts: number, dur: number, selfMs: number) => X('module', name, ts, dur, { module: name, selfMs, kind: 'transformed' });
+  const events: TraceEvent[] = [
+    X('file', 't.test.ts', 0, 10_000, { file: 't.test.ts' }),
+    X('phase', 'import', 0, 5_000, { file: 't.test.ts' }),
+    mod('t.test.ts', 100, 4_800, 0.8),
+    mod('src/barrel.ts', 200, 4_000, 1),
+    mod('src/a.ts', 300, 3_000, 3),
+    X('test', 'loads late', 6_000, 3_000, { file: 't.test.ts', fullName: 'loads late', status: 'passed', retry: 0 }),
+    mod('src/lazy.ts', 6_500, 2_000, 2),
+  ];
+
+  it('nests loads by time, names the chain, and puts a run-time import in its test', () => {
+    const report = importReport(modelFromEvents(events));
+    const a = report.modules.find((m) => m.module === 'src/a.ts')!;
+    expect(a.chain).toEqual(['t.test.ts', 'src/barrel.ts', 'src/a.ts']);
+    expect(report.modules[0]!.module).toBe('t.test.ts');
+    const lazy = report.modules.find((m) => m.module === 'src/lazy.ts')!;
+    expect(lazy.dynamicIn).toEqual(['t.test.ts > loads late']);
+    expect(report.files).toEqual([{ file: 't.test.ts', pid: 2, importMs: 5, modulesMs: 4.8, dynamicMs: 2 }]);
+    expect(importReport(modelFromEvents(events), { by: 'self' }).modules[0]!.module).toBe('src/a.ts');
+  });
+});
