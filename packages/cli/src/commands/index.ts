@@ -1,5 +1,6 @@
 import { UsageError } from '../cli/errors.js';
 import type { Command } from './command.js';
+import { diffCommand } from './diff.js';
 import { leaksCommand } from './leaks.js';
 import { mergeCommand } from './merge.js';
 import { mmuCommand } from './mmu.js';
@@ -26,7 +27,7 @@ const viewCommand: Command = {
 };
 
 /** Every subcommand, in the order `testtrace --help` lists them. Add a command by adding its module here. */
-export const COMMANDS: readonly Command[] = [summaryCommand, testsCommand, leaksCommand, stallsCommand, mmuCommand, viewCommand, mergeCommand];
+export const COMMANDS: readonly Command[] = [summaryCommand, testsCommand, leaksCommand, stallsCommand, mmuCommand, diffCommand, viewCommand, mergeCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
