@@ -3,7 +3,7 @@
 // groups of runs) that differ in nothing but noise. Every reported change is a false positive.
 //
 //   node bench/diff-noise.mjs record [--runs=22]   record missing runs under bench/.tmp/diff-noise
-//   node bench/diff-noise.mjs report [--group=3]   diff run 1 with 2, 3 with 4, …; then groups of N against the next N
+//   node bench/diff-noise.mjs report [--group=4]   diff run 1 with 2, 3 with 4, …; then N runs against N, interleaved
 //
 // Each run takes the lock /tmp/tt-e2e.lock that the e2e tests share, so it never overlaps them.
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,9 @@ const PROJECT = path.join(DIR, 'project');
 const CLI = path.join(REPO, 'packages/cli/bin/testtrace.js');
 const RUNNERS = {
   vitest: (trace) => [path.join(REPO, 'packages/vitest/bin/vitest-trace.js'), 'run', `--trace=${trace}`],
-  jest: () => [path.join(REPO, 'node_modules/jest/bin/jest.js'), `--cacheDirectory=${path.join(DIR, 'jest-cache')}`],
+  // a fresh cache for each run, as the e2e tests and a CI job without a cache have: Jest then uses
+  // its workers (with the timings of earlier runs in its cache it runs this small suite in band)
+  jest: (trace) => [path.join(REPO, 'node_modules/jest/bin/jest.js'), `--cacheDirectory=${trace}.cache`],
 };
 
 const [mode = 'report', ...rest] = process.argv.slice(2);
@@ -33,6 +35,7 @@ function record(runs) {
       const env = { ...process.env, CI: '1', NO_COLOR: '1', TRACE_OUT: trace };
       delete env.TESTTRACE;
       const r = spawnSync('flock', ['/tmp/tt-e2e.lock', process.execPath, ...args(trace)], { cwd: PROJECT, env, encoding: 'utf8' });
+      fs.rmSync(`${trace}.cache`, { recursive: true, force: true });
       if (r.status !== 0 || !fs.existsSync(trace)) throw new Error(`${runner} run ${i} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
       console.log(`${runner} run ${i}: ${trace}`);
     }
@@ -45,6 +48,20 @@ function diffJson(base, head) {
   return JSON.parse(r.stdout);
 }
 
+/**
+ * Pairs of sides of `size` runs each, none shared: consecutive runs for one run a side; for
+ * repeated runs, base and head interleaved (runs 1, 3, 5, 7 against 2, 4, 6, 8), as repeated runs
+ * of two versions should be taken, so that a change of the machine's load hits both sides alike.
+ */
+function sides(traces, size) {
+  const out = [];
+  for (let i = 0; i + 2 * size <= traces.length; i += 2 * size) {
+    const window = traces.slice(i, i + 2 * size);
+    out.push([window.filter((_, k) => k % 2 === 0), window.filter((_, k) => k % 2 === 1)]);
+  }
+  return out;
+}
+
 function report(group) {
   for (const runner of Object.keys(RUNNERS)) {
     const traces = fs.readdirSync(DIR).filter((f) => f.startsWith(`${runner}-`) && f.endsWith('.out')).sort().map((f) => path.join(DIR, f));
@@ -53,8 +70,8 @@ function report(group) {
       let flagged = 0;
       let changes = 0;
       const what = new Map();
-      for (let i = 0; i + 2 * size <= traces.length; i += 2 * size) {
-        const d = diffJson(traces.slice(i, i + size), traces.slice(i + size, i + 2 * size));
+      for (const [base, head] of sides(traces, size)) {
+        const d = diffJson(base, head);
         pairs++;
         if (d.changes.length) flagged++;
         changes += d.changes.length;
@@ -67,7 +84,7 @@ function report(group) {
 }
 
 if (mode === 'record') record(option('runs', 22));
-else if (mode === 'report') report(option('group', 3));
+else if (mode === 'report') report(option('group', 4));
 else {
   console.error('usage: node bench/diff-noise.mjs record [--runs=N] | report [--group=N]');
   process.exit(2);
