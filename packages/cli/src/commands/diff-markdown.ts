@@ -1,4 +1,5 @@
 import type { DiffReport } from '@testtrace/core/analysis';
+import { count } from '../cli/format.js';
 import { details, mdTable } from '../cli/markdown.js';
 import { changeLabel, headline, leakText, relativeOf, sidesLine, signed, valueOf } from './diff-text.js';
 
@@ -22,7 +23,7 @@ export function renderDiffMarkdown(r: DiffReport): string[] {
   const wall = r.run.find((x) => x.what === 'wall');
   if (wall) lines.push(`Wall time ${valueOf(wall.base, 'ms')} → ${valueOf(wall.head, 'ms')} (${relativeOf(wall)}${wall.significant ? '' : ', within noise'}).`, '');
   const body: string[] = [];
-  if (r.changes.length > TOP) body.push(`**${r.changes.length - TOP} more changes**`, '', ...mdTable(['change', 'by', 'what'], changeRows(r, TOP)), '');
+  if (r.changes.length > TOP) body.push(`**${count(r.changes.length - TOP, 'more change')}**`, '', ...mdTable(['change', 'by', 'what'], changeRows(r, TOP)), '');
   body.push(
     '**The run** (medians of each side)',
     '',

@@ -38,7 +38,9 @@ export function changeLabel(c: Change): string {
       return more ? 'more GC' : 'less GC';
     case 'run':
     case 'time':
-      return c.what === 'utilisation' ? (more ? 'higher' : 'lower') : more ? 'more' : 'less';
+      return `${c.what} ${more ? 'up' : 'down'}`;
+    case 'phase':
+      return `${more ? 'slower' : 'faster'} ${c.phase ?? 'phase'}`;
     default:
       return `${more ? 'slower' : 'faster'} ${c.kind}`;
   }
