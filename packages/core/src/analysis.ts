@@ -7,6 +7,7 @@
  *     summarize(model); testRows(model, { sort: 'gc' }); leakReport(model);
  *     stallReport(model, { thresholdMs: 100 }); mmuTable(model);
  *     await mergeTraces(['shard1.out', 'shard2.out'], 'all.out');
+ *     diff([baseModel], [headModel]);   // what changed between runs (analysis/diff.ts)
  *
  * summarize and testRows need only the tables (buildTables): tests and hooks as columns, in a
  * fraction of the model's memory.
@@ -29,3 +30,8 @@ export { importReport, IMPORT_SORTS, type ImportsReport, type ImportsOptions, ty
 export { stallReport, type StallReport, type StallRow, type StallsOptions } from './analysis/stalls.js';
 export { mmuTable, minimumMutatorUtilisation, type MmuTable, type MmuWorker, type MmuOptions } from './analysis/mmu.js';
 export { mergeTraces, type MergeResult, type MergeShard } from './analysis/merge.js';
+export {
+  diff, runFigures, judge, mannWhitney, median, findMoves, RULES as NOISE_RULES, ALPHA,
+  type DiffReport, type DiffSide, type DiffOptions, type Change, type ChangeKind, type RunRow, type Unit, type RunFigures, type TestFigures,
+  type FileFigures, type LeakFigure, type StallFigure, type Verdict, type NoiseRule, type Threshold, type NoiseMethod, type FileMove,
+} from './analysis/diff.js';

@@ -1,5 +1,6 @@
 import type { TraceModel, TraceTables } from '@testtrace/core/analysis';
 import { oneFile, parseCommandArgs } from '../cli/args.js';
+import { UsageError } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
 import { loadModel } from '../cli/load.js';
 import type { Command } from './command.js';
@@ -8,7 +9,8 @@ type Values = Record<string, string | boolean | undefined>;
 
 /**
  * A command that reads one trace, builds one report from its model and prints it: as JSON with
- * `--json`, as text otherwise. `options` are the command's flags besides `--json`; `check` validates
+ * `--json`, as Markdown with `--markdown` (when the command has a Markdown form), as text otherwise.
+ * `options` are the command's flags besides `--json`; `check` validates
  * them before the trace is read, so a bad flag fails without reading a large file. `load` reads
  * the trace: the whole model by default; loadTables for a report that needs the tables only.
  */
@@ -21,18 +23,21 @@ export function reportCommand<R, P, M extends TraceTables = TraceModel>(spec: {
   load?: (file: string, io: Io) => Promise<M>;
   build: (model: M, params: P) => R;
   render: (report: R, io: Io) => string[];
+  /** The report as GitHub-flavoured Markdown, for `--markdown`. */
+  markdown?: (report: R) => string[];
 }): Command {
   return {
     name: spec.name,
     summary: spec.summary,
     usage: spec.usage,
     async run(argv: string[], io: Io): Promise<number> {
-      const { values, positionals } = parseCommandArgs(spec.name, argv, { ...spec.options, json: { type: 'boolean' } });
+      const { values, positionals } = parseCommandArgs(spec.name, argv, { ...spec.options, json: { type: 'boolean' }, ...(spec.markdown ? { markdown: { type: 'boolean' } } : {}) });
+      if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other', spec.name);
       const params = spec.check ? spec.check(values as Values) : (undefined as P);
       const load = spec.load ?? (loadModel as unknown as (file: string, io: Io) => Promise<M>);
       const model = await load(oneFile(spec.name, positionals), io);
       const report = spec.build(model, params);
-      io.out(values.json ? JSON.stringify(report, null, 2) : spec.render(report, io).join('\n'));
+      io.out(values.json ? JSON.stringify(report, null, 2) : values.markdown && spec.markdown ? spec.markdown(report).join('\n') : spec.render(report, io).join('\n'));
       return 0;
     },
   };

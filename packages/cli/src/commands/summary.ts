@@ -3,13 +3,15 @@ import { bytes, count, duration, percent, table, testLabel } from '../cli/format
 import type { Colors } from '../cli/io.js';
 import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
+import { renderSummaryMarkdown } from './summary-markdown.js';
 
-const USAGE = `usage: testtrace summary FILE [--json]
+const USAGE = `usage: testtrace summary FILE [--json | --markdown]
 
 Where did the time go? The run at a glance: runner and versions, wall time, workers and their
 utilisation, files and tests by status, time in test bodies, hooks and phases, GC, the slowest
 tests with their breakdown, the longest event-loop stalls, leaks and tracer errors.
-  --json   print the summary as JSON (schema in docs/cli.md)`;
+  --json       print the summary as JSON (schema in docs/cli.md)
+  --markdown   print it as GitHub-flavoured Markdown, short, for a CI job summary`;
 
 function statusLine(byStatus: Record<string, number>, c: Colors): string {
   const order = ['passed', 'failed', 'skipped', 'todo'];
@@ -136,4 +138,5 @@ export const summaryCommand = reportCommand<Summary, undefined, TraceTables>({
   load: loadTables,
   build: (model) => summarize(model),
   render: (summary, io) => renderSummary(summary, io.color, io.columns),
+  markdown: renderSummaryMarkdown,
 });

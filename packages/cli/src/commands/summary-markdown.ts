@@ -1,0 +1,36 @@
+import type { Summary } from '@testtrace/core/analysis';
+import { count, duration, percent, testLabel } from '../cli/format.js';
+import { details, mdTable } from '../cli/markdown.js';
+
+/** `testtrace summary --markdown`: the run in a line, where the time went, the slowest tests; the rest folded. */
+export function renderSummaryMarkdown(s: Summary): string[] {
+  const workers = s.workers.filter((w) => w.kind === 'worker').length;
+  const statuses = Object.entries(s.tests.byStatus).map(([k, n]) => `${n} ${k}`).join(', ');
+  const runner = [s.run.runner && `${s.run.runner}${s.run.runnerVersion ? ` ${s.run.runnerVersion}` : ''}`, s.run.node && `node ${s.run.node}`].filter(Boolean).join(' · ');
+  const lines = [
+    `### testtrace summary: ${duration(s.wallMs)} on ${count(workers, 'worker')}, utilisation ${percent(s.utilisation)}`,
+    '',
+    `${count(s.tests.unique, 'test')} (${statuses || 'none'})${s.tests.flaky ? `, ${s.tests.flaky} flaky` : ''} in ${count(s.files.total, 'file')}${runner ? ` · ${runner}` : ''}` +
+      `${s.leaks.count ? ` · **${count(s.leaks.count, 'leaked resource')}**` : ''}${s.stalls.count ? ` · ${count(s.stalls.count, 'event-loop stall')} (${duration(s.stalls.totalMs)})` : ''}`,
+    '',
+    ...mdTable(
+      ['where the time went', 'time', 'share', 'GC', 'stalls'],
+      s.time.rows.map((r) => [r.what, duration(r.ms), percent(r.share), r.gcMs ? duration(r.gcMs) : '-', r.stallMs ? duration(r.stallMs) : '-']),
+      [false, true, true, true, true],
+    ),
+    '',
+  ];
+  const body = [
+    '**Slowest tests**',
+    '',
+    ...mdTable(['total', 'GC', 'stalled', 'status', 'test'], s.slowest.map((t) => [duration(t.durationMs), duration(t.gcMs), duration(t.stallMs), t.status + (t.retry ? ` #${t.retry}` : ''), testLabel(t)]), [true, true, true, false, false]),
+    '',
+    '**Workers**',
+    '',
+    ...mdTable(['worker', 'busy', 'utilisation', 'files', 'GC', 'stalls'], s.workers.filter((w) => w.kind === 'worker').map((w) => [w.name, duration(w.busyMs), percent(w.utilisation), String(w.files), duration(w.gcMs), String(w.stalls)]), [false, true, true, true, true, true]),
+  ];
+  if (s.stalls.longest.length) body.push('', '**Longest stalls**', '', ...mdTable(['stall', 'owner'], s.stalls.longest.map((x) => [duration(x.durationMs), x.owner]), [true, false]));
+  if (s.errors.count || s.crashes.length) body.push('', `Tracer errors: ${s.errors.count}; crashes: ${s.crashes.length}.`);
+  lines.push(...details(`Details: slowest tests, workers${s.stalls.count ? ', stalls' : ''}`, body));
+  return lines;
+}

@@ -1,0 +1,135 @@
+/**
+ * End-to-end: `testtrace diff` on real runs of test/fixtures/diff, Vitest 4.1 and Jest 30 (2
+ * workers). Run twice as it is, the suite gives no significant change and --fail-on exits 0; a
+ * copy with one test slowed by 200 ms, one leaked interval and an import that spins 500 ms gives
+ * exactly those changes (and what they imply: the file and the run's import time, the stall of
+ * the import), and --fail-on exits 3. One set of traces per runner serves every check.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testtrace } from './cli-on-trace.js';
+import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
+import { ensureBuilt as ensureVitestBuilt, fixture, traceRun } from './vitest/helpers.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** The fixture's copy with the three changes made at their markers. */
+function changedCopy(): string {
+  const dir = fixture('diff');
+  const edit = (file: string, marker: string, code: string) => {
+    const full = path.join(dir, file);
+    const text = fs.readFileSync(full, 'utf8');
+    expect(text, `${file} has ${marker}`).toContain(marker);
+    fs.writeFileSync(full, text.replace(marker, code));
+  };
+  edit('tests/prices.test.ts', '/* diff:slow */', 'await sleep(200);');
+  edit('tests/cart.test.ts', '/* diff:leak */', 'setInterval(() => {}, 60_000);');
+  edit('tests/search.test.ts', '// diff:import', "import { heavyEntries } from '../src/heavy';\nvoid heavyEntries;");
+  return dir;
+}
+
+const SLOWED = 'tests/prices.test.ts > price service > fetches a price';
+const LEAKER = 'tests/cart.test.ts > cart > adds items';
+const IMPORTER = 'tests/search.test.ts';
+
+function diffJson(args: string[]): any {
+  const r = testtrace(['diff', ...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** Every change is one of the three made, or what follows from them. */
+function expectTheThreeChanges(report: any): void {
+  const changes = report.changes as any[];
+  const summary = JSON.stringify(changes.map((c) => [c.kind, c.what, c.base, c.head]));
+  const slowed = changes.find((c) => c.kind === 'test' && c.what === SLOWED);
+  expect(slowed, summary).toBeTruthy();
+  expect(slowed.delta).toBeGreaterThan(180);
+  const leak = changes.find((c) => c.kind === 'new leak');
+  expect(leak, summary).toMatchObject({ what: LEAKER, leak: { type: 'Timeout', kind: 'interval' } });
+  expect(leak.leak.frame).toMatch(/tests\/cart\.test\.ts:\d+/);
+  const load = changes.find((c) => c.kind === 'phase' && c.phase === 'import' && c.file === IMPORTER);
+  expect(load, summary).toBeTruthy();
+  // the import spins 500 ms; the base's own import time is noise subtracted from the delta
+  expect(load.head).toBeGreaterThan(480);
+  expect(load.delta).toBeGreaterThan(300);
+  expect(changes.filter((c) => c.kind === 'new leak')).toHaveLength(1);
+  for (const c of changes) {
+    const explained =
+      c.what === SLOWED ||
+      c.what === LEAKER ||
+      c.file === IMPORTER ||
+      (c.file === 'tests/prices.test.ts' && c.kind === 'file') ||
+      ((c.kind === 'run' || c.kind === 'time') && (c.delta ?? 0) > 0);
+    expect(explained, `unexpected change ${JSON.stringify(c)}`).toBe(true);
+  }
+  expect(report.tests).toMatchObject({ matched: 12, added: 0, removed: 0 });
+}
+
+function expectDiffOf(traces: () => { base: string; again: string; head: string }): void {
+  it('gives no significant change for the suite run twice as it is, and --fail-on exits 0', () => {
+    const { base, again } = traces();
+    const r = testtrace(['diff', base, again, '--fail-on=wall>5%,test>20%,new-leaks,new-failures,new-stalls']);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('no significant change');
+    expect(diffJson([base, again]).changes).toEqual([]);
+  });
+
+  it('gives exactly the slowed test, the leaked interval and the heavy import', () => {
+    const { base, head } = traces();
+    expectTheThreeChanges(diffJson([base, head]));
+  });
+
+  it('exits 3 with --fail-on for them, one line per condition that holds', () => {
+    const { base, head } = traces();
+    const r = testtrace(['diff', base, head, '--fail-on=test>100%,new-leaks,import>300ms,new-failures']);
+    expect(r.code, r.stderr).toBe(3);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/--fail-on test>100% holds: test tests\/prices\.test\.ts > price service > fetches a price \+\d+ ms/);
+    expect(lines[1]).toMatch(/--fail-on new-leaks holds: new leak tests\/cart\.test\.ts > cart > adds items/);
+    expect(lines[2]).toMatch(/--fail-on import>300ms holds/);
+  });
+
+  it('prints the changes as text and Markdown, largest first after the new leak', () => {
+    const { base, head } = traces();
+    const text = testtrace(['diff', base, head]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/new leak .*cart > adds items: Timeout \(interval\) created at/);
+    const md = testtrace(['diff', base, head, '--markdown']);
+    expect(md.stdout).toMatch(/^### testtrace diff: \d+ changes: 1 new leak/);
+    expect(md.stdout).toContain('<details>');
+    // the same runs given as lists of one
+    expect(diffJson(['--base', base, '--head', head]).changes.length).toBe(diffJson([base, head]).changes.length);
+  });
+}
+
+const keep = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-diff-e2e-'));
+
+describe('testtrace diff on Vitest 4.1', () => {
+  const traces = { base: path.join(keep, 'vitest-base.out'), again: path.join(keep, 'vitest-again.out'), head: path.join(keep, 'vitest-head.out') };
+  beforeAll(() => {
+    ensureVitestBuilt();
+    const same = fixture('diff');
+    for (const [dir, out] of [[same, traces.base], [same, traces.again], [changedCopy(), traces.head]] as const) {
+      const r = traceRun(dir, ['run', `--trace=${out}`]);
+      expect(r.code, r.output).toBe(0);
+    }
+  });
+  expectDiffOf(() => traces);
+});
+
+describe('testtrace diff on Jest 30', () => {
+  const traces = { base: path.join(keep, 'jest-base.out'), again: path.join(keep, 'jest-again.out'), head: path.join(keep, 'jest-head.out') };
+  beforeAll(async () => {
+    ensureJestBuilt();
+    const same = fixture('diff');
+    for (const [dir, out] of [[same, traces.base], [same, traces.again], [changedCopy(), traces.head]] as const) {
+      const r = await runJest('diff', [], { cwd: dir, keepTraceAt: out });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    }
+  });
+  expectDiffOf(() => traces);
+});
