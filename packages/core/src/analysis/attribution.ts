@@ -47,24 +47,18 @@ export function attributeHooks(tests: TestTable, hooks: HookTable): void {
 }
 
 /**
- * Each stall slice to its owners (see Owners: the largest overlap among everything the worker did),
- * and to the test and hook of its main owner. Every test the slice overlaps keeps its own figures
+ * Each stall slice to its owners (see Owners: the largest overlap among everything the worker did;
+ * the reports group slices into blocked intervals and name their main owner). Every test the slice overlaps keeps its own figures
  * (stalls, stallMs, maxStallMs) as its overlap with the slice. Where the trace has stall slices they
  * are the truth: a test's own maxStallMs arg may carry a stall only detected during it. The arg
  * stays for processes without slices.
  */
-export function attributeStalls(tests: TestTable, hooks: HookTable, stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>, owners: Owners): void {
+export function attributeStalls(tests: TestTable, stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>, owners: Owners): void {
   if (stalls.length === 0) return;
   const withSlices = new Set(stalls.map((s) => s.pid));
   for (let i = 0; i < tests.count; i++) if (withSlices.has(tests.pid(i))) tests.maxStallMs[i] = 0;
   for (const stall of stalls) {
     stall.owners = owners.overlaps(stall.pid, stall.start, stall.end);
-    const main = stall.owners[0];
-    if (main?.kind === 'test') stall.test = main.index;
-    if (main?.kind === 'hook' || main?.kind === 'suite hook') {
-      stall.hook = main.index;
-      if (hooks.test[main.index]! >= 0) stall.test = hooks.test[main.index]!;
-    }
     // a stall cut at test boundaries (a slice shorter than its lateMs) may leave a test a short
     // piece: maxStallMs counts such a share only over the threshold, as the recorder does
     const piece = stall.lateMs !== undefined && stall.durationMs < stall.lateMs - 0.01;

@@ -483,7 +483,7 @@ export class ModelBuilder {
     const owners = new Owners(tests, this.hookTable, phases, this.files);
     // busy: in a file, one of its phases (environment setup may precede the file's span), a test or a hook
     for (const p of this.processes.values()) p.busyUs = owners.busyUs(p.pid);
-    attributeStalls(tests, this.hookTable, this.stalls, byPid, owners);
+    attributeStalls(tests, this.stalls, byPid, owners);
 
     const processes: ProcessRecord[] = [...this.processes.values()]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)

@@ -253,10 +253,6 @@ export interface StallRecord {
   thresholdMs?: number;
   /** Every owner of the slice with its overlap, largest first (see Owners): they add up to the slice. */
   owners: OwnerOverlap[];
-  /** The test of the owner: the test whose body or beforeEach/afterEach hook holds most of the slice. */
-  test?: number;
-  /** The hook of the owner, when a hook holds most of the slice (index into model.hooks). */
-  hook?: number;
 }
 
 /** A `phase` span: a step of a file's run outside its tests (environment setup, import, …). */

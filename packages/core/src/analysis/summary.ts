@@ -3,7 +3,7 @@ import { importHeadline, withImports, type ImportHeadline } from './imports.js';
 import type { RunMetadata, TraceTables } from './model.js';
 import { unitKey } from './units.js';
 import { blockedIntervals } from './stalls.js';
-import { describeOwners, OWNER_KIND_LABEL, ownerGroup, testLabel } from './owner-label.js';
+import { describeOwners, OWNER_KIND_LABEL, ownerGroup } from './owner-label.js';
 import type { OwnerKind } from './owners.js';
 
 export interface SummaryOptions {

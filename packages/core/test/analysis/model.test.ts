@@ -56,8 +56,8 @@ describe('the model of a trace recorded by the core tracer', () => {
     expect(t2.stalls).toBe(1);
     expect(t2.leaks).toEqual([{ type: 'Timeout', id: 7, stack: expect.stringContaining('setInterval'), pid: 2 }]);
     expect(byName('test 0').maxStallMs).toBe(0);
-    const stallRecord = model.stalls.find((s) => s.test === t2.index)!;
-    expect(stallRecord.hook).toBeUndefined();
+    const stallRecord = model.stalls.find((s) => s.owners[0]?.kind === 'test' && s.owners[0].index === t2.index)!;
+    expect(stallRecord.owners.filter((o) => o.kind === 'hook' || o.kind === 'suite hook')).toEqual([]);
   });
 
   it('records files with their phases and queued time, and the worker busy time', () => {
