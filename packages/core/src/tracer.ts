@@ -137,6 +137,22 @@ export class Tracer implements SpanSink {
     return test;
   }
 
+  /**
+   * The test's own function has ended (passed or thrown); its afterEach hooks follow. What the
+   * test made that is alive now and closed by its end was closed by its own hooks.
+   */
+  testBodyEnd(test: TestSpan): void {
+    if (!test.ended) this.callSources('testBodyEnd', test);
+  }
+
+  /**
+   * A test file has ended (after its afterAll hooks; for Jest after the environment's teardown):
+   * the leaks of its tests that are still open are recorded as open at its end.
+   */
+  fileEnd(ts: number = nowUs()): void {
+    if (!this.writer.isClosed) this.callSources('fileEnd', ts);
+  }
+
   /** Records a test that did not run (skipped, todo) as a zero-length span. */
   testSkipped(info: TestInfo, result: TestResult, ts: number = nowUs()): void {
     const test = new TestSpan(this, { ...info, concurrent: false }, Track.main, 0, ts, this.project);
@@ -147,7 +163,17 @@ export class Tracer implements SpanSink {
   hookStart(info: { file: string; hook: string; fullName?: string; test?: TestSpan }, ts: number = nowUs()): Span {
     const args: Record<string, unknown> = { file: info.file, hook: info.hook };
     if (info.fullName !== undefined) args.fullName = info.fullName;
+    this.hookBoundary(ts);
     return new Span(this, Category.hook, info.hook, info.test?.tid ?? Track.main, ts, args);
+  }
+
+  /**
+   * A hook starts or ends at `ts` (hooks that do not go through hookStart, e.g. Jest's, which are
+   * written later): what earlier tests left open is checked, so that a close is placed in the hook
+   * that made it.
+   */
+  hookBoundary(ts: number = nowUs()): void {
+    this.callSources('hookBoundary', ts);
   }
 
   /** Records a phase (environment setup, import, teardown, …) that has already happened. */
@@ -171,6 +197,7 @@ export class Tracer implements SpanSink {
       if (this.flushEachTest) this.writer.flush();
       return;
     }
+    if (span.cat === Category.hook) this.hookBoundary(ts);
     this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
   }
 
@@ -278,7 +305,7 @@ export class Tracer implements SpanSink {
   }
 
   /** `method` of each source that has it, guarded like guard() but without a closure per source and call (testStart and testEnd run per test). */
-  private callSources<K extends 'testStart' | 'testEnd' | 'adoptGlobal' | 'releaseGlobal' | 'checkpoint'>(method: K, arg: Parameters<NonNullable<Source[K]>>[0]): void {
+  private callSources<K extends 'testStart' | 'testBodyEnd' | 'testEnd' | 'hookBoundary' | 'fileEnd' | 'adoptGlobal' | 'releaseGlobal' | 'checkpoint'>(method: K, arg: Parameters<NonNullable<Source[K]>>[0]): void {
     for (const source of this.sources) {
       const fn = source[method] as ((value: typeof arg) => void) | undefined;
       if (fn === undefined) continue;
