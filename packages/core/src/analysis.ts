@@ -15,14 +15,19 @@ export { ModelBuilder, buildModel, buildTables, modelFromEvents, sourceOf, type 
 export { TestTable } from './analysis/test-table.js';
 export { HookTable } from './analysis/hook-table.js';
 export type {
-  TraceModel, TraceTables, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, TestRecord,
+  TraceModel, TraceTables, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, LeakFate, TestRecord,
   HookRecord, StallRecord, TracerErrorRecord, CrashRecord,
 } from './analysis/model.js';
 export { IntervalList } from './analysis/intervals.js';
 export { CpuProfiles, type CpuFrame, type HotStack } from './analysis/cpu.js';
-export { summarize, type Summary, type SummaryOptions, type WorkerSummary, type SlowTest } from './analysis/summary.js';
+export { summarize, type Summary, type SummaryOptions, type WorkerSummary, type SlowTest, type LeakSummary } from './analysis/summary.js';
 export { testRows, testRow, testRowMaker, testOrder, TEST_SORTS, type TestRow, type TestSort, type TestsOptions } from './analysis/tests.js';
-export { leakReport, leakKind, leakScore, type LeakReport, type TestLeaks, type LeakGroup, type LeakKind } from './analysis/leaks.js';
+export {
+  leakReport, leakKind, leakScore, type LeakReport, type LeakReportOptions, type TestLeaks, type LeakGroup, type LeakStack, type LeakKind, type KeptAlive,
+  type KeptAliveResource,
+} from './analysis/leaks.js';
+export { LEAK_LIFETIMES, type LeakLifetime, type LeakClosing, type LeakPlace } from './analysis/leak-lifetimes.js';
+export { viewStack, type StackView } from './analysis/leak-stacks.js';
 export { stallReport, type StallReport, type StallRow, type StallsOptions } from './analysis/stalls.js';
 export { mmuTable, minimumMutatorUtilisation, type MmuTable, type MmuWorker, type MmuOptions } from './analysis/mmu.js';
 export { mergeTraces, type MergeResult, type MergeShard } from './analysis/merge.js';

@@ -3,6 +3,8 @@ import type { RunMetadata, TraceTables } from './model.js';
 import type { TestTable } from './test-table.js';
 import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
+import { leakReport } from './leaks.js';
+import type { LeakLifetime } from './leak-lifetimes.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -30,6 +32,34 @@ export interface WorkerSummary {
   crashed: boolean;
   /** Killed by its runner after its last file (not a crash). */
   forceExited: boolean;
+}
+
+/** The leaks in brief: `testtrace leaks` has them whole. */
+export interface LeakSummary {
+  /** Resources tests left open (all lifetimes but own-hooks), and the tests that did. */
+  count: number;
+  tests: number;
+  /** Every resource by what became of it (own-hooks too: closed by the test's own hooks, not a leak). */
+  byLifetime: Record<LeakLifetime, number>;
+  /** Per worker, what was still open when its tracing ended: what kept it alive. */
+  keptAlive: { worker: string; resources: { type: string; label?: string; file?: string; test?: string }[] }[];
+}
+
+function leakSummary(tables: TraceTables): LeakSummary {
+  const report = leakReport(tables);
+  return {
+    count: report.total,
+    tests: report.tests.length,
+    byLifetime: report.byLifetime,
+    keptAlive: report.keptAlive.map((k) => ({
+      worker: k.worker,
+      resources: k.resources.map((r) => ({
+        type: r.type,
+        ...(r.label !== undefined ? { label: r.label } : {}),
+        ...(r.test !== undefined ? { file: r.test.file, test: r.test.fullName } : {}),
+      })),
+    })),
+  };
 }
 
 export interface SlowTest {
@@ -86,7 +116,7 @@ export interface Summary {
   /** `count` blocked intervals, recorded as `slices` (an interval spanning test boundaries is cut there). */
   stalls: { count: number; slices: number; totalMs: number; longest: { worker: string; durationMs: number; startMs: number; test?: string; hook?: string }[] };
   slowest: SlowTest[];
-  leaks: { count: number; tests: number };
+  leaks: LeakSummary;
   errors: { count: number; messages: string[] };
   crashes: { worker: string; reason: string; file?: string }[];
   /** Workers their runner killed after their last file. */
@@ -262,8 +292,6 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     };
   });
 
-  let leakCount = model.orphanLeaks.length;
-  for (const leaks of tests.leaks.values()) leakCount += leaks.length;
   const run = model.run;
   return {
     trace: { ...model.source },
@@ -299,7 +327,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     gc: { totalMs: round(gcTotal), count: gcCount, longestMs: round(longestGc), share: busyMs > 0 ? round(gcTotal / busyMs) : 0 },
     stalls: { count: model.stalls.filter(isFirstPiece).length, slices: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
     slowest,
-    leaks: { count: leakCount, tests: tests.leaks.size },
+    leaks: leakSummary(model),
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
     crashes: model.crashes.map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}) })),
     forceExits: model.forceExits.map((f) => ({ worker: nameOf.get(f.pid) ?? `pid ${f.pid}`, reason: f.reason })),
