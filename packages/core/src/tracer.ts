@@ -37,6 +37,9 @@ export class Tracer implements SpanSink {
   readonly recorder: Recorder;
   private readonly writer: TraceWriter;
   private readonly sources: Source[];
+  /** The sources that take hook boundaries and test-body ends, called per hook and per test: the others are not even looked at. */
+  private readonly hookSources: Source[];
+  private readonly bodySources: Source[];
   private readonly annotations: AnnotationListener;
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
@@ -60,6 +63,8 @@ export class Tracer implements SpanSink {
     this.recorder = new Recorder(this.writer, options.pid);
     this.annotations = new AnnotationListener(this.recorder, () => this.current);
     this.sources = createSources(options);
+    this.hookSources = this.sources.filter((source) => source.hookBoundary !== undefined);
+    this.bodySources = this.sources.filter((source) => source.testBodyEnd !== undefined);
   }
 
   /** @internal */
@@ -142,7 +147,7 @@ export class Tracer implements SpanSink {
    * test made that is alive now and closed by its end was closed by its own hooks.
    */
   testBodyEnd(test: TestSpan): void {
-    if (!test.ended) this.callSources('testBodyEnd', test);
+    if (!test.ended) this.callSources('testBodyEnd', test, this.bodySources);
   }
 
   /**
@@ -173,7 +178,15 @@ export class Tracer implements SpanSink {
    * that made it.
    */
   hookBoundary(ts: number = nowUs()): void {
-    this.callSources('hookBoundary', ts);
+    // per hook start and end: a plain loop over the sources that take it (usually one, whose check
+    // is a length test while no test has leaked)
+    for (const source of this.hookSources) {
+      try {
+        source.hookBoundary!(ts);
+      } catch (err) {
+        this.recorder.error(source.name, err);
+      }
+    }
   }
 
   /** Records a phase (environment setup, import, teardown, …) that has already happened. */
@@ -304,9 +317,13 @@ export class Tracer implements SpanSink {
     this.closeSync();
   }
 
-  /** `method` of each source that has it, guarded like guard() but without a closure per source and call (testStart and testEnd run per test). */
-  private callSources<K extends 'testStart' | 'testBodyEnd' | 'testEnd' | 'hookBoundary' | 'fileEnd' | 'adoptGlobal' | 'releaseGlobal' | 'checkpoint'>(method: K, arg: Parameters<NonNullable<Source[K]>>[0]): void {
-    for (const source of this.sources) {
+  /** `method` of each source (of `sources`) that has it, guarded like guard() but without a closure per source and call (testStart and testEnd run per test). */
+  private callSources<K extends 'testStart' | 'testBodyEnd' | 'testEnd' | 'fileEnd' | 'adoptGlobal' | 'releaseGlobal' | 'checkpoint'>(
+    method: K,
+    arg: Parameters<NonNullable<Source[K]>>[0],
+    sources: readonly Source[] = this.sources,
+  ): void {
+    for (const source of sources) {
       const fn = source[method] as ((value: typeof arg) => void) | undefined;
       if (fn === undefined) continue;
       try {
