@@ -51,7 +51,7 @@ function placeText(place: LeakPlace, testFile: string): string {
     case 'test':
       return `during ${file}${place.fullName}`;
     case 'file':
-      return `in ${place.file}, between tests`;
+      return place.afterTests ? `after the tests of ${place.file}, in its teardown` : `in ${place.file}, between tests`;
     case 'outside files':
       return 'after its file ended';
   }

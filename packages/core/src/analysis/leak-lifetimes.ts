@@ -30,6 +30,8 @@ export interface LeakPlace {
   retry?: number;
   /** The hook's name: `afterAll`, `afterEach`, … */
   hook?: string;
+  /** A `file` place after the file's last test and hook: its teardown. */
+  afterTests?: true;
 }
 
 export interface LeakClosing {
@@ -105,7 +107,13 @@ export class LeakLifetimes {
     for (let i = 0; i < tests.count; i++) {
       if (tests.pid(i) === pid && holds(tests.start[i]!, tests.end[i]!)) return { kind: 'test', ...where, fullName: tests.fullName(i), retry: tests.retry[i]! };
     }
-    if (file !== undefined) return { kind: 'file', ...where };
+    if (file !== undefined) {
+      // nothing of the file ran after: its teardown (Jest's file span ends after the environment's)
+      let later = false;
+      for (let i = 0; i < tests.count && !later; i++) later = tests.pid(i) === pid && tests.start[i]! >= to && tests.start[i]! < file.end;
+      for (let h = 0; h < hooks.count && !later; h++) later = hooks.pid(h) === pid && hooks.start[h]! >= to && hooks.start[h]! < file.end;
+      return { kind: 'file', ...where, ...(later ? {} : { afterTests: true as const }) };
+    }
     const outside = !files.some((f) => f.pid === pid && f.start < to && from < f.end);
     return outside ? { kind: 'outside files' } : undefined;
   }

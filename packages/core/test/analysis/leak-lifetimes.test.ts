@@ -87,6 +87,24 @@ describe('leak lifetimes', () => {
   });
 });
 
+describe('where a leak closed outside any test or hook', () => {
+  it("between two tests of its file, or after the file's tests (Jest's environment teardown, inside its file span)", () => {
+    const model = modelFromEvents([
+      ...run(1_700_000_000_000, 0),
+      slice('file', 'c.test.ts', 2, 1, 0, 100, { file: 'c.test.ts' }),
+      test(2, 'c.test.ts', 'X > leaks two', 0, 10, { leaks: [{ type: 'Timeout', id: 1, stack: 'c.test.ts:1:1' }, { type: 'TCPWRAP', id: 2, stack: 'c.test.ts:2:1' }] }),
+      test(2, 'c.test.ts', 'Y > later', 60, 10),
+      fate(2, 'leak closed: Timeout', 50, { type: 'Timeout', id: 1, seen: ms(45) }),
+      fate(2, 'leak closed: TCPWRAP', 95, { type: 'TCPWRAP', id: 2, seen: ms(90) }),
+    ]);
+    const during = leakReport(model).tests[0]!.groups.map((g) => [g.type, g.stacks[0]!.closed![0]!.during]);
+    expect(during).toEqual([
+      ['TCPWRAP', { kind: 'file', file: 'c.test.ts', afterTests: true }],
+      ['Timeout', { kind: 'file', file: 'c.test.ts' }],
+    ]);
+  });
+});
+
 describe('leak stacks as the reports print them', () => {
   it("puts the project's frames first, names the library that made the resource, folds the runner into one line", () => {
     const stack = [
