@@ -101,6 +101,43 @@ describe('leaks, stalls, mmu', () => {
     expect(json.tests.map((t: any) => t.fullName)).toEqual(['api > starts', 'timers > waits']);
   });
 
+  it('says what became of each leak, what kept each worker alive, and hides what a test\'s own hooks closed unless --all', () => {
+    const lives = at('lives.out');
+    const fate = (name: string, atMs: number, args: Record<string, unknown>) => ({ name, cat: 'async', ph: 'i', s: 't', ts: atMs * 1000, pid: 2, tid: 902, args });
+    fs.writeFileSync(
+      lives,
+      bare([
+        ...run(1_700_000_000_000, 0),
+        slice('file', 'src/ws.test.ts', 2, 1, 0, 200, { file: 'src/ws.test.ts' }),
+        test(2, 'src/ws.test.ts', 'ws > connects', 0, 10, {
+          leaks: [
+            { type: 'TCPWRAP', id: 1, stack: 'connect (/app/node_modules/ws/lib/websocket.js:9:1)\n/app/node_modules/@vitest/runner/dist/chunk.js:1:1', label: 'socket to 127.0.0.1:80' },
+            { type: 'TCPSERVERWRAP', id: 2, stack: 'src/ws.test.ts:4:5\n/app/node_modules/@vitest/runner/dist/chunk.js:1:1' },
+          ],
+          closedByHooks: [{ type: 'Timeout', id: 3, stack: '', label: 'setTimeout of 10000 ms' }],
+        }),
+        test(2, 'src/ws.test.ts', 'ws > waits', 10, 100),
+        fate('leak closed: TCPWRAP', 60, { type: 'TCPWRAP', id: 1, seen: 55_000 }),
+        fate('leak open: TCPSERVERWRAP', 200, { type: 'TCPSERVERWRAP', id: 2, at: 'file end' }),
+        fate('leak open: TCPSERVERWRAP', 201, { type: 'TCPSERVERWRAP', id: 2, at: 'exit' }),
+      ]),
+    );
+    const text = testtrace(['leaks', lives]).stdout;
+    expect(text).toContain("2 leaked resources in 1 test, most harmful first (1 more resource closed by its test's own hooks: --all lists it)");
+    expect(text).toContain('  1 kept a worker alive, 1 closed later');
+    expect(text).toMatch(/what kept the workers alive.*\n  worker 1 \(pid 100\)\n    TCPSERVERWRAP from src\/ws\.test\.ts > ws > connects\n/);
+    expect(text).toContain('  TCPSERVERWRAP (server) still open when its worker ended: kept it alive\n    src/ws.test.ts:4:5\n    … 1 frame of @vitest/runner');
+    expect(text).toContain('  TCPWRAP (socket) closed 50.0 ms after the test, during ws > waits');
+    expect(text).toContain('    made in ws: connect (node_modules/ws/lib/websocket.js:9:1)');
+    expect(text).toContain('    no frame of your code: ws made it off your call stack (in a callback or a promise job); look at src/ws.test.ts > ws > connects');
+    expect(text).not.toContain('setTimeout of 10000 ms');
+    const all = testtrace(['leaks', lives, '--all']).stdout;
+    expect(all).toContain("  Timeout (timer) closed by the test's own afterEach hooks: not a leak\n    setTimeout of 10000 ms");
+    const summary = testtrace(['summary', lives]).stdout;
+    expect(summary).toContain("leaks    2 resources left open by 1 test: 1 kept a worker alive, 1 closed later; 1 closed by its test's own hooks, not leaks (testtrace leaks FILE)");
+    expect(summary).toContain('  worker 1 (pid 100) kept alive by TCPSERVERWRAP from src/ws.test.ts > ws > connects');
+  });
+
   it('lists stalls over a threshold with their test and hook', () => {
     const json = JSON.parse(testtrace(['stalls', made, '--threshold=100', '--json']).stdout);
     expect(json.stalls).toEqual([expect.objectContaining({ durationMs: 150, test: { file: 'src/fib.test.ts', fullName: 'fib > computes', retry: 0 } })]);

@@ -16,14 +16,19 @@ export { ModelBuilder, buildModel, buildTables, modelFromEvents, sourceOf, type 
 export { TestTable } from './analysis/test-table.js';
 export { HookTable } from './analysis/hook-table.js';
 export type {
-  TraceModel, TraceTables, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, TestRecord,
+  TraceModel, TraceTables, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, LeakFate, TestRecord,
   HookRecord, StallRecord, ModuleSlice, TracerErrorRecord, CrashRecord,
 } from './analysis/model.js';
 export { IntervalList } from './analysis/intervals.js';
 export { CpuProfiles, type CpuFrame, type HotStack } from './analysis/cpu.js';
-export { summarize, type Summary, type SummaryOptions, type WorkerSummary, type SlowTest } from './analysis/summary.js';
+export { summarize, type Summary, type SummaryOptions, type WorkerSummary, type SlowTest, type LeakSummary } from './analysis/summary.js';
 export { testRows, testRow, testRowMaker, testOrder, TEST_SORTS, type TestRow, type TestSort, type TestsOptions } from './analysis/tests.js';
-export { leakReport, leakKind, leakScore, type LeakReport, type TestLeaks, type LeakGroup, type LeakKind } from './analysis/leaks.js';
+export {
+  leakReport, leakKind, leakScore, type LeakReport, type LeakReportOptions, type TestLeaks, type LeakGroup, type LeakStack, type LeakKind, type KeptAlive,
+  type KeptAliveResource,
+} from './analysis/leaks.js';
+export { LEAK_LIFETIMES, type LeakLifetime, type LeakClosing, type LeakPlace } from './analysis/leak-lifetimes.js';
+export { viewStack, type StackView } from './analysis/leak-stacks.js';
 export { Owners, type OwnerKind, type OwnerRef, type OwnerOverlap } from './analysis/owners.js';
 export { describeOwners, ordinal, ownerGroup, testLabel, unitLabel, OWNER_KIND_LABEL, type OwnerShare } from './analysis/owner-label.js';
 export { importReport, IMPORT_SORTS, type ImportsReport, type ImportsOptions, type ImportSort, type ModuleRow, type FileImports, type ImportNode } from './analysis/imports.js';

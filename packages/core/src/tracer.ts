@@ -42,6 +42,9 @@ export class Tracer implements SpanSink {
   readonly recorder: Recorder;
   private readonly writer: TraceWriter;
   private readonly sources: Source[];
+  /** The sources that take hook boundaries and test-body ends, called per hook and per test: the others are not even looked at. */
+  private readonly hookSources: Source[];
+  private readonly bodySources: Source[];
   private readonly annotations: AnnotationListener;
   private readonly lanes = new LaneAllocator();
   private readonly namedLanes = new Set<number>();
@@ -67,6 +70,8 @@ export class Tracer implements SpanSink {
     this.recorder = new Recorder(this.writer, options.pid);
     this.annotations = new AnnotationListener(this.recorder, () => this.current);
     this.sources = createSources(options);
+    this.hookSources = this.sources.filter((source) => source.hookBoundary !== undefined);
+    this.bodySources = this.sources.filter((source) => source.testBodyEnd !== undefined);
   }
 
   /** @internal */
@@ -152,6 +157,22 @@ export class Tracer implements SpanSink {
     return test;
   }
 
+  /**
+   * The test's own function has ended (passed or thrown); its afterEach hooks follow. What the
+   * test made that is alive now and closed by its end was closed by its own hooks.
+   */
+  testBodyEnd(test: TestSpan): void {
+    if (!test.ended) this.callSources('testBodyEnd', test, this.bodySources);
+  }
+
+  /**
+   * A test file has ended (after its afterAll hooks; for Jest after the environment's teardown):
+   * the leaks of its tests that are still open are recorded as open at its end.
+   */
+  fileEnd(ts: number = nowUs()): void {
+    if (!this.writer.isClosed) this.callSources('fileEnd', ts);
+  }
+
   /** Records a test that did not run (skipped, todo) as a zero-length span. */
   testSkipped(info: TestInfo, result: TestResult, ts: number = nowUs()): void {
     const test = new TestSpan(this, { ...info, concurrent: false }, Track.main, 0, ts, this.project);
@@ -162,7 +183,25 @@ export class Tracer implements SpanSink {
   hookStart(info: { file: string; hook: string; fullName?: string; test?: TestSpan }, ts: number = nowUs()): Span {
     const args: Record<string, unknown> = { file: info.file, hook: info.hook };
     if (info.fullName !== undefined) args.fullName = info.fullName;
+    this.hookBoundary(ts);
     return new Span(this, Category.hook, info.hook, info.test?.tid ?? Track.main, ts, args);
+  }
+
+  /**
+   * A hook starts or ends at `ts` (hooks that do not go through hookStart, e.g. Jest's, which are
+   * written later): what earlier tests left open is checked, so that a close is placed in the hook
+   * that made it.
+   */
+  hookBoundary(ts: number = nowUs()): void {
+    // per hook start and end: a plain loop over the sources that take it (usually one, whose check
+    // is a length test while no test has leaked)
+    for (const source of this.hookSources) {
+      try {
+        source.hookBoundary!(ts);
+      } catch (err) {
+        this.recorder.error(source.name, err);
+      }
+    }
   }
 
   /** Records a phase (environment setup, import, teardown, …) that has already happened. */
@@ -196,6 +235,7 @@ export class Tracer implements SpanSink {
       if (this.flushEachTest) this.writer.flush();
       return;
     }
+    if (span.cat === Category.hook) this.hookBoundary(ts);
     this.recorder.complete(span.cat, span.name, span.tid, span.start, ts - span.start, span.args);
   }
 
@@ -302,9 +342,13 @@ export class Tracer implements SpanSink {
     this.closeSync();
   }
 
-  /** `method` of each source that has it, guarded like guard() but without a closure per source and call (testStart and testEnd run per test). */
-  private callSources<K extends 'testStart' | 'testEnd' | 'adoptGlobal' | 'releaseGlobal' | 'checkpoint'>(method: K, arg: Parameters<NonNullable<Source[K]>>[0]): void {
-    for (const source of this.sources) {
+  /** `method` of each source (of `sources`) that has it, guarded like guard() but without a closure per source and call (testStart and testEnd run per test). */
+  private callSources<K extends 'testStart' | 'testBodyEnd' | 'testEnd' | 'fileEnd' | 'adoptGlobal' | 'releaseGlobal' | 'checkpoint'>(
+    method: K,
+    arg: Parameters<NonNullable<Source[K]>>[0],
+    sources: readonly Source[] = this.sources,
+  ): void {
+    for (const source of sources) {
       const fn = source[method] as ((value: typeof arg) => void) | undefined;
       if (fn === undefined) continue;
       try {

@@ -223,6 +223,8 @@ export class FileRecorder {
     if (start === undefined) return;
     this.bodies.delete(event.test);
     const span = this.tests.get(event.test);
+    // its afterEach hooks follow: what they close is not a leak
+    if (span) this.tracer.testBodyEnd(span);
     // the enclosing test span carries file and fullName
     const args: Record<string, unknown> = { status: event.name === 'test_fn_success' ? 'passed' : 'failed' };
     if (event.name === 'test_fn_failure') args.error = errorMessage(event.error);
@@ -233,6 +235,7 @@ export class FileRecorder {
     const hook = event.hook;
     const isEach = hook?.type === 'beforeEach' || hook?.type === 'afterEach';
     this.hooks.push({ hook, test: isEach ? state?.currentlyRunningTest ?? undefined : undefined, ts });
+    this.tracer.hookBoundary(ts);
   }
 
   private onTestDone(event: CircusEvent, stamp: number): void {
@@ -295,6 +298,7 @@ export class FileRecorder {
       break;
     }
     if (index === -1) return;
+    this.tracer.hookBoundary(ts);
     const pending = this.hooks.splice(index, 1)[0]!;
     const type = String(hook?.type ?? 'hook');
     const test = event.test ?? pending.test;
@@ -417,6 +421,7 @@ export class FileSession {
     if (project !== undefined) args.project = project;
     if (r.testExecError) args.error = firstLine(r.testExecError.message ?? r.testExecError);
     this.tracer.recorder.complete(Category.file, this.file, Track.main, fileStart, ts - fileStart, args);
+    this.tracer.fileEnd(ts);
     if (this.tracer.flushEachTest) this.tracer.flush();
     return ts;
   }

@@ -1,6 +1,7 @@
-import { summarize, type Summary, type TraceTables } from '@testtrace/core/analysis';
+import { LEAK_LIFETIMES, summarize, type Summary, type TraceTables } from '@testtrace/core/analysis';
 import { bytes, count, duration, percent, table, testLabel } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
+import { lifetimeCounts } from '../cli/leak-text.js';
 import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
 import { renderSummaryMarkdown } from './summary-markdown.js';
@@ -28,6 +29,20 @@ function statusLine(byStatus: Record<string, number>, c: Colors): string {
 export function noCpuSamples(detail: string | undefined): string {
   if (detail === 'full') return 'no CPU samples, although the run had detail full: no worker wrote its CPU profile (killed before it closed its trace?)';
   return 'no CPU samples (record with --trace-detail=full for stacks)';
+}
+
+/** The leaks line: how many, what became of them, and what kept each worker alive. */
+function leakLines(leaks: Summary['leaks'], label: (l: string) => string, c: Colors): string[] {
+  const ownHooks = leaks.byLifetime['own-hooks'];
+  const harmless = ownHooks ? c.dim(`; ${lifetimeCounts(leaks.byLifetime, ['own-hooks'])}, not leaks`) : '';
+  if (leaks.count === 0) return [`${label('leaks')}none${harmless}`];
+  const which = lifetimeCounts(leaks.byLifetime, LEAK_LIFETIMES.filter((l) => l !== 'own-hooks'));
+  const lines = [`${label('leaks')}${c.yellow(`${count(leaks.count, 'resource')} left open by ${count(leaks.tests, 'test')}`)}: ${which}${harmless}${c.dim(' (testtrace leaks FILE)')}`];
+  for (const k of leaks.keptAlive) {
+    const what = k.resources.map((r) => `${r.type}${r.label ? ` ${r.label}` : ''}${r.test ? c.dim(` from ${r.file} > ${r.test}`) : c.dim(' from outside any test')}`);
+    lines.push(`  ${k.worker} kept alive by ${what.join('; ')}`);
+  }
+  return lines;
 }
 
 export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
@@ -118,7 +133,7 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
     lines.push(`${label('stalls')}none recorded`);
   }
   if (s.imports) lines.push(`${label('import')}${percent(s.imports.share)} of busy time; top modules: ${s.imports.top.map((m) => `${m.module} ${duration(m.totalMs)}${m.files > 1 ? ` (${m.files} files)` : ''}`).join(', ')}` + c.dim(' (testtrace imports FILE)'));
-  lines.push(`${label('leaks')}${s.leaks.count ? c.yellow(`${count(s.leaks.count, 'resource')} left open by ${count(s.leaks.tests, 'test')}`) + c.dim(' (testtrace leaks FILE)') : 'none'}`);
+  lines.push(...leakLines(s.leaks, label, c));
   lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim(noCpuSamples(r.detail))}`);
   for (const exit of s.forceExits) lines.push(`${label('exit')}${c.yellow(`${exit.worker}: ${exit.reason}`)}`);
   for (const crash of s.crashes) lines.push(`${label('crash')}${c.red(`${crash.worker}: ${crash.reason}${crash.file ? ` (${crash.file})` : ''}`)}`);

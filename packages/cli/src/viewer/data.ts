@@ -100,7 +100,7 @@ export class ViewerData {
       stalls: t.stalls,
       queuedMs: round3(t.queuedMs),
       hooks,
-      leaks: t.leaks.map((l) => ({ type: l.type, id: l.id, stack: l.stack, label: l.label })),
+      leaks: t.leaks.map((l) => ({ type: l.type, id: l.id, stack: l.stack, label: l.label, library: l.library })),
       attempts,
       timeline: sliceTimeline(this.timeline, t.pid, window[0], window[1]),
       window,

@@ -16,7 +16,7 @@ import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
 import type {
-  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakSite, ModuleSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
 } from './model.js';
 
@@ -45,15 +45,42 @@ function normaliseStatus(status: unknown): string {
 
 function toLeak(raw: any, pid?: number, ts?: number): LeakSite | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
-  const { type, id, stack, test, label, ...extra } = raw;
+  const { type, id, stack, test, label, library, ...extra } = raw;
   void test;
   const leak: LeakSite = { type: String(type ?? 'unknown'), stack: typeof stack === 'string' ? stack : '' };
   if (typeof id === 'number') leak.id = id;
   if (typeof label === 'string' && label !== '') leak.label = label;
+  if (typeof library === 'string' && library !== '') leak.library = library;
   if (pid !== undefined) leak.pid = pid;
   if (ts !== undefined) leak.ts = ts;
   if (Object.keys(extra).length > 0) leak.extra = extra;
   return leak;
+}
+
+/** The leak records of a test's arg (`leaks`, `closedByHooks`). */
+function leakList(raw: unknown, pid: number): LeakSite[] {
+  const leaks: LeakSite[] = [];
+  if (!Array.isArray(raw)) return leaks;
+  for (const item of raw) {
+    const leak = toLeak(item, pid);
+    if (leak) leaks.push(leak);
+  }
+  return leaks;
+}
+
+const FATES: Record<string, LeakFate['fate']> = { 'file end': 'file end', exit: 'exit' };
+
+/** `leak closed: TYPE` and `leak open: TYPE` (`at` file end or exit); undefined for any other name. */
+function toFate(name: string, args: Record<string, any>, pid: number, ts: number): LeakFate | undefined {
+  const closed = name.startsWith('leak closed: ');
+  if (!closed && !name.startsWith('leak open: ')) return undefined;
+  const fate = closed ? 'closed' : FATES[String(args.at)];
+  if (fate === undefined || typeof args.id !== 'number') return undefined;
+  const out: LeakFate = { pid, ts, type: String(args.type ?? name.slice(name.indexOf(': ') + 2)), id: args.id, fate };
+  if (closed && num(args.seen) !== undefined) out.seen = args.seen;
+  if (typeof args.test === 'string') out.test = args.test;
+  if (typeof args.file === 'string') out.file = args.file;
+  return out;
 }
 
 interface ProcessState extends ProcessRecord {
@@ -100,6 +127,9 @@ export class ModelBuilder {
   private readonly hookRecords: HookRecord[] = [];
   private readonly stalls: StallRecord[] = [];
   private readonly leakInstants: LeakInstant[] = [];
+  private readonly leakFates: LeakFate[] = [];
+  /** A test's `closedByHooks` arg, by its index in file order (finishTables moves them to start order). */
+  private readonly closedByHooks = new Map<number, LeakSite[]>();
   private readonly errors: TracerErrorRecord[] = [];
   private readonly crashes: CrashRecord[] = [];
   private readonly forceExits: ForceExitRecord[] = [];
@@ -306,14 +336,10 @@ export class ModelBuilder {
         const retry = num(args.retry) ?? 0;
         const concurrent = args.concurrent === true;
         const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent, str(args.project), idOf(args.id));
-        const leaks: LeakSite[] = [];
-        if (Array.isArray(args.leaks)) {
-          for (const raw of args.leaks) {
-            const leak = toLeak(raw, pid);
-            if (leak) leaks.push(leak);
-          }
-        }
+        const leaks = leakList(args.leaks, pid);
         if (leaks.length > 0) this.testTable.leaks.set(i, leaks);
+        const closedByHooks = leakList(args.closedByHooks, pid);
+        if (closedByHooks.length > 0) this.closedByHooks.set(i, closedByHooks);
         if (typeof args.error === 'string') this.testTable.errors.set(i, args.error);
         if (this.records) this.testRecords.push(this.testRecord(e, i, pid, ts, end, leaks));
         proc.tests++;
@@ -410,9 +436,14 @@ export class ModelBuilder {
 
   private instant(e: TraceEvent, pid: number, ts: number): void {
     const args = e.args ?? {};
-    if (e.cat === Category.async && e.name.startsWith('leak: ')) {
-      const leak = toLeak({ type: e.name.slice(6), ...args }, pid, ts);
-      if (leak) this.leakInstants.push({ leak, pid, ts, test: str(args.test) });
+    if (e.cat === Category.async && e.name.startsWith('leak')) {
+      if (e.name.startsWith('leak: ')) {
+        const leak = toLeak({ type: e.name.slice(6), ...args }, pid, ts);
+        if (leak) this.leakInstants.push({ leak, pid, ts, test: str(args.test) });
+      } else {
+        const fate = toFate(e.name, args, pid, ts);
+        if (fate) this.leakFates.push(fate);
+      }
     } else if (e.cat === Category.tracer) {
       this.errors.push({ pid, ts, source: String(args.source ?? 'tracer'), message: String(args.message ?? e.name) });
     } else if (e.cat === Category.crash) {
@@ -471,7 +502,9 @@ export class ModelBuilder {
     this.stalls.sort((a, b) => a.start - b.start);
     attributeHooks(tests, this.hookTable);
     const byPid = testsByPid(tests);
-    const orphanLeaks = attributeLeaks(tests, this.leakInstants, byPid);
+    this.leakFates.sort((a, b) => a.ts - b.ts);
+    const { made, outside } = this.outsideTests();
+    const orphanLeaks = [...attributeLeaks(tests, made, byPid), ...outside];
 
     assignPhases(this.files, this.phases);
     for (const f of this.files) {
@@ -509,6 +542,8 @@ export class ModelBuilder {
       queuedMs: this.queued,
       stalls: this.stalls,
       orphanLeaks,
+      leakFates: this.leakFates,
+      closedByHooks: this.inStartOrder(this.closedByHooks),
       errors: this.errors,
       crashes: this.crashes,
       forceExits: this.forceExits,
@@ -520,6 +555,35 @@ export class ModelBuilder {
       timelines: this.timelines,
       cpu: this.cpu,
     };
+  }
+
+  /**
+   * The leak reports of resources made outside any test, apart: reported when tracing stopped
+   * without a test's name and open then (a `leak open` at `exit` of the same resource at the same
+   * time), they belong to no test however close the last one ended.
+   */
+  private outsideTests(): { made: LeakInstant[]; outside: LeakSite[] } {
+    const atExit = new Set(this.leakFates.filter((f) => f.fate === 'exit').map((f) => `${f.pid}\0${f.type}\0${f.id}\0${f.ts}`));
+    const made: LeakInstant[] = [];
+    const outside: LeakSite[] = [];
+    for (const instant of this.leakInstants) {
+      const { leak, pid, ts, test } = instant;
+      if (test === undefined && atExit.has(`${pid}\0${leak.type}\0${leak.id}\0${ts}`)) outside.push(leak);
+      else made.push(instant);
+    }
+    return { made, outside };
+  }
+
+  /** A map by test index in file order, by index in start order (after sortByStart). */
+  private inStartOrder<T>(byFileOrder: ReadonlyMap<number, T>): Map<number, T> {
+    const out = new Map<number, T>();
+    if (byFileOrder.size === 0) return out;
+    const order = this.testOrder!;
+    for (let k = 0; k < order.length; k++) {
+      const value = byFileOrder.get(order[k]!);
+      if (value !== undefined) out.set(k, value);
+    }
+    return out;
   }
 
   /** The tables plus a record per test and hook (needs the `records` option, the default). */

@@ -14,9 +14,9 @@ const NUMBERS = String.raw`\{(?:"[^"\\\x00-\x1f]*":${NUM}(?:,"[^"\\\x00-\x1f]*":
 
 /**
  * A line of a counted-only category or a GC slice (keys: name, cat, ph, s?, id?, ts, dur?, pid):
- * 1 category, 2 phase, 3 ts, 4 dur, 5 pid. Leak reports (`leak: TYPE`) never match.
+ * 1 category, 2 phase, 3 ts, 4 dur, 5 pid. Leak reports and fates (`leak: TYPE`, `leak closed: TYPE`, `leak open: TYPE`) never match.
  */
-export const COUNTED_LINE = /^\{"name":"(?!leak: )(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
+export const COUNTED_LINE = /^\{"name":"(?!leak[: ])(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
 
 /** `heap` and `eventloop` counters: 1 name, 2 ts, 3 pid and 4 (heap) `used`. */
 export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;

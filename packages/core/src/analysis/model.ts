@@ -39,6 +39,10 @@ export interface TraceTables {
   stalls: StallRecord[];
   /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
   orphanLeaks: LeakSite[];
+  /** What became of leaks after their test (`leak closed: TYPE`, `leak open: TYPE`), by time. */
+  leakFates: LeakFate[];
+  /** Per test (index) that has any: what it left open at the end of its function and its own hooks closed. */
+  closedByHooks: Map<number, LeakSite[]>;
   errors: TracerErrorRecord[];
   crashes: CrashRecord[];
   /** Workers their runner killed after their last file (`exit` / `worker force-exited`). */
@@ -172,10 +176,28 @@ export interface LeakSite {
   stack: string;
   /** What the resource is, when the tracer knew (`server on 127.0.0.1:4000`). */
   label?: string;
+  /** The package that made it, when the tracer recorded no stack for it. */
+  library?: string;
   pid?: number;
   ts?: number;
   /** Any other fields the tracer recorded (e.g. `hasRef`). */
   extra?: Record<string, unknown>;
+}
+
+/**
+ * A leak's fate after its test: found closed (`closed`, at `ts`, last seen open at `seen`), or
+ * still open at its file's end (`file end`) or when its worker's tracing ended (`exit`).
+ */
+export interface LeakFate {
+  pid: number;
+  ts: number;
+  type: string;
+  id: number;
+  fate: 'closed' | 'file end' | 'exit';
+  seen?: number;
+  /** The full name of the test that made it, as the tracer wrote it. */
+  test?: string;
+  file?: string;
 }
 
 export interface TestRecord {

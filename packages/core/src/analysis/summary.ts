@@ -5,6 +5,8 @@ import { unitKey } from './units.js';
 import { blockedIntervals } from './stalls.js';
 import { describeOwners, OWNER_KIND_LABEL, ownerGroup } from './owner-label.js';
 import type { OwnerKind } from './owners.js';
+import { leakReport } from './leaks.js';
+import type { LeakLifetime } from './leak-lifetimes.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -32,6 +34,34 @@ export interface WorkerSummary {
   crashed: boolean;
   /** Killed by its runner after its last file (not a crash). */
   forceExited: boolean;
+}
+
+/** The leaks in brief: `testtrace leaks` has them whole. */
+export interface LeakSummary {
+  /** Resources tests left open (all lifetimes but own-hooks), and the tests that did. */
+  count: number;
+  tests: number;
+  /** Every resource by what became of it (own-hooks too: closed by the test's own hooks, not a leak). */
+  byLifetime: Record<LeakLifetime, number>;
+  /** Per worker, what was still open when its tracing ended: what kept it alive. */
+  keptAlive: { worker: string; resources: { type: string; label?: string; file?: string; test?: string }[] }[];
+}
+
+function leakSummary(tables: TraceTables): LeakSummary {
+  const report = leakReport(tables);
+  return {
+    count: report.total,
+    tests: report.tests.length,
+    byLifetime: report.byLifetime,
+    keptAlive: report.keptAlive.map((k) => ({
+      worker: k.worker,
+      resources: k.resources.map((r) => ({
+        type: r.type,
+        ...(r.label !== undefined ? { label: r.label } : {}),
+        ...(r.test !== undefined ? { file: r.test.file, test: r.test.fullName } : {}),
+      })),
+    })),
+  };
 }
 
 export interface SlowTest {
@@ -117,7 +147,7 @@ export interface Summary {
     longest: { worker: string; durationMs: number; startMs: number; owner: string; ownerKind: OwnerKind; test?: string; hook?: string }[];
   };
   slowest: SlowTest[];
-  leaks: { count: number; tests: number };
+  leaks: LeakSummary;
   errors: { count: number; messages: string[] };
   crashes: { worker: string; reason: string; file?: string }[];
   /** Workers their runner killed after their last file. */
@@ -297,8 +327,6 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     };
   });
 
-  let leakCount = model.orphanLeaks.length;
-  for (const leaks of tests.leaks.values()) leakCount += leaks.length;
   const run = model.run;
   return {
     trace: { ...model.source },
@@ -336,7 +364,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     gc: { totalMs: round(gcTotal), count: gcCount, longestMs: round(longestGc), share: busyMs > 0 ? round(gcTotal / busyMs) : 0 },
     stalls: { count: intervals.length, slices: model.stalls.length, totalMs: round(model.stalls.reduce((s, x) => s + x.durationMs, 0)), longest: longestStalls },
     slowest,
-    leaks: { count: leakCount, tests: tests.leaks.size },
+    leaks: leakSummary(model),
     ...withImports(importHeadline(model)),
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
     crashes: model.crashes.map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}) })),

@@ -85,4 +85,6 @@ export interface LeakRecord {
   stack: string;
   /** What the resource is, when known: `server on 127.0.0.1:4000`, `socket to …, opened by fetch …`. */
   label?: string;
+  /** The package that made it, when its stack is not recorded (a library's timer in default detail). */
+  library?: string;
 }

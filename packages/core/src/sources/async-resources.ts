@@ -10,6 +10,9 @@ import { captureFrames, captureStack, formatFrames, hasUserFrame, setStackRoot }
 import { isAcceptedSocket, isAlive, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
 import { FetchPoolTracker, poolSocketLabel, poolSocketLeaks, type PoolSocket } from './fetch-pool.js';
 import { CreationWindows } from './creation-windows.js';
+import { madeByRunner } from './frame-origin.js';
+import { LeakWatch } from './leak-watch.js';
+import { TimerSites } from './timer-sites.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -20,8 +23,14 @@ interface ResourceRecord {
   /** Unformatted frames, formatted into `stack` only if the resource leaks (timers, default detail). */
   frames: object | undefined;
   test: string | undefined;
+  file: string | undefined;
   /** Set when undici's pool (fetch) opened this socket. */
   pool: PoolSocket | undefined;
+  /** The package that made it, for a library's timer tracked without a stack (default detail). */
+  library: string | undefined;
+  /** Alive when its test's own function ended (testBodyEnd): a close after that is its hooks'. */
+  openAtBody: boolean;
+  bodyLabel: string | undefined;
 }
 
 /**
@@ -110,6 +119,8 @@ export class AsyncResourceSource implements Source {
   );
 
   private readonly timerSites = new TimerSites();
+  /** The leaks of ended tests, until they close or tracing ends. */
+  private watch!: LeakWatch;
 
   // full detail: the callback running now (before/after nest) and what init saw of each resource
   private readonly openIds: number[] = [];
@@ -119,6 +130,7 @@ export class AsyncResourceSource implements Source {
   start(ctx: SourceContext): void {
     loopClockOffsetMs ??= measureLoopClockOffset();
     this.recorder = ctx.recorder;
+    this.watch = new LeakWatch(ctx.recorder, (err) => this.recorder.error(this.name, err));
     this.full = ctx.options.detail === 'full';
     setStackRoot(ctx.options.rootDir);
     // Default detail: a promise that reaches the hook (Node before 24.21, inside a creation window)
@@ -163,6 +175,7 @@ export class AsyncResourceSource implements Source {
 
   testStart(test: TestSpan): void {
     if (test.lane !== 0) return;
+    if (this.watch.size > 0) this.watch.check(test.start);
     if (this.hookPerTest) this.hook?.enable();
     this.windows?.refresh();
     this.test = test;
@@ -187,15 +200,41 @@ export class AsyncResourceSource implements Source {
     for (const [type, n] of this.counts) counts[type] = n;
     test.args.async = counts;
     const now = nowUs();
+    // what earlier tests left open and closed during this one: by its end (as the span says)
+    if (this.watch.size > 0) this.watch.check(test.endTs ?? now);
     this.dueSoon = 0;
-    const leaks = this.findLeaks(records, now, false);
+    const closedByHooks: LeakRecord[] = [];
+    const leaks = this.findLeaks(records, now, false, closedByHooks);
     if (leaks.length > 0) test.args.leaks = leaks;
+    if (closedByHooks.length > 0) test.args.closedByHooks = closedByHooks;
     if (this.dueSoon > 0) test.args.timersDueSoon = this.dueSoon;
     const active = process.getActiveResourcesInfo();
     this.activeAtEnd = active;
     this.activeAtEndUs = now;
     const delta = resourceDelta(this.activeBefore, active);
     if (delta !== undefined) test.args.activeResourcesDelta = delta;
+  }
+
+  /**
+   * The running test's own function has ended; its afterEach hooks (and Vitest's cleanups) follow.
+   * A resource alive now and closed by the test's end was closed by its own hooks: not a leak.
+   */
+  testBodyEnd(test: TestSpan): void {
+    if (test !== this.test) return;
+    for (const r of this.testRecords) {
+      r.openAtBody = isAlive(r.type, r.resource);
+      if (r.openAtBody) r.bodyLabel = describeHandle(r.type, r.resource);
+    }
+  }
+
+  /** A hook starts or ends: what earlier tests left open may have closed since the last check. */
+  hookBoundary(ts: number): void {
+    if (this.watch.size > 0) this.watch.check(ts);
+  }
+
+  /** A test file ended: the leaks of its tests still open are written as open at its end. */
+  fileEnd(ts: number): void {
+    this.watch.fileEnd(ts);
   }
 
   stop(): void {
@@ -209,7 +248,10 @@ export class AsyncResourceSource implements Source {
     const records = this.outsideRecords.concat(this.testRecords);
     this.outsideRecords = [];
     this.testRecords = [];
-    this.findLeaks(records, nowUs(), true);
+    const now = nowUs();
+    this.watch.end(now);
+    // what no test's end reported (made outside tests, or by a test that never ended) is open now too
+    for (const leak of this.findLeaks(records, now, true)) this.watch.open(leak.type, leak.id, leak.test, leak.file, 'exit', now);
     this.resources.clear();
   }
 
@@ -256,26 +298,32 @@ export class AsyncResourceSource implements Source {
     // The raw frames keep their functions alive until the test ends and its records are dropped.
     const lazy = !this.full && type === 'Timeout';
     let frames: object | undefined;
-    let stack: string;
+    let stack = '';
+    let library: string | undefined;
     if (lazy) {
-      const site = this.timerSites.verdict(resource);
-      if (site === 'runner') stack = '';
-      else if (site === 'learning') stack = this.timerSites.learn(resource, captureStack(LEARNING_CAPTURE_LIMIT));
-      else {
-        frames = captureFrames(TIMER_CAPTURE_LIMIT);
-        stack = '';
-      }
+      const site = this.timerSites.site(resource);
+      const verdict = TimerSites.verdict(site);
+      // the runner's own timers (Vitest's task updates, jest-circus's timeouts) are never a test's
+      if (verdict === 'runner') return;
+      if (verdict === 'learning') {
+        stack = captureStack(LEARNING_CAPTURE_LIMIT);
+        TimerSites.learn(site!, stack);
+        if (madeByRunner(stack)) return;
+      } else if (verdict === 'library') library = site!.library;
+      else frames = captureFrames(TIMER_CAPTURE_LIMIT);
     } else {
       stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
     }
     const test = this.test?.fullName ?? pool?.opener?.test;
-    const record: ResourceRecord = { id, type, resource, stack, frames, test, pool };
     // Timers are the bulk of all resources (runners arm one per test and hook): in default detail
     // they are kept for the leak check but not written, which keeps traces small and cheap.
     if (this.full || type !== 'Timeout') {
       const label = pool === undefined ? undefined : poolSocketLabel(pool, false);
       this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, undefined, stack, label, test);
     }
+    if (madeByRunner(stack)) return;
+    const file = this.test?.args.file as string | undefined;
+    const record: ResourceRecord = { id, type, resource, stack, frames, test, file, pool, library, openAtBody: false, bodyLabel: undefined };
     if (this.test !== undefined) {
       if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.testRecords.filter((r) => isAlive(r.type, r.resource));
       if (this.testRecords.length < MAX_RECORDS) this.testRecords.push(record);
@@ -286,17 +334,22 @@ export class AsyncResourceSource implements Source {
   }
 
   /**
-   * The records still alive, each written as a `leak: TYPE` instant. A child process's stdio
-   * pipes share its stack and are folded into it. At stop, resources created outside tests
-   * count only when user code (outside node_modules) created them: the runner's own handles live
-   * for the whole run.
+   * The records still alive, each written as a `leak: TYPE` instant; at a test's end, each is
+   * watched from then on (LeakWatch), and those its own hooks closed go to `closedByHooks`. A
+   * child process's stdio pipes share its stack and are folded into it. A resource whose stack
+   * shows the runner made it is the runner's, not a leak. At stop, resources created outside
+   * tests count only when user code (outside node_modules) created them: the runner's own handles
+   * live for the whole run.
    */
-  private findLeaks(records: ResourceRecord[], ts: number, atStop: boolean): LeakRecord[] {
-    const leaks: LeakRecord[] = [];
+  private findLeaks(records: ResourceRecord[], ts: number, atStop: boolean, closedByHooks?: LeakRecord[]): (LeakRecord & { test?: string; file?: string })[] {
+    const leaks: (LeakRecord & { test?: string; file?: string })[] = [];
     const childStacks = new Set<string>();
     for (const r of records) if (r.type === 'PROCESSWRAP') childStacks.add(r.stack);
     for (const r of records) {
-      if (!isAlive(r.type, r.resource)) continue;
+      if (!isAlive(r.type, r.resource)) {
+        if (r.openAtBody && closedByHooks !== undefined) closedByHooks.push(withLabel({ type: r.type, id: r.id, stack: r.stack }, r.bodyLabel));
+        continue;
+      }
       if (r.type === 'Timeout' && firesWithin(r.resource, ts, DUE_SOON_MS)) {
         // a one-shot timer about to fire (jsdom's 1 ms timer on focus()) ends by itself: counted, not a leak
         this.dueSoon++;
@@ -308,14 +361,17 @@ export class AsyncResourceSource implements Source {
       if (r.frames !== undefined) {
         r.stack = formatFrames(r.frames);
         r.frames = undefined;
+        // a timer whose callback is shared (a promise's resolve) is judged by its own stack
+        if (madeByRunner(r.stack)) continue;
       }
       if (atStop && r.test === undefined && !hasUserFrame(r.stack)) continue;
       const stack = r.stack !== '' || !isServerType(r.type) ? r.stack : this.serverStack(r.resource);
       const label = r.pool !== undefined ? poolSocketLabel(r.pool, true) : describeHandle(r.type, r.resource);
-      const leak: LeakRecord = { type: r.type, id: r.id, stack };
-      if (label !== undefined) leak.label = label;
-      leaks.push(leak);
+      const leak: LeakRecord = withLabel({ type: r.type, id: r.id, stack }, label);
+      if (r.library !== undefined) leak.library = r.library;
       this.recorder.resourceInstant(`leak: ${r.type}`, Track.async, ts, r.type, r.id, undefined, stack, label, r.test);
+      if (!atStop) this.watch.add(r.type, r.id, r.resource, r.test, r.file, ts);
+      leaks.push(atStop ? { ...leak, test: r.test, file: r.file } : leak);
     }
     return leaks;
   }
@@ -402,6 +458,11 @@ function describeHandle(type: LeakableType, resource: object): string | undefine
   return undefined;
 }
 
+function withLabel(leak: LeakRecord, label: string | undefined): LeakRecord {
+  if (label !== undefined) leak.label = label;
+  return leak;
+}
+
 /** Per type, how many more (or fewer) active resources there are now than before. */
 function resourceDelta(before: string[], after: string[]): Record<string, number> | undefined {
   if (sameList(before, after)) return undefined;
@@ -422,46 +483,4 @@ function sameList(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * Where timers come from, learned per callback. A test runner arms a timeout per test and hook
- * from the same few closures, and clears it: capturing a stack for each costs 8–13 µs here. The
- * first timers of each callback (known by its source text) get a formatted stack; a callback whose
- * timers never had a frame outside node_modules is the runner's, and its later timers are tracked
- * without a stack (a leak of one is still reported, with its label). Native callbacks (a promise's
- * `resolve`, shared by runner and user code) are never judged.
- */
-export class TimerSites {
-  static readonly SAMPLES = 3;
-  private readonly sites = new Map<string, number>();
-
-  /**
-   * The callback's source text and the delay: a library that wraps every callback in one function
-   * of its own (jsdom's window.setTimeout) would otherwise put its internal 1 ms timers and the
-   * test's own under one key, and the first decide for all.
-   */
-  private key(resource: object): string | undefined {
-    const timer = resource as { _onTimeout?: unknown; _idleTimeout?: unknown };
-    const callback = timer._onTimeout;
-    if (typeof callback !== 'function') return undefined;
-    const text = Function.prototype.toString.call(callback);
-    return text.endsWith('[native code] }') ? undefined : `${String(timer._idleTimeout)}\0${text}`;
-  }
-
-  verdict(resource: object): 'runner' | 'learning' | 'user' {
-    const key = this.key(resource);
-    if (key === undefined) return 'user';
-    const seen = this.sites.get(key) ?? 0;
-    if (seen < 0) return 'user';
-    return seen >= TimerSites.SAMPLES ? 'runner' : 'learning';
-  }
-
-  /** Records one formatted stack of a callback's timer and returns it. */
-  learn(resource: object, stack: string): string {
-    const key = this.key(resource);
-    if (key === undefined) return stack;
-    this.sites.set(key, hasUserFrame(stack) ? -1 : (this.sites.get(key) ?? 0) + 1);
-    return stack;
-  }
 }

@@ -22,8 +22,14 @@ export interface Source {
   start(ctx: SourceContext): void;
   /** A test begins. */
   testStart?(test: TestSpan): void;
+  /** The running test's own function has ended; its afterEach hooks follow before testEnd. */
+  testBodyEnd?(test: TestSpan): void;
   /** A test ends; the source may add fields to `test.args` before the span is written. */
   testEnd?(test: TestSpan): void;
+  /** A hook starts or ends at `ts`. */
+  hookBoundary?(ts: number): void;
+  /** A test file has ended (its afterAll hooks have run), at `ts`. */
+  fileEnd?(ts: number): void;
   /** Another realm's globals (a Jest test environment) that test code will use. */
   adoptGlobal?(target: object): void;
   /** Gives those globals back what the source had replaced, until the next adoptGlobal. */

@@ -51,7 +51,7 @@ describe('leaks', () => {
     expect(report.total).toBe(4);
     expect(report.tests.map((t) => t.fullName)).toEqual(['server', 'timers']);
     expect(report.tests[0]!.groups.map((g) => [g.type, g.kind, g.refed])).toEqual([['TCPSERVERWRAP', 'server', true], ['Timeout', 'interval', true]]);
-    expect(report.tests[1]!.groups).toEqual([{ type: 'Timeout', kind: 'timer', count: 2, refed: false, stacks: [{ stack: 'at setTimeout\n at t (a.test.ts:1)', count: 2 }] }]);
+    expect(report.tests[1]!.groups).toEqual([{ type: 'Timeout', kind: 'timer', lifetime: 'unknown', count: 2, refed: false, stacks: [{ stack: 'at setTimeout\n at t (a.test.ts:1)', count: 2 }] }]);
   });
 });
 

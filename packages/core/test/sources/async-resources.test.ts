@@ -454,8 +454,8 @@ describe.runIf(!supportsTrackPromises())('async resource source: creation window
 });
 
 describe('timer sites', () => {
-  it("stops capturing stacks for a runner's timers once they never reached user code, and keeps user timers' stacks", async () => {
-    // a stand-in for a test runner: a module under node_modules that arms and clears a timeout per test
+  it("stops capturing stacks for a library's timers once they never reached user code, names the library, and keeps user timers' stacks", async () => {
+    // a library that arms and clears a timeout on each call, far below the user's code
     const lib = path.join(tmp, 'node_modules', 'fake-runner');
     fs.mkdirSync(lib, { recursive: true });
     // a runner arms its timeouts many frames below the user's code: nest deeper than the captured frames
@@ -469,10 +469,53 @@ describe('timer sites', () => {
     for (let i = 0; i < 5; i++) await runTest(t.tracer, `user ${i}`, () => clearTimeout(setTimeout(function userTimeout() {}, 5000)));
     await runTest(t.tracer, 'user leak', () => cleanups.push(((h) => () => clearTimeout(h))(setTimeout(function userTimeout() {}, 5000))));
     const events = await t.finish();
-    // the runner's timer still counts as a leak, labelled, without the stack it no longer pays for
-    expect(testSpan(events, 'runner leak').args.leaks).toEqual([{ type: 'Timeout', id: expect.any(Number), stack: '', label: 'setTimeout of 5000 ms' }]);
+    // the library's timer still counts as a leak, labelled, without the stack it no longer pays for, named by its package
+    expect(testSpan(events, 'runner leak').args.leaks).toEqual([{ type: 'Timeout', id: expect.any(Number), stack: '', label: 'setTimeout of 5000 ms', library: 'fake-runner' }]);
     const userLeak = testSpan(events, 'user leak').args.leaks;
     expect(userLeak).toHaveLength(1);
     expect(userLeak[0].stack).toContain('async-resources.test.ts');
   });
 });
+
+describe("the runner's own resources", () => {
+  /** A module at `node_modules/<name>` under the temporary directory, as a runner's package ships it. */
+  async function runnerModule(name: string, source: string): Promise<Record<string, any>> {
+    const file = path.join(tmp, 'node_modules', name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, source);
+    const { createRequire } = await import('node:module');
+    return createRequire(import.meta.url)(file);
+  }
+
+  it.each(['default', 'full'] as const)("are never leaks: Vitest's task-update timer, Jest's reporters' status timer, a server jest-circus opens (%s detail)", async (detail) => {
+    // the shapes of @vitest/runner's throttled updateTask and of @jest/reporters' Status._debouncedEmit
+    const vitest = await runnerModule(`@vitest/runner/dist/chunk-${detail}.cjs`, 'let pending; exports.updateTask = () => (pending ??= setTimeout(function call() { pending = undefined; }, 100));\n');
+    const reporters = await runnerModule(
+      `@jest/reporters/build/status-${detail}.js`,
+      'class Status { _debouncedEmit() { if (!this.scheduled) { this.scheduled = true; return setTimeout(() => { this.scheduled = false; }, 100); } } }\nexports.status = new Status();\n',
+    );
+    const circus = await runnerModule(`jest-circus/build/serve-${detail}.js`, "const net = require('node:net');\nexports.serve = () => net.createServer().listen(0);\n");
+    const t = traced({ sources: onlySources('async'), detail });
+    const all: Record<string, any>[] = [];
+    // more tests than the timer sites need to judge a callback
+    for (let i = 0; i < 5; i++) {
+      all.push(
+        await runTest(t.tracer, `runner ${i}`, () => {
+          const a = vitest.updateTask();
+          const b = reporters.status._debouncedEmit();
+          const server = circus.serve();
+          const mine = setTimeout(() => {}, 60_000);
+          cleanups.push(() => (clearTimeout(a), clearTimeout(b), server.close(), clearTimeout(mine)));
+          reporters.status.scheduled = false;
+        }),
+      );
+    }
+    await t.finish();
+    // the test's own timer is its leak; nothing the runner made is
+    for (const args of all) {
+      expect(leakTypes(args)).toEqual(['Timeout']);
+      expect(args.leaks[0].stack).toContain('async-resources.test.ts');
+    }
+  });
+});
+

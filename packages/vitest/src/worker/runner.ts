@@ -450,6 +450,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
       }
       const span = this.__tt_file.get(file);
       span?.end({ status: statusOf(file), tests: tests.length, ...(errorOf(file) ? { error: errorOf(file) } : {}) }, now);
+      tracer.fileEnd(now);
       this.__tt_collecting = undefined;
       tracer.flush();
       progress(`end\t${now}\t${rel}`);
@@ -510,6 +511,15 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
         this.__tt_recorded.add(test);
       });
       return super.onBeforeTryTask?.(test, options);
+    }
+
+    /** Called after the test's function, passed or failed, before its afterEach hooks (3.2 – 5.x). */
+    onTaskFinished(test: TestTask): unknown {
+      safe(() => {
+        const attempt = this.__tt_attempts.get(test);
+        if (attempt) this.__tt?.testBodyEnd(attempt.span);
+      });
+      return super.onTaskFinished?.(test);
     }
 
     async onAfterRetryTask(test: TestTask, options?: { retry?: number }): Promise<unknown> {

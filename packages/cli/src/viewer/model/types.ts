@@ -99,6 +99,8 @@ export interface LeakView {
   id?: number;
   stack: string;
   label?: string;
+  /** The package that made it, when its stack was not recorded. */
+  library?: string;
 }
 
 export interface HookView {

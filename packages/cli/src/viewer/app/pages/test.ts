@@ -6,6 +6,7 @@ import { TimelineView } from '../timeline/view.js';
 import { legend } from '../timeline/legend.js';
 import type { Page } from '../router.js';
 import { statusBadge, testLink } from './tests.js';
+import { stackText } from './leaks.js';
 
 function kv(pairs: [string, Node | string | undefined][]): HTMLElement {
   const dl = h('dl', { class: 'kv' });
@@ -72,7 +73,7 @@ export const testPage: Page = async (root, param) => {
       `Leaks (${t.leaks.length})`,
       t.leaks.length === 0
         ? h('p', { class: 'muted' }, 'No resource created by this test was still alive when it ended.')
-        : h('div', { class: 'leaks' }, ...t.leaks.map((l) => h('div', { class: 'leak' }, h('strong', {}, l.type), l.id !== undefined ? h('span', { class: 'muted' }, ` #${l.id}`) : null, l.label ? h('div', { class: 'muted' }, l.label) : null, h('pre', { class: 'stack' }, l.stack || '(no stack recorded)')))),
+        : h('div', { class: 'leaks' }, ...t.leaks.map((l) => h('div', { class: 'leak' }, h('strong', {}, l.type), l.id !== undefined ? h('span', { class: 'muted' }, ` #${l.id}`) : null, l.label ? h('div', { class: 'muted' }, l.label) : null, h('pre', { class: 'stack' }, stackText(l, l.type))))),
     ),
   ]);
   return () => view.destroy();
