@@ -58,7 +58,9 @@ function expectProfile(trace: string, { perFile }: { perFile: boolean }): void {
   const sum = (key: string) => files.reduce((s: number, f: any) => s + f[key], 0);
   expect(sum('modulesMs') / sum('importMs')).toBeGreaterThan(0.9);
   expect(sum('modulesMs') / sum('importMs')).toBeLessThanOrEqual(1.0001);
-  if (perFile) for (const f of files) expect(f.modulesMs / f.importMs, f.file).toBeGreaterThan(0.9);
+  // per file within 10%, or 5 ms on a small file: under load, the stretch between the phase's start
+  // and the test file's own span (Jest resolving it) stretches to a few ms, a large share of a 30 ms import
+  if (perFile) for (const f of files) expect(f.modulesMs >= 0.9 * f.importMs || f.importMs - f.modulesMs <= 5, `${f.file}: modules ${f.modulesMs} of import ${f.importMs} ms`).toBe(true);
   // --file: one file's tree
   const one = imports(trace, '--file=barrel');
   expect(one.files.map((f: any) => f.file)).toEqual(['tests/barrel.test.ts']);

@@ -51,6 +51,6 @@ describe('Vitest 4.1, full detail, threads without isolation + vmThreads + forks
     expect(killed.hotStacks).toEqual([]);
     expect(killed.noStacks).toMatch(/no CPU profile/);
     const table = testtrace(['stalls', trace, '--threshold=100']).stdout;
-    expect(table).toMatch(/\[killed\] killed\/dies\.test\.ts > spins\n\s+no stacks: .*no CPU profile/);
+    expect(table).toMatch(/\[killed\] killed\/dies\.test\.ts > spins\n(\s+\S+% there;.*\n)?\s+no stacks: .*no CPU profile/);
   });
 });
