@@ -23,7 +23,10 @@ export const mergeCommand: Command = {
     const result = await mergeTraces(positionals, values.output);
     io.out(`merged ${count(result.shards.length, 'trace')} (${count(result.events, 'event')}, ${bytes(result.bytes)}) into ${result.output}`);
     for (const s of result.shards) {
-      const aligned = s.alignedBy === 'none' ? 'not aligned: no wall-clock anchor' : `${s.offsetUs >= 0 ? '+' : '-'}${duration(Math.abs(s.offsetUs) / 1000)} by ${s.alignedBy}`;
+      const aligned =
+        s.alignedBy === 'none' ? 'not aligned: no wall-clock anchor'
+        : s.shard === 1 ? 'the clock the others are aligned to'
+        : `${s.offsetUs >= 0 ? '+' : '-'}${Math.abs(s.offsetUs) < 1 ? `${Math.abs(s.offsetUs).toFixed(2)} µs` : duration(Math.abs(s.offsetUs) / 1000)} by ${s.alignedBy}`;
       const state = s.truncated ? ', cut short' : s.closed ? '' : ', not closed';
       io.out(`  shard ${s.shard}: ${s.file} (${count(s.events, 'event')}, ${aligned}${state})`);
     }

@@ -132,7 +132,11 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   } else {
     lines.push(`${label('stalls')}none recorded`);
   }
-  if (s.imports) lines.push(`${label('import')}${percent(s.imports.share)} of busy time; top modules: ${s.imports.top.map((m) => `${m.module} ${duration(m.totalMs)}${m.files > 1 ? ` (${m.files} files)` : ''}`).join(', ')}` + c.dim(' (testtrace imports FILE)'));
+  if (s.imports) {
+    const top = s.imports.top.map((m) => `${m.module} ${duration(m.totalMs)}${m.files > 1 ? ` (${m.files} files)` : ''}`).join(', ');
+    const what = top ? `top modules: ${top}` : 'the test files import no other module';
+    lines.push(`${label('import')}${percent(s.imports.share)} of busy time; ${what}` + c.dim(' (testtrace imports FILE)'));
+  }
   lines.push(...leakLines(s.leaks, label, c));
   lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim(noCpuSamples(r.detail))}`);
   for (const exit of s.forceExits) lines.push(`${label('exit')}${c.yellow(`${exit.worker}: ${exit.reason}`)}`);
