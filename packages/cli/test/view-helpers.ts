@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,4 +45,50 @@ export function recordVitestRun(out: string): void {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && !k.startsWith('TESTTRACE')));
   const result = spawnSync(process.execPath, [bin, 'run', `--trace=${out}`], { cwd: path.join(REPO_ROOT, 'examples/slow-suite'), encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 120_000 });
   if (!fs.existsSync(out)) throw new Error(`vitest-trace wrote no trace (exit ${result.status}): ${result.stderr || result.stdout}`);
+}
+
+export interface Raw {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request sent exactly as written: no URL normalisation by a client library. */
+export function raw(port: number, target: string, options: { method?: string; host?: string; headers?: Record<string, string> } = {}): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      const extra = Object.entries(options.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.write(`${options.method ?? 'GET'} ${target} HTTP/1.1\r\nHost: ${options.host ?? `127.0.0.1:${port}`}\r\n${extra}Connection: close\r\n\r\n`);
+    });
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d) => (data += d));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head = '', ...rest] = data.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers: http.IncomingHttpHeaders = {};
+      for (const l of lines) {
+        const i = l.indexOf(':');
+        headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    });
+  });
+}
+
+/** Whether a TCP connection to host:port is refused (or never answered). */
+export function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 2000 });
+    s.on('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(true));
+  });
 }

@@ -34,7 +34,10 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The page shell: every page is drawn by app.js from the JSON API. */
+/**
+ * The page shell: every page is drawn by app.js from the JSON API. Its links are relative: the
+ * server serves it under a secret path (`/TOKEN/`), and everything it loads is below it.
+ */
 export function shell(title: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -43,12 +46,12 @@ export function shell(title: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · testtrace</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/app.css">
+<link rel="stylesheet" href="assets/app.css">
 </head>
 <body>
 <header class="top"><a class="brand" href="#/">testtrace</a><span class="file">${escapeHtml(title)}</span><nav id="nav"></nav></header>
 <main id="app"><p class="loading">Loading…</p></main>
-<script src="/assets/app.js"></script>
+<script src="assets/app.js"></script>
 </body>
 </html>
 `;

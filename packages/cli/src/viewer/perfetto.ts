@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { LOOPBACK, type RunningServer } from './server.js';
+import { hostAllowed, LOOPBACK, type RunningServer } from './server.js';
+import { newToken } from './token.js';
 
 /**
  * ui.perfetto.dev may fetch traces from http://127.0.0.1:9001 only: its Content-Security-Policy
@@ -17,29 +18,38 @@ export function perfettoLink(urlPath: string, port: number = PERFETTO_PORT): str
   return `${PERFETTO_ORIGIN}/#!/?url=http://${LOOPBACK}:${port}${urlPath}&referrer=testtrace`;
 }
 
-/** The one path the Perfetto server answers: `/` and the trace's file name, percent-encoded. */
-export function perfettoPath(file: string): string {
-  return `/${encodeURIComponent(path.basename(file))}`;
+/** The one path the Perfetto server answers: the secret token, then the trace's file name, percent-encoded. */
+export function perfettoPath(file: string, token: string): string {
+  return `/${token}/${encodeURIComponent(path.basename(file))}`;
 }
 
 /**
  * Serves one trace file to ui.perfetto.dev, like open_trace_in_ui: on 127.0.0.1 only, only at
- * `/<file name>`, with `Access-Control-Allow-Origin: https://ui.perfetto.dev`, and answers the
- * Private Network Access preflight Chrome may send first. The file is streamed, so a large
- * trace costs no memory. Everything else is 404.
+ * `/TOKEN/<file name>` (a new random token unless one is given), only to requests from
+ * https://ui.perfetto.dev (their `Origin`; `Access-Control-Allow-Origin` names it, never `*`),
+ * and answers the Private Network Access preflight Chrome may send first. The file is streamed,
+ * so a large trace costs no memory. A foreign Host or Origin is 403, any other path 404.
  */
-export function servePerfetto(file: string, port: number = PERFETTO_PORT): Promise<RunningServer & { link: string }> {
-  const expected = perfettoPath(file);
+export function servePerfetto(file: string, port: number = PERFETTO_PORT, token = newToken()): Promise<RunningServer & { link: string }> {
+  const expected = perfettoPath(file, token);
   let boundPort = port;
   const server = http.createServer((req, res) => {
     const headers: Record<string, string> = {
       'Access-Control-Allow-Origin': PERFETTO_ORIGIN,
+      Vary: 'Origin',
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
     };
-    const host = req.headers.host;
-    const hostOk = host === `${LOOPBACK}:${boundPort}` || host === `localhost:${boundPort}`;
-    if (req.method === 'OPTIONS' && hostOk && req.url === expected) {
+    const refuse = (status: number, why: string) => {
+      res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`${why}\n`);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') return refuse(405, 'method not allowed');
+    if (!hostAllowed(req.headers.host, boundPort)) return refuse(403, 'forbidden host');
+    // a browser always sends Origin on the cross-origin fetch Perfetto makes: any other page, or none, is refused
+    if (req.headers.origin !== PERFETTO_ORIGIN) return refuse(403, `only ${PERFETTO_ORIGIN} may read this trace`);
+    if (req.url !== expected) return refuse(404, 'not found');
+    if (req.method === 'OPTIONS') {
       // Chrome's Private Network Access preflight before a public page reads from loopback
       res.writeHead(204, {
         ...headers,
@@ -50,17 +60,8 @@ export function servePerfetto(file: string, port: number = PERFETTO_PORT): Promi
       res.end();
       return;
     }
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !hostOk || req.url !== expected) {
-      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('not found\n');
-      return;
-    }
     fs.stat(file, (err, stat) => {
-      if (err || !stat.isFile()) {
-        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('the trace file is gone\n');
-        return;
-      }
+      if (err || !stat.isFile()) return refuse(404, 'the trace file is gone');
       res.writeHead(200, { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Length': stat.size });
       if (req.method === 'HEAD') {
         res.end();

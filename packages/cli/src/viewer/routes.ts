@@ -3,6 +3,8 @@ export interface Reply {
   status: number;
   type: string;
   body: string | Buffer;
+  /** A redirect's target. */
+  location?: string;
 }
 
 export type Handler = (param: number | undefined) => Reply | Promise<Reply>;
@@ -24,8 +26,9 @@ export function notFound(what = 'not found'): Reply {
 
 /**
  * The server's whole surface: exact paths, plus paths that end in one decimal id
- * (`/api/tests/12`). A request path is compared with the table as raw text, never decoded or
- * joined to a directory, so `..`, `%2e%2e`, backslashes and absolute paths can only miss.
+ * (`/api/tests/12`), below the server's secret `/TOKEN` prefix. A request path is compared with
+ * the table as raw text, never decoded or joined to a directory, so `..`, `%2e%2e`,
+ * backslashes and absolute paths can only miss.
  */
 export class Router {
   private readonly exact = new Map<string, Handler>();

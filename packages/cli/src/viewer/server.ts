@@ -1,12 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notFound, type Reply, type Router } from './routes.js';
+import { afterToken, newToken } from './token.js';
 
 /** The only interface the viewer listens on. */
 export const LOOPBACK = '127.0.0.1';
 
 export interface RunningServer {
-  /** `http://127.0.0.1:PORT/` */
+  /** `http://127.0.0.1:PORT/TOKEN/`: the only URL it answers under */
   url: string;
   port: number;
   server: http.Server;
@@ -28,38 +29,42 @@ function text(status: number, body: string): Reply {
 }
 
 /**
- * The Host header must name this server by loopback address or `localhost`: a page on another
- * site that rebinds its DNS name to 127.0.0.1 sends its own name and gets nothing.
+ * The Host header must name this server as printed (127.0.0.1:PORT), or as `localhost:PORT`,
+ * which no DNS can point elsewhere: a page on another site that rebinds its DNS name to
+ * 127.0.0.1 sends its own name and gets nothing.
  */
-function hostAllowed(host: string | undefined, port: number): boolean {
-  if (!host) return false;
-  return host === `${LOOPBACK}:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  return host === `${LOOPBACK}:${port}` || host === `localhost:${port}`;
 }
 
-async function respond(router: Router, req: http.IncomingMessage, port: number): Promise<Reply> {
+async function respond(router: Router, req: http.IncomingMessage, port: number, token: string): Promise<Reply> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed');
   if (!hostAllowed(req.headers.host, port)) return text(403, 'forbidden host');
   const raw = req.url ?? '';
   if (!raw.startsWith('/')) return notFound();
   const q = raw.indexOf('?');
-  const pathname = q === -1 ? raw : raw.slice(0, q);
-  const match = router.match(pathname);
+  const rest = afterToken(q === -1 ? raw : raw.slice(0, q), token);
+  // a path without the token: the same answer as any unknown path, so nothing tells it apart
+  if (rest === undefined) return notFound();
+  if (rest === '') return { status: 301, type: 'text/plain; charset=utf-8', body: 'moved\n', location: `/${token}/` };
+  const match = router.match(rest);
   if (!match) return notFound();
   return match.handler(match.param);
 }
 
 /**
- * Serves `router` on 127.0.0.1 only, on `port` (0: a free port chosen by the OS).
- * Fails with EADDRINUSE/EACCES as Node reports them.
+ * Serves `router` on 127.0.0.1 only, on `port` (0: a free port chosen by the OS), under the
+ * secret path `/TOKEN/` (a new random token unless one is given): `/TOKEN/api/tests` is the
+ * router's `/api/tests`; anything else is 404. Fails with EADDRINUSE/EACCES as Node reports them.
  */
-export function startServer(router: Router, port = 0): Promise<RunningServer> {
+export function startServer(router: Router, port = 0, token = newToken()): Promise<RunningServer> {
   let boundPort = port;
   const server = http.createServer((req, res) => {
-    respond(router, req, boundPort)
+    respond(router, req, boundPort, token)
       .catch((err: unknown): Reply => text(500, `internal error: ${err instanceof Error ? err.message : String(err)}`))
       .then((reply) => {
         const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-        res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.type, 'Content-Length': body.length });
+        res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.type, 'Content-Length': body.length, ...(reply.location ? { Location: reply.location } : {}) });
         res.end(req.method === 'HEAD' ? undefined : body);
       });
   });
@@ -73,7 +78,7 @@ export function startServer(router: Router, port = 0): Promise<RunningServer> {
       server.removeAllListeners('error');
       boundPort = (server.address() as AddressInfo).port;
       resolve({
-        url: `http://${LOOPBACK}:${boundPort}/`,
+        url: `http://${LOOPBACK}:${boundPort}/${token}/`,
         port: boundPort,
         server,
         close: () =>

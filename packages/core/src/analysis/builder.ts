@@ -20,10 +20,30 @@ import type {
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
 } from './model.js';
 
-const RUN_FIELDS = ['runner', 'runnerVersion', 'node', 'platform', 'arch', 'command', 'cwd', 'rootDir', 'wallClockMs', 'ts', 'endTs', 'detail', 'testtraceVersion', 'pool', 'workers', 'notes', 'shard'] as const;
+/** The `testtrace_run` args the model reads, by the type each must have; others, or ill-typed ones, go to `extra`. */
+const RUN_FIELDS: Record<string, (v: unknown) => boolean> = {
+  runner: isString, runnerVersion: isString, node: isString, platform: isString, arch: isString, command: isString, cwd: isString, rootDir: isString,
+  wallClockMs: isValue, ts: isValue, endTs: isValue, detail: isString, testtraceVersion: isString, pool: isString,
+  workers: isValue, shard: isValue, notes: (v) => Array.isArray(v) && v.every(isString),
+};
+
+function isString(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
+function isValue(v: unknown): v is number {
+  return num(v) !== undefined;
+}
+
+/**
+ * The largest magnitude a time (µs) or a figure of a trace may have: 2^53, 285 years of a
+ * monotonic clock in µs, 8 PiB of heap. Beyond it a value is not a measurement, and sums of such
+ * values would overflow to Infinity: the model treats it as absent.
+ */
+const MAX_VALUE = 2 ** 53;
 
 function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return typeof v === 'number' && Math.abs(v) <= MAX_VALUE ? v : undefined;
 }
 
 function str(v: unknown): string | undefined {
@@ -247,12 +267,13 @@ export class ModelBuilder {
       this.metadata(e, pid);
       return;
     }
-    const ts = e.ts;
-    if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+    const ts = num(e.ts);
+    if (ts === undefined) {
       if (e.ph === 'P') this.cpu.add(e);
       return;
     }
-    const dur = typeof e.dur === 'number' && e.dur > 0 ? e.dur : 0;
+    const given = num(e.dur);
+    const dur = given !== undefined && given > 0 ? given : 0;
     const end = ts + dur;
     if (ts < this.startTs) this.startTs = ts;
     if (end > this.endTs) this.endTs = end;
@@ -293,8 +314,9 @@ export class ModelBuilder {
       case Meta.run: {
         const run: RunMetadata = { pid, extra: {} };
         for (const [k, v] of Object.entries(args)) {
-          if ((RUN_FIELDS as readonly string[]).includes(k)) (run as any)[k] = v;
-          else run.extra[k] = v;
+          const valid = Object.hasOwn(RUN_FIELDS, k) ? RUN_FIELDS[k]! : undefined;
+          // defineProperty: a `__proto__` key is a field like any other, never the prototype
+          Object.defineProperty(valid?.(v) ? run : run.extra, k, { value: v, enumerable: true, writable: true, configurable: true });
         }
         this.runs.push(run);
         this.process(pid);
@@ -661,12 +683,17 @@ export async function buildTables(path: string, options: BuildOptions = {}): Pro
 /** Feeds every event of the file to the builder; resolves to the trace's source. */
 async function stream(builder: ModelBuilder, path: string, options: BuildOptions): Promise<Omit<TraceSource, 'events'> & { events: number }> {
   const batches = readEventBatches(path, { ...options, lineFilter: builder.lineFilter });
-  let next = await batches.next();
-  while (!next.done) {
-    for (const event of next.value) builder.add(event);
-    next = await batches.next();
+  try {
+    let next = await batches.next();
+    while (!next.done) {
+      for (const event of next.value) builder.add(event);
+      next = await batches.next();
+    }
+    return sourceOf(options.name ?? path, next.value);
+  } finally {
+    // a throw in add() leaves the reader open: close its file now, not on garbage collection
+    await batches.return(undefined as never);
   }
-  return sourceOf(options.name ?? path, next.value);
 }
 
 /** Builds a model from events already in memory (a parsed trace, a viewer's buffer). */

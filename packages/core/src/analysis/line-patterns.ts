@@ -13,13 +13,15 @@ const STR = String.raw`[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*`;
 const NUMBERS = String.raw`\{(?:"[^"\\\x00-\x1f]*":${NUM}(?:,"[^"\\\x00-\x1f]*":${NUM})*)?\}`;
 
 /**
- * A line of a counted-only category or a GC slice (keys: name, cat, ph, s?, id?, ts, dur?, pid):
+ * A line of a counted-only category or a GC slice (keys: name, cat, ph, s?, id?, ts, dur?, pid),
+ * its times and pid plain decimals of at most 15 integer digits, as the recorder writes them (any
+ * other is parsed, and the model checks it):
  * 1 category, 2 phase, 3 ts, 4 dur, 5 pid. Leak reports and fates (`leak: TYPE`, `leak closed: TYPE`, `leak open: TYPE`) never match.
  */
-export const COUNTED_LINE = /^\{"name":"(?!leak[: ])(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),(?:"dur":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),)?"pid":(-?\d+)[,}]/;
+export const COUNTED_LINE = /^\{"name":"(?!leak[: ])(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d{1,15}(?:\.\d+)?),(?:"dur":(-?\d{1,15}(?:\.\d+)?),)?"pid":(-?\d{1,15})[,}]/;
 
 /** `heap` and `eventloop` counters: 1 name, 2 ts, 3 pid and 4 (heap) `used`. */
-export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?),"pid":(-?\d+),"tid":-?\d+,"args":\{(?:"used":(\d+)[,}]|"utilization")/;
+export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d{1,15}(?:\.\d+)?),"pid":(-?\d{1,15}),"tid":-?\d+,"args":\{(?:"used":(\d{1,15})[,}]|"utilization")/;
 
 /** A hook span, args and all (file, hook, fullName, status: no error): 1 ts, 2 dur, 3 pid, 4 tid, 5 the hook's kind. */
 export const HOOK_LINE = new RegExp(

@@ -39,7 +39,7 @@ async function anchorOf(file: string): Promise<Anchor | undefined> {
   let worker: Anchor | undefined;
   let seen = 0;
   for await (const e of readEvents(file)) {
-    if (e.ph === 'M' && e.args && typeof e.args.wallClockMs === 'number' && typeof e.args.ts === 'number') {
+    if (e.ph === 'M' && e.args && Number.isFinite(e.args.wallClockMs) && Number.isFinite(e.args.ts)) {
       if (e.name === Meta.run) return { wallClockMs: e.args.wallClockMs, ts: e.args.ts, by: 'testtrace_run' };
       if (e.name === Meta.worker) worker ??= { wallClockMs: e.args.wallClockMs, ts: e.args.ts, by: 'testtrace_worker' };
     }
@@ -49,9 +49,10 @@ async function anchorOf(file: string): Promise<Anchor | undefined> {
 }
 
 /** Async ids must not collide between shards: numbers and hex ids are moved up, other strings prefixed. */
-function shardId(id: string | number, shard: number): string | number {
+function shardId(id: unknown, shard: number): unknown {
   const offset = shard * 2 ** 40;
   if (typeof id === 'number') return id + offset;
+  if (typeof id !== 'string') return id; // not an id a viewer reads: kept as it was
   if (/^0x[0-9a-f]{1,10}$/i.test(id)) return `0x${(parseInt(id, 16) + offset).toString(16)}`;
   return `s${shard}:${id}`;
 }
@@ -106,9 +107,10 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
             if (out.name === Meta.end || out.name === 'testtrace_merge') continue;
             if (out.name === Meta.processName) {
               named.add(out.pid);
-              out.args = { ...out.args, name: `shard ${shard}: ${out.args?.name ?? `pid ${e.pid}`}` };
+              out.args = { ...out.args, name: `shard ${shard}: ${typeof out.args?.name === 'string' ? out.args.name : `pid ${e.pid}`}` };
             } else if (out.name === Meta.processSortIndex) {
-              out.args = { ...out.args, sort_index: shard * 100000 + Number(out.args?.sort_index ?? 0) };
+              const index = out.args?.sort_index;
+              out.args = { ...out.args, sort_index: shard * 100000 + (Number.isFinite(index) ? (index as number) : 0) };
             } else if (out.name === Meta.run) {
               out.args = { ...out.args, shard, shardFile: path.basename(file) };
             }
@@ -148,7 +150,7 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
 function shift(e: TraceEvent, shard: number, offsetUs: number, pid: number): TraceEvent {
   const out: TraceEvent = { ...e, pid };
   if (typeof e.ts === 'number') out.ts = e.ts + offsetUs;
-  if (e.id !== undefined && (e.ph === 'b' || e.ph === 'e' || e.ph === 'n' || e.ph === 'P')) out.id = shardId(e.id, shard);
+  if (e.id !== undefined && (e.ph === 'b' || e.ph === 'e' || e.ph === 'n' || e.ph === 'P')) out.id = shardId(e.id, shard) as TraceEvent['id'];
   const args = e.args;
   if (args) {
     if (e.ph === 'M' && (e.name === Meta.run || e.name === Meta.worker)) {

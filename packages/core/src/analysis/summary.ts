@@ -243,6 +243,12 @@ function timeRows(model: TraceTables, pids: readonly number[], capacityMs: numbe
     .map((r) => ({ ...r, ms: round(r.ms), share: capacityMs > 0 ? Math.round((r.ms / capacityMs) * 1e6) / 1e6 : 0, gcMs: round(r.gcMs), stallMs: round(r.stallMs) }));
 }
 
+/** A wall-clock time in ms as ISO 8601; undefined outside what a Date holds (a trace's clock anchors are not checked). */
+function isoTime(ms: number): string | undefined {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
 /** Where did the time go? The run at a glance. */
 export function summarize(model: TraceTables, options: SummaryOptions = {}): Summary {
   const wallMs = model.wallMs;
@@ -340,7 +346,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
       detail: run?.detail,
       pool: run?.pool,
       testtraceVersion: run?.testtraceVersion,
-      startedAt: run?.wallClockMs !== undefined ? new Date(run.wallClockMs + ((model.startTs - (run.ts ?? model.startTs)) / 1000)).toISOString() : undefined,
+      startedAt: run?.wallClockMs !== undefined ? isoTime(run.wallClockMs + (model.startTs - (run.ts ?? model.startTs)) / 1000) : undefined,
       notes: Array.isArray(run?.notes) ? run!.notes! : [],
       shards: Math.max(1, model.runs.length),
     },

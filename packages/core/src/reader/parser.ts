@@ -1,5 +1,7 @@
 import type { TraceEvent } from '../format/events.js';
 import { TraceReadError } from './errors.js';
+import { MAX_DEPTH, nestsTooDeep } from './depth.js';
+import { normaliseEnvelope } from './envelope.js';
 import { ValueScanner } from './scanner.js';
 
 /** The two JSON forms of a Chrome trace. */
@@ -266,6 +268,8 @@ export class EventParser {
   }
 
   private tryParse(start: number, end: number): unknown {
+    // too deep, or more than one element on the line: the scanner splits it and parse() decides
+    if (nestsTooDeep(this.text, start, end)) return undefined;
     try {
       return JSON.parse(this.text.slice(start, end));
     } catch {
@@ -274,12 +278,17 @@ export class EventParser {
   }
 
   private parse(start: number, end: number): unknown {
+    this.checkDepth(start, end);
     try {
       return JSON.parse(this.text.slice(start, end));
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
       return this.fail(start, `invalid JSON in event ${this.elements + 1}: ${why}`);
     }
+  }
+
+  private checkDepth(start: number, end: number): void {
+    if (nestsTooDeep(this.text, start, end)) this.fail(start, `event ${this.elements + 1} nests more than ${MAX_DEPTH} levels deep: not a trace event`);
   }
 
   private accept(value: unknown, at: number, out: TraceEvent[]): void {
@@ -299,7 +308,7 @@ export class EventParser {
       return;
     }
     this.events++;
-    out.push(value as TraceEvent);
+    out.push(normaliseEnvelope(value as Record<string, unknown>));
   }
 
   private objectKey(): boolean {

@@ -82,7 +82,7 @@ export class ValueScanner {
 }
 
 /** Index of the quote that closes a string whose content starts at or before `from`, or -1. */
-function closingQuote(text: string, from: number): number {
+export function closingQuote(text: string, from: number): number {
   let q = text.indexOf('"', from);
   while (q !== -1) {
     let backslashes = 0;
