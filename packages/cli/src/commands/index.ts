@@ -2,6 +2,7 @@ import { UsageError } from '../cli/errors.js';
 import type { Command } from './command.js';
 import { importsCommand } from './imports.js';
 import { diffCommand } from './diff.js';
+import { exportCommand } from './export.js';
 import { leaksCommand } from './leaks.js';
 import { mergeCommand } from './merge.js';
 import { mmuCommand } from './mmu.js';
@@ -28,7 +29,7 @@ const viewCommand: Command = {
 };
 
 /** Every subcommand, in the order `testtrace --help` lists them. Add a command by adding its module here. */
-export const COMMANDS: readonly Command[] = [summaryCommand, testsCommand, leaksCommand, stallsCommand, importsCommand, mmuCommand, diffCommand, viewCommand, mergeCommand];
+export const COMMANDS: readonly Command[] = [summaryCommand, testsCommand, leaksCommand, stallsCommand, importsCommand, mmuCommand, diffCommand, viewCommand, mergeCommand, exportCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
