@@ -48,7 +48,34 @@ export function resolveParents(members: readonly Member[], root: ExportSpan | un
       }
     }
   }
+  adoptByName(sorted.map((m) => m.span), top);
   if (root && root.parentSpanId === undefined) root.parentSpanId = fallback;
+}
+
+/**
+ * A test or suite that no suite holds in time, although its full name says it is in one, goes
+ * under the suite of that name nearest in time: Vitest writes a skipped test as a zero-length
+ * span after its suite's end.
+ */
+function adoptByName(spans: readonly ExportSpan[], top: string): void {
+  const suites = new Map<string, ExportSpan[]>();
+  for (const s of spans) {
+    if (s.kind !== 'suite') continue;
+    const name = String(s.attributes['test.suite.name']);
+    const list = suites.get(name);
+    if (list) list.push(s);
+    else suites.set(name, [s]);
+  }
+  if (suites.size === 0) return;
+  for (const s of spans) {
+    if (s.parentSpanId !== top || (s.kind !== 'test' && s.kind !== 'suite')) continue;
+    const own = String(s.attributes['test.suite.name']);
+    const path = s.kind === 'test' ? own : own.endsWith(` > ${s.name}`) ? own.slice(0, -(s.name.length + 3)) : '';
+    const candidates = suites.get(path);
+    if (!candidates) continue;
+    const gap = (c: ExportSpan) => Math.max(0, c.start - s.end, s.start - c.end);
+    s.parentSpanId = candidates.reduce((best, c) => (gap(c) < gap(best) ? c : best)).spanId;
+  }
 }
 
 /**
