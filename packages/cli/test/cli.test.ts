@@ -180,7 +180,7 @@ describe('bad input', () => {
 
   it('exits 2 with one line for unknown commands, options and bad values', () => {
     expectOneLineFailure(testtrace(['sumary', real]), 2, /^testtrace: unknown command "sumary"; did you mean summary\?$/);
-    expectOneLineFailure(testtrace(['frobnicate']), 2, /^testtrace: unknown command "frobnicate"; commands: summary, tests, leaks, stalls, imports, mmu, diff, view, merge$/);
+    expectOneLineFailure(testtrace(['frobnicate']), 2, /^testtrace: unknown command "frobnicate"; commands: summary, tests, leaks, stalls, imports, mmu, diff, view, merge, export, profile$/);
     expectOneLineFailure(testtrace(['tests', real, '--sort=size']), 2, /^testtrace tests: --sort must be one of duration, gc, stall, name, got "size"$/);
     expectOneLineFailure(testtrace(['tests', real, '--colour']), 2, /^testtrace tests: unknown option --colour \(options: --sort, --filter, --json\)$/);
     expectOneLineFailure(testtrace(['tests', real, '--sort']), 2, /^testtrace tests: --sort needs a value$/);
