@@ -124,7 +124,7 @@ export async function exportOtlp(options: OtlpExportOptions, io: Io): Promise<Ot
     await inFlight.catch(() => {});
     await sink.close();
   }
-  return { traces, spans, requests: sink.requests, retried: sender?.retried ?? 0, bytes: sink.bytes, runIdFrom };
+  return { traces, spans, requests: sink.requests, retried: sender?.retried ?? 0, bytes: sender ? sender.bytesSent : sink.bytes, runIdFrom };
 }
 
 async function isGzipFile(file: string): Promise<boolean> {
