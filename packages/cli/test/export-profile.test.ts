@@ -8,21 +8,13 @@ import { TraceClock } from '../src/export/clock.js';
 import { traceIdOf, ciRun } from '../src/export/ci-run.js';
 import { retryAfterMs } from '../src/export/otlp-http.js';
 import type { ExportSpan } from '../src/export/span.js';
-import { testtrace, tempDir, type Result } from './cli-helpers.js';
+import { expectOneLineFailure, testtrace, tempDir } from './cli-helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 let dir: string;
 let noCpu: string;
 const bare = (events: object[]) => `[\n${events.map((e) => JSON.stringify(e)).join(',\n')}\n]\n`;
-
-function expectOneLine(r: Result, code: number, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines[0]).toMatch(message);
-  expect(lines.length).toBeLessThanOrEqual(code === 2 ? 2 : 1);
-}
 
 beforeAll(() => {
   dir = tempDir();
@@ -32,25 +24,25 @@ beforeAll(() => {
 
 describe('testtrace profile: bad calls', () => {
   it('rejects an unknown format, a missing -o and a bad worker before reading the trace', () => {
-    expectOneLine(testtrace(['profile', 'missing.out', '--format=svg', '-o', 'x']), 2, /^testtrace profile: --format must be one of pprof, cpuprofile, got "svg"$/);
-    expectOneLine(testtrace(['profile', 'missing.out']), 2, /^testtrace profile: missing -o OUT/);
-    expectOneLine(testtrace(['profile', 'missing.out', '--worker=0', '-o', 'x']), 2, /^testtrace profile: --worker must be a worker's number/);
+    expectOneLineFailure(testtrace(['profile', 'missing.out', '--format=svg', '-o', 'x']), 2, /^testtrace profile: --format must be one of pprof, cpuprofile, got "svg"$/);
+    expectOneLineFailure(testtrace(['profile', 'missing.out']), 2, /^testtrace profile: missing -o OUT/);
+    expectOneLineFailure(testtrace(['profile', 'missing.out', '--worker=0', '-o', 'x']), 2, /^testtrace profile: --worker must be a worker's number/);
   });
 
   it('says to record with --trace-detail=full when the trace has no CPU samples', () => {
-    expectOneLine(testtrace(['profile', noCpu, '-o', path.join(dir, 'p.pb.gz')]), 1, /has no CPU samples: rerun the tests with --trace-detail=full/);
+    expectOneLineFailure(testtrace(['profile', noCpu, '-o', path.join(dir, 'p.pb.gz')]), 1, /has no CPU samples: rerun the tests with --trace-detail=full/);
     expect(fs.existsSync(path.join(dir, 'p.pb.gz'))).toBe(false);
   });
 });
 
 describe('testtrace export: bad calls', () => {
   it('names the format, the missing endpoint and bad values in one line', () => {
-    expectOneLine(testtrace(['export', 'zipkin', noCpu]), 2, /^testtrace export: unknown export format "zipkin" \(formats: otlp\)/);
-    expectOneLine(testtrace(['export', 'otlp', noCpu]), 2, /^testtrace export: missing --endpoint=URL/);
-    expectOneLine(testtrace(['export', 'otlp', noCpu, '--endpoint=http://x', '--out=a.jsonl']), 2, /exclude each other/);
-    expectOneLine(testtrace(['export', 'otlp', noCpu, '--endpoint=ftp://x']), 2, /--endpoint must be an http/);
-    expectOneLine(testtrace(['export', 'otlp', noCpu, '--endpoint=http://x', '--protocol=grpc']), 2, /--protocol must be one of http\/protobuf, http\/json/);
-    expectOneLine(testtrace(['export', 'otlp', noCpu, '--endpoint=http://x', '--header=nokey']), 2, /--header takes KEY=VALUE/);
+    expectOneLineFailure(testtrace(['export', 'zipkin', noCpu]), 2, /^testtrace export: unknown export format "zipkin" \(formats: otlp\)/);
+    expectOneLineFailure(testtrace(['export', 'otlp', noCpu]), 2, /^testtrace export: missing --endpoint=URL/);
+    expectOneLineFailure(testtrace(['export', 'otlp', noCpu, '--endpoint=http://x', '--out=a.jsonl']), 2, /exclude each other/);
+    expectOneLineFailure(testtrace(['export', 'otlp', noCpu, '--endpoint=ftp://x']), 2, /--endpoint must be an http/);
+    expectOneLineFailure(testtrace(['export', 'otlp', noCpu, '--endpoint=http://x', '--protocol=grpc']), 2, /--protocol must be one of http\/protobuf, http\/json/);
+    expectOneLineFailure(testtrace(['export', 'otlp', noCpu, '--endpoint=http://x', '--header=nokey']), 2, /--header takes KEY=VALUE/);
   });
 
   it('fails with one line when nothing listens at the endpoint', async () => {
@@ -59,7 +51,7 @@ describe('testtrace export: bad calls', () => {
     const { port } = server.address() as net.AddressInfo;
     await new Promise((resolve) => server.close(resolve));
     const r = testtrace(['export', 'otlp', noCpu, `--endpoint=http://127.0.0.1:${port}`, '--retries=0']);
-    expectOneLine(r, 1, new RegExp(`^testtrace export: cannot send to http://127\\.0\\.0\\.1:${port}/v1/traces: ECONNREFUSED \\(gave up after 1 attempt\\)$`));
+    expectOneLineFailure(r, 1, new RegExp(`^testtrace export: cannot send to http://127\\.0\\.0\\.1:${port}/v1/traces: ECONNREFUSED \\(gave up after 1 attempt\\)$`));
   });
 });
 

@@ -4,9 +4,9 @@ import { UsageError } from '../cli/errors.js';
 import { expandFiles } from '../cli/files.js';
 import { bytes, count } from '../cli/format.js';
 import type { Io } from '../cli/io.js';
+import { CI_RUN_ID_SOURCES } from '../export/ci-run.js';
 import type { Command } from './command.js';
 
-const CI_VARIABLES = 'GITHUB_RUN_ID-GITHUB_RUN_ATTEMPT, CI_PIPELINE_ID (GitLab), BUILDKITE_BUILD_ID, CIRCLE_WORKFLOW_ID, BUILD_BUILDID (Azure), BUILD_TAG (Jenkins)';
 
 const USAGE = `usage: testtrace export otlp FILE… (--endpoint=URL | --out=FILE.jsonl) [options]
 
@@ -21,7 +21,7 @@ run id (the shards of one CI run) share one trace id. Reads each trace once, in 
   --protocol=P           http/protobuf (default) or http/json
   --header=K=V           an HTTP header, e.g. an API key (repeat for more)
   --compression=C        gzip (default) or none
-  --run-id=ID            the CI run the traces belong to (default: ${CI_VARIABLES};
+  --run-id=ID            the CI run the traces belong to (default: ${CI_RUN_ID_SOURCES};
                          else each trace's own run)
   --service-name=NAME    the resource's service.name (default testtrace)
   --resource-attr=K=V    a resource attribute (repeat for more)
