@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { generateTrace, parseSize, printMix, recordTemplate } from './lib/big-trace.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = path.join(root, 'bench', '.tmp');
@@ -30,12 +31,6 @@ const { values } = parseArgs({
   },
 });
 
-function parseSize(text) {
-  const m = /^(\d+(?:\.\d+)?)([KMG]?)B?$/i.exec(text.trim());
-  if (!m) throw new Error(`bad size ${text}: use e.g. 64M or 1G`);
-  return Math.round(Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase()]);
-}
-
 const sizes = (values.size ?? values.sizes).split(',').map(parseSize);
 const workers = Number(values.workers);
 for (const built of ['packages/core/dist/reader.js', 'packages/core/dist/index.js', 'packages/cli/dist/index.js']) {
@@ -44,91 +39,11 @@ for (const built of ['packages/core/dist/reader.js', 'packages/core/dist/index.j
     process.exit(1);
   }
 }
-const { readEventsSync } = await import('../packages/core/dist/reader.js');
 fs.mkdirSync(tmp, { recursive: true });
 
-// ---- 1. a real trace from the core tracer -------------------------------------------------
-const templateFile = path.join(tmp, `template-${values.detail}.out`);
-const rec = spawnSync(process.execPath, [path.join(root, 'bench/analysis-template-workload.mjs'), templateFile, values.detail], { stdio: 'inherit' });
-if (rec.status !== 0) process.exit(1);
-const meta = [];
-const timed = [];
-for (const e of readEventsSync(templateFile)) (e.ph === 'M' ? meta : timed).push(e);
-let t0 = Infinity;
-let t1 = -Infinity;
-for (const e of timed) {
-  if (e.ts < t0) t0 = e.ts;
-  if (e.ts + (e.dur ?? 0) > t1) t1 = e.ts + (e.dur ?? 0);
-}
-const span = t1 - t0 + 1000;
-
-const mix = new Map();
-let templateBytes = 0;
-for (const e of timed) {
-  const key = e.cat ? `${e.cat} ${e.ph}` : `${e.name} ${e.ph}`;
-  const bytes = JSON.stringify(e).length + 2;
-  templateBytes += bytes;
-  const m = mix.get(key) ?? { events: 0, bytes: 0 };
-  m.events++;
-  m.bytes += bytes;
-  mix.set(key, m);
-}
-console.log(`template: ${templateFile}: ${timed.length} timed events, ${(templateBytes / 1024).toFixed(0)} KiB, ${(templateBytes / timed.length).toFixed(0)} B/event, ${timed.filter((e) => e.cat === 'test').length} tests`);
-console.log('event mix (share of events / of bytes):');
-for (const [key, m] of [...mix].sort((a, b) => b[1].bytes - a[1].bytes)) {
-  console.log(`  ${key.padEnd(44)} ${((100 * m.events) / timed.length).toFixed(1).padStart(5)}%  ${((100 * m.bytes) / templateBytes).toFixed(1).padStart(5)}%`);
-}
-
-// ---- 2. the large trace --------------------------------------------------------------------
-function shifted(e, copy, lane, shift) {
-  const out = { ...e, ts: e.ts + shift, pid: 2 + lane };
-  const args = e.args;
-  if (args && typeof args.file === 'string') {
-    out.args = { ...args, file: `copy-${copy}/${args.file}` };
-    if (e.cat === 'file') out.name = out.args.file;
-  }
-  if (e.id !== undefined) out.id = `${e.id}.${copy}`;
-  if (e.ph === 'P' && args?.data && typeof args.data.startTime === 'number') {
-    out.args = { ...args, data: { ...args.data, startTime: args.data.startTime + shift } };
-  }
-  return out;
-}
-
-function generate(file, size) {
-  const fd = fs.openSync(file, 'w');
-  let buffer = '[\n';
-  let written = 0;
-  let events = 0;
-  const flush = () => {
-    fs.writeSync(fd, buffer);
-    written += Buffer.byteLength(buffer);
-    buffer = '';
-  };
-  const line = (e) => {
-    buffer += JSON.stringify(e) + ',\n';
-    events++;
-    if (buffer.length > 4 * 1024 * 1024) flush();
-  };
-  line({ name: 'process_name', ph: 'M', pid: 1, tid: 0, args: { name: 'bench (main)' } });
-  line({ name: 'testtrace_run', ph: 'M', pid: 1, tid: 0, args: { runner: 'bench', runnerVersion: '1', node: process.version, platform: process.platform, arch: process.arch, command: 'node bench/analysis-throughput.mjs', wallClockMs: Date.now(), ts: t0, detail: values.detail, testtraceVersion: '0.1.0', workers } });
-  for (let lane = 0; lane < workers; lane++) {
-    for (const m of meta) {
-      if (m.name === 'testtrace_end') continue;
-      line({ ...m, pid: 2 + lane, args: m.name === 'process_name' ? { name: `worker ${lane + 1}` } : m.args });
-    }
-  }
-  let copy = 0;
-  while (written + buffer.length < size) {
-    const lane = copy % workers;
-    const shift = Math.floor(copy / workers) * span;
-    for (const e of timed) line(shifted(e, copy, lane, shift));
-    copy++;
-  }
-  buffer += JSON.stringify({ name: 'testtrace_end', ph: 'M', pid: 1, tid: 0, args: { events: events + 1 } }) + '\n]\n';
-  flush();
-  fs.closeSync(fd);
-  return { bytes: written, events: events + 1, tests: copy * timed.filter((e) => e.cat === 'test').length };
-}
+// ---- 1. a real trace from the core tracer, 2. the large trace: bench/lib/big-trace.mjs -------
+const template = await recordTemplate(tmp, values.detail);
+printMix(template);
 
 // ---- 3. the analyses -----------------------------------------------------------------------
 function measure(args) {
@@ -144,7 +59,7 @@ console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, 
 for (const size of sizes) {
   const file = path.join(tmp, `analysis-${values.detail}-${Math.round(mb(size))}M.out`);
   const g0 = performance.now();
-  const gen = generate(file, size);
+  const gen = generateTrace(file, size, template, workers);
   console.log(`\ngenerated ${file}: ${mb(gen.bytes).toFixed(0)} MiB, ${gen.events.toLocaleString('en-US')} events, ${gen.tests.toLocaleString('en-US')} tests, in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
   for (const [label, args] of [
     ['reader (scan only)', ['reader', file]],

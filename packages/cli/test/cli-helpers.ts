@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = path.resolve(here, '../bin/testtrace.js');
@@ -26,4 +27,14 @@ export function testtrace(args: string[], options: { cwd?: string; env?: Record<
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'tt-cli-'));
+}
+
+/** A failure is one line on stderr (plus the usage hint for usage errors), never a stack trace. */
+export function expectOneLineFailure(r: Result, code: number, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines[0]).toMatch(message);
+  expect(lines.length).toBeLessThanOrEqual(code === 2 ? 2 : 1);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
 }

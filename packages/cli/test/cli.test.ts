@@ -5,23 +5,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { recordWorkload } from '../../core/test/reader/make-trace.js';
 import { gc, run, slice, stall, test } from '../../core/test/analysis/events.js';
-import { BIN, testtrace, tempDir, type Result } from './cli-helpers.js';
+import { BIN, expectOneLineFailure, testtrace, tempDir } from './cli-helpers.js';
 
 let dir: string;
 let real: string;
 let made: string;
 const at = (name: string) => path.join(dir, name);
 const bare = (events: object[]) => `[\n${events.map((e) => JSON.stringify(e)).join(',\n')}\n]\n`;
-
-/** A failure is one line on stderr (plus the usage hint for usage errors), never a stack trace. */
-function expectOneLineFailure(r: Result, code: number, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines[0]).toMatch(message);
-  expect(lines.length).toBeLessThanOrEqual(code === 2 ? 2 : 1);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
 
 beforeAll(async () => {
   dir = tempDir();
@@ -217,7 +207,7 @@ describe('bad input', () => {
 
   it('exits 2 with one line for unknown commands, options and bad values', () => {
     expectOneLineFailure(testtrace(['sumary', real]), 2, /^testtrace: unknown command "sumary"; did you mean summary\?$/);
-    expectOneLineFailure(testtrace(['frobnicate']), 2, /^testtrace: unknown command "frobnicate"; commands: summary, tests, leaks, stalls, imports, mmu, diff, view, merge$/);
+    expectOneLineFailure(testtrace(['frobnicate']), 2, /^testtrace: unknown command "frobnicate"; commands: summary, tests, leaks, stalls, imports, mmu, diff, view, merge, export, profile$/);
     expectOneLineFailure(testtrace(['tests', real, '--sort=size']), 2, /^testtrace tests: --sort must be one of duration, gc, stall, name, got "size"$/);
     expectOneLineFailure(testtrace(['tests', real, '--colour']), 2, /^testtrace tests: unknown option --colour \(options: --sort, --filter, --json\)$/);
     expectOneLineFailure(testtrace(['tests', real, '--sort']), 2, /^testtrace tests: --sort needs a value$/);

@@ -2,9 +2,11 @@ import { UsageError } from '../cli/errors.js';
 import type { Command } from './command.js';
 import { importsCommand } from './imports.js';
 import { diffCommand } from './diff.js';
+import { exportCommand } from './export.js';
 import { leaksCommand } from './leaks.js';
 import { mergeCommand } from './merge.js';
 import { mmuCommand } from './mmu.js';
+import { profileCommand } from './profile.js';
 import { stallsCommand } from './stalls.js';
 import { summaryCommand } from './summary.js';
 import { testsCommand } from './tests.js';
@@ -28,7 +30,7 @@ const viewCommand: Command = {
 };
 
 /** Every subcommand, in the order `testtrace --help` lists them. Add a command by adding its module here. */
-export const COMMANDS: readonly Command[] = [summaryCommand, testsCommand, leaksCommand, stallsCommand, importsCommand, mmuCommand, diffCommand, viewCommand, mergeCommand];
+export const COMMANDS: readonly Command[] = [summaryCommand, testsCommand, leaksCommand, stallsCommand, importsCommand, mmuCommand, diffCommand, viewCommand, mergeCommand, exportCommand, profileCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

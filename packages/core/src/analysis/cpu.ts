@@ -175,6 +175,44 @@ export class CpuProfiles {
       .map(([key, us]) => ({ samples: samples.get(key) ?? 0, ms: Math.round(us) / 1000, frames: this.stackOf(key) }));
   }
 
+  /** A frame by its id, as forEachSample gives them. */
+  frame(id: number): CpuFrame {
+    return this.frames[id]!;
+  }
+
+  /**
+   * Visits every sample of `pid` taken inside [start, end], each profile's in time order: its time,
+   * its weight (the time until the next sample, clipped to the window: as `hottest` counts it), and
+   * its stack as frame ids (see frame()), innermost first, without V8's `(root)`. Stacks are shared
+   * between samples of one node: do not keep or change the array.
+   */
+  forEachSample(pid: number, start: number, end: number, visit: (time: number, weightUs: number, stack: readonly number[]) => void): void {
+    for (const p of this.profiles.values()) {
+      if (p.pid !== pid || p.count === 0) continue;
+      this.sort(p);
+      const typical = p.count > 1 ? (p.times[p.count - 1]! - p.times[0]!) / (p.count - 1) : 0;
+      const stacks = new Map<number, number[]>();
+      for (let i = lowerBoundF64(p.times, p.count, start); i < p.count && p.times[i]! <= end; i++) {
+        const t = p.times[i]!;
+        const next = i + 1 < p.count ? p.times[i + 1]! : t + typical;
+        const node = p.nodeIds[i]!;
+        let stack = stacks.get(node);
+        if (!stack) stacks.set(node, (stack = this.frameIdsOf(p, node)));
+        visit(t, Math.max(0, Math.min(next, end) - t), stack);
+      }
+    }
+  }
+
+  private frameIdsOf(p: ProfileState, nodeId: number): number[] {
+    const ids: number[] = [];
+    for (let id = nodeId, depth = 0; depth < 1000 && id >= 0 && id < p.parents.length; depth++) {
+      const f = p.frames[id]!;
+      if (f >= 0 && this.frames[f]!.functionName !== '(root)') ids.push(f);
+      id = p.parents[id]!;
+    }
+    return ids;
+  }
+
   /**
    * Why `pid` has no samples inside [start, end], for a window that `hottest` found none in: the
    * worker wrote no profile, none of its profiles covers the window, or the window fell between two
