@@ -39,7 +39,7 @@ describe('diff', () => {
       ['new test', 'd'],
       ['removed test', 'b'],
     ]);
-    expect(r.tests).toEqual({ base: 3, head: 3, matched: 2, added: 1, removed: 1 });
+    expect(r.tests).toEqual({ base: 3, head: 3, matched: 2, added: 1, removed: 1, renamed: 0 });
   });
 
   it('keeps the tests of a moved file when most names match, and compares them', () => {
