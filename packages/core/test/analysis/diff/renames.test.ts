@@ -36,7 +36,7 @@ describe('renamed tests', () => {
     const head = run([{ fullName: 's > first' }, { fullName: 's > renders every row', durationMs: 400, status: 'failed', failedAttempts: 1 }]);
     const r = diff(base, head);
     expect(r.tests).toEqual({ base: 2, head: 2, matched: 1, added: 0, removed: 0, renamed: 1 });
-    const from = 'a.test.ts > s > renders the rows';
+    const from = 's > renders the rows';
     expect(r.changes.map((c) => [c.kind, c.what, c.from])).toEqual([
       ['new failure', 'a.test.ts > s > renders every row', from],
       ['test', 'a.test.ts > s > renders every row', from],
