@@ -9,7 +9,7 @@
  * 2. their own names (the last part of the full name) are alike: identical (the suite was renamed
  *    or the test moved to another suite of the file), or, under the same suite path, with a Dice
  *    coefficient of character pairs of at least RENAME_LIKENESS (`renders the rows` and
- *    `renders every row`: 0.69);
+ *    `renders every row`: 0.65);
  *
  * and the match is one to one: neither test has another candidate. Ambiguous candidates stay a
  * removed and a new test. Durations and statuses are not part of the rule: a renamed test that
