@@ -122,10 +122,13 @@ async function checkDiffPage(base: string, head: string, json: any): Promise<voi
     const sides = served.sides;
     expect(sides.base.url).not.toBe(sides.head.url);
     const linksOf = (i: number, side: 'base' | 'head') => page.$$eval(`tr.diff-change:nth-child(${i + 1}) a.diff-link[class*="diff-${side}-"]`, (as) => as.map((a) => (a as HTMLAnchorElement).href));
-    // the slowed test: each side's timeline, zoomed to it, from that side's viewer
+    // every link of the slowed and the renamed test, read before leaving the page
     const slowed = json.changes.findIndex((c: any) => c.kind === 'test' && c.what === SLOWED);
+    const renamed = json.changes.findIndex((c: any) => c.kind === 'renamed test');
+    const links = { slowed: { base: await linksOf(slowed, 'base'), head: await linksOf(slowed, 'head') }, renamed: { base: await linksOf(renamed, 'base'), head: await linksOf(renamed, 'head') } };
+    // the slowed test: each side's timeline, zoomed to it, from that side's viewer, and its test page
     for (const side of ['base', 'head'] as const) {
-      const [timeline, test] = await linksOf(slowed, side);
+      const [timeline, test] = links.slowed[side];
       expect(timeline).toMatch(new RegExp(`^${sides[side].url}#/timeline/-?\\d+,-?\\d+$`));
       await page.goto(timeline!);
       await ready('timeline');
@@ -136,9 +139,9 @@ async function checkDiffPage(base: string, head: string, json: any): Promise<voi
       expect(await page.$eval('h1.test-title', (h) => h.textContent)).toContain('fetches a price');
     }
     // the renamed test: its old name in the base, its new one in the head
-    const renamed = json.changes.findIndex((c: any) => c.kind === 'renamed test');
     for (const [side, name] of [['base', 'renders the rows'], ['head', 'renders every row']] as const) {
-      const [, test] = await linksOf(renamed, side);
+      const [, test] = links.renamed[side];
+      expect(test).toMatch(new RegExp(`^${sides[side].url}#/test/\\d+$`));
       await page.goto(test!);
       await ready('test');
       expect(await page.$eval('h1.test-title', (h) => h.textContent)).toContain(name);
