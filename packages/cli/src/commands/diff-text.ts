@@ -50,9 +50,10 @@ export function changeLabel(c: Change): string {
   }
 }
 
-/** What a change names: a renamed test as `file > old name → new name`, the rest as `what`. */
+/** What a change names: a renamed test as `file > old full name → new full name`, the rest as `what`. */
 export function changeWhat(c: Change): string {
-  return c.kind === 'renamed test' && c.from !== undefined ? `${c.from} → ${c.fullName ?? c.what}` : c.what;
+  if (c.kind !== 'renamed test' || c.from === undefined || c.fullName === undefined) return c.what;
+  return `${c.what.slice(0, c.what.lastIndexOf(c.fullName))}${c.from} → ${c.fullName}`;
 }
 
 /** What a leak change names: `Timeout (interval) created at watch (src/a.js:3:9), setInterval every 1000 ms`. */

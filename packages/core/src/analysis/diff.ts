@@ -88,7 +88,7 @@ export interface Change {
   /** A phase's name (kind `phase`). */
   phase?: string;
   leak?: { type: string; kind: string; site: string; frame: string; label?: string };
-  /** A renamed test's base name (`file > old full name`); `what` is its head name. Its changes carry it too. */
+  /** A renamed test's full name in the base (the same file and project); `what` and `fullName` are its head's. Its other changes carry it too. */
   from?: string;
   /** For `new failure`: the test is new too. */
   newTest?: boolean;
@@ -218,7 +218,7 @@ function testChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): DiffR
   const head = testsBy(h);
   const failing = (list: TestFigures[], runs: number) => list.filter((t) => t.status === 'failed').length * 2 > runs;
   const everFailing = (list: TestFigures[]) => list.some((t) => t.status === 'failed');
-  /** A test on both sides, under its head name; `from`: its base name when it was renamed. */
+  /** A test on both sides, under its head name; `from`: its base full name when it was renamed. */
   const compare = (bs: TestFigures[], hs: TestFigures[], from?: string) => {
     const t = hs[0]!;
     const named = { what: nameOf(t), ...ids(t), ...(from !== undefined ? { from } : {}) };
@@ -252,7 +252,7 @@ function testChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): DiffR
     }
     const was = renamedFrom.get(key);
     if (was !== undefined) {
-      compare(base.get(was)!, hs, nameOf(base.get(was)![0]!));
+      compare(base.get(was)!, hs, base.get(was)![0]!.fullName);
       continue;
     }
     const t = hs[0]!;
