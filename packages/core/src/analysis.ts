@@ -36,7 +36,7 @@ export { stallReport, type StallReport, type StallRow, type StallsOptions } from
 export { mmuTable, minimumMutatorUtilisation, type MmuTable, type MmuWorker, type MmuOptions } from './analysis/mmu.js';
 export { mergeTraces, type MergeResult, type MergeShard } from './analysis/merge.js';
 export {
-  diff, runFigures, judge, mannWhitney, median, findMoves, RULES as NOISE_RULES, ALPHA,
+  diff, runFigures, judge, mannWhitney, median, findMoves, findRenames, likeness, RULES as NOISE_RULES, ALPHA,
   type DiffReport, type DiffSide, type DiffOptions, type Change, type ChangeKind, type RunRow, type Unit, type RunFigures, type TestFigures,
-  type FileFigures, type LeakFigure, type StallFigure, type Verdict, type NoiseRule, type Threshold, type NoiseMethod, type FileMove,
+  type FileFigures, type LeakFigure, type StallFigure, type ModuleFigure, type Verdict, type NoiseRule, type Threshold, type NoiseMethod, type FileMove,
 } from './analysis/diff.js';

@@ -1,7 +1,7 @@
 import type { DiffReport } from '@testtrace/core/analysis';
 import { count } from '../cli/format.js';
 import { details, mdTable } from '../cli/markdown.js';
-import { changeLabel, headline, leakText, relativeOf, sidesLine, signed, valueOf } from './diff-text.js';
+import { changeLabel, changeWhat, headline, leakText, relativeOf, sidesLine, signed, valueOf } from './diff-text.js';
 
 /** How many changes the Markdown shows before the folded section. */
 const TOP = 5;
@@ -12,7 +12,7 @@ function changeRows(r: DiffReport, from: number, to?: number): string[][] {
       ? [x.kind, '', `${x.what}: ${leakText(x)}`]
       : x.delta !== undefined && x.kind !== 'flaky'
         ? [changeLabel(x), `${signed(x.delta, x.unit)} (${relativeOf(x) || 'new'}), ${valueOf(x.base, x.unit)} → ${valueOf(x.head, x.unit)}`, x.what]
-        : [x.kind, '', x.what],
+        : [x.kind, '', changeWhat(x)],
   );
 }
 
@@ -33,7 +33,7 @@ export function renderDiffMarkdown(r: DiffReport): string[] {
       [false, true, true, true, false, false],
     ),
     '',
-    `Tests: ${r.tests.matched} in both, ${r.tests.added} new, ${r.tests.removed} removed.${r.moves.length ? ` Moved: ${r.moves.map((m) => `${m.from} → ${m.to}`).join(', ')}.` : ''}`,
+    `Tests: ${r.tests.matched} in both, ${r.tests.renamed} renamed, ${r.tests.added} new, ${r.tests.removed} removed.${r.moves.length ? ` Moved: ${r.moves.map((m) => `${m.from} → ${m.to}`).join(', ')}.` : ''}`,
     '',
     `Noise: ${r.noise.description}. Base: ${r.base.sources.join(', ')}. Head: ${r.head.sources.join(', ')}.`,
   );

@@ -41,9 +41,19 @@ export function changeLabel(c: Change): string {
       return `${c.what} ${more ? 'up' : 'down'}`;
     case 'phase':
       return `${more ? 'slower' : 'faster'} ${c.phase ?? 'phase'}`;
+    case 'module':
+      return `${more ? 'slower' : 'faster'} module`;
+    case 'new module':
+      return 'new module';
     default:
       return `${more ? 'slower' : 'faster'} ${c.kind}`;
   }
+}
+
+/** What a change names: a renamed test as `file > old full name → new full name`, the rest as `what`. */
+export function changeWhat(c: Change): string {
+  if (c.kind !== 'renamed test' || c.from === undefined || c.fullName === undefined) return c.what;
+  return `${c.what.slice(0, c.what.lastIndexOf(c.fullName))}${c.from} → ${c.fullName}`;
 }
 
 /** What a leak change names: `Timeout (interval) created at watch (src/a.js:3:9), setInterval every 1000 ms`. */
@@ -85,14 +95,14 @@ export function renderDiff(r: DiffReport, c: Colors, width?: number): string[] {
     const rows = r.changes.map((x) =>
       numeric.includes(x)
         ? [changeLabel(x), signed(x.delta!, x.unit), relativeOf(x), `${valueOf(x.base, x.unit)} → ${valueOf(x.head, x.unit)}`, x.what]
-        : [x.kind === 'new failure' ? c.red(x.kind) : x.kind === 'new leak' ? c.yellow(x.kind) : x.kind, '', '', '', x.leak ? `${x.what}: ${leakText(x)}${x.head && x.head > 1 ? ` ×${x.head}` : ''}` : x.what],
+        : [x.kind === 'new failure' ? c.red(x.kind) : x.kind === 'new leak' ? c.yellow(x.kind) : x.kind, '', '', '', x.leak ? `${x.what}: ${leakText(x)}${x.head && x.head > 1 ? ` ×${x.head}` : ''}` : changeWhat(x)],
     );
     lines.push(...table([{ header: 'CHANGE' }, { header: 'BY', right: true }, { header: '', right: true }, { header: 'BASE → HEAD' }, { header: 'WHAT' }], rows, { width, header: c.dim }).map((l) => `  ${l}`));
   }
   lines.push('', c.bold('the run') + c.dim(' (medians of each side; shares of wall × workers)'));
   lines.push(...runTable(r.run, c, width).map((l) => `  ${l}`));
   const t = r.tests;
-  lines.push('', `${c.dim('tests'.padEnd(9))}${t.matched} in both, ${t.added} new, ${t.removed} removed (matched by project, file and full name)`);
+  lines.push('', `${c.dim('tests'.padEnd(9))}${t.matched} in both, ${t.renamed} renamed, ${t.added} new, ${t.removed} removed (matched by project, file and full name; renamed: docs/cli.md)`);
   for (const m of r.moves) lines.push(`${c.dim('moved'.padEnd(9))}${m.from} → ${m.to} (${count(m.tests, 'test')} kept their names)`);
   return lines;
 }

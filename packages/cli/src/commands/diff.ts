@@ -13,10 +13,12 @@ const USAGE = `usage: testtrace diff BASE HEAD [options]
        testtrace diff --base A.out B.out… --head C.out D.out… [options]
 
 What changed between two runs of a suite: the run's wall and busy time, utilisation and where
-the time went; tests and files slower or faster; new, removed and moved tests; tests that started
-or stopped failing or became flaky; new leaks, new stalls, GC and heap per file. Only changes
-beyond noise are reported: give each side several runs of the same code (--base/--head, wildcards
-allowed: 'base-*.out') to see smaller changes; the method is in docs/cli.md.
+the time went; tests and files slower or faster; new, removed, renamed and moved tests; tests that
+started or stopped failing or became flaky; new leaks, new stalls, GC and heap per file; modules
+whose load time changed or that are new to the import graph. Only changes beyond noise are
+reported: give each side several runs of the same code (--base/--head, wildcards allowed:
+'base-*.out') to see smaller changes; the method is in docs/cli.md. To browse the changes with
+both timelines: testtrace view --diff BASE HEAD.
   --base FILE…     the runs before the change (instead of BASE)
   --head FILE…     the runs after it (instead of HEAD)
   --json           print the diff as JSON (schema in docs/cli.md)

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
-import { startViewer, servePerfetto, openBrowser, PERFETTO_PORT } from '../viewer/index.js';
+import { startViewer, startDiffViewer, servePerfetto, openBrowser, PERFETTO_PORT } from '../viewer/index.js';
 import type { RunningServer } from '../viewer/server.js';
 
 export const VIEW_USAGE = `usage: testtrace view FILE [--port=N] [--no-open] [--perfetto]
+       testtrace view --diff BASE HEAD [--port=N] [--no-open]
 
 Serves a local web viewer for FILE on 127.0.0.1 and opens it in the browser.
+  --diff        open the Diff page of BASE → HEAD (the changes of testtrace diff, each linked
+                to both timelines); each trace is served by its own viewer, HEAD's on --port
   --port=N      listen on port N (default: a free port)
   --no-open     print the URL instead of opening a browser
   --perfetto    serve FILE to ui.perfetto.dev instead (127.0.0.1:${PERFETTO_PORT}) and open its deep link
@@ -12,6 +15,8 @@ Stop with Ctrl-C.`;
 
 export interface ViewArgs {
   file: string;
+  /** With --diff: the base trace; `file` is the head. */
+  diffBase?: string;
   port: number;
   open: boolean;
   perfetto: boolean;
@@ -23,9 +28,11 @@ export class ViewUsageError extends Error {}
 export function parseViewArgs(argv: string[]): ViewArgs {
   const args: ViewArgs = { file: '', port: 0, open: true, perfetto: false };
   const files: string[] = [];
+  let diff = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--no-open') args.open = false;
+    else if (arg === '--diff') diff = true;
     else if (arg === '--perfetto') args.perfetto = true;
     else if (arg === '--port' || arg.startsWith('--port=')) {
       const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
@@ -36,11 +43,18 @@ export function parseViewArgs(argv: string[]): ViewArgs {
     } else if (arg.startsWith('-') && arg !== '-') throw new ViewUsageError(`unknown option ${arg.split('=')[0]} for view; see testtrace view --help`);
     else files.push(arg);
   }
+  if (diff) return diffArgs(args, files);
   if (files.length === 0) throw new ViewUsageError('view needs a trace file: testtrace view FILE');
   if (files.length > 1) throw new ViewUsageError(`view takes one trace file, got ${files.length}: ${files.join(' ')}`);
   args.file = files[0]!;
   if (args.perfetto && args.port !== 0) throw new ViewUsageError(`--port does not apply to --perfetto: ui.perfetto.dev loads traces from port ${PERFETTO_PORT} only`);
   return args;
+}
+
+function diffArgs(args: ViewArgs, files: string[]): ViewArgs {
+  if (files.length !== 2) throw new ViewUsageError(`view --diff takes two traces, BASE and HEAD, got ${files.length}${files.length ? `: ${files.join(' ')}` : ''}`);
+  if (args.perfetto) throw new ViewUsageError('--perfetto shows one trace: drop --diff, or --perfetto');
+  return { ...args, diffBase: files[0]!, file: files[1]! };
 }
 
 export interface ViewIo {
@@ -83,6 +97,12 @@ export async function runView(args: ViewArgs, io: ViewIo): Promise<number> {
     url = perfetto.link;
     io.out(`serving ${args.file} to ui.perfetto.dev from ${perfetto.url}`);
     io.out(`open: ${url}`);
+  } else if (args.diffBase !== undefined) {
+    const viewer = await startDiffViewer(args.diffBase, args.file, { port: args.port });
+    server = viewer;
+    url = `${viewer.url}#/diff`;
+    io.out(`testtrace view: ${args.diffBase} → ${args.file}: ${viewer.diff.report.changes.length} changes at ${url}`);
+    io.out(`  base ${args.diffBase} at ${viewer.base.url}, head ${args.file} at ${viewer.url}`);
   } else {
     const viewer = await startViewer(args.file, { port: args.port });
     server = viewer;

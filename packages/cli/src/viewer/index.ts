@@ -24,5 +24,6 @@ export async function startViewer(file: string, options: ViewerOptions = {}): Pr
   return { ...server, data };
 }
 
+export { startDiffViewer, type DiffViewer, type DiffViewerOptions } from './diff/index.js';
 export { servePerfetto, perfettoLink, PERFETTO_PORT } from './perfetto.js';
 export { openBrowser } from './open.js';

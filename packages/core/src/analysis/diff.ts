@@ -1,14 +1,17 @@
 import type { TraceModel } from './model.js';
 import { findMoves, underBaseNames, type FileMove } from './diff/match.js';
+import { findRenames, placeKey, placesOf } from './diff/renames.js';
+import { moduleChanges } from './diff/module-changes.js';
 import { ALPHA, judge, RULES, type Figure, type NoiseMethod, type Verdict } from './diff/noise.js';
 import { median } from './diff/rank-test.js';
 import { runFigures, type LeakFigure, type RunFigures, type TestFigures } from './diff/run-figures.js';
 import { testLabel, unitLabel } from './owner-label.js';
 
-export { runFigures, leakSite, type RunFigures, type TestFigures, type FileFigures, type LeakFigure, type StallFigure } from './diff/run-figures.js';
+export { runFigures, leakSite, type RunFigures, type TestFigures, type FileFigures, type LeakFigure, type StallFigure, type ModuleFigure } from './diff/run-figures.js';
 export { judge, RULES, ALPHA, type Verdict, type NoiseRule, type Threshold, type Figure, type NoiseMethod } from './diff/noise.js';
 export { mannWhitney, median, smallestP, type RankTest } from './diff/rank-test.js';
 export { findMoves, type FileMove } from './diff/match.js';
+export { findRenames, likeness, RENAME_LIKENESS } from './diff/renames.js';
 
 /**
  * What changed between two sides of runs: the same suite before and after a change, each side one
@@ -24,7 +27,8 @@ export interface DiffReport {
   run: RunRow[];
   /** Significant changes, the most important first: new failures, new leaks, then by size. */
   changes: Change[];
-  tests: { base: number; head: number; matched: number; added: number; removed: number };
+  /** Tests of each side, and how they matched: by name, renamed (diff/renames.ts), or on one side only. */
+  tests: { base: number; head: number; matched: number; added: number; removed: number; renamed: number };
   moves: FileMove[];
 }
 
@@ -55,9 +59,11 @@ export type ChangeKind =
   | 'gc'         // a file's GC
   | 'heap'       // a file's peak heap
   | 'stall'      // event-loop stall time of an owner (new when the base had none)
+  | 'module'     // a module's own load time (import profile)
+  | 'new module' // a module that appeared in the graph, with the new modules it brought
   | 'new leak' | 'gone leak'
   | 'new failure' | 'fixed' | 'flaky'
-  | 'new test' | 'removed test';
+  | 'new test' | 'removed test' | 'renamed test';
 
 export interface Change {
   kind: ChangeKind;
@@ -75,9 +81,15 @@ export interface Change {
   project?: string;
   file?: string;
   fullName?: string;
+  /** The module (kinds `module`, `new module`); `file` is the test file at the head of its chain. */
+  module?: string;
+  /** For `new module`: the other new modules it brought in. */
+  brought?: number;
   /** A phase's name (kind `phase`). */
   phase?: string;
   leak?: { type: string; kind: string; site: string; frame: string; label?: string };
+  /** A renamed test's full name in the base (the same file and project); `what` and `fullName` are its head's. Its other changes carry it too. */
+  from?: string;
   /** For `new failure`: the test is new too. */
   newTest?: boolean;
 }
@@ -114,6 +126,7 @@ export function diff(base: Side | readonly Side[], head: Side | readonly Side[],
   fileChanges(b, h, changes);
   stallChanges(b, h, changes);
   leakChanges(b, h, changes);
+  importChanges(b, h, changes);
   const ignore = new Set(options.ignore ?? []);
   return {
     base: sideOf(b),
@@ -203,38 +216,52 @@ const ids = (t: TestFigures) => tidy({ project: t.project, file: t.file, fullNam
 function testChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): DiffReport['tests'] {
   const base = testsBy(b);
   const head = testsBy(h);
-  let matched = 0;
-  let added = 0;
-  let removed = 0;
   const failing = (list: TestFigures[], runs: number) => list.filter((t) => t.status === 'failed').length * 2 > runs;
   const everFailing = (list: TestFigures[]) => list.some((t) => t.status === 'failed');
-  for (const [key, hs] of head) {
+  /** A test on both sides, under its head name; `from`: its base full name when it was renamed. */
+  const compare = (bs: TestFigures[], hs: TestFigures[], from?: string) => {
     const t = hs[0]!;
-    const bs = base.get(key);
-    if (!bs) {
-      added++;
-      changes.push({ kind: 'new test', what: nameOf(t), ...ids(t) });
-      if (failing(hs, h.length)) changes.push({ kind: 'new failure', what: nameOf(t), ...ids(t), newTest: true });
-      continue;
-    }
-    matched++;
-    if (failing(hs, h.length) && !everFailing(bs)) changes.push({ kind: 'new failure', what: nameOf(t), ...ids(t) });
-    if (failing(bs, b.length) && !everFailing(hs)) changes.push({ kind: 'fixed', what: nameOf(t), ...ids(t) });
-    if (hs.some((x) => x.flaky) && !bs.some((x) => x.flaky)) changes.push({ kind: 'flaky', what: nameOf(t), ...ids(t), base: bs.filter((x) => x.flaky).length, head: hs.filter((x) => x.flaky).length, unit: 'count' });
+    const named = { what: nameOf(t), ...ids(t), ...(from !== undefined ? { from } : {}) };
+    if (failing(hs, h.length) && !everFailing(bs)) changes.push({ kind: 'new failure', ...named });
+    if (failing(bs, b.length) && !everFailing(hs)) changes.push({ kind: 'fixed', ...named });
+    if (hs.some((x) => x.flaky) && !bs.some((x) => x.flaky)) changes.push({ kind: 'flaky', ...named, base: bs.filter((x) => x.flaky).length, head: hs.filter((x) => x.flaky).length, unit: 'count' });
     const bRan = bs.filter(ran);
     const hRan = hs.filter(ran);
     if (bRan.length && hRan.length) {
       const v = judged('test', bRan.map((x) => x.durationMs), hRan.map((x) => x.durationMs));
-      if (v.significant) changes.push(tidy({ kind: 'test', what: nameOf(t), unit: 'ms', ...strip(v), ...ids(t) }));
+      if (from !== undefined) changes.push(tidy({ kind: 'renamed test', ...named, unit: 'ms', base: v.base, head: v.head }));
+      if (v.significant) changes.push(tidy({ kind: 'test', unit: 'ms', ...strip(v), ...named }));
+    } else if (from !== undefined) changes.push({ kind: 'renamed test', ...named });
+  };
+  const onlyHead = [...head.keys()].filter((k) => !base.has(k));
+  const onlyBase = [...base.keys()].filter((k) => !head.has(k));
+  const placed = (runs: RunFigures[]) => {
+    const places = placesOf(runs);
+    return (t: TestFigures) => ({ ...t, place: places.get(placeKey(t)) });
+  };
+  const renames = findRenames(onlyBase.map((k) => base.get(k)![0]!).map(placed(b)), onlyHead.map((k) => head.get(k)![0]!).map(placed(h)));
+  const renamedFrom = new Map(renames.map(([i, j]) => [onlyHead[j]!, onlyBase[i]!]));
+  const renamedTo = new Set(renamedFrom.values());
+  let matched = 0;
+  for (const [key, hs] of head) {
+    const bs = base.get(key);
+    if (bs) {
+      matched++;
+      compare(bs, hs);
+      continue;
     }
+    const was = renamedFrom.get(key);
+    if (was !== undefined) {
+      compare(base.get(was)!, hs, base.get(was)![0]!.fullName);
+      continue;
+    }
+    const t = hs[0]!;
+    changes.push({ kind: 'new test', what: nameOf(t), ...ids(t) });
+    if (failing(hs, h.length)) changes.push({ kind: 'new failure', what: nameOf(t), ...ids(t), newTest: true });
   }
-  for (const [key, bs] of base) {
-    if (head.has(key)) continue;
-    removed++;
-    changes.push({ kind: 'removed test', what: nameOf(bs[0]!), ...ids(bs[0]!) });
-  }
-  const count = (m: Map<string, TestFigures[]>) => m.size;
-  return { base: count(base), head: count(head), matched, added, removed };
+  for (const key of onlyBase) if (!renamedTo.has(key)) changes.push({ kind: 'removed test', what: nameOf(base.get(key)![0]!), ...ids(base.get(key)![0]!) });
+  const renamed = renames.length;
+  return { base: base.size, head: head.size, matched, added: onlyHead.length - renamed, removed: onlyBase.length - renamed, renamed };
 }
 
 /** A verdict's figures, without the flag every change has set. */
@@ -282,6 +309,16 @@ function stallChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void
   }
 }
 
+function importChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void {
+  for (const m of moduleChanges(b, h)) {
+    const v = judged('module', m.base, m.head);
+    // a module new to the graph is a change at any size, as a new test is
+    if (m.kind === 'module' && !v.significant) continue;
+    const what = m.kind === 'new module' && m.brought ? `${m.module} (and ${m.brought} modules it loaded)` : m.module;
+    changes.push(tidy({ kind: m.kind, what, unit: 'ms' as const, ...strip(v), module: m.module, file: m.file || undefined, brought: m.brought }));
+  }
+}
+
 const leakKey = (l: LeakFigure) => `${l.project ?? ''}\0${l.file}\0${l.fullName}\0${l.type}\0${l.site}`;
 
 function leakChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void {
@@ -326,17 +363,18 @@ function leakChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void 
 }
 
 const PRIORITY: ChangeKind[] = ['new failure', 'new leak'];
-const LAST: ChangeKind[] = ['flaky', 'fixed', 'gone leak', 'new test', 'removed test'];
+const LAST: ChangeKind[] = ['flaky', 'fixed', 'gone leak', 'new test', 'removed test', 'renamed test'];
 
 /** New failures and new leaks first; then the timed changes, largest first; heap; then the rest. */
 function order(changes: Change[]): Change[] {
   const rank = (c: Change) => {
     const p = PRIORITY.indexOf(c.kind);
     if (p >= 0) return p;
+    if (LAST.includes(c.kind)) return 20 + LAST.indexOf(c.kind);
     if (c.unit === 'ms') return 10;
     if (c.unit === 'share') return 11;
     if (c.unit === 'bytes') return 12;
-    return 20 + LAST.indexOf(c.kind);
+    return 19;
   };
   return changes.sort((x, y) => rank(x) - rank(y) || Math.abs(y.delta ?? 0) - Math.abs(x.delta ?? 0) || (x.what < y.what ? -1 : x.what > y.what ? 1 : 0));
 }

@@ -7,6 +7,7 @@ import { testPage } from './pages/test.js';
 import { stallsPage } from './pages/stalls.js';
 import { leaksPage } from './pages/leaks.js';
 import { mmuPage } from './pages/mmu.js';
+import { diffPage } from './pages/diff.js';
 
 const routes: Route[] = [
   { path: '', title: 'Overview', page: overviewPage, nav: true },
@@ -16,6 +17,8 @@ const routes: Route[] = [
   { path: 'stalls', title: 'Stalls', page: stallsPage, nav: true },
   { path: 'leaks', title: 'Leaks', page: leaksPage, nav: true },
   { path: 'mmu', title: 'MMU', page: mmuPage, nav: true },
+  // served only by `testtrace view --diff`
+  { path: 'diff', title: 'Diff', page: diffPage, nav: false },
 ];
 
 new Router(routes, document.getElementById('app')!, document.getElementById('nav')!).start();

@@ -96,6 +96,8 @@ export const RULES = {
   fileGc: { single: { abs: 150, rel: 1 }, repeated: { abs: 20, rel: 0.25 } },
   heap: { single: { abs: 64 * MiB, rel: 0.5 }, repeated: { abs: 8 * MiB, rel: 0.1 } },
   stall: { single: { abs: 400, rel: 1 }, repeated: { abs: 50, rel: 0.25 } },
+  // a module's load is a part of a file's import phase: the same rule
+  module: { single: { abs: 400, rel: 1 }, repeated: { abs: 50, rel: 0.25 } },
 } satisfies Record<string, NoiseRule>;
 
 export type Figure = keyof typeof RULES;

@@ -1,3 +1,4 @@
+import { importReport } from '../imports.js';
 import { leakReport, type LeakGroup } from '../leaks.js';
 import type { TraceModel } from '../model.js';
 import type { OwnerKind } from '../owners.js';
@@ -29,6 +30,22 @@ export interface RunFigures {
   leaks: LeakFigure[];
   /** Event-loop stall time per owner. */
   stalls: StallFigure[];
+  /** Every module the run loaded (`testtrace imports`); empty when the trace has no module spans. */
+  modules: ModuleFigure[];
+}
+
+/** A module over the whole run, as `testtrace imports` lists it. */
+export interface ModuleFigure {
+  module: string;
+  /** Its own load time (without the modules it loaded), ms, summed over its loads. */
+  selfMs: number;
+  /** With the modules it loaded. */
+  totalMs: number;
+  loads: number;
+  /** The module that loaded it on its most frequent chain, or the test file; '' when none is known. */
+  parent: string;
+  /** The test file at the head of that chain. */
+  file: string;
 }
 
 /** A test: its attempts folded together. */
@@ -106,6 +123,7 @@ export function runFigures(model: TraceModel): RunFigures {
     files: fileFigures(model),
     leaks: leakFigures(model),
     stalls: stallFigures(model),
+    modules: moduleFigures(model),
   };
 }
 
@@ -213,4 +231,13 @@ function stallFigures(model: TraceModel): StallFigure[] {
     byOwner.set(key, figure);
   }
   return [...byOwner.values()];
+}
+
+function moduleFigures(model: TraceModel): ModuleFigure[] {
+  return importReport(model).modules.map((m) => {
+    // the chain starts with the test file, or with `file > test (at run time)` for a load inside a test
+    const head = m.chain[0] ?? '';
+    const file = head.endsWith(' (at run time)') ? head.split(' > ')[0]! : head;
+    return { module: m.module, selfMs: m.selfMs, totalMs: m.totalMs, loads: m.loads, parent: m.chain.length > 1 ? m.chain[m.chain.length - 2]! : '', file };
+  });
 }

@@ -5,7 +5,7 @@ import { diff, judge, NOISE_RULES, type RunFigures, type TestFigures } from '../
 function run(tests: Partial<TestFigures>[], extra: Partial<RunFigures> = {}): RunFigures {
   const full = tests.map((t) => ({ file: 'a.test.ts', fullName: 't', nameIndex: 0, status: 'passed', durationMs: 10, attempts: 1, failedAttempts: 0, flaky: false, ...t }));
   const files = [...new Set(full.map((t) => t.file))].map((file) => ({ file, durationMs: 100, phasesMs: {}, gcMs: 0, tests: full.filter((t) => t.file === file).map((t) => t.fullName) }));
-  return { source: 'x.out', wallMs: 1000, busyMs: 500, utilisation: 0.5, workers: 1, gcMs: 0, stallMs: 0, rows: [], tests: full, files, leaks: [], stalls: [], ...extra };
+  return { source: 'x.out', wallMs: 1000, busyMs: 500, utilisation: 0.5, workers: 1, gcMs: 0, stallMs: 0, rows: [], tests: full, files, leaks: [], stalls: [], modules: [], ...extra };
 }
 
 describe('judge', () => {
@@ -39,7 +39,7 @@ describe('diff', () => {
       ['new test', 'd'],
       ['removed test', 'b'],
     ]);
-    expect(r.tests).toEqual({ base: 3, head: 3, matched: 2, added: 1, removed: 1 });
+    expect(r.tests).toEqual({ base: 3, head: 3, matched: 2, added: 1, removed: 1, renamed: 0 });
   });
 
   it('keeps the tests of a moved file when most names match, and compares them', () => {
