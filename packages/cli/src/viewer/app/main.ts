@@ -7,6 +7,7 @@ import { testPage } from './pages/test.js';
 import { stallsPage } from './pages/stalls.js';
 import { leaksPage } from './pages/leaks.js';
 import { mmuPage } from './pages/mmu.js';
+import { importsPage } from './pages/imports.js';
 
 const routes: Route[] = [
   { path: '', title: 'Overview', page: overviewPage, nav: true },
@@ -16,6 +17,7 @@ const routes: Route[] = [
   { path: 'stalls', title: 'Stalls', page: stallsPage, nav: true },
   { path: 'leaks', title: 'Leaks', page: leaksPage, nav: true },
   { path: 'mmu', title: 'MMU', page: mmuPage, nav: true },
+  { path: 'imports', title: 'Imports', page: importsPage, nav: true },
 ];
 
 new Router(routes, document.getElementById('app')!, document.getElementById('nav')!).start();
