@@ -7,15 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testtrace } from './cli-on-trace.js';
-import { ensureBuilt as ensureVitestBuilt, fixture, traceRun } from './vitest/helpers.js';
+import { ensureBuilt as ensureVitestBuilt, fixture, traceRun, VITEST_VERSIONS } from './vitest/helpers.js';
 import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-function prepared(): string {
-  const dir = fixture('imports');
+function prepared(version: '4' | '3.2' | '5' = '4'): string {
+  const dir = fixture('imports', version);
   fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
   fs.cpSync(path.join(dir, 'deps/heavy-lib'), path.join(dir, 'node_modules/heavy-lib'), { recursive: true });
+  fs.mkdirSync(path.join(dir, '.tmp'), { recursive: true });
   return dir;
 }
 
@@ -89,4 +90,37 @@ describe('import profile', () => {
     expect(run.code, run.stderr).toBe(0);
     expectProfile(trace, { perFile: true });
   }, 300_000);
+
+  it('Vitest 5: the same profile as 4.1', () => {
+    const v5 = prepared('5');
+    const r = traceRun(v5, ['run', '--trace=.tmp/v5.out'], { node: VITEST_VERSIONS['5'].node() });
+    expect(r.code, r.output).toBe(0);
+    expectProfile(path.join(v5, '.tmp/v5.out'), { perFile: false });
+  }, 600_000);
+
+  it('Vitest 3.2: only the evaluation of the modules Vite transforms (docs/imports.md)', () => {
+    const v32 = prepared('3.2');
+    const r = traceRun(v32, ['run', '--trace=.tmp/v32.out'], { node: VITEST_VERSIONS['3.2'].node() });
+    expect(r.code, r.output).toBe(0);
+    const report = imports(path.join(v32, '.tmp/v32.out'));
+    const names = report.modules.map((m: any) => m.module);
+    // vite-node: no externals (heavy-lib is loaded by Node, unseen) and no fetch wait
+    expect(names).not.toContain('heavy-lib/index.js');
+    for (const m of report.modules) {
+      expect(m.kind, m.module).toBe('transformed');
+      expect(m.transformMs, m.module).toBe(0);
+    }
+    const row = (name: string) => report.modules.find((m: any) => m.module === name);
+    expect(row('src/barrel/index.ts')?.chain).toEqual(['tests/barrel.test.ts', 'src/barrel/index.ts']);
+    for (const m of ['a', 'b', 'c']) expect(row(`src/barrel/${m}.ts`)?.chain).toEqual(['tests/barrel.test.ts', 'src/barrel/index.ts', `src/barrel/${m}.ts`]);
+    expect(row('src/shared.ts')?.files).toBe(4);
+    expect(row('src/lazy.ts')?.dynamicIn).toEqual(['tests/dynamic.test.ts > imports at run time']);
+  }, 600_000);
+
+  it('Jest 29: the same as Jest 30, per file within 10%', async () => {
+    const trace = path.join(dir, '.tmp/j29.out');
+    const run = await runJest('imports', ['--maxWorkers=2'], { cwd: dir, keepTraceAt: trace, version: 29 });
+    expect(run.code, run.stderr).toBe(0);
+    expectProfile(trace, { perFile: true });
+  }, 600_000);
 });
