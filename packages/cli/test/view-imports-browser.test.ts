@@ -58,6 +58,8 @@ describe('Imports page in Chromium, on a traced Vitest run of the imports fixtur
     const files = await page.$$eval('details.imp-file', (ds) => ds.map((d) => d.getAttribute('data-file')));
     expect(files.sort()).toEqual(['tests/barrel.test.ts', 'tests/dynamic.test.ts', 'tests/format.test.ts', 'tests/plain.test.ts']);
     await page.click('details.imp-file[data-file="tests/barrel.test.ts"] summary');
+    // the toggle event that draws the tree comes after the click
+    await page.waitForSelector('details.imp-file[data-file="tests/barrel.test.ts"] td[data-module]');
     const tree = await page.$$eval('details.imp-file[data-file="tests/barrel.test.ts"] td[data-module]', (tds) => tds.map((td) => `${td.getAttribute('data-depth')} ${td.getAttribute('data-module')}`));
     expect(tree[0]).toBe('0 tests/barrel.test.ts');
     expect(tree).toContain('1 src/barrel/index.ts');
