@@ -7,15 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testtrace } from './cli-on-trace.js';
-import { ensureBuilt as ensureVitestBuilt, fixture, traceRun } from './vitest/helpers.js';
+import { ensureBuilt as ensureVitestBuilt, fixture, traceRun, VITEST_VERSIONS } from './vitest/helpers.js';
 import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-function prepared(): string {
-  const dir = fixture('imports');
+function prepared(version: '4' | '3.2' | '5' = '4'): string {
+  const dir = fixture('imports', version);
   fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
   fs.cpSync(path.join(dir, 'deps/heavy-lib'), path.join(dir, 'node_modules/heavy-lib'), { recursive: true });
+  fs.mkdirSync(path.join(dir, '.tmp'), { recursive: true });
   return dir;
 }
 
@@ -68,6 +69,45 @@ function expectProfile(trace: string, { perFile }: { perFile: boolean }): void {
   expect(one.files[0].tree[0].children.map((c: any) => c.module)).toContain('src/barrel/index.ts');
 }
 
+/** A reporter that writes Vitest's own `importDurations` of each test module to .tmp/durations.json. */
+const DUMP_DURATIONS = `import fs from 'node:fs';
+export default class {
+  onTestRunEnd(modules) {
+    const all = modules.map((m) => ({ file: m.moduleId, durations: m.diagnostic().importDurations }));
+    fs.writeFileSync('.tmp/durations.json', JSON.stringify(all));
+  }
+}
+`;
+
+/**
+ * The profile against Vitest's own `experimental.importDurations` for the same run: the same
+ * modules (those of 1 ms or more: default detail's threshold), and per module our total less the
+ * fetch wait against Vitest's totalTime, summed over loads, within 5% or 2 ms (docs/imports.md).
+ */
+function compareWithVitest(dir: string, report: any): void {
+  const theirs = new Map<string, number>();
+  for (const m of JSON.parse(fs.readFileSync(path.join(dir, '.tmp/durations.json'), 'utf8'))) {
+    for (const [id, d] of Object.entries<any>(m.durations)) {
+      const rel = path.relative(dir, id).replace(/^node_modules\//, '');
+      // testtrace's own runner and setup file: loaded by Vitest before the file, not the user's imports
+      if (rel.startsWith('..')) continue;
+      theirs.set(rel, (theirs.get(rel) ?? 0) + d.totalTime);
+    }
+  }
+  const ours = new Map<string, any>(report.modules.map((m: any) => [m.module, m]));
+  const lines: string[] = [];
+  for (const [module, totalTime] of theirs) {
+    if (totalTime < 1) continue;
+    const m = ours.get(module);
+    expect(m, `${module} (Vitest: ${totalTime} ms) in ${[...ours.keys()].join(', ')}`).toBeTruthy();
+    const mine = m.totalMs - m.transformMs;
+    lines.push(`${module}: ${mine.toFixed(2)} vs ${totalTime.toFixed(2)}`);
+    expect(Math.abs(mine - totalTime) <= Math.max(2, 0.05 * totalTime), lines.join('; ')).toBe(true);
+  }
+  expect(lines.length).toBeGreaterThan(8);
+  console.log(`modules against Vitest's importDurations (ours less fetch vs totalTime, ms): ${lines.join('; ')}`);
+}
+
 describe('import profile', () => {
   let dir: string;
   beforeAll(() => {
@@ -76,11 +116,13 @@ describe('import profile', () => {
     dir = prepared();
   }, 300_000);
 
-  it('Vitest 4.1: ranks the modules, names the chains, puts the dynamic import in its test', () => {
-    const r = traceRun(dir, ['run', '--trace=.tmp/v.out']);
+  it('Vitest 4.1: ranks the modules, names the chains, puts the dynamic import in its test; agrees with importDurations', () => {
+    fs.writeFileSync(path.join(dir, 'dump-durations.mjs'), DUMP_DURATIONS);
+    const r = traceRun(dir, ['run', '--trace=.tmp/v.out', '--reporter=default', '--reporter=./dump-durations.mjs']);
     expect(r.code, r.output).toBe(0);
     // per file, Vitest's import phase also holds the resolution of the test file's id (an RPC): sums only
     expectProfile(path.join(dir, '.tmp/v.out'), { perFile: false });
+    compareWithVitest(dir, imports(path.join(dir, '.tmp/v.out')));
   }, 300_000);
 
   it('Jest 30: the same, per file within 10%', async () => {
@@ -89,4 +131,39 @@ describe('import profile', () => {
     expect(run.code, run.stderr).toBe(0);
     expectProfile(trace, { perFile: true });
   }, 300_000);
+
+  it('Vitest 5: the same profile as 4.1, and the same modules and times as its importDurations', () => {
+    const v5 = prepared('5');
+    fs.writeFileSync(path.join(v5, 'dump-durations.mjs'), DUMP_DURATIONS);
+    const r = traceRun(v5, ['run', '--trace=.tmp/v5.out', '--reporter=default', '--reporter=./dump-durations.mjs'], { node: VITEST_VERSIONS['5'].node() });
+    expect(r.code, r.output).toBe(0);
+    expectProfile(path.join(v5, '.tmp/v5.out'), { perFile: false });
+    compareWithVitest(v5, imports(path.join(v5, '.tmp/v5.out')));
+  }, 600_000);
+
+  it('Vitest 3.2: only the evaluation of the modules Vite transforms (docs/imports.md)', () => {
+    const v32 = prepared('3.2');
+    const r = traceRun(v32, ['run', '--trace=.tmp/v32.out'], { node: VITEST_VERSIONS['3.2'].node() });
+    expect(r.code, r.output).toBe(0);
+    const report = imports(path.join(v32, '.tmp/v32.out'));
+    const names = report.modules.map((m: any) => m.module);
+    // vite-node: no externals (heavy-lib is loaded by Node, unseen) and no fetch wait
+    expect(names).not.toContain('heavy-lib/index.js');
+    for (const m of report.modules) {
+      expect(m.kind, m.module).toBe('transformed');
+      expect(m.transformMs, m.module).toBe(0);
+    }
+    const row = (name: string) => report.modules.find((m: any) => m.module === name);
+    expect(row('src/barrel/index.ts')?.chain).toEqual(['tests/barrel.test.ts', 'src/barrel/index.ts']);
+    for (const m of ['a', 'b', 'c']) expect(row(`src/barrel/${m}.ts`)?.chain).toEqual(['tests/barrel.test.ts', 'src/barrel/index.ts', `src/barrel/${m}.ts`]);
+    expect(row('src/shared.ts')?.files).toBe(4);
+    expect(row('src/lazy.ts')?.dynamicIn).toEqual(['tests/dynamic.test.ts > imports at run time']);
+  }, 600_000);
+
+  it('Jest 29: the same as Jest 30, per file within 10%', async () => {
+    const trace = path.join(dir, '.tmp/j29.out');
+    const run = await runJest('imports', ['--maxWorkers=2'], { cwd: dir, keepTraceAt: trace, version: 29 });
+    expect(run.code, run.stderr).toBe(0);
+    expectProfile(trace, { perFile: true });
+  }, 600_000);
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openPage, ready } from './browser.js';
 import { startViewer, type Viewer } from '../src/viewer/index.js';
 import { GUTTER, layout } from '../src/viewer/app/timeline/layout.js';
 import type { TestRow, TimelineData } from '../src/viewer/model/types.js';
@@ -9,7 +10,6 @@ import { CLI_ROOT, recordRun, recordVitestRun, tempDir } from './view-helpers.js
 
 // Real headless Chromium (Debian's `chromium` package) against the real server, on traces of
 // real runs: examples/slow-suite under vitest-trace, and a 100k-event multi-process run.
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(CLI_ROOT, 'test', 'screenshots');
 const AXIS = 24;
 const PASSED_GREEN = [0x81, 0xc7, 0x84];
@@ -20,7 +20,6 @@ let vitestViewer: Viewer;
 let bigViewer: Viewer;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   dir = tempDir('tt-view-browser-');
   fs.mkdirSync(SHOTS, { recursive: true });
   const vitestTrace = path.join(dir, 'slow-suite.out');
@@ -29,10 +28,7 @@ beforeAll(async () => {
   // ~6 events per test (a test's start shares the previous end's counter sample): 18 000 tests
   await recordRun(bigTrace, [['alpha', 12, 600, 0], ['beta', 12, 600, 0], ['gamma', 12, 600, 0]]);
   [vitestViewer, bigViewer] = await Promise.all([startViewer(vitestTrace), startViewer(bigTrace)]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -41,28 +37,7 @@ afterAll(async () => {
   await bigViewer?.close();
 });
 
-/** A page that records console errors and failed requests; `check()` asserts there were none. */
-async function open(viewer: Viewer, hash: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
-  await page.goto(`${viewer.url}${hash}`);
-  await ready(page);
-  return { page, problems };
-}
-
-async function ready(page: Page): Promise<void> {
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-  const error = await page.$('main .error');
-  if (error) throw new Error(`the page shows an error: ${await error.textContent()}`);
-}
+const open = (viewer: Viewer, hash: string) => openPage(browser, viewer, hash);
 
 /** Pixels of the timeline canvas's plot area drawn in the passed-test colour. */
 async function greenPixels(page: Page, selector = 'canvas.tl-canvas'): Promise<number> {

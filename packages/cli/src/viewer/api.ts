@@ -21,5 +21,6 @@ export function viewerRoutes(data: ViewerData, assets: Assets, file: string): Ro
     })
     .get('/api/stalls', () => rawJson(data.cached('stalls', () => data.stalls())))
     .get('/api/leaks', () => rawJson(data.cached('leaks', () => data.leaks())))
-    .get('/api/mmu', () => rawJson(data.cached('mmu', () => data.mmu())));
+    .get('/api/mmu', () => rawJson(data.cached('mmu', () => data.mmu())))
+    .get('/api/imports', () => rawJson(data.cached('imports', () => data.imports())));
 }

@@ -1,7 +1,7 @@
-import { leakReport, mmuTable, stallReport, summarize, testRowMaker, type TestRecord, type TraceModel } from '@testtrace/core/analysis';
+import { importReport, leakReport, mmuTable, stallReport, summarize, testRowMaker, type TestRecord, type TraceModel } from '@testtrace/core/analysis';
 import type { LoadedTrace } from './load.js';
 import { sliceTimeline } from './model/slice.js';
-import type { AttemptRow, LeaksData, MmuData, OverviewData, StallsData, TestDetail, TestRow, TimelineData } from './model/types.js';
+import type { AttemptRow, ImportsData, LeaksData, MmuData, OverviewData, StallsData, TestDetail, TestRow, TimelineData } from './model/types.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -54,6 +54,14 @@ export class ViewerData {
 
   mmu(): MmuData {
     return mmuTable(this.model);
+  }
+
+  /** `testtrace imports` (the modules ranked by total, as `--json` lists them), and every file's tree. */
+  imports(): ImportsData {
+    // an empty pattern matches every file: the same loads as the unfiltered report, plus the trees
+    const report = importReport(this.model, { file: '' });
+    delete report.file;
+    return report;
   }
 
   private byName: Map<string, number> | undefined;

@@ -81,7 +81,10 @@ export function watchModuleExecution(map: unknown, tracerOf: () => Tracer | unde
   Object.defineProperty(map, WATCHED, { value: true });
   map.set = function testtraceSet(this: Map<unknown, unknown>, key: unknown, value: unknown) {
     try {
-      if (typeof key === 'string' && typeof (value as ExecutionInfo | undefined)?.duration === 'number') watch.evaluated(key, value as ExecutionInfo);
+      const duration = (value as ExecutionInfo | undefined)?.duration;
+      // Vitest 5.1 sets `duration: 0` before it evaluates a module (kept if the worker dies
+      // mid-evaluation) and the timed entry after: only the timed one is a load
+      if (typeof key === 'string' && typeof duration === 'number' && duration > 0) watch.evaluated(key, value as ExecutionInfo);
     } catch {
       // the profile must never change a module's load
     }

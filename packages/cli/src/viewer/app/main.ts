@@ -7,6 +7,7 @@ import { testPage } from './pages/test.js';
 import { stallsPage } from './pages/stalls.js';
 import { leaksPage } from './pages/leaks.js';
 import { mmuPage } from './pages/mmu.js';
+import { importsPage } from './pages/imports.js';
 import { diffPage } from './pages/diff.js';
 
 const routes: Route[] = [
@@ -17,6 +18,7 @@ const routes: Route[] = [
   { path: 'stalls', title: 'Stalls', page: stallsPage, nav: true },
   { path: 'leaks', title: 'Leaks', page: leaksPage, nav: true },
   { path: 'mmu', title: 'MMU', page: mmuPage, nav: true },
+  { path: 'imports', title: 'Imports', page: importsPage, nav: true },
   // served only by `testtrace view --diff`
   { path: 'diff', title: 'Diff', page: diffPage, nav: false },
 ];

@@ -5,7 +5,7 @@
  * Times in a timeline are microseconds relative to `origin` (the trace's earliest timestamp),
  * columnar (one array per field) so that 100k spans cost 100k numbers per field, not 100k objects.
  */
-import type { TestRow as CliTestRow, StallReport, MmuTable, LeakReport, Summary, TestRecord } from '@testtrace/core/analysis';
+import type { TestRow as CliTestRow, StallReport, MmuTable, LeakReport, Summary, TestRecord, ImportsReport } from '@testtrace/core/analysis';
 
 /** One row of slices: spans at one nesting depth of one track, sorted by start, never overlapping. */
 export interface SliceRow {
@@ -152,3 +152,6 @@ export interface OverviewData {
   summary: Summary;
   slowestIds: (number | null)[];
 }
+
+/** `testtrace imports --json` (the same ranking), with every test file's module tree. */
+export type ImportsData = Omit<ImportsReport, 'file'>;

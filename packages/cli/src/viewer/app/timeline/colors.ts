@@ -4,6 +4,7 @@ export const CATEGORY_COLORS: Record<string, string> = {
   suite: '#c5b3e6',
   hook: '#ffd166',
   phase: '#b0bec5',
+  module: '#bcaaa4',
   gc: '#fb8c00',
   stall: '#e53935',
   async: '#80cbc4',
