@@ -5,6 +5,7 @@ import type { HookTable } from './hook-table.js';
 import type { TestIdentities } from './test-identity.js';
 import type { TestTable } from './test-table.js';
 import type { OwnerOverlap, Owners } from './owners.js';
+import type { UnfinishedRecord } from './unfinished.js';
 
 /**
  * What every analysis works from, built by streaming the events once (see buildTables and
@@ -47,6 +48,8 @@ export interface TraceTables {
   crashes: CrashRecord[];
   /** Workers their runner killed after their last file (`exit` / `worker force-exited`). */
   forceExits: ForceExitRecord[];
+  /** Tests and suite hooks that were still running when their worker's trace ended, by start. */
+  unfinished: UnfinishedRecord[];
   /** `testtrace_end`, when the trace was closed by the tracer. */
   end: { events?: number; errors?: number } | undefined;
   /** The first and last instants of the trace (µs). */

@@ -7,6 +7,7 @@ import { describeOwners, OWNER_KIND_LABEL, ownerGroup } from './owner-label.js';
 import type { OwnerKind } from './owners.js';
 import { leakReport } from './leaks.js';
 import type { LeakLifetime } from './leak-lifetimes.js';
+import { unfinishedSummary, type UnfinishedSummary } from './unfinished-summary.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -25,7 +26,10 @@ export interface WorkerSummary {
   files: number;
   tests: number;
   gcMs: number;
-  /** gcMs over busyMs (or over the process's lifetime when it ran no files). */
+  /**
+   * gcMs over the worker's lifetime (its first to its last event): at most 1. (Over its busy time
+   * it said 2222% for a worker killed in its first test, whose GC was mostly before any file.)
+   */
   gcShare: number;
   stalls: number;
   longestStallMs: number;
@@ -149,7 +153,9 @@ export interface Summary {
   slowest: SlowTest[];
   leaks: LeakSummary;
   errors: { count: number; messages: string[] };
-  crashes: { worker: string; reason: string; file?: string }[];
+  crashes: { worker: string; reason: string; file?: string; /** The test or hook it was running, when the trace shows it. */ running?: string }[];
+  /** Tests and suite hooks still running when their worker's trace ended: which, for how long, and what they waited on. */
+  unfinished: UnfinishedSummary[];
   /** Workers their runner killed after their last file. */
   forceExits: { worker: string; reason: string }[];
   cpuProfile: boolean;
@@ -243,6 +249,14 @@ function timeRows(model: TraceTables, pids: readonly number[], capacityMs: numbe
     .map((r) => ({ ...r, ms: round(r.ms), share: capacityMs > 0 ? Math.round((r.ms / capacityMs) * 1e6) / 1e6 : 0, gcMs: round(r.gcMs), stallMs: round(r.stallMs) }));
 }
 
+/** The test (or suite hook) a worker was running when it crashed at `ts`, as `file > full name`. */
+function runningAt(model: TraceTables, pid: number, ts: number | undefined): string | undefined {
+  let found: TraceTables['unfinished'][number] | undefined;
+  for (const u of model.unfinished) if (u.pid === pid && (ts === undefined || u.start <= ts + 1)) found = u;
+  if (!found) return undefined;
+  return found.kind === 'hook' ? `${found.file} > ${found.fullName ? `${found.fullName} ` : ''}(${found.hook})` : `${found.file} > ${found.fullName}`;
+}
+
 /** Where did the time go? The run at a glance. */
 export function summarize(model: TraceTables, options: SummaryOptions = {}): Summary {
   const wallMs = model.wallMs;
@@ -252,7 +266,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
   const workerRows: WorkerSummary[] = workers.map((p) => {
     const busyMs = p.busyUs / 1000;
     const gcMs = p.gcUs / 1000;
-    const base = busyMs > 0 ? busyMs : (p.lastTs - p.firstTs) / 1000;
+    const base = Math.max(gcMs, (p.lastTs - p.firstTs) / 1000);
     const row: WorkerSummary = {
       pid: p.pid,
       name: p.name,
@@ -367,7 +381,11 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     leaks: leakSummary(model),
     ...withImports(importHeadline(model)),
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
-    crashes: model.crashes.map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}) })),
+    crashes: model.crashes.map((c) => {
+      const running = runningAt(model, c.pid, c.ts);
+      return { worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}), ...(running ? { running } : {}) };
+    }),
+    unfinished: unfinishedSummary(model, nameOf),
     forceExits: model.forceExits.map((f) => ({ worker: nameOf.get(f.pid) ?? `pid ${f.pid}`, reason: f.reason })),
     cpuProfile: model.cpu.samples > 0,
   };

@@ -48,6 +48,10 @@ export interface CloseOptions {
 }
 
 export const MAIN_PID = 1;
+
+const PROGRESS_CAT = `"cat":${JSON.stringify(Category.progress)},`;
+/** A chunk line's head (up to its pid) is a progress marker's (see OpenSpans). */
+const isProgressMarker = (head: string): boolean => head.includes(PROGRESS_CAT);
 const FIRST_WORKER_PID = 2;
 
 /**
@@ -161,6 +165,8 @@ export class RunTrace {
           return text;
         },
         (text, events) => writer.lines(text, events),
+        // a closed chunk wrote its unfinished spans itself: its start markers say nothing more
+        chunk.closed ? isProgressMarker : undefined,
       );
       const forceExit = this.forceExits.find((f) => f.pid === chunk.pid && (f.threadId ?? chunk.threadId) === chunk.threadId);
       if (forceExit) {
