@@ -34,7 +34,7 @@ describe('bad input is one line before any test runs, and a non-zero exit', () =
   it('jest-trace rejects an unknown --trace flag', async () => {
     const run = await runJest('jest-plain', ['--trace-bogus=1'], { bin: JEST_TRACE, noJson: true });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe('jest-trace: unknown option --trace-bogus; trace options are --trace, --trace-per-test, --trace-dir, --trace-detail');
+    expect(run.stderr.trim()).toBe('jest-trace: unknown option --trace-bogus; trace options are --trace, --trace-per-test, --trace-dir, --trace-detail, --trace-max-size');
     expect(run.stdout).toBe('');
   });
 });

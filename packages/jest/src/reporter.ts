@@ -165,6 +165,7 @@ export class TestTraceReporter {
       pool: globalConfig?.workerThreads ? 'worker threads' : 'child processes',
       workers: globalConfig?.maxWorkers,
       processName: `jest (main, pid ${process.pid})`,
+      maxBytes: this.options.maxBytes,
     });
     if (major === 29) {
       this.run.note("Jest 29 does not time loading the test environment: each file's span starts at its setup files, which it times together with the environment's setup (Jest 30 times all three)");
@@ -362,6 +363,8 @@ export class TestTraceReporter {
       const what = this.tempOutput ? '' : `wrote ${shown} (${stats.events} events, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}, ${(stats.bytes / 1024).toFixed(0)} KiB)`;
       const perTest = this.options.perTest !== 'off' ? `${stats.perTestFiles.length} per-test trace${stats.perTestFiles.length === 1 ? '' : 's'} in ${this.options.traceDir}` : '';
       say([what, perTest].filter(Boolean).join('; '));
+      // what became of the file: its directory made again, the cap reached, a write that failed
+      for (const notice of stats.notices) say(notice);
     }
     if (this.problems.length) say(`tracing was incomplete: ${this.problems.slice(0, 3).join('; ')}${this.problems.length > 3 ? ` (+${this.problems.length - 3} more)` : ''}`);
   }
