@@ -9,7 +9,7 @@ import { toSink, type Sink } from './writer/sink.js';
 import { TraceWriter } from './writer/trace-writer.js';
 import { AnnotationListener } from './annotations/listener.js';
 import { ModuleSpans } from './lifecycle/modules.js';
-import { LaneAllocator, Span, TestSpan, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
+import { LaneAllocator, Span, TestSpan, truncate, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
 import { OpenSpans } from './lifecycle/open-spans.js';
 import type { Source, SourceContext } from './sources/source.js';
 import type { ScriptSourceMaps } from './sources/source-maps.js';
@@ -72,6 +72,8 @@ export class Tracer implements SpanSink {
     this.stopNow();
   };
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
+  /** Sees an uncaught exception before whatever handles it (the runner) or kills the process: it changes nothing. */
+  private readonly onUncaught = (err: unknown, origin: string) => this.recordUncaught(err, origin);
 
   constructor(sink: Sink, options: ResolvedOptions) {
     this.options = options;
@@ -117,6 +119,7 @@ export class Tracer implements SpanSink {
     this.flushTimer = nodeTimers.setInterval(() => this.writer.flush(), this.options.flushIntervalMs);
     this.flushTimer.unref();
     process.on('exit', this.onExit);
+    process.on('uncaughtExceptionMonitor', this.onUncaught);
     if (this.options.handleSignals) for (const s of SIGNALS) process.on(s, this.onSignal);
   }
 
@@ -339,7 +342,7 @@ export class Tracer implements SpanSink {
       this.annotations.unsubscribe(nowUs());
       // the chunk's extent, so that the run merge need not read every line to place it on a lane
       const end = asWritten(nowUs());
-      const why = this.closedBySignal ?? (this.closedByExit !== undefined ? `exit code ${this.closedByExit}` : 'tracing stopped');
+      const why = this.closedBySignal ?? (this.closedByExit !== undefined ? `the process exited (code ${this.closedByExit})` : 'tracing stopped');
       const unfinished = this.openSpans.size > 0 ? this.openSpans.writeUnfinished(end, why) : 0;
       const start = Math.min(this.recorder.earliestTs, end);
       const args: Record<string, unknown> = { events: this.writer.events + 1, errors: this.recorder.errors, start, end };
@@ -357,7 +360,21 @@ export class Tracer implements SpanSink {
   private detach(): void {
     if (this.flushTimer) nodeTimers.clearInterval(this.flushTimer);
     process.off('exit', this.onExit);
+    process.off('uncaughtExceptionMonitor', this.onUncaught);
     for (const s of SIGNALS) process.off(s, this.onSignal);
+  }
+
+  /** An uncaught exception, on the test it happened in, written through at once: the process may die of it next. */
+  private recordUncaught(err: unknown, origin: string): void {
+    try {
+      const test = this.current;
+      const args: Record<string, unknown> = { message: truncate(messageOf(err), 500), origin };
+      if (test) Object.assign(args, { test: test.fullName, file: test.args.file });
+      this.recorder.instant(Category.uncaught, 'uncaught exception', Track.main, nowUs(), args);
+      this.writer.flush();
+    } catch {
+      // never stand between the error and its handler
+    }
   }
 
   private handleSignal(signal: NodeJS.Signals): void {

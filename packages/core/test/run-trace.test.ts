@@ -186,8 +186,8 @@ describe('adapter options', () => {
     expect(resolveAdapterOptions({ detail: 'full', maxSize: 'off' }, 'x', {}).maxBytes).toBeUndefined();
     expect(resolveAdapterOptions({}, 'x', {}).maxBytes).toBeUndefined();
     expect(parseTraceArgs(['--trace-max-size', '300k', 'run']).options.maxSize).toBe('300k');
-    expect(() => parseTraceArgs(['--trace-max-size=lots'])).toThrowError('--trace-max-size must be a size of at least 64 KiB such as 200MB, 1G or 10485760, got "lots"');
-    expect(() => resolveAdapterOptions({ maxSize: '1k' }, 'x')).toThrowError(/^x maxSize must be a size of at least 64 KiB/);
+    expect(() => parseTraceArgs(['--trace-max-size=lots'])).toThrowError('--trace-max-size must be a size of at least 16 KiB such as 200MB, 1G or 10485760, got "lots"');
+    expect(() => resolveAdapterOptions({ maxSize: '1k' }, 'x')).toThrowError(/^x maxSize must be a size of at least 16 KiB/);
     expect(() => parseTraceArgs(['--trace-max-size'])).toThrowError('--trace-max-size needs a value: --trace-max-size=200MB');
   });
 

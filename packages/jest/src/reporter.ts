@@ -121,6 +121,8 @@ export class TestTraceReporter {
   private filesTraced = 0;
   private closed = false;
   private readonly reportedCrashes = new Set<number>();
+  /** Per file, Jest's message about a worker that died running it when it names no pid ("Jest worker ran out of memory and crashed"). */
+  private readonly deathWords = new Map<string, string>();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
 
   constructor(globalConfig: any, reporterOptions?: unknown, reporterContext?: unknown) {
@@ -265,6 +267,8 @@ export class TestTraceReporter {
     try {
       const execError = String(testResult?.testExecError?.message ?? '');
       const killed = /worker process \(pid=(\d+)\)[^\n]*/.exec(execError);
+      // Jest's own words about a worker that died without naming it (out of memory, process.exit)
+      if (!killed && /worker|child process/i.test(execError)) this.deathWords.set(relativeToRoot(this.rootDir, String(test?.path)), firstLine(execError));
       if (killed) {
         // Jest's own words about a worker that died running this file
         this.reportedCrashes.add(Number(killed[1]));
@@ -329,7 +333,8 @@ export class TestTraceReporter {
           worker,
           interrupted
             ? `the run was interrupted (${interrupted})${running ? ` while the worker ran ${running}` : ''}`
-            : `the worker died${running ? ` while running ${running}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
+            : (running !== undefined ? this.deathWords.get(running) : undefined) ??
+              `the worker died${running ? ` while running ${running}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
           running,
         );
       }

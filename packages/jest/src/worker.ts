@@ -379,6 +379,11 @@ export class FileSession {
     if (tracer.flushEachTest) tracer.flush();
   }
 
+  /** The wrapped runner has not returned: the file's tests are running. */
+  get running(): boolean {
+    return this.runnerEnd === undefined;
+  }
+
   /** The wrapped runner returned (or threw). */
   runnerDone(result: unknown): void {
     this.runnerEnd = nowUs();

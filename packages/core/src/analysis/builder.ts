@@ -18,7 +18,7 @@ import { isFirstPiece } from './stalls.js';
 import { addKilled, addKilledFiles, progressMarker, type ProgressMarker, type UnfinishedRecord, type WrittenUnfinished } from './unfinished.js';
 import type {
   CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
-  TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
+  TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, UncaughtRecord, WorkerChunk,
 } from './model.js';
 
 const RUN_FIELDS = ['runner', 'runnerVersion', 'node', 'platform', 'arch', 'command', 'cwd', 'rootDir', 'wallClockMs', 'ts', 'endTs', 'detail', 'testtraceVersion', 'pool', 'workers', 'notes', 'shard'] as const;
@@ -140,6 +140,7 @@ export class ModelBuilder {
   private readonly forceExits: ForceExitRecord[] = [];
   /** Tests and suite hooks that started (`progress` instants): a killed worker's running test is known by its marker alone. */
   private readonly markers: ProgressMarker[] = [];
+  private readonly uncaught: UncaughtRecord[] = [];
   /** Spans their tracer wrote unfinished (the trace closed in the middle of them). */
   private readonly unfinished: WrittenUnfinished[] = [];
   /** Phase slices in trace order, assigned to file spans at the end. */
@@ -324,6 +325,9 @@ export class ModelBuilder {
       }
       case Meta.end:
         this.end = { events: num(args.events), errors: num(args.errors) };
+        if (args.capped && typeof args.capped === 'object' && num(args.capped.maxBytes) !== undefined) {
+          this.end.capped = { maxBytes: args.capped.maxBytes, dropped: num(args.capped.dropped) ?? 0 };
+        }
         return;
       default:
         return;
@@ -463,6 +467,8 @@ export class ModelBuilder {
       this.crashes.push({ pid, ts, reason: String(args.reason ?? e.name), file: str(args.file), workerPid: num(args.workerPid) });
     } else if (e.cat === Category.exit) {
       this.forceExits.push({ pid, ts, reason: String(args.reason ?? e.name), workerPid: num(args.workerPid) });
+    } else if (e.cat === Category.uncaught) {
+      this.uncaught.push({ pid, ts, message: String(args.message ?? ''), origin: String(args.origin ?? 'uncaughtException'), ...(str(args.test) !== undefined ? { test: args.test } : {}), ...(str(args.file) !== undefined ? { file: args.file } : {}) });
     } else if (e.cat === Category.progress) {
       const marker = progressMarker(e, pid, ts);
       if (marker) this.markers.push(marker);
@@ -571,6 +577,7 @@ export class ModelBuilder {
       crashes: this.crashes,
       forceExits: this.forceExits,
       unfinished: this.inOrder(unfinished),
+      uncaught: this.uncaught,
       end: this.end,
       startTs,
       endTs,

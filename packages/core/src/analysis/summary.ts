@@ -106,7 +106,11 @@ export interface TimeRow {
 export interface Summary {
   /** The import profile's headline (testtrace imports), when the trace has module spans. */
   imports?: ImportHeadline;
-  trace: { name: string; bytes: number; events: number; form: string; gzip: boolean; closed: boolean; truncated: boolean };
+  trace: {
+    name: string; bytes: number; events: number; form: string; gzip: boolean; closed: boolean; truncated: boolean;
+    /** The trace reached its size cap (--trace-max-size): every span kept, `dropped` detail events left out. */
+    capped?: { maxBytes: number; dropped: number };
+  };
   run: Pick<RunMetadata, 'runner' | 'runnerVersion' | 'node' | 'platform' | 'arch' | 'command' | 'detail' | 'pool' | 'testtraceVersion'> & {
     /** ISO time of the run's start, from its wall clock. */
     startedAt?: string;
@@ -154,6 +158,8 @@ export interface Summary {
   leaks: LeakSummary;
   errors: { count: number; messages: string[] };
   crashes: { worker: string; reason: string; file?: string; /** The test or hook it was running, when the trace shows it. */ running?: string }[];
+  /** Exceptions nothing caught, with the test that was running. */
+  uncaught: { worker: string; message: string; origin: string; file?: string; test?: string }[];
   /** Tests and suite hooks still running when their worker's trace ended: which, for how long, and what they waited on. */
   unfinished: UnfinishedSummary[];
   /** Workers their runner killed after their last file. */
@@ -343,7 +349,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
 
   const run = model.run;
   return {
-    trace: { ...model.source },
+    trace: { ...model.source, ...(model.end?.capped ? { capped: model.end.capped } : {}) },
     run: {
       runner: run?.runner,
       runnerVersion: run?.runnerVersion,
@@ -386,6 +392,10 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
       return { worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}), ...(running ? { running } : {}) };
     }),
     unfinished: unfinishedSummary(model, nameOf),
+    uncaught: model.uncaught.map(({ pid, ts, ...u }) => {
+      void ts;
+      return { worker: nameOf.get(pid) ?? `pid ${pid}`, ...u };
+    }),
     forceExits: model.forceExits.map((f) => ({ worker: nameOf.get(f.pid) ?? `pid ${f.pid}`, reason: f.reason })),
     cpuProfile: model.cpu.samples > 0,
   };

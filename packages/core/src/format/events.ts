@@ -41,6 +41,8 @@ export const Category = {
    * merge drops them from chunks their tracer closed (which wrote any unfinished span itself).
    */
   progress: 'progress',
+  /** `uncaught exception`: an error nothing caught reached the process (the runner may survive it, or die of it). */
+  uncaught: 'uncaught',
 } as const;
 
 /** Counter event names. */

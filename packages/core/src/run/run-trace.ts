@@ -265,6 +265,11 @@ export class RunTrace {
     const forceExit = this.forceExits.find((f) => f.pid === chunk.pid && (f.threadId ?? chunk.threadId) === chunk.threadId);
     if (forceExit) {
       writer.line(JSON.stringify({ name: 'worker force-exited', cat: Category.exit, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason: forceExit.reason, workerPid: chunk.pid, closed: chunk.closed } }));
+    } else if (chunk.exitCode !== undefined) {
+      const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
+      const reason = `the worker exited (code ${chunk.exitCode}) in the middle of a test${reported ? `: ${reported.reason}` : ''}`;
+      writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
+      if (reported) reported.ts = -1;
     } else if (!chunk.closed) {
       const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
       const reason = reported?.reason ?? 'the worker ended without closing its trace (killed or crashed); events after its last flush are lost';
@@ -279,6 +284,7 @@ export class RunTrace {
       const { worker, end } = ends;
       const extent: ChunkExtent = { file, pid: worker.args?.pid ?? worker.pid, threadId: worker.args?.threadId ?? 0, start: end.args!.start, end: end.args!.end, closed: true };
       if (typeof end.args?.signal === 'string') extent.signal = end.args.signal;
+      if (typeof end.args?.exitCode === 'number' && typeof end.args.unfinished === 'number') extent.exitCode = end.args.exitCode;
       return extent;
     }
     const extent: ChunkExtent = { file, pid: 0, threadId: 0, start: Infinity, end: -Infinity, closed: false };

@@ -17,8 +17,8 @@ export function parseSize(text: unknown, what: string): number {
   const m = typeof text === 'number' ? [String(text), String(text), ''] : /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(text));
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
   const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
-  if (!(bytes >= 64 * 1024)) {
-    throw new TraceError(`${what} must be a size of at least 64 KiB such as 200MB, 1G or 10485760, got ${JSON.stringify(text)}`, 'EINVAL');
+  if (!(bytes >= 16 * 1024)) {
+    throw new TraceError(`${what} must be a size of at least 16 KiB such as 200MB, 1G or 10485760, got ${JSON.stringify(text)}`, 'EINVAL');
   }
   return bytes;
 }
