@@ -16,9 +16,12 @@ export class OutputFile {
   /** One line each, for the user, about what happened to the file (see the class). */
   readonly notices: string[] = [];
   private temp: string | undefined;
+  /** Where the trace ended up: the target, or where a notice says it went. */
+  written: string;
 
   constructor(readonly shown: string) {
     this.target = resolve(shown);
+    this.written = this.target;
     checkTracePath(this.target, shown);
     // proves a file can be made there, then leaves nothing behind
     const probe = this.tempName(this.target);
@@ -48,6 +51,7 @@ export class OutputFile {
       const fallback = join(tmpdir(), `testtrace-${process.pid}-${Date.now()}-${basename(this.target)}`);
       this.notices.push(`cannot write ${this.shown} at the end of the run (${codeOf(err)}); the trace was written to ${fallback} instead`);
       this.temp = undefined;
+      this.written = fallback;
       return new FileSink(fallback);
     }
   }
@@ -64,6 +68,7 @@ export class OutputFile {
       renameSync(temp, this.target);
     } catch (err) {
       this.notices.push(`cannot put the trace in place at ${this.shown} (${codeOf(err)}); it is in ${temp}`);
+      this.written = temp;
     }
   }
 

@@ -193,7 +193,8 @@ export class RunTrace {
     this.file.commit();
     const notices = [...this.file.notices];
     if (writer.failure) {
-      notices.push(`${writer.failure}: the trace holds the first ${writer.bytes >= 1024 ? sizeText(writer.bytes) : `${writer.bytes} bytes`}; the events after them are lost (it loads, cut short)`);
+      const kept = sizeOf(this.file.written);
+      notices.push(`${writer.failure}: the trace holds the first ${kept >= 1024 ? sizeText(kept) : `${kept} bytes`}; the events after them are lost (it loads, cut short)`);
     }
     if (capped) notices.push(`the trace reached its size cap (${sizeText(maxBytes)}): ${dropped.events} detail event${dropped.events === 1 ? '' : 's'} dropped; every test's span is kept`);
 
