@@ -368,7 +368,9 @@ export class Tracer implements SpanSink {
   private recordUncaught(err: unknown, origin: string): void {
     try {
       const test = this.current;
-      const args: Record<string, unknown> = { message: truncate(messageOf(err), 500), origin };
+      // an error of another realm (a Jest test's) is no `instanceof Error` here
+      const message = err !== null && typeof err === 'object' && typeof (err as Error).message === 'string' ? (err as Error).message.split('\n')[0]! : messageOf(err);
+      const args: Record<string, unknown> = { message: truncate(message, 500), origin };
       if (test) Object.assign(args, { test: test.fullName, file: test.args.file });
       this.recorder.instant(Category.uncaught, 'uncaught exception', Track.main, nowUs(), args);
       this.writer.flush();
