@@ -392,6 +392,16 @@ export class Tracer implements SpanSink {
    * answers at once; the leaks still open; the last counter samples). A Jest worker only ends
    * this way.
    */
+  /**
+   * @internal Stops the sources and closes the trace now, synchronously, on `signal` caught by
+   * another handler of this thread (the Jest reporter, in band): what a running test holds is
+   * written as it would be on the tracer's own signal handler.
+   */
+  stopOnSignal(signal: NodeJS.Signals): void {
+    this.closedBySignal ??= signal;
+    this.stopNow();
+  }
+
   private stopNow(): void {
     for (const source of this.sources) this.guard(source.name, () => void source.stop());
     this.closeSync();

@@ -378,7 +378,7 @@ export class TestTraceReporter {
     try {
       finishInBand();
       // an in-band tracer lives in this process: close its chunk now (its own handler runs after ours)
-      current()?.closeSync();
+      current()?.stopOnSignal(signal);
       // give the workers (which got the signal too when it came from a terminal) a moment to close their chunks
       const deadline = Date.now() + 500;
       while (Date.now() < deadline && listChunks(this.run!.runDir).some((c) => !chunkIsClosed(c))) sleepSync(25);
