@@ -12,7 +12,7 @@ beforeAll(() => ensureBuilt(), 300_000);
 
 describe('bad input is one line before any test runs, and a non-zero exit', () => {
   const cases: [string, string, RegExp][] = [
-    ['unknown option', "{ output: 'x.out', detial: 'full' }", /^testtrace: unknown @testtrace\/jest option "detial"; known options: output, perTest, traceDir, detail$/],
+    ['unknown option', "{ output: 'x.out', detial: 'full' }", /^testtrace: unknown @testtrace\/jest option "detial"; known options: output, perTest, traceDir, detail, maxSize$/],
     ['bad detail', "{ output: 'x.out', detail: 'max' }", /^testtrace: @testtrace\/jest option detail must be one of default, full, got "max"$/],
     ['bad perTest', "{ output: 'x.out', perTest: 'always' }", /^testtrace: @testtrace\/jest option perTest must be one of off, on, retain-on-failure, on-first-retry, got "always"$/],
     ['unwritable path', "{ output: '/etc/passwd/x.out' }", /^testtrace: cannot .*\/etc\/passwd\/x\.out/],
@@ -34,7 +34,7 @@ describe('bad input is one line before any test runs, and a non-zero exit', () =
   it('jest-trace rejects an unknown --trace flag', async () => {
     const run = await runJest('jest-plain', ['--trace-bogus=1'], { bin: JEST_TRACE, noJson: true });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe('jest-trace: unknown option --trace-bogus; trace options are --trace, --trace-per-test, --trace-dir, --trace-detail');
+    expect(run.stderr.trim()).toBe('jest-trace: unknown option --trace-bogus; trace options are --trace, --trace-per-test, --trace-dir, --trace-detail, --trace-max-size');
     expect(run.stdout).toBe('');
   });
 });
@@ -207,8 +207,9 @@ describe('interrupted runs', () => {
     const meta = run.events.find((e) => e.name === 'testtrace_run')!;
     expect(meta.args.notes).toContain('interrupted by SIGTERM');
     expect(run.events.some((e) => e.pid === 1 && e.cat === 'jest' && e.name === 'interrupted' && e.args.signal === 'SIGTERM')).toBe(true);
-    // the test that was running is not reported (Jest never finished it), but the file it was in is marked
-    expect(tests(run.events).map((e) => e.name)).toEqual(['quick one']);
+    // the test that was running is there, unfinished (Jest never finished it), and the file it was in is marked
+    expect(tests(run.events).map((e) => [e.name, e.args.status])).toEqual([['quick one', 'passed'], ['hangs until the run is stopped', 'unfinished']]);
+    expect(tests(run.events)[1]!.args.unfinished).toBe('SIGTERM');
     expect(run.events.some((e) => e.cat === 'jest' && e.name === 'file start' && e.args.file === 'slow/slow.test.js')).toBe(true);
   });
 });

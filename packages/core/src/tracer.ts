@@ -9,7 +9,8 @@ import { toSink, type Sink } from './writer/sink.js';
 import { TraceWriter } from './writer/trace-writer.js';
 import { AnnotationListener } from './annotations/listener.js';
 import { ModuleSpans } from './lifecycle/modules.js';
-import { LaneAllocator, Span, TestSpan, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
+import { LaneAllocator, Span, TestSpan, truncate, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
+import { OpenSpans } from './lifecycle/open-spans.js';
 import type { Source, SourceContext } from './sources/source.js';
 import type { ScriptSourceMaps } from './sources/source-maps.js';
 import { createSources } from './sources/index.js';
@@ -47,6 +48,9 @@ export class Tracer implements SpanSink {
   private readonly bodySources: Source[];
   private readonly annotations: AnnotationListener;
   private readonly lanes = new LaneAllocator();
+  /** Spans opened and not ended: written unfinished if the trace closes in the middle of them. */
+  private readonly openSpans: OpenSpans;
+  private readonly flushNow = () => this.writer.flush();
   private readonly namedLanes = new Set<number>();
   private current: TestSpan | undefined;
   private moduleSpans: ModuleSpans | undefined;
@@ -61,13 +65,21 @@ export class Tracer implements SpanSink {
   private stopping: Promise<TraceStats> | undefined;
   /** The signal that made this tracer close its trace, written in the end metadata. */
   private closedBySignal: NodeJS.Signals | undefined;
-  private readonly onExit = () => this.stopNow();
+  /** The exit code, when this tracer closed its trace from the process's `exit` event. */
+  private closedByExit: number | undefined;
+  private readonly onExit = (code: number) => {
+    this.closedByExit ??= typeof code === 'number' ? code : 0;
+    this.stopNow();
+  };
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
+  /** Sees an uncaught exception before whatever handles it (the runner) or kills the process: it changes nothing. */
+  private readonly onUncaught = (err: unknown, origin: string) => this.recordUncaught(err, origin);
 
   constructor(sink: Sink, options: ResolvedOptions) {
     this.options = options;
     this.writer = new TraceWriter(sink, options.bufferBytes);
     this.recorder = new Recorder(this.writer, options.pid);
+    this.openSpans = new OpenSpans(this.recorder);
     this.annotations = new AnnotationListener(this.recorder, () => this.current);
     this.sources = createSources(options);
     this.hookSources = this.sources.filter((source) => source.hookBoundary !== undefined);
@@ -107,6 +119,7 @@ export class Tracer implements SpanSink {
     this.flushTimer = nodeTimers.setInterval(() => this.writer.flush(), this.options.flushIntervalMs);
     this.flushTimer.unref();
     process.on('exit', this.onExit);
+    process.on('uncaughtExceptionMonitor', this.onUncaught);
     if (this.options.handleSignals) for (const s of SIGNALS) process.on(s, this.onSignal);
   }
 
@@ -114,7 +127,28 @@ export class Tracer implements SpanSink {
 
   /** Opens the span of a test file on the main track. */
   fileStart(file: string, ts: number = nowUs()): Span {
-    return new Span(this, Category.file, file, Track.main, ts, this.project ? { file, project: this.project } : { file });
+    return this.opened(new Span(this, Category.file, file, Track.main, ts, this.project ? { file, project: this.project } : { file }));
+  }
+
+  /** Tracks a span until it ends; tests and suite hooks leave a progress marker (see OpenSpans). */
+  private opened<S extends Span>(span: S): S {
+    this.openSpans.add(span, this.flushEachTest ? this.flushNow : undefined);
+    return span;
+  }
+
+  /**
+   * Opens a span that the adapter writes itself when it ends, from its own stamps (Jest's file
+   * spans and hooks): call written(span) then. If the trace closes first, it is written
+   * unfinished, as the spans of fileStart, testStart, … are.
+   */
+  pendingSpan(cat: string, name: string, args: Record<string, unknown>, ts: number = nowUs(), tid: number = Track.main): Span {
+    return this.opened(new Span(this, cat, name, tid, ts, args));
+  }
+
+  /** The adapter wrote a pendingSpan's span: it is no longer open. */
+  written(span: Span): void {
+    span.ended = true;
+    this.openSpans.delete(span);
   }
 
   /**
@@ -140,7 +174,7 @@ export class Tracer implements SpanSink {
 
   /** Opens a suite (describe block) span. */
   suiteStart(info: { file: string; name: string; fullName: string }, ts: number = nowUs()): Span {
-    return new Span(this, Category.suite, info.name, Track.main, ts, { file: info.file, fullName: info.fullName });
+    return this.opened(new Span(this, Category.suite, info.name, Track.main, ts, { file: info.file, fullName: info.fullName }));
   }
 
   /** Starts a test. Concurrent tests get a lane of their own so slices never partially overlap. */
@@ -151,7 +185,7 @@ export class Tracer implements SpanSink {
       this.namedLanes.add(lane);
       this.recorder.threadName(tid, `concurrent lane ${lane}`, tid);
     }
-    const test = new TestSpan(this, info, tid, lane, ts, this.project);
+    const test = this.opened(new TestSpan(this, info, tid, lane, ts, this.project));
     if (lane === 0) this.current = test;
     this.callSources('testStart', test);
     return test;
@@ -184,7 +218,7 @@ export class Tracer implements SpanSink {
     const args: Record<string, unknown> = { file: info.file, hook: info.hook };
     if (info.fullName !== undefined) args.fullName = info.fullName;
     this.hookBoundary(ts);
-    return new Span(this, Category.hook, info.hook, info.test?.tid ?? Track.main, ts, args);
+    return this.opened(new Span(this, Category.hook, info.hook, info.test?.tid ?? Track.main, ts, args));
   }
 
   /**
@@ -211,7 +245,7 @@ export class Tracer implements SpanSink {
 
   /** Opens a span of any category on the main track. */
   span(cat: string, name: string, args: Record<string, unknown> = {}, ts: number = nowUs()): Span {
-    return new Span(this, cat, name, Track.main, ts, args);
+    return this.opened(new Span(this, cat, name, Track.main, ts, args));
   }
 
   /**
@@ -226,6 +260,7 @@ export class Tracer implements SpanSink {
 
   /** @internal — called by Span.end(). */
   endSpan(span: Span, ts: number): void {
+    this.openSpans.delete(span);
     if (span instanceof TestSpan) {
       span.endTs = ts;
       this.callSources('testEnd', span);
@@ -307,9 +342,13 @@ export class Tracer implements SpanSink {
       this.annotations.unsubscribe(nowUs());
       // the chunk's extent, so that the run merge need not read every line to place it on a lane
       const end = asWritten(nowUs());
+      const why = this.closedBySignal ?? (this.closedByExit !== undefined ? `the process exited (code ${this.closedByExit})` : 'tracing stopped');
+      const unfinished = this.openSpans.size > 0 ? this.openSpans.writeUnfinished(end, why) : 0;
       const start = Math.min(this.recorder.earliestTs, end);
       const args: Record<string, unknown> = { events: this.writer.events + 1, errors: this.recorder.errors, start, end };
       if (this.closedBySignal !== undefined) args.signal = this.closedBySignal;
+      else if (this.closedByExit !== undefined) args.exitCode = this.closedByExit;
+      if (unfinished > 0) args.unfinished = unfinished;
       this.writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: this.recorder.pid, tid: 0, args }));
     }
     if (holder()[STATE_KEY] === this) delete holder()[STATE_KEY];
@@ -321,7 +360,23 @@ export class Tracer implements SpanSink {
   private detach(): void {
     if (this.flushTimer) nodeTimers.clearInterval(this.flushTimer);
     process.off('exit', this.onExit);
+    process.off('uncaughtExceptionMonitor', this.onUncaught);
     for (const s of SIGNALS) process.off(s, this.onSignal);
+  }
+
+  /** An uncaught exception, on the test it happened in, written through at once: the process may die of it next. */
+  private recordUncaught(err: unknown, origin: string): void {
+    try {
+      const test = this.current;
+      // an error of another realm (a Jest test's) is no `instanceof Error` here
+      const message = err !== null && typeof err === 'object' && typeof (err as Error).message === 'string' ? (err as Error).message.split('\n')[0]! : messageOf(err);
+      const args: Record<string, unknown> = { message: truncate(message, 500), origin };
+      if (test) Object.assign(args, { test: test.fullName, file: test.args.file });
+      this.recorder.instant(Category.uncaught, 'uncaught exception', Track.main, nowUs(), args);
+      this.writer.flush();
+    } catch {
+      // never stand between the error and its handler
+    }
   }
 
   private handleSignal(signal: NodeJS.Signals): void {
@@ -337,6 +392,16 @@ export class Tracer implements SpanSink {
    * answers at once; the leaks still open; the last counter samples). A Jest worker only ends
    * this way.
    */
+  /**
+   * @internal Stops the sources and closes the trace now, synchronously, on `signal` caught by
+   * another handler of this thread (the Jest reporter, in band): what a running test holds is
+   * written as it would be on the tracer's own signal handler.
+   */
+  stopOnSignal(signal: NodeJS.Signals): void {
+    this.closedBySignal ??= signal;
+    this.stopNow();
+  }
+
   private stopNow(): void {
     for (const source of this.sources) this.guard(source.name, () => void source.stop());
     this.closeSync();

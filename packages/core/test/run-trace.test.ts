@@ -164,18 +164,31 @@ describe('adapter options', () => {
   it('validates config objects and reads TESTTRACE', () => {
     expect(resolveAdapterOptions({}, 'x', { TESTTRACE: 'env.out' })).toEqual({ output: 'env.out', perTest: 'off', traceDir: 'test-traces', detail: 'default' });
     expect(() => resolveAdapterOptions({ ouput: 'a' }, '@testtrace/jest reporter option', {})).toThrowError(
-      'unknown @testtrace/jest reporter option "ouput"; known options: output, perTest, traceDir, detail',
+      'unknown @testtrace/jest reporter option "ouput"; known options: output, perTest, traceDir, detail, maxSize',
     );
     expect(() => resolveAdapterOptions({ perTest: 'always' }, 'x', {})).toThrowError(/perTest must be one of off, on, retain-on-failure, on-first-retry/);
   });
 
   it('takes TESTTRACE_PER_TEST, TESTTRACE_DIR and TESTTRACE_DETAIL where the options leave a key unset, and names a bad one', () => {
     const env = { TESTTRACE_PER_TEST: 'on', TESTTRACE_DIR: 'env-traces', TESTTRACE_DETAIL: 'full' };
-    expect(resolveAdapterOptions({}, 'x', env)).toEqual({ output: undefined, perTest: 'on', traceDir: 'env-traces', detail: 'full' });
-    expect(resolveAdapterOptions({ detail: 'default', traceDir: 'mine' }, 'x', env)).toEqual({ output: undefined, perTest: 'on', traceDir: 'mine', detail: 'default' });
+    expect(resolveAdapterOptions({}, 'x', env)).toEqual({ output: undefined, perTest: 'on', traceDir: 'env-traces', detail: 'full', maxBytes: 512 * 1024 * 1024 });
+    expect(resolveAdapterOptions({ detail: 'default', traceDir: 'mine' }, 'x', env)).toEqual({ output: undefined, perTest: 'on', traceDir: 'mine', detail: 'default', maxBytes: undefined });
     expect(resolveAdapterOptions({}, 'x', { TESTTRACE_DETAIL: ' ' }).detail).toBe('default');
     expect(() => resolveAdapterOptions({}, 'x', { TESTTRACE_DETAIL: 'max' })).toThrowError('TESTTRACE_DETAIL must be one of default, full, got "max"');
     expect(() => resolveAdapterOptions({}, 'x', { TESTTRACE_PER_TEST: 'always' })).toThrowError(/^TESTTRACE_PER_TEST must be one of off, on/);
+  });
+
+  it('takes a size cap as --trace-max-size, maxSize or TESTTRACE_MAX_SIZE, 512 MiB by default with full detail, and names a bad one', () => {
+    expect(resolveAdapterOptions({ maxSize: '10MB' }).maxBytes).toBe(10 * 1024 * 1024);
+    expect(resolveAdapterOptions({ maxSize: 200_000 }).maxBytes).toBe(200_000);
+    expect(resolveAdapterOptions({}, 'x', { TESTTRACE_MAX_SIZE: '1G' }).maxBytes).toBe(1024 ** 3);
+    expect(resolveAdapterOptions({ detail: 'full' }, 'x', {}).maxBytes).toBe(512 * 1024 * 1024);
+    expect(resolveAdapterOptions({ detail: 'full', maxSize: 'off' }, 'x', {}).maxBytes).toBeUndefined();
+    expect(resolveAdapterOptions({}, 'x', {}).maxBytes).toBeUndefined();
+    expect(parseTraceArgs(['--trace-max-size', '300k', 'run']).options.maxSize).toBe('300k');
+    expect(() => parseTraceArgs(['--trace-max-size=lots'])).toThrowError('--trace-max-size must be a size of at least 16 KiB such as 200MB, 1G or 10485760, got "lots"');
+    expect(() => resolveAdapterOptions({ maxSize: '1k' }, 'x')).toThrowError(/^x maxSize must be a size of at least 16 KiB/);
+    expect(() => parseTraceArgs(['--trace-max-size'])).toThrowError('--trace-max-size needs a value: --trace-max-size=200MB');
   });
 
   it("records the command as run: Node's flags after the binary, shell words quoted", () => {

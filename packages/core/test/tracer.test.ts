@@ -123,8 +123,11 @@ describe('signals', () => {
     const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
     expect(exit).toBe(signal);
     const events = JSON.parse(fs.readFileSync(out, 'utf8'));
-    expect(events.filter((e: any) => e.cat === 'test').map((e: any) => e.name)).toEqual(['waits']);
+    expect(events.filter((e: any) => e.cat === 'test').map((e: any) => e.name)).toEqual(['waits', 'running']);
+    // the test the signal interrupted is written as it stood, unfinished, and says why
+    expect(events.find((e: any) => e.cat === 'test' && e.name === 'running').args).toMatchObject({ status: 'unfinished', unfinished: signal });
     expect(events.at(-1).name).toBe('testtrace_end');
+    expect(events.at(-1).args).toMatchObject({ signal, unfinished: 1 });
   });
 });
 

@@ -121,6 +121,8 @@ export class TestTraceReporter {
   private filesTraced = 0;
   private closed = false;
   private readonly reportedCrashes = new Set<number>();
+  /** Per file, Jest's message about a worker that died running it when it names no pid ("Jest worker ran out of memory and crashed"). */
+  private readonly deathWords = new Map<string, string>();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
 
   constructor(globalConfig: any, reporterOptions?: unknown, reporterContext?: unknown) {
@@ -165,6 +167,7 @@ export class TestTraceReporter {
       pool: globalConfig?.workerThreads ? 'worker threads' : 'child processes',
       workers: globalConfig?.maxWorkers,
       processName: `jest (main, pid ${process.pid})`,
+      maxBytes: this.options.maxBytes,
     });
     if (major === 29) {
       this.run.note("Jest 29 does not time loading the test environment: each file's span starts at its setup files, which it times together with the environment's setup (Jest 30 times all three)");
@@ -264,6 +267,8 @@ export class TestTraceReporter {
     try {
       const execError = String(testResult?.testExecError?.message ?? '');
       const killed = /worker process \(pid=(\d+)\)[^\n]*/.exec(execError);
+      // Jest's own words about a worker that died without naming it (out of memory, process.exit)
+      if (!killed && /worker|child process/i.test(execError)) this.deathWords.set(relativeToRoot(this.rootDir, String(test?.path)), firstLine(execError));
       if (killed) {
         // Jest's own words about a worker that died running this file
         this.reportedCrashes.add(Number(killed[1]));
@@ -328,7 +333,8 @@ export class TestTraceReporter {
           worker,
           interrupted
             ? `the run was interrupted (${interrupted})${running ? ` while the worker ran ${running}` : ''}`
-            : `the worker died${running ? ` while running ${running}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
+            : (running !== undefined ? this.deathWords.get(running) : undefined) ??
+              `the worker died${running ? ` while running ${running}` : ''} (killed, out of memory or process.exit); Jest retries such files in a new worker`,
           running,
         );
       }
@@ -362,6 +368,8 @@ export class TestTraceReporter {
       const what = this.tempOutput ? '' : `wrote ${shown} (${stats.events} events, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}, ${(stats.bytes / 1024).toFixed(0)} KiB)`;
       const perTest = this.options.perTest !== 'off' ? `${stats.perTestFiles.length} per-test trace${stats.perTestFiles.length === 1 ? '' : 's'} in ${this.options.traceDir}` : '';
       say([what, perTest].filter(Boolean).join('; '));
+      // what became of the file: its directory made again, the cap reached, a write that failed
+      for (const notice of stats.notices) say(notice);
     }
     if (this.problems.length) say(`tracing was incomplete: ${this.problems.slice(0, 3).join('; ')}${this.problems.length > 3 ? ` (+${this.problems.length - 3} more)` : ''}`);
   }
@@ -370,7 +378,7 @@ export class TestTraceReporter {
     try {
       finishInBand();
       // an in-band tracer lives in this process: close its chunk now (its own handler runs after ours)
-      current()?.closeSync();
+      current()?.stopOnSignal(signal);
       // give the workers (which got the signal too when it came from a terminal) a moment to close their chunks
       const deadline = Date.now() + 500;
       while (Date.now() < deadline && listChunks(this.run!.runDir).some((c) => !chunkIsClosed(c))) sleepSync(25);

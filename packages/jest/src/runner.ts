@@ -53,10 +53,13 @@ function userRunnerOf(config: any): string {
 }
 
 /** Finishes the previous file if its environment teardown was never seen. */
-function finishPending(ts?: number): void {
+function finishPending(ts?: number, atExit = false): void {
   const state = threadState();
   const pending = state.pending;
   if (!pending) return;
+  // the process exits in the middle of the file (process.exit in a test): the tracer writes it
+  // unfinished, with the test that was running, rather than as a file that passed with no tests
+  if (atExit && pending.running) return;
   state.pending = undefined;
   try {
     state.lastFileEnd = pending.finish(ts);
@@ -100,7 +103,7 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
   if (!state.exitHook) {
     // registered before the tracer's own exit hook, so it runs first
     state.exitHook = true;
-    process.on('exit', () => finishPending());
+    process.on('exit', () => finishPending(undefined, true));
   }
   const tracer = current() ?? startWorkerChunk(runDir, {
     rootDir,

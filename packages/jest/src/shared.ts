@@ -124,7 +124,7 @@ export interface ThreadState {
   runners: Map<string, JestTestFramework>;
   /** The runner file of each project (its own runner option and rootDir). */
   runnerFiles: Map<string, string>;
-  pending: { finish(ts?: number): number; tracer: { recorder: { error(source: string, err: unknown): void } } } | undefined;
+  pending: { finish(ts?: number): number; readonly running: boolean; tracer: { recorder: { error(source: string, err: unknown): void } } } | undefined;
   lastFileEnd: number;
   exitHook: boolean;
   warned: boolean;

@@ -26,6 +26,8 @@ interface PendingHook {
   hook: CircusHook;
   test: CircusTest | undefined;
   ts: number;
+  /** A suite's hook (beforeAll, afterAll), open in the tracer until written: unfinished if the trace closes first. */
+  open?: Span;
 }
 
 /** A finished hook or test body: the arguments of `recorder.complete`, written at the test's end. */
@@ -234,7 +236,12 @@ export class FileRecorder {
   private onHookStart(event: CircusEvent, state: CircusState, ts: number): void {
     const hook = event.hook;
     const isEach = hook?.type === 'beforeEach' || hook?.type === 'afterEach';
-    this.hooks.push({ hook, test: isEach ? state?.currentlyRunningTest ?? undefined : undefined, ts });
+    const pending: PendingHook = { hook, test: isEach ? state?.currentlyRunningTest ?? undefined : undefined, ts };
+    if (!isEach) {
+      const type = String(hook?.type ?? 'hook');
+      pending.open = this.tracer.pendingSpan(Category.hook, type, { file: this.file, hook: type, fullName: this.pathOf(hook?.parent) }, ts);
+    }
+    this.hooks.push(pending);
     this.tracer.hookBoundary(ts);
   }
 
@@ -300,6 +307,7 @@ export class FileRecorder {
     if (index === -1) return;
     this.tracer.hookBoundary(ts);
     const pending = this.hooks.splice(index, 1)[0]!;
+    if (pending.open) this.tracer.written(pending.open);
     const type = String(hook?.type ?? 'hook');
     const test = event.test ?? pending.test;
     const testSpan = test ? this.tests.get(test) : undefined;
@@ -324,6 +332,7 @@ export class FileRecorder {
   /** Ends whatever is still open (a file that failed mid-run), so the trace stays well nested. */
   closeOpen(ts: number = nowUs()): void {
     this.writeFinished();
+    for (const pending of this.hooks.splice(0)) if (pending.open) this.tracer.written(pending.open);
     for (const [test, span] of this.tests) {
       this.tests.delete(test);
       const errors: unknown[] = Array.isArray(test?.errors) ? test.errors : [];
@@ -353,6 +362,8 @@ export class FileSession {
   private runnerEnd: number | undefined;
   private teardownStart: number | undefined;
   private done = false;
+  /** The file's span while it runs, so that a trace closed mid-file shows it unfinished; written from Jest's stamps at finish(). */
+  private readonly open: Span;
 
   constructor(
     readonly tracer: Tracer,
@@ -362,8 +373,15 @@ export class FileSession {
     private readonly envSetup?: EnvSetup,
   ) {
     this.recorder = new FileRecorder(tracer, file, runnerStart);
+    const project = tracer.currentProject();
+    this.open = tracer.pendingSpan(Category.file, file, project !== undefined ? { file, project } : { file }, runnerStart);
     tracer.recorder.instant(JEST_CATEGORY, FILE_START, Track.main, runnerStart, { file, pid: process.pid, threadId: thread().threadId });
     if (tracer.flushEachTest) tracer.flush();
+  }
+
+  /** The wrapped runner has not returned: the file's tests are running. */
+  get running(): boolean {
+    return this.runnerEnd === undefined;
   }
 
   /** The wrapped runner returned (or threw). */
@@ -381,6 +399,7 @@ export class FileSession {
   finish(ts: number = nowUs()): number {
     if (this.done) return ts;
     this.done = true;
+    this.tracer.written(this.open);
     const runnerEnd = this.runnerEnd ?? ts;
     const perf: PerfStats = (this.result && typeof this.result === 'object' && this.result.perfStats) || {};
     const toUs = (ms: number | undefined) => (typeof ms === 'number' && ms > 0 ? wallMsToUs(ms) : undefined);

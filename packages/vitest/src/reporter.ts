@@ -165,6 +165,7 @@ export default class TraceReporter {
       pool: [...pools].join(', '),
       workers: v.config?.maxWorkers,
       processName: `vitest (main, pid ${process.pid})`,
+      maxBytes: this.options!.maxBytes,
     });
     this.runUsed = false;
     for (const n of this.notes) this.run.note(n);
@@ -368,6 +369,8 @@ export default class TraceReporter {
       const mb = (stats.bytes / 1e6).toFixed(stats.bytes < 1e6 ? 2 : 1);
       out.write(`testtrace: trace written to ${this.options!.output} (${mb} MB, ${stats.workers} worker lane${stats.workers === 1 ? '' : 's'}); open it with: npx testtrace view ${this.options!.output}\n`);
     }
+    // what became of the file: its directory made again, the cap reached, a write that failed
+    for (const notice of stats?.notices ?? []) process.stderr.write(`testtrace: ${notice}\n`);
     if (stats && this.options!.perTest !== 'off') {
       const n = stats.perTestFiles.length;
       out.write(`testtrace: ${n} per-test trace${n === 1 ? '' : 's'} (${this.options!.perTest}) in ${this.options!.traceDir}${path.sep}\n`);

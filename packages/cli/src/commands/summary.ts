@@ -45,6 +45,31 @@ function leakLines(leaks: Summary['leaks'], label: (l: string) => string, c: Col
   return lines;
 }
 
+/** What was still running when each worker's trace ended, for how long, and what it waited on. */
+function unfinishedLines(list: Summary['unfinished'], label: (l: string) => string, c: Colors): string[] {
+  if (list.length === 0) return [];
+  const tests = list.filter((u) => u.kind === 'test').length;
+  const what = [tests && count(tests, 'test'), list.length - tests && count(list.length - tests, 'hook')].filter(Boolean).join(' and ');
+  const lines = [`${label('running')}${c.yellow(`${what} still running when the trace ended`)}`];
+  for (const u of list) {
+    const name = u.kind === 'hook' ? `${u.file} > ${u.fullName ? `${u.fullName} ` : ''}(${u.hook})` : `${u.project ? `[${u.project}] ` : ''}${u.file} > ${u.fullName}`;
+    if (u.killed) {
+      lines.push(`  ${c.bold(name)} on ${u.worker}: ${u.endedBy}`);
+      lines.push(c.dim('    the worker was killed with no chance to write: nothing after the test\'s start was recorded (how long it ran, what it waited on)'));
+      continue;
+    }
+    lines.push(`  ${c.bold(name)} on ${u.worker}, for ${duration(u.runningMs)}, until ${u.endedBy}`);
+    if (u.waitingOn.length === 0 && u.kind === 'test' && u.endedBy.startsWith('SIG')) {
+      lines.push(c.dim('    waiting on nothing it created: a promise nothing settles, or a resource made before it'));
+    }
+    for (const w of u.waitingOn) {
+      lines.push(`    waiting on ${w.type}${w.label ? ` ${w.label}` : ''}`);
+      for (const frame of w.stack.slice(0, 3)) lines.push(c.dim(`      ${frame}`));
+    }
+  }
+  return lines;
+}
+
 export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   const lines: string[] = [];
   const label = (l: string) => c.dim(l.padEnd(9));
@@ -64,7 +89,8 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   let testLine = `${tests.unique}${tests.attempts !== tests.unique ? ` (${tests.attempts} attempts)` : ''}${tests.attempts ? `: ${statusLine(tests.byStatus, c)}` : ''}`;
   if (tests.retried) testLine += ` · ${tests.retried} retried, ${tests.flaky} flaky`;
   lines.push(`${label('tests')}${testLine}`);
-  for (const note of r.notes) lines.push(`${label('note')}${c.yellow(note)}`);
+  if (t.capped) lines.push(`${label('size')}${c.yellow(`capped at ${bytes(t.capped.maxBytes)} (--trace-max-size): ${count(t.capped.dropped, 'detail event')} dropped; every file, suite, test and hook span kept`)}`);
+  for (const note of r.notes) if (!(t.capped && note.startsWith('the trace is capped at'))) lines.push(`${label('note')}${c.yellow(note)}`);
 
   const time = s.time;
   const lanes = s.workers.filter((w) => w.busyMs > 0).length;
@@ -140,7 +166,15 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   lines.push(...leakLines(s.leaks, label, c));
   lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim(noCpuSamples(r.detail))}`);
   for (const exit of s.forceExits) lines.push(`${label('exit')}${c.yellow(`${exit.worker}: ${exit.reason}`)}`);
-  for (const crash of s.crashes) lines.push(`${label('crash')}${c.red(`${crash.worker}: ${crash.reason}${crash.file ? ` (${crash.file})` : ''}`)}`);
+  for (const crash of s.crashes) {
+    const where = crash.running ? `, running ${crash.running}` : crash.file ? ` (${crash.file})` : '';
+    lines.push(`${label('crash')}${c.red(`${crash.worker}: ${crash.reason}${where}`)}`);
+  }
+  lines.push(...unfinishedLines(s.unfinished, label, c));
+  for (const u of s.uncaught) {
+    const where = u.test ? `${u.file} > ${u.test}` : 'outside any test';
+    lines.push(`${label('uncaught')}${c.red(`${u.origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception'} on ${u.worker} in ${where}: ${u.message}`)}`);
+  }
   if (s.errors.count) {
     lines.push(`${label('errors')}${c.red(`${count(s.errors.count, 'tracer error')}`)}`);
     for (const m of s.errors.messages) lines.push(`  ${m}`);

@@ -15,9 +15,10 @@ import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
+import { addKilled, addKilledFiles, progressMarker, type ProgressMarker, type UnfinishedRecord, type WrittenUnfinished } from './unfinished.js';
 import type {
   CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
-  TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, WorkerChunk,
+  TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, UncaughtRecord, WorkerChunk,
 } from './model.js';
 
 /** The `testtrace_run` args the model reads, by the type each must have; others, or ill-typed ones, go to `extra`. */
@@ -54,6 +55,10 @@ function str(v: unknown): string | undefined {
 function idOf(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function projectOf(args: Record<string, unknown>): { project?: string } {
+  return typeof args.project === 'string' && args.project !== '' ? { project: args.project } : {};
 }
 
 function normaliseStatus(status: unknown): string {
@@ -153,6 +158,11 @@ export class ModelBuilder {
   private readonly errors: TracerErrorRecord[] = [];
   private readonly crashes: CrashRecord[] = [];
   private readonly forceExits: ForceExitRecord[] = [];
+  /** Tests and suite hooks that started (`progress` instants): a killed worker's running test is known by its marker alone. */
+  private readonly markers: ProgressMarker[] = [];
+  private readonly uncaught: UncaughtRecord[] = [];
+  /** Spans their tracer wrote unfinished (the trace closed in the middle of them). */
+  private readonly unfinished: WrittenUnfinished[] = [];
   /** Phase slices in trace order, assigned to file spans at the end. */
   private readonly phases: PhaseSlice[] = [];
   private readonly modules: ModuleSlice[] = [];
@@ -337,6 +347,9 @@ export class ModelBuilder {
       }
       case Meta.end:
         this.end = { events: num(args.events), errors: num(args.errors) };
+        if (args.capped && typeof args.capped === 'object' && num(args.capped.maxBytes) !== undefined) {
+          this.end.capped = { maxBytes: args.capped.maxBytes, dropped: num(args.capped.dropped) ?? 0 };
+        }
         return;
       default:
         return;
@@ -363,6 +376,7 @@ export class ModelBuilder {
         const closedByHooks = leakList(args.closedByHooks, pid);
         if (closedByHooks.length > 0) this.closedByHooks.set(i, closedByHooks);
         if (typeof args.error === 'string') this.testTable.errors.set(i, args.error);
+        if (typeof args.unfinished === 'string') this.unfinished.push({ kind: 'test', pid, row: i, file, ...projectOf(args), fullName, start: ts, end, why: args.unfinished });
         if (this.records) this.testRecords.push(this.testRecord(e, i, pid, ts, end, leaks));
         proc.tests++;
         return;
@@ -370,6 +384,9 @@ export class ModelBuilder {
       case Category.hook: {
         const hook = String(args.hook ?? e.name);
         this.hookTable.add(pid, e.tid, ts, end, hook);
+        if (typeof args.unfinished === 'string' && (hook === 'beforeAll' || hook === 'afterAll')) {
+          this.unfinished.push({ kind: 'hook', pid, hook, file: String(args.file ?? ''), fullName: str(args.fullName) ?? '', start: ts, end, why: args.unfinished });
+        }
         if (!this.records) return;
         this.hookRecords.push({
           name: this.intern(e.name),
@@ -472,6 +489,11 @@ export class ModelBuilder {
       this.crashes.push({ pid, ts, reason: String(args.reason ?? e.name), file: str(args.file), workerPid: num(args.workerPid) });
     } else if (e.cat === Category.exit) {
       this.forceExits.push({ pid, ts, reason: String(args.reason ?? e.name), workerPid: num(args.workerPid) });
+    } else if (e.cat === Category.uncaught) {
+      this.uncaught.push({ pid, ts, message: String(args.message ?? ''), origin: String(args.origin ?? 'uncaughtException'), ...(str(args.test) !== undefined ? { test: args.test } : {}), ...(str(args.file) !== undefined ? { file: args.file } : {}) });
+    } else if (e.cat === Category.progress) {
+      const marker = progressMarker(e, pid, ts);
+      if (marker) this.markers.push(marker);
     }
   }
 
@@ -520,6 +542,13 @@ export class ModelBuilder {
     for (const f of this.forceExits) this.process(f.pid).forceExited = true;
 
     const tests = this.testTable;
+    const unfinished = addKilled(this.markers, this.unfinished, tests, this.hookTable, this.crashes, (pid) => this.processes.get(pid)?.lastTs ?? -Infinity);
+    for (const u of unfinished) {
+      if (!u.killed || u.row === undefined) continue;
+      this.process(u.pid).tests++;
+      if (this.records) this.testRecords.push(this.testRecord({ name: tests.name(u.row), ph: 'X', pid: u.pid, tid: u.tid ?? 1, args: {} }, u.row, u.pid, u.start, u.end, []));
+    }
+    for (const f of addKilledFiles(unfinished, this.files, this.phases)) this.process(f.pid).files++;
     this.testOrder = tests.sortByStart();
     this.stalls.sort((a, b) => a.start - b.start);
     attributeHooks(tests, this.hookTable);
@@ -569,6 +598,8 @@ export class ModelBuilder {
       errors: this.errors,
       crashes: this.crashes,
       forceExits: this.forceExits,
+      unfinished: this.inOrder(unfinished),
+      uncaught: this.uncaught,
       end: this.end,
       startTs,
       endTs,
@@ -594,6 +625,19 @@ export class ModelBuilder {
       else made.push(instant);
     }
     return { made, outside };
+  }
+
+  /** The unfinished tests and hooks by start, a test's row as its index in start order (after sortByStart). */
+  private inOrder(list: readonly (WrittenUnfinished & { killed: boolean })[]): UnfinishedRecord[] {
+    const order = this.testOrder!;
+    const newIndex = new Map<number, number>();
+    for (let k = 0; k < order.length; k++) newIndex.set(order[k]!, k);
+    return list
+      .map(({ row, tid, ...u }): UnfinishedRecord => {
+        void tid;
+        return row === undefined ? u : { ...u, test: newIndex.get(row)! };
+      })
+      .sort((a, b) => a.start - b.start);
   }
 
   /** A map by test index in file order, by index in start order (after sortByStart). */

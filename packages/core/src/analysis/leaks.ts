@@ -1,6 +1,7 @@
 import { LEAK_LIFETIMES, LeakLifetimes, lifetimeRank, type LeakClosing, type LeakLife, type LeakLifetime } from './leak-lifetimes.js';
 import { viewStack } from './leak-stacks.js';
 import type { LeakSite, TraceTables } from './model.js';
+import { UNFINISHED } from '../format/events.js';
 
 /** How worrying a leaked resource type is: what keeps a process alive or holds a port comes first. */
 export type LeakKind = 'server' | 'socket' | 'child process' | 'worker' | 'watcher' | 'interval' | 'timer' | 'immediate' | 'other';
@@ -204,6 +205,8 @@ export function leakReport(tables: TraceTables, options: LeakReportOptions = {})
   let total = 0;
   let hidden = 0;
   for (let i = 0; i < tests.count; i++) {
+    // what a test still running when the trace ended holds is what it waits on (summary), not a leak
+    if (tests.status(i) === UNFINISHED) continue;
     const pid = tests.pid(i);
     const since = tests.end[i]!;
     const lived: Lived[] = [];

@@ -5,6 +5,7 @@ import type { HookTable } from './hook-table.js';
 import type { TestIdentities } from './test-identity.js';
 import type { TestTable } from './test-table.js';
 import type { OwnerOverlap, Owners } from './owners.js';
+import type { UnfinishedRecord } from './unfinished.js';
 
 /**
  * What every analysis works from, built by streaming the events once (see buildTables and
@@ -47,8 +48,12 @@ export interface TraceTables {
   crashes: CrashRecord[];
   /** Workers their runner killed after their last file (`exit` / `worker force-exited`). */
   forceExits: ForceExitRecord[];
+  /** Exceptions nothing caught (`uncaught exception`), in trace order. */
+  uncaught: UncaughtRecord[];
+  /** Tests and suite hooks that were still running when their worker's trace ended, by start. */
+  unfinished: UnfinishedRecord[];
   /** `testtrace_end`, when the trace was closed by the tracer. */
-  end: { events?: number; errors?: number } | undefined;
+  end: { events?: number; errors?: number; /** The trace reached its size cap (--trace-max-size): detail events dropped. */ capped?: { maxBytes: number; dropped: number } } | undefined;
   /** The first and last instants of the trace (µs). */
   startTs: number;
   endTs: number;
@@ -310,6 +315,17 @@ export interface ForceExitRecord {
   ts?: number;
   reason: string;
   workerPid?: number;
+}
+
+export interface UncaughtRecord {
+  pid: number;
+  ts: number;
+  message: string;
+  /** `uncaughtException` or `unhandledRejection`. */
+  origin: string;
+  /** The test running then, when one was. */
+  test?: string;
+  file?: string;
 }
 
 export interface CrashRecord {

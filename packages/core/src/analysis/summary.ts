@@ -7,6 +7,7 @@ import { describeOwners, OWNER_KIND_LABEL, ownerGroup } from './owner-label.js';
 import type { OwnerKind } from './owners.js';
 import { leakReport } from './leaks.js';
 import type { LeakLifetime } from './leak-lifetimes.js';
+import { unfinishedSummary, type UnfinishedSummary } from './unfinished-summary.js';
 
 export interface SummaryOptions {
   /** How many slowest tests and longest stalls to list. Default 10 and 5. */
@@ -25,7 +26,10 @@ export interface WorkerSummary {
   files: number;
   tests: number;
   gcMs: number;
-  /** gcMs over busyMs (or over the process's lifetime when it ran no files). */
+  /**
+   * gcMs over the worker's lifetime (its first to its last event): at most 1. (Over its busy time
+   * it said 2222% for a worker killed in its first test, whose GC was mostly before any file.)
+   */
   gcShare: number;
   stalls: number;
   longestStallMs: number;
@@ -102,7 +106,11 @@ export interface TimeRow {
 export interface Summary {
   /** The import profile's headline (testtrace imports), when the trace has module spans. */
   imports?: ImportHeadline;
-  trace: { name: string; bytes: number; events: number; form: string; gzip: boolean; closed: boolean; truncated: boolean };
+  trace: {
+    name: string; bytes: number; events: number; form: string; gzip: boolean; closed: boolean; truncated: boolean;
+    /** The trace reached its size cap (--trace-max-size): every span kept, `dropped` detail events left out. */
+    capped?: { maxBytes: number; dropped: number };
+  };
   run: Pick<RunMetadata, 'runner' | 'runnerVersion' | 'node' | 'platform' | 'arch' | 'command' | 'detail' | 'pool' | 'testtraceVersion'> & {
     /** ISO time of the run's start, from its wall clock. */
     startedAt?: string;
@@ -149,7 +157,11 @@ export interface Summary {
   slowest: SlowTest[];
   leaks: LeakSummary;
   errors: { count: number; messages: string[] };
-  crashes: { worker: string; reason: string; file?: string }[];
+  crashes: { worker: string; reason: string; file?: string; /** The test or hook it was running, when the trace shows it. */ running?: string }[];
+  /** Exceptions nothing caught, with the test that was running. */
+  uncaught: { worker: string; message: string; origin: string; file?: string; test?: string }[];
+  /** Tests and suite hooks still running when their worker's trace ended: which, for how long, and what they waited on. */
+  unfinished: UnfinishedSummary[];
   /** Workers their runner killed after their last file. */
   forceExits: { worker: string; reason: string }[];
   cpuProfile: boolean;
@@ -249,6 +261,14 @@ function isoTime(ms: number): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+/** The test (or suite hook) a worker was running when it crashed at `ts`, as `file > full name`. */
+function runningAt(model: TraceTables, pid: number, ts: number | undefined): string | undefined {
+  let found: TraceTables['unfinished'][number] | undefined;
+  for (const u of model.unfinished) if (u.pid === pid && (ts === undefined || u.start <= ts + 1)) found = u;
+  if (!found) return undefined;
+  return found.kind === 'hook' ? `${found.file} > ${found.fullName ? `${found.fullName} ` : ''}(${found.hook})` : `${found.file} > ${found.fullName}`;
+}
+
 /** Where did the time go? The run at a glance. */
 export function summarize(model: TraceTables, options: SummaryOptions = {}): Summary {
   const wallMs = model.wallMs;
@@ -258,7 +278,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
   const workerRows: WorkerSummary[] = workers.map((p) => {
     const busyMs = p.busyUs / 1000;
     const gcMs = p.gcUs / 1000;
-    const base = busyMs > 0 ? busyMs : (p.lastTs - p.firstTs) / 1000;
+    const base = Math.max(gcMs, (p.lastTs - p.firstTs) / 1000);
     const row: WorkerSummary = {
       pid: p.pid,
       name: p.name,
@@ -335,7 +355,7 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
 
   const run = model.run;
   return {
-    trace: { ...model.source },
+    trace: { ...model.source, ...(model.end?.capped ? { capped: model.end.capped } : {}) },
     run: {
       runner: run?.runner,
       runnerVersion: run?.runnerVersion,
@@ -373,7 +393,15 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     leaks: leakSummary(model),
     ...withImports(importHeadline(model)),
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
-    crashes: model.crashes.map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}) })),
+    crashes: model.crashes.map((c) => {
+      const running = runningAt(model, c.pid, c.ts);
+      return { worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}), ...(running ? { running } : {}) };
+    }),
+    unfinished: unfinishedSummary(model, nameOf),
+    uncaught: model.uncaught.map(({ pid, ts, ...u }) => {
+      void ts;
+      return { worker: nameOf.get(pid) ?? `pid ${pid}`, ...u };
+    }),
     forceExits: model.forceExits.map((f) => ({ worker: nameOf.get(f.pid) ?? `pid ${f.pid}`, reason: f.reason })),
     cpuProfile: model.cpu.samples > 0,
   };

@@ -35,6 +35,14 @@ export const Category = {
   tracer: 'tracer',
   crash: 'crash',
   exit: 'exit',
+  /**
+   * `test`/`hook` instants written and flushed as a test or a suite's hook starts, so that a worker
+   * killed without a chance to write (SIGKILL, OOM, abort) still shows what it was running. The run
+   * merge drops them from chunks their tracer closed (which wrote any unfinished span itself).
+   */
+  progress: 'progress',
+  /** `uncaught exception`: an error nothing caught reached the process (the runner may survive it, or die of it). */
+  uncaught: 'uncaught',
 } as const;
 
 /** Counter event names. */
@@ -64,6 +72,11 @@ export const TRACK_NAMES: Record<number, string> = {
 
 export type TestStatus = 'passed' | 'failed' | 'skipped' | 'todo';
 export const TEST_STATUSES: readonly TestStatus[] = ['passed', 'failed', 'skipped', 'todo'];
+/**
+ * The status of a test that was still running when its worker's trace ended (a signal, an exit, a
+ * kill): not something the runner reports, and never one of TEST_STATUSES.
+ */
+export const UNFINISHED = 'unfinished';
 
 export type HookName = 'beforeAll' | 'beforeEach' | 'afterEach' | 'afterAll' | (string & {});
 

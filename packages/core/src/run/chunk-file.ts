@@ -88,12 +88,15 @@ export function rewriteChunkPids(
   pid: number,
   other: (line: string, scan: ChunkScan, last: boolean) => string,
   onBlock: (text: string, events: number) => void,
+  /** Events to leave out, by the text of their line up to the pid (`{"name":…,"cat":…,…,"pid":`) and the whole line. */
+  drop?: (head: string, line: string) => boolean,
 ): ChunkScan {
   const scan: ChunkScan = { corrupt: 0, closed: false };
   const lanePid = String(pid);
   let events = 0;
-  const rewrite = (_match: string, head: string | undefined, tail: string | undefined, line: string | undefined): string => {
+  const rewrite = (match: string, head: string | undefined, tail: string | undefined, line: string | undefined): string => {
     if (head !== undefined) {
+      if (drop !== undefined && drop(head, match)) return '';
       events++;
       return `${head}${lanePid}${tail},\n`;
     }

@@ -9,6 +9,8 @@ export interface ChunkExtent {
   closed: boolean;
   /** The signal its tracer closed it on (a closed chunk only). */
   signal?: string;
+  /** The exit code, when its tracer closed it as the process exited with spans still open (process.exit in a test). */
+  exitCode?: number;
 }
 
 /**

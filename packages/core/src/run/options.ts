@@ -1,6 +1,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { TraceError } from '../errors.js';
 import { DETAILS, type Detail } from '../options.js';
+import { FULL_DETAIL_MAX_BYTES, parseSize } from './size-cap.js';
 
 /** How per-test trace files are kept, as Playwright's `trace` option. */
 export type PerTestMode = 'off' | 'on' | 'retain-on-failure' | 'on-first-retry';
@@ -16,6 +17,11 @@ export interface AdapterOptions {
   traceDir?: string;
   /** `default` (low overhead) or `full` (promises, async callbacks, stacks, CPU samples). */
   detail?: Detail;
+  /**
+   * The size cap of the run trace (`200MB`, `1G`, bytes, or `off`): past it, detail events are
+   * dropped and every test's span is kept. Default: 512 MiB with full detail, none with default.
+   */
+  maxSize?: string | number;
 }
 
 export interface ResolvedAdapterOptions {
@@ -23,6 +29,8 @@ export interface ResolvedAdapterOptions {
   perTest: PerTestMode;
   traceDir: string;
   detail: Detail;
+  /** The size cap in bytes; undefined for none. */
+  maxBytes: number | undefined;
 }
 
 /** The environment variable that turns tracing on wherever an adapter is configured. */
@@ -37,9 +45,10 @@ export const ENV_OF: Record<keyof AdapterOptions, string> = {
   perTest: 'TESTTRACE_PER_TEST',
   traceDir: 'TESTTRACE_DIR',
   detail: 'TESTTRACE_DETAIL',
+  maxSize: 'TESTTRACE_MAX_SIZE',
 };
 
-const KEYS: readonly (keyof AdapterOptions)[] = ['output', 'perTest', 'traceDir', 'detail'];
+const KEYS: readonly (keyof AdapterOptions)[] = ['output', 'perTest', 'traceDir', 'detail', 'maxSize'];
 
 /** The command-line spelling of each option. */
 export const FLAG_OF: Record<keyof AdapterOptions, string> = {
@@ -47,6 +56,7 @@ export const FLAG_OF: Record<keyof AdapterOptions, string> = {
   perTest: '--trace-per-test',
   traceDir: '--trace-dir',
   detail: '--trace-detail',
+  maxSize: '--trace-max-size',
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
@@ -89,12 +99,21 @@ export function resolveAdapterOptions(
   const perTest = given('perTest');
   const traceDir = given('traceDir');
   const detail = given('detail');
+  const maxSize = given('maxSize');
+  const level = detail ? oneOf(detail[0], DETAILS, detail[1]) : 'default';
   return {
     output: output && nonEmptyPath(...output),
     perTest: perTest ? oneOf(perTest[0], PER_TEST_MODES, perTest[1]) : 'off',
     traceDir: traceDir ? nonEmptyPath(...traceDir) : 'test-traces',
-    detail: detail ? oneOf(detail[0], DETAILS, detail[1]) : 'default',
+    detail: level,
+    maxBytes: maxSize ? maxBytesOf(...maxSize) : level === 'full' ? FULL_DETAIL_MAX_BYTES : undefined,
   };
+}
+
+/** A size cap as given (see AdapterOptions.maxSize): bytes, or undefined for `off`. */
+function maxBytesOf(value: unknown, what: string): number | undefined {
+  if (typeof value === 'string' && /^\s*(off|none)\s*$/i.test(value)) return undefined;
+  return parseSize(value, what);
 }
 
 /**
@@ -128,13 +147,14 @@ export function parseTraceArgs(argv: readonly string[]): { options: AdapterOptio
       value = argv[++i];
     }
     if (value === undefined || value === '') {
-      const example = key === 'output' ? 'test.out' : key === 'traceDir' ? 'test-traces' : key === 'perTest' ? 'retain-on-failure' : 'full';
+      const example = key === 'output' ? 'test.out' : key === 'traceDir' ? 'test-traces' : key === 'perTest' ? 'retain-on-failure' : key === 'maxSize' ? '200MB' : 'full';
       throw new TraceError(`${flag} needs a value: ${flag}=${example}`, 'EUSAGE');
     }
     (options as Record<string, string>)[key] = value;
   }
   if (options.perTest !== undefined) oneOf(options.perTest, PER_TEST_MODES, FLAG_OF.perTest);
   if (options.detail !== undefined) oneOf(options.detail, DETAILS, FLAG_OF.detail);
+  if (options.maxSize !== undefined) maxBytesOf(options.maxSize, FLAG_OF.maxSize);
   return { options, rest };
 }
 
@@ -146,7 +166,9 @@ export function traceOptionsHelp(): string {
     '  --trace-per-test=MODE     per-test trace files: off (default), on, retain-on-failure, on-first-retry',
     '  --trace-dir=DIR           where per-test trace files go (default test-traces/)',
     '  --trace-detail=LEVEL      default (low overhead) or full (promises, async callbacks, stacks, CPU samples)',
-    `  ${OUTPUT_ENV}=FILE in the environment also turns tracing on; ${ENV_OF.perTest}, ${ENV_OF.traceDir} and ${ENV_OF.detail}`,
+    '  --trace-max-size=SIZE     cap the trace at SIZE (200MB, 1G, off): past it detail events are dropped, every',
+    '                            test\'s span is kept (default: 512MB with full detail, no cap with default)',
+    `  ${OUTPUT_ENV}=FILE in the environment also turns tracing on; ${ENV_OF.perTest}, ${ENV_OF.traceDir}, ${ENV_OF.detail} and ${ENV_OF.maxSize}`,
     '  set the other options where neither the command line nor the config does.',
   ].join('\n');
 }

@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { clockAnchor, nowUs } from '../clock.js';
 import { messageOf } from '../errors.js';
 import { Category, Meta, Track, type TraceEvent } from '../format/events.js';
 import type { Detail } from '../options.js';
-import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
+import { OutputFile } from './output-file.js';
+import { isStructure, sizeText } from './size-cap.js';
 import { VERSION, untestedNodeNote } from '../version.js';
 import { asWritten, sliceAsWritten } from '../recorder.js';
 import { forEachChunkLine, parseEvent, readChunkEnds, rewriteChunkPids, topLevelNumber, topLevelPid } from './chunk-file.js';
@@ -27,6 +28,8 @@ export interface RunInfo {
   workers?: number;
   /** Name of the main process in the trace, e.g. `vitest (main)`. */
   processName?: string;
+  /** The size cap of the trace file, bytes (`--trace-max-size`; see size-cap.ts). */
+  maxBytes?: number;
 }
 
 export interface RunStats {
@@ -37,6 +40,10 @@ export interface RunStats {
   chunks: number;
   perTestFiles: string[];
   errors: string[];
+  /** One line each for the user about what became of the file: its directory made again, the cap reached, a failed write and what it lost. */
+  notices: string[];
+  /** When the cap was reached: the cap and how many detail events were dropped. */
+  capped?: { maxBytes: number; dropped: number };
 }
 
 export interface CloseOptions {
@@ -48,6 +55,18 @@ export interface CloseOptions {
 }
 
 export const MAIN_PID = 1;
+
+const PROGRESS_CAT = `"cat":${JSON.stringify(Category.progress)},`;
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+/** A chunk line's head (up to its pid) is a progress marker's (see OpenSpans). */
+const isProgressMarker = (head: string): boolean => head.includes(PROGRESS_CAT);
 const FIRST_WORKER_PID = 2;
 
 /**
@@ -60,7 +79,7 @@ export class RunTrace {
   readonly runDir: string;
   readonly startTs: number;
   readonly wallClockMs: number;
-  private readonly sink: FileSink;
+  private readonly file: OutputFile;
   private readonly mainEvents: TraceEvent[] = [];
   private readonly notes: string[] = [];
   private readonly crashes: { pid?: number; threadId?: number; reason: string; file?: string; ts: number }[] = [];
@@ -72,7 +91,7 @@ export class RunTrace {
     readonly output: string,
     readonly info: RunInfo,
   ) {
-    this.sink = new FileSink(output);
+    this.file = new OutputFile(output);
     this.runDir = mkdtempSync(join(tmpdir(), 'testtrace-run-'));
     setMergedHere(this.runDir, true);
     const anchor = clockAnchor();
@@ -126,14 +145,22 @@ export class RunTrace {
     this.forceExits.push({ ...worker, reason });
   }
 
-  /** Merges the chunks and closes the trace. Idempotent: a second call returns the first result. */
+  /**
+   * Merges the chunks and closes the trace: written beside the output and renamed over it at the
+   * end (see OutputFile). Idempotent: a second call returns the first result.
+   */
   close(options: CloseOptions = {}): RunStats {
     if (this.stats) return this.stats;
     const chunks = options.chunks ?? listChunks(this.runDir);
-    const writer = new TraceWriter(this.sink);
+    const writer = new TraceWriter(this.file.open());
     const extents = chunks.map((file) => this.scan(file));
     const lanes = assignLanes(extents);
     const laneCount = lanes.length ? Math.max(...lanes) + 1 : 0;
+    const maxBytes = this.info.maxBytes;
+    const capped = maxBytes !== undefined && chunks.reduce((sum, file) => sum + sizeOf(file), 0) > maxBytes;
+    if (capped) {
+      this.note(`the trace is capped at ${sizeText(maxBytes)} (--trace-max-size): every file, suite, test, hook and phase span is kept; detail events past the cap (GC, heap, stalls, async, network, modules, annotations, CPU samples) were dropped`);
+    }
 
     this.writeRunMetadata(writer, laneCount);
     for (let lane = 0; lane < laneCount; lane++) {
@@ -145,33 +172,14 @@ export class RunTrace {
     }
     for (const event of this.mainEvents) writer.line(JSON.stringify(event));
 
+    // capped: the structure of every chunk first, then detail while it fits
+    const dropped = { events: 0 };
     extents.forEach((chunk, i) => {
       const pid = FIRST_WORKER_PID + lanes[i]!;
-      // the worker's own pid replaced in the text: no JSON round trip for the bulk of the events
-      rewriteChunkPids(
-        chunk.file,
-        pid,
-        (line, scan, last) => {
-          let text = '';
-          parseEvent(line, scan, (event) => {
-            if (event.ph === 'M' && (event.name === Meta.processName || event.name === Meta.end || event.name === Meta.processSortIndex)) return;
-            event.pid = pid;
-            text = JSON.stringify(event);
-          }, last);
-          return text;
-        },
-        (text, events) => writer.lines(text, events),
-      );
-      const forceExit = this.forceExits.find((f) => f.pid === chunk.pid && (f.threadId ?? chunk.threadId) === chunk.threadId);
-      if (forceExit) {
-        writer.line(JSON.stringify({ name: 'worker force-exited', cat: Category.exit, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason: forceExit.reason, workerPid: chunk.pid, closed: chunk.closed } }));
-      } else if (!chunk.closed) {
-        const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
-        const reason = reported?.reason ?? 'the worker ended without closing its trace (killed or crashed); events after its last flush are lost';
-        writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
-        if (reported) reported.ts = -1;
-      }
+      this.copyChunk(writer, chunk, pid, capped ? 'structure' : 'all', maxBytes, dropped);
+      this.endMarker(writer, chunk, pid);
     });
+    if (capped) extents.forEach((chunk, i) => this.copyChunk(writer, chunk, FIRST_WORKER_PID + lanes[i]!, 'detail', maxBytes, dropped));
     for (const crash of this.crashes) {
       if (crash.ts < 0) continue;
       const i = extents.findIndex((c) => c.pid === crash.pid && (crash.threadId === undefined || c.threadId === crash.threadId));
@@ -179,8 +187,16 @@ export class RunTrace {
       writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: crash.ts, pid, tid: Track.main, args: { reason: crash.reason, file: crash.file, workerPid: crash.pid } }));
     }
 
-    writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: MAIN_PID, tid: 0, args: { events: writer.events + 1, chunks: chunks.length } }));
-    if (writer.failure) this.errors.push(writer.failure);
+    const endArgs: Record<string, unknown> = { events: writer.events + 1, chunks: chunks.length };
+    if (capped) endArgs.capped = { maxBytes, dropped: dropped.events };
+    writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: MAIN_PID, tid: 0, args: endArgs }));
+    this.file.commit();
+    const notices = [...this.file.notices];
+    if (writer.failure) {
+      const kept = sizeOf(this.file.written);
+      notices.push(`${writer.failure}: the trace holds the first ${kept >= 1024 ? sizeText(kept) : `${kept} bytes`}; the events after them are lost (it loads, cut short)`);
+    }
+    if (capped) notices.push(`the trace reached its size cap (${sizeText(maxBytes)}): ${dropped.events} detail event${dropped.events === 1 ? '' : 's'} dropped; every test's span is kept`);
 
     let perTestFiles: string[] = [];
     if (options.perTest && options.perTest.mode !== 'off') {
@@ -196,8 +212,71 @@ export class RunTrace {
     }
     setMergedHere(this.runDir, false);
     if (options.cleanup !== false) rmSync(this.runDir, { recursive: true, force: true });
-    this.stats = { output: this.output, events: writer.events, bytes: writer.bytes, workers: laneCount, chunks: chunks.length, perTestFiles, errors: this.errors };
+    this.stats = { output: this.output, events: writer.events, bytes: writer.bytes, workers: laneCount, chunks: chunks.length, perTestFiles, errors: this.errors, notices };
+    if (capped) this.stats.capped = { maxBytes: maxBytes!, dropped: dropped.events };
     return this.stats;
+  }
+
+  /**
+   * Copies a chunk's events with `pid` as their process: all of them, its structure only (file,
+   * suite, test, hook and phase spans, markers, metadata), or its detail only while the file is
+   * under `maxBytes` (the events past it counted in `dropped`).
+   */
+  private copyChunk(writer: TraceWriter, chunk: ChunkExtent, pid: number, part: 'all' | 'structure' | 'detail', maxBytes: number | undefined, dropped: { events: number }): void {
+    // the chunk is copied a block at a time: count what this copy keeps as it goes
+    let kept = 0;
+    const keep = (head: string, metadata: boolean, length: number): boolean => {
+      // a closed chunk wrote its unfinished spans itself: its start markers say nothing more
+      if (chunk.closed && isProgressMarker(head)) return false;
+      if (part === 'all') return true;
+      const structure = metadata || isStructure(head);
+      if (part === 'structure') return structure;
+      if (structure) return false;
+      if (writer.size + kept + length > maxBytes!) {
+        dropped.events++;
+        return false;
+      }
+      kept += length;
+      return true;
+    };
+    rewriteChunkPids(
+      chunk.file,
+      pid,
+      (line, scan, last) => {
+        let text = '';
+        parseEvent(line, scan, (event) => {
+          if (event.ph === 'M' && (event.name === Meta.processName || event.name === Meta.end || event.name === Meta.processSortIndex)) return;
+          const head = `{"name":${JSON.stringify(event.name)},"cat":${JSON.stringify(event.cat ?? '')},`;
+          if (!keep(head, event.ph === 'M', line.length)) return;
+          event.pid = pid;
+          text = JSON.stringify(event);
+        }, last);
+        return text;
+      },
+      (text, events) => {
+        writer.lines(text, events);
+        kept = 0; // in writer.size from now on
+      },
+      part === 'all' && !chunk.closed ? undefined : (head, line) => !keep(head, false, line.length),
+    );
+  }
+
+  /** After a chunk: a marker saying how its worker ended, when its runner killed it or it never closed its trace. */
+  private endMarker(writer: TraceWriter, chunk: ChunkExtent, pid: number): void {
+    const forceExit = this.forceExits.find((f) => f.pid === chunk.pid && (f.threadId ?? chunk.threadId) === chunk.threadId);
+    if (forceExit) {
+      writer.line(JSON.stringify({ name: 'worker force-exited', cat: Category.exit, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason: forceExit.reason, workerPid: chunk.pid, closed: chunk.closed } }));
+    } else if (chunk.exitCode !== undefined) {
+      const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
+      const reason = `the worker exited (code ${chunk.exitCode}) in the middle of a test${reported ? `: ${reported.reason}` : ''}`;
+      writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
+      if (reported) reported.ts = -1;
+    } else if (!chunk.closed) {
+      const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
+      const reason = reported?.reason ?? 'the worker ended without closing its trace (killed or crashed); events after its last flush are lost';
+      writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
+      if (reported) reported.ts = -1;
+    }
   }
 
   private scan(file: string): ChunkExtent {
@@ -206,6 +285,7 @@ export class RunTrace {
       const { worker, end } = ends;
       const extent: ChunkExtent = { file, pid: worker.args?.pid ?? worker.pid, threadId: worker.args?.threadId ?? 0, start: end.args!.start, end: end.args!.end, closed: true };
       if (typeof end.args?.signal === 'string') extent.signal = end.args.signal;
+      if (typeof end.args?.exitCode === 'number' && typeof end.args.unfinished === 'number') extent.exitCode = end.args.exitCode;
       return extent;
     }
     const extent: ChunkExtent = { file, pid: 0, threadId: 0, start: Infinity, end: -Infinity, closed: false };

@@ -15,15 +15,21 @@ export class FileSink implements Sink {
   readonly description: string;
   private fd: number;
 
-  constructor(file: string) {
+  /** `shown`: how messages name the file (a temporary file is named after the file it becomes). */
+  constructor(file: string, shown: string = file) {
     const target = resolve(file);
-    this.description = file;
-    this.fd = openTraceFile(target, file);
+    this.description = shown;
+    this.fd = openTraceFile(target, shown);
   }
 
   write(data: string): void {
     if (this.fd < 0) throw new TraceError(`the trace file ${this.description} is already closed`);
-    writeSync(this.fd, data);
+    const written = writeSync(this.fd, data);
+    // a short write (the disk filling up) writes the rest, or throws its error (ENOSPC)
+    if (written < data.length && written < Buffer.byteLength(data)) {
+      const bytes = Buffer.from(data);
+      for (let at = written; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    }
   }
 
   close(): void {
@@ -58,6 +64,17 @@ export class MemorySink implements Sink {
  * directories. Every failure is a one-line TraceError naming the path and what to do.
  */
 export function openTraceFile(target: string, shown: string = target): number {
+  checkTracePath(target, shown);
+  try {
+    return openSync(target, 'w');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new TraceError(`cannot write the trace to ${shown}: ${code}; choose a writable path`, code);
+  }
+}
+
+/** Checks that `target` can be a trace file (not a directory, not under /proc) and makes its directory. */
+export function checkTracePath(target: string, shown: string = target): void {
   let stat: Stats | undefined;
   try {
     stat = statSync(target);
@@ -80,12 +97,6 @@ export function openTraceFile(target: string, shown: string = target): number {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a parent of it is a file, not a directory' : code ?? String(err);
     throw new TraceError(`cannot create the directory for the trace ${shown}: ${why}; choose a writable path`, code);
-  }
-  try {
-    return openSync(target, 'w');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new TraceError(`cannot write the trace to ${shown}: ${code}; choose a writable path`, code);
   }
 }
 

@@ -67,6 +67,11 @@ export class TraceWriter {
     }
   }
 
+  /** Bytes written plus bytes buffered: the file's size once flushed. */
+  get size(): number {
+    return this.bytes + this.buffer.length;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
