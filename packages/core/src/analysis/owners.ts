@@ -53,33 +53,31 @@ class Lane {
 
   constructor(spans: LaneSpans) {
     // sweep the span boundaries: between two of them, the active span of highest priority (the
-    // latest to start among equals, e.g. concurrent tests) owns the time. Point p is span p >> 1's
-    // start (even p) or end (odd p); ties: ends before starts, then in the order the spans came.
+    // latest to start among equals, e.g. concurrent tests) owns the time. Ends come before starts
+    // at the same time; boundaries of one kind at the same time in the order the spans came. The
+    // spans arrive in runs already in time order (files, phases, tests, hooks), which the sorts
+    // of starts and of ends merge cheaply.
     const n = spans.count;
     const { start, end, kind, index } = spans;
-    let points = 0;
-    for (let s = 0; s < n; s++) if (end[s]! > start[s]!) points += 2;
-    const order = new Uint32Array(points);
-    const time = new Float64Array(2 * n);
-    for (let s = 0, k = 0; s < n; s++) {
-      time[2 * s] = start[s]!;
-      time[2 * s + 1] = end[s]!;
-      if (end[s]! > start[s]!) {
-        order[k++] = 2 * s;
-        order[k++] = 2 * s + 1;
-      }
-    }
-    order.sort((a, b) => time[a]! - time[b]! || (b & 1) - (a & 1) || a - b);
+    const opens: number[] = [];
+    for (let s = 0; s < n; s++) if (end[s]! > start[s]!) opens.push(s);
+    const closes = opens.slice();
+    opens.sort((a, b) => start[a]! - start[b]! || a - b);
+    closes.sort((a, b) => end[a]! - end[b]! || a - b);
+    const points = 2 * opens.length;
+    let nextOpen = 0;
+    let nextClose = 0;
     const active: number[] = [];
     const segStart = new Float64Array(Math.max(1, points));
     const segEnd = new Float64Array(Math.max(1, points));
     const segKind = new Uint8Array(Math.max(1, points));
     const segIndex = new Int32Array(Math.max(1, points));
     let count = 0;
-    let from = points > 0 ? time[order[0]!]! : 0;
+    let from = points > 0 ? Math.min(start[opens[0]!]!, end[closes[0]!]!) : 0;
     for (let k = 0; k < points; k++) {
-      const p = order[k]!;
-      const t = time[p]!;
+      const isOpen = nextOpen < opens.length && start[opens[nextOpen]!]! < end[closes[nextClose]!]!;
+      const span = isOpen ? opens[nextOpen++]! : closes[nextClose++]!;
+      const t = isOpen ? start[span]! : end[span]!;
       if (t > from && active.length > 0) {
         const owner = innermost(active, kind, start);
         const last = count - 1;
@@ -93,8 +91,7 @@ class Lane {
         }
       }
       from = t;
-      const span = p >> 1;
-      if ((p & 1) === 0) active.push(span);
+      if (isOpen) active.push(span);
       else active.splice(active.indexOf(span), 1);
     }
     this.count = count;
