@@ -4,8 +4,8 @@
 // page, a zoom (time until the zoomed window's data is drawn), and the server's peak RSS.
 //   node bench/viewer-child.mjs FILE
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
+import { watchPeakRss } from './peak-rss.mjs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -13,28 +13,31 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
 const [file] = process.argv.slice(2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** GET as JSON on a fresh connection each time (a status poll must not reuse a socket the busy server let go). */
+async function status(url) {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await (await fetch(`${url}api/status`, { headers: { connection: 'close' } })).json();
+    } catch (err) {
+      if (tries > 20) throw err;
+      await sleep(100);
+    }
+  }
+}
 
 const t0 = performance.now();
 const server = spawn(process.execPath, [path.join(root, 'packages/cli/bin/testtrace.js'), 'view', file, '--no-open'], { stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 server.stdout.on('data', (d) => (out += d));
-let peakKb = 0;
-const poll = setInterval(() => {
-  try {
-    const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));
-    if (m) peakKb = Math.max(peakKb, Number(m[1]));
-  } catch {
-    // exited
-  }
-}, 100);
+const rss = watchPeakRss(server.pid, 100);
 while (!/http:\/\/127\.0\.0\.1:\d+\//.test(out)) await sleep(10);
 const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)[1];
 // answered: the first response of the server
-await fetch(`${url}api/status`);
+await status(url);
 const answeredMs = performance.now() - t0;
 let readMs;
 for (;;) {
-  const s = await (await fetch(`${url}api/status`)).json();
+  const s = await status(url);
   if (s.state === 'ready') break;
   if (s.state === 'failed') throw new Error(s.error);
   await sleep(100);
@@ -59,7 +62,7 @@ await page.waitForFunction(() => Number(document.querySelector('canvas.tl-canvas
 const zoomMs = performance.now() - z0;
 const windowMs = await page.$eval('canvas.tl-canvas', (c) => Number(c.dataset.windowMs));
 await browser.close();
-clearInterval(poll);
+const peakKb = rss.stop();
 server.kill('SIGINT');
 await new Promise((r) => server.on('exit', r));
 process.stderr.write(`\n@@bench ${JSON.stringify({ answeredMs, readMs, firstDrawMs, zoomMs, windowMs, timelineBytes, maxRssKb: peakKb })}\n`);

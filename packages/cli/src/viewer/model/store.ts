@@ -1,3 +1,4 @@
+import { Interner } from './interner.js';
 import { binInstants, binSpans, peakSamples, type BinGrid } from './bins.js';
 import { firstEndingAfter, lowerBound } from './slice.js';
 import type { CounterSeries, Instants, ProcessData, SliceRow, TestRef, TimelineData, TrackData } from './types.js';
@@ -58,17 +59,20 @@ export const MAX_COLUMNS = 8192;
 
 /** Numbers the strings and details a response uses, in the order it first uses them. */
 class Remap {
-  readonly values: string[] = [];
+  private readonly local = new Interner();
   private readonly ids = new Map<number, number>();
-  private readonly texts = new Map<string, number>();
 
   constructor(private readonly source: readonly string[]) {}
+
+  get values(): string[] {
+    return this.local.values;
+  }
 
   /** The response's number for the source's string `global`. */
   id(global: number): number {
     let id = this.ids.get(global);
     if (id === undefined) {
-      id = this.values.push(this.source[global]!) - 1;
+      id = this.local.id(this.source[global]!);
       this.ids.set(global, id);
     }
     return id;
@@ -76,12 +80,7 @@ class Remap {
 
   /** The response's number for a string of its own (a bin's colour key). */
   text(value: string): number {
-    let id = this.texts.get(value);
-    if (id === undefined) {
-      id = this.values.push(value) - 1;
-      this.texts.set(value, id);
-    }
-    return id;
+    return this.local.id(value);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { TraceEvent } from '@testtrace/core';
 import { Column } from './columns.js';
+import { Interner } from './interner.js';
 import { TimelineStore, type StoreProcess, type StoreRow, type StoreTests, type StoreTrack } from './store.js';
 import type { CounterSeries } from './types.js';
 
@@ -40,25 +41,6 @@ function detailOf(event: TraceEvent): string {
   const a = event.args ?? {};
   const text = a.message ?? a.reason ?? a.type ?? a.error ?? '';
   return typeof text === 'string' ? text.slice(0, 300) : JSON.stringify(text).slice(0, 300);
-}
-
-/** Interns strings: one copy and one number each. */
-class Interner {
-  readonly values: string[] = [];
-  private readonly ids = new Map<string, number>();
-
-  constructor(first?: string) {
-    if (first !== undefined) this.id(first);
-  }
-
-  id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.values.push(s) - 1;
-      this.ids.set(s, id);
-    }
-    return id;
-  }
 }
 
 /**

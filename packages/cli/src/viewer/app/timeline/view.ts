@@ -290,6 +290,17 @@ export class TimelineView {
     }
   }
 
+  /** An instant's mark: a triangle pointing down at x. */
+  private marker(x: number, y: number, h: number): void {
+    const ctx = this.ctx;
+    ctx.beginPath();
+    ctx.moveTo(x - 4, y + 1);
+    ctx.lineTo(x + 4, y + 1);
+    ctx.lineTo(x, y + h - 1);
+    ctx.closePath();
+    ctx.fill();
+  }
+
   private drawInstantBins(bins: InstantBins, y: number, h: number): void {
     const ctx = this.ctx;
     let lastPx = -1;
@@ -299,12 +310,7 @@ export class TimelineView {
       if (x <= lastPx + 1 || x < GUTTER || x > this.width) continue;
       lastPx = x;
       ctx.fillStyle = colorOf(this.data.strings[bins.cat[i]!] ?? '');
-      ctx.beginPath();
-      ctx.moveTo(x - 4, y + 1);
-      ctx.lineTo(x + 4, y + 1);
-      ctx.lineTo(x, y + h - 1);
-      ctx.closePath();
-      ctx.fill();
+      this.marker(x, y, h);
     }
   }
 
@@ -369,12 +375,7 @@ export class TimelineView {
       if (x <= lastPx + 1 || x < GUTTER) continue;
       lastPx = x;
       ctx.fillStyle = colorOf(this.data.strings[track.instants.cat[i]!]!);
-      ctx.beginPath();
-      ctx.moveTo(x - 4, y + 1);
-      ctx.lineTo(x + 4, y + 1);
-      ctx.lineTo(x, y + h - 1);
-      ctx.closePath();
-      ctx.fill();
+      this.marker(x, y, h);
     }
   }
 
