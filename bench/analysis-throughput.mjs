@@ -3,6 +3,12 @@
 // (and the bare reader), printing MB/s and peak RSS. Needs `npm run build` first.
 //
 //   node bench/analysis-throughput.mjs [--sizes=256M,1G] [--detail=full|default] [--workers=4] [--keep]
+//        [--merge=64x100M] [--viewer] [--only=summary,tests,reader]
+//
+// --merge=NxSIZE also merges N shard traces of SIZE each (one generated shard, linked N times) and
+// reports the merge's MB/s and peak RSS; --viewer also starts `testtrace view` on each trace and
+// measures, in headless Chromium, when the server answers, when the trace is read, the timeline's
+// first draw and a zoom (bench/viewer-child.mjs).
 //
 // The template: bench/analysis-template-workload.mjs runs 48 tests (allocation, awaits, timers,
 // local HTTP requests, user regions and logs, an event-loop stall every 7th test) under the real
@@ -28,6 +34,9 @@ const { values } = parseArgs({
     detail: { type: 'string', default: 'full' },
     workers: { type: 'string', default: '4' },
     keep: { type: 'boolean', default: false },
+    merge: { type: 'string' },
+    viewer: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'reader,summary,tests' },
   },
 });
 
@@ -55,17 +64,42 @@ function measure(args) {
 
 const mb = (b) => b / (1024 * 1024);
 const results = [];
-console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-for (const size of sizes) {
-  const file = path.join(tmp, `analysis-${values.detail}-${Math.round(mb(size))}M.out`);
+const viewerRows = [];
+let mergeRow;
+
+/** The trace at `file`, generated unless a kept one of this size is there already (--keep). */
+function generateOnce(file, size) {
+  const stamp = `${file}.json`;
+  if (values.keep && fs.existsSync(file) && fs.existsSync(stamp)) {
+    const gen = JSON.parse(fs.readFileSync(stamp, 'utf8'));
+    console.log(`\nreusing ${file}: ${mb(gen.bytes).toFixed(0)} MiB, ${gen.events.toLocaleString('en-US')} events, ${gen.tests.toLocaleString('en-US')} tests`);
+    return gen;
+  }
   const g0 = performance.now();
   const gen = generateTrace(file, size, template, workers);
   console.log(`\ngenerated ${file}: ${mb(gen.bytes).toFixed(0)} MiB, ${gen.events.toLocaleString('en-US')} events, ${gen.tests.toLocaleString('en-US')} tests, in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+  if (values.keep) fs.writeFileSync(stamp, JSON.stringify(gen));
+  return gen;
+}
+
+function measureViewer(file) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bench/viewer-child.mjs'), file], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const m = /@@bench (\{.*\})/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`viewer bench failed: ${r.stderr.slice(-2000)}`);
+  const v = JSON.parse(m[1]);
+  console.log(`  testtrace view: answers ${(v.answeredMs / 1000).toFixed(2)} s, trace read ${(v.readMs / 1000).toFixed(1)} s, first draw ${(v.firstDrawMs / 1000).toFixed(2)} s after opening (${(v.timelineBytes / 1024).toFixed(0)} KiB), zoom ${v.zoomMs.toFixed(0)} ms (window ${v.windowMs} ms), server peak RSS ${(v.maxRssKb / 1024).toFixed(0)} MiB`);
+  return v;
+}
+console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const size of sizes) {
+  const file = path.join(tmp, `analysis-${values.detail}-${Math.round(mb(size))}M.out`);
+  const gen = generateOnce(file, size);
+  const only = new Set(values.only.split(','));
   for (const [label, args] of [
     ['reader (scan only)', ['reader', file]],
     ['testtrace summary --json', ['cli', 'summary', file, '--json']],
     ['testtrace tests --json', ['cli', 'tests', file, '--json']],
-  ]) {
+  ].filter(([label]) => only.has(label.split(' ')[label.startsWith('testtrace') ? 1 : 0]))) {
     const r = measure(args);
     const row = {
       sizeMiB: Math.round(mb(gen.bytes)), events: gen.events, tests: gen.tests, command: label,
@@ -75,11 +109,46 @@ for (const size of sizes) {
     results.push(row);
     console.log(`  ${label.padEnd(26)} ${row.seconds.toFixed(1).padStart(6)} s wall ${row.mbPerS.toFixed(0).padStart(4)} MB/s  ${row.cpuSeconds.toFixed(1).padStart(6)} s CPU ${row.mbPerCpuS.toFixed(0).padStart(4)} MB/s  peak RSS ${row.peakRssMiB.toFixed(0).padStart(5)} MiB`);
   }
+  if (values.viewer) viewerRows.push({ sizeMiB: Math.round(mb(gen.bytes)), tests: gen.tests, ...measureViewer(file) });
   if (!values.keep) fs.rmSync(file, { force: true });
+}
+
+if (values.merge) {
+  const m = /^(\d+)x(.+)$/.exec(values.merge);
+  if (!m) throw new Error(`--merge takes NxSIZE, e.g. 64x100M, got ${values.merge}`);
+  const shards = Number(m[1]);
+  const shard = path.join(tmp, `shard-${values.detail}-${m[2]}.out`);
+  const gen = generateOnce(shard, parseSize(m[2]));
+  const dir = fs.mkdtempSync(path.join(tmp, 'merge-'));
+  const inputs = Array.from({ length: shards }, (_, i) => {
+    const link = path.join(dir, `shard-${i + 1}.out`);
+    fs.linkSync(shard, link);
+    return link;
+  });
+  const out = path.join(dir, 'merged.out');
+  const r = measure(['cli', 'merge', ...inputs, '-o', out]);
+  const bytes = gen.bytes * shards;
+  mergeRow = { shards, shardMiB: Math.round(mb(gen.bytes)), seconds: r.ms / 1000, mbPerS: mb(bytes) / (r.ms / 1000), peakRssMiB: r.maxRssKb / 1024, outMiB: Math.round(mb(fs.statSync(out).size)) };
+  console.log(`\nmerge ${shards} × ${mergeRow.shardMiB} MiB: ${mergeRow.seconds.toFixed(1)} s, ${mergeRow.mbPerS.toFixed(0)} MB/s, peak RSS ${mergeRow.peakRssMiB.toFixed(0)} MiB`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (!values.keep) fs.rmSync(shard, { force: true });
 }
 
 console.log('\n| trace | events | tests | command | wall | MB/s (wall) | CPU | MB/s (CPU) | peak RSS |');
 console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   console.log(`| ${r.sizeMiB} MiB | ${(r.events / 1e6).toFixed(2)} M | ${r.tests.toLocaleString('en-US')} | ${r.command} | ${r.seconds.toFixed(1)} s | ${r.mbPerS.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} s | ${r.mbPerCpuS.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} MiB |`);
+}
+
+if (viewerRows.length > 0) {
+  console.log('\n| trace | tests | server answers | trace read | first draw (after opening) | timeline response | zoom drawn | server peak RSS |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of viewerRows) {
+    console.log(`| ${v.sizeMiB} MiB | ${v.tests.toLocaleString('en-US')} | ${(v.answeredMs / 1000).toFixed(2)} s | ${(v.readMs / 1000).toFixed(1)} s | ${(v.firstDrawMs / 1000).toFixed(2)} s | ${(v.timelineBytes / 1024).toFixed(0)} KiB | ${v.zoomMs.toFixed(0)} ms | ${(v.maxRssKb / 1024).toFixed(0)} MiB |`);
+  }
+}
+if (mergeRow) {
+  console.log('\n| merge | time | MB/s | peak RSS | output |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log(`| ${mergeRow.shards} × ${mergeRow.shardMiB} MiB | ${mergeRow.seconds.toFixed(1)} s | ${mergeRow.mbPerS.toFixed(0)} | ${mergeRow.peakRssMiB.toFixed(0)} MiB | ${mergeRow.outMiB} MiB |`);
 }

@@ -9,7 +9,7 @@ const X = (pid: number, tid: number, cat: string, name: string, ts: number, dur:
 function build(events: TraceEvent[], idOf?: (pid: number, tid: number, ts: number) => number | undefined): TimelineData {
   const b = new TimelineBuilder();
   for (const e of events) b.add(e);
-  return b.build(idOf);
+  return b.build(idOf).all();
 }
 
 function assertRowsNeverOverlap(rows: SliceRow[]): void {
@@ -126,7 +126,7 @@ describe('timeline model', () => {
       }
     }
     expect(n).toBeGreaterThanOrEqual(100_000);
-    const data = b.build();
+    const data = b.build().all();
     expect(data.events).toBe(n);
     expect(data.tests).toHaveLength(4 * 25 * 333);
     for (const p of data.processes) for (const t of p.tracks) assertRowsNeverOverlap(t.rows);

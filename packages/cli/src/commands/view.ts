@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { bytes } from '../cli/format.js';
 import { startViewer, startDiffViewer, servePerfetto, openBrowser, PERFETTO_PORT } from '../viewer/index.js';
 import type { RunningServer } from '../viewer/server.js';
 
@@ -77,13 +78,15 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 /**
- * `testtrace view FILE`: loads the trace, serves the viewer (or, with --perfetto, the file for
+ * `testtrace view FILE`: serves the viewer at once while it reads the trace (or, with --perfetto, the file for
  * ui.perfetto.dev), opens the browser, and runs until Ctrl-C. Resolves with the exit code: 0 after
- * a clean stop. Bad trace files and busy ports reject with a one-line Error.
+ * a clean stop. Bad trace files (also when found bad part-way) and busy ports reject with a one-line Error.
  */
 export async function runView(args: ViewArgs, io: ViewIo): Promise<number> {
   let server: RunningServer;
   let url: string;
+  /** Settles when the viewer has read the trace; rejects when the trace turns out unreadable. */
+  let loaded: Promise<void> = new Promise<void>(() => undefined);
   if (args.perfetto) {
     let stat: fs.Stats;
     try {
@@ -107,10 +110,13 @@ export async function runView(args: ViewArgs, io: ViewIo): Promise<number> {
     const viewer = await startViewer(args.file, { port: args.port });
     server = viewer;
     url = viewer.url;
-    const m = viewer.data.model;
-    if (m.source.truncated) io.err(`testtrace: note: ${args.file} ends inside an event (the run was cut short); the torn last event was dropped`);
-    else if (!m.source.closed) io.err(`testtrace: note: ${args.file} was not closed (the run was cut short); showing everything it recorded`);
-    io.out(`testtrace view: ${args.file} (${m.tests.length} tests, ${m.source.events} events) at ${url}`);
+    io.out(`testtrace view: ${args.file} (${bytes(viewer.load.status().bytes)}, read in the background; the page shows the progress) at ${url}`);
+    loaded = viewer.data.then((data) => {
+      const m = data.model;
+      if (m.source.truncated) io.err(`testtrace: note: ${args.file} ends inside an event (the run was cut short); the torn last event was dropped`);
+      else if (!m.source.closed) io.err(`testtrace: note: ${args.file} was not closed (the run was cut short); showing everything it recorded`);
+      io.out(`read ${m.tests.length} tests, ${m.source.events} events in ${(viewer.load.status().elapsedMs / 1000).toFixed(1)} s`);
+    });
   }
   // listen for Ctrl-C only once serving: while a large trace loads, Ctrl-C just ends the process
   const stopped = io.stopped ?? untilSignal();
@@ -119,7 +125,11 @@ export async function runView(args: ViewArgs, io: ViewIo): Promise<number> {
     if (!opened.ok) io.err(`could not open a browser (${opened.reason}); open ${url}`);
   }
   io.out('press Ctrl-C to stop');
-  await stopped;
-  await server.close();
+  try {
+    await Promise.race([stopped, loaded.then(() => stopped)]);
+  } finally {
+    // a trace that fails part-way is one line and exit 1, as before the server listened
+    await server.close();
+  }
   return 0;
 }

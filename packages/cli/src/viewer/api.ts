@@ -1,26 +1,54 @@
 import path from 'node:path';
 import type { Assets } from './assets.js';
 import type { ViewerData } from './data.js';
-import { json, notFound, rawJson, Router, type Reply } from './routes.js';
+import type { TraceLoad } from './load-state.js';
+import { MAX_COLUMNS } from './model/store.js';
+import { json, jsonPayload, notFound, rawJson, Router, type Reply } from './routes.js';
 
 const asset = (type: string, body: Buffer | string): Reply => ({ status: 200, type, body });
 
-/** The viewer's whole surface: the page shell, its two bundled assets, and the trace's JSON. */
-export function viewerRoutes(data: ViewerData, assets: Assets, file: string): Router {
+/** A window of the timeline from a query `from=µs&to=µs&columns=N`, or undefined when it is not one. */
+export function parseWindow(query: string): { from: number; to: number; columns: number } | undefined {
+  const params = new URLSearchParams(query);
+  const number = (name: string) => {
+    const text = params.get(name);
+    return text !== null && /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  };
+  const from = number('from');
+  const to = number('to');
+  const columns = number('columns');
+  if (!Number.isFinite(from) || !Number.isFinite(to) || !(to > from) || !Number.isInteger(columns) || columns < 1 || columns > MAX_COLUMNS) return undefined;
+  return { from, to, columns };
+}
+
+const badWindow: Reply = { status: 400, type: 'text/plain; charset=utf-8', body: `a window needs from=µs&to=µs (to > from) and columns=1..${MAX_COLUMNS}\n` };
+
+/**
+ * The viewer's whole surface: the page shell, its two bundled assets, the load's progress, and
+ * the trace's JSON. The data answers wait for the trace to be read; /api/status answers at once.
+ */
+export function viewerRoutes(load: TraceLoad, assets: Assets, file: string): Router {
+  const data = (answer: (data: ViewerData) => Reply) => async (): Promise<Reply> => answer(await load.data);
   return new Router()
     .get('/', () => asset('text/html; charset=utf-8', assets.html))
     .get('/assets/app.js', () => asset('text/javascript; charset=utf-8', assets.js))
     .get('/assets/app.css', () => asset('text/css; charset=utf-8', assets.css))
-    .get('/api/meta', () => json({ file: path.basename(file), path: file, source: data.model.source, run: data.model.run }))
-    .get('/api/overview', () => rawJson(data.cached('overview', () => data.overview())))
-    .get('/api/timeline', () => rawJson(data.cached('timeline', () => data.timeline)))
-    .get('/api/tests', () => rawJson(data.cached('tests', () => data.tests())))
-    .get('/api/tests/:id', (id) => {
-      const detail = id === undefined ? undefined : data.test(id);
-      return detail ? json(detail) : notFound(`no test with id ${id}`);
+    .get('/api/status', () => json(load.status()))
+    .get('/api/meta', data((d) => json({ file: path.basename(file), path: file, source: d.model.source, run: d.model.run })))
+    .get('/api/overview', data((d) => rawJson(d.cached('overview', () => d.overview()))))
+    .get('/api/timeline', data((d) => rawJson(d.cached('timeline', () => d.overviewTimeline()))))
+    .get('/api/timeline/window', async (_param, query) => {
+      const window = parseWindow(query);
+      if (!window) return badWindow;
+      return jsonPayload((await load.data).timeline.window(window));
     })
-    .get('/api/stalls', () => rawJson(data.cached('stalls', () => data.stalls())))
-    .get('/api/leaks', () => rawJson(data.cached('leaks', () => data.leaks())))
-    .get('/api/mmu', () => rawJson(data.cached('mmu', () => data.mmu())))
-    .get('/api/imports', () => rawJson(data.cached('imports', () => data.imports())));
+    .get('/api/tests', data((d) => rawJson(d.cached('tests', () => d.tests()))))
+    .get('/api/tests/:id', async (id) => {
+      const detail = id === undefined ? undefined : (await load.data).test(id);
+      return detail ? jsonPayload(detail) : notFound(`no test with id ${id}`);
+    })
+    .get('/api/stalls', data((d) => rawJson(d.cached('stalls', () => d.stalls()))))
+    .get('/api/leaks', data((d) => rawJson(d.cached('leaks', () => d.leaks()))))
+    .get('/api/mmu', data((d) => rawJson(d.cached('mmu', () => d.mmu()))))
+    .get('/api/imports', data((d) => rawJson(d.cached('imports', () => d.imports()))));
 }

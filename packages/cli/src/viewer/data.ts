@@ -1,32 +1,44 @@
 import { importReport, leakReport, mmuTable, stallReport, summarize, testRowMaker, type TestRecord, type TraceModel } from '@testtrace/core/analysis';
 import type { LoadedTrace } from './load.js';
 import { sliceTimeline } from './model/slice.js';
+import type { TimelineStore } from './model/store.js';
 import type { AttemptRow, ImportsData, LeaksData, MmuData, OverviewData, StallsData, TestDetail, TestRow, TimelineData } from './model/types.js';
+import { Payload } from './payload.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** Pixel columns of the timeline's first view: the summary level of the whole run. */
+export const OVERVIEW_COLUMNS = 2048;
+/** Pixel columns a test page's timeline is cut into. */
+const TEST_PAGE_COLUMNS = 4096;
+
 /**
  * The viewer's data, computed once from the loaded trace: each API payload is built on first
- * use and kept as its JSON text.
+ * use and kept as its JSON bytes (and their compressed forms).
  */
 export class ViewerData {
   readonly model: TraceModel;
-  readonly timeline: TimelineData;
-  private readonly cache = new Map<string, string>();
+  readonly timeline: TimelineStore;
+  private readonly cache = new Map<string, Payload>();
 
   constructor(loaded: LoadedTrace) {
     this.model = loaded.model;
     this.timeline = loaded.timeline;
   }
 
-  /** A payload's JSON, computed once. */
-  cached(key: string, compute: () => unknown): string {
-    let text = this.cache.get(key);
-    if (text === undefined) {
-      text = JSON.stringify(compute());
-      this.cache.set(key, text);
+  /** A payload, computed once. */
+  cached(key: string, compute: () => unknown): Payload {
+    let payload = this.cache.get(key);
+    if (payload === undefined) {
+      payload = Payload.of(JSON.stringify(compute()));
+      this.cache.set(key, payload);
     }
-    return text;
+    return payload;
+  }
+
+  /** The whole run at the summary level: what the timeline page draws first. */
+  overviewTimeline(): TimelineData {
+    return this.timeline.window({ from: 0, to: this.timeline.end, columns: OVERVIEW_COLUMNS });
   }
 
   /** Test rows as `testtrace tests` computes them (one per test), in start order, each linking to its last attempt. */
@@ -110,7 +122,7 @@ export class ViewerData {
       hooks,
       leaks: t.leaks.map((l) => ({ type: l.type, id: l.id, stack: l.stack, label: l.label, library: l.library })),
       attempts,
-      timeline: sliceTimeline(this.timeline, t.pid, window[0], window[1]),
+      timeline: this.timeline.window({ from: window[0], to: window[1], columns: TEST_PAGE_COLUMNS, pid: t.pid }),
       window,
     };
   }

@@ -1,13 +1,17 @@
+import { Payload } from './payload.js';
+
 /** A response the server writes as it is: nothing is ever read from disk per request. */
 export interface Reply {
   status: number;
   type: string;
-  body: string | Buffer;
+  /** A Payload is sent compressed when the client accepts it. */
+  body: string | Buffer | Payload;
   /** A redirect's target. */
   location?: string;
 }
 
-export type Handler = (param: number | undefined) => Reply | Promise<Reply>;
+/** Answers a matched path: `param` is the path's id, `query` the request's query string (raw, undecoded). */
+export type Handler = (param: number | undefined, query: string) => Reply | Promise<Reply>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -16,8 +20,13 @@ export function json(value: unknown): Reply {
 }
 
 /** A JSON body that is already serialised (cached payloads). */
-export function rawJson(body: string): Reply {
+export function rawJson(body: string | Payload): Reply {
   return { status: 200, type: JSON_TYPE, body };
+}
+
+/** A JSON body made for this request alone, compressed when the client accepts it. */
+export function jsonPayload(value: unknown): Reply {
+  return { status: 200, type: JSON_TYPE, body: Payload.of(JSON.stringify(value)) };
 }
 
 export function notFound(what = 'not found'): Reply {

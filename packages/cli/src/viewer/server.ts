@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Payload } from './payload.js';
 import { notFound, type Reply, type Router } from './routes.js';
 import { afterToken, newToken } from './token.js';
 
@@ -49,7 +50,7 @@ async function respond(router: Router, req: http.IncomingMessage, port: number, 
   if (rest === '') return { status: 301, type: 'text/plain; charset=utf-8', body: 'moved\n', location: `/${token}/` };
   const match = router.match(rest);
   if (!match) return notFound();
-  return match.handler(match.param);
+  return match.handler(match.param, q === -1 ? '' : raw.slice(q + 1));
 }
 
 /**
@@ -63,9 +64,10 @@ export function startServer(router: Router, port = 0, token = newToken()): Promi
     respond(router, req, boundPort, token)
       .catch((err: unknown): Reply => text(500, `internal error: ${err instanceof Error ? err.message : String(err)}`))
       .then((reply) => {
-        const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-        res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.type, 'Content-Length': body.length, ...(reply.location ? { Location: reply.location } : {}) });
-        res.end(req.method === 'HEAD' ? undefined : body);
+        const payload = reply.body instanceof Payload ? reply.body.for(req.headers['accept-encoding']) : { body: typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body };
+        const encoding = payload.encoding ? { 'Content-Encoding': payload.encoding, Vary: 'Accept-Encoding' } : {};
+        res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': reply.type, 'Content-Length': payload.body.length, ...encoding, ...(reply.location ? { Location: reply.location } : {}) });
+        res.end(req.method === 'HEAD' ? undefined : payload.body);
       });
   });
   return new Promise((resolve, reject) => {

@@ -24,14 +24,23 @@ export interface OwnerOverlap extends OwnerRef {
 const KINDS: readonly OwnerKind[] = ['outside', 'file', 'phase', 'test', 'hook', 'suite hook'];
 /** Inner beats outer; both kinds of hook are innermost. */
 const PRIORITY: Record<OwnerKind, number> = { outside: 0, file: 1, phase: 2, test: 3, hook: 4, 'suite hook': 4 };
+const FILE = KINDS.indexOf('file');
+const PHASE = KINDS.indexOf('phase');
+const TEST = KINDS.indexOf('test');
+const HOOK = KINDS.indexOf('hook');
+const SUITE_HOOK = KINDS.indexOf('suite hook');
+const PRIORITY_OF_KIND: readonly number[] = KINDS.map((k) => PRIORITY[k]);
 /** Trace times are written to the nanosecond: an overlap below that is two spans touching. */
 export const TOUCH_US = 1e-3;
 
-interface Span {
-  start: number;
-  end: number;
-  kind: number;
-  index: number;
+/** The spans of one process, in the order they were added. */
+interface LaneSpans {
+  count: number;
+  start: Float64Array;
+  end: Float64Array;
+  /** Index into KINDS. */
+  kind: Uint8Array;
+  index: Int32Array;
 }
 
 /** One worker's time cut into segments, each owned by exactly one thing, in time order. */
@@ -42,34 +51,54 @@ class Lane {
   readonly kinds: Uint8Array;
   readonly indexes: Int32Array;
 
-  constructor(spans: Span[]) {
+  constructor(spans: LaneSpans) {
     // sweep the span boundaries: between two of them, the active span of highest priority (the
-    // latest to start among equals, e.g. concurrent tests) owns the time
-    const points: { t: number; open: boolean; span: Span }[] = [];
-    for (const span of spans) {
-      if (!(span.end > span.start)) continue;
-      points.push({ t: span.start, open: true, span }, { t: span.end, open: false, span });
-    }
-    points.sort((a, b) => a.t - b.t || Number(a.open) - Number(b.open));
-    const active: Span[] = [];
-    const segs: Span[] = [];
-    let from = points.length ? points[0]!.t : 0;
-    for (const p of points) {
-      if (p.t > from && active.length > 0) {
-        const owner = innermost(active);
-        const last = segs[segs.length - 1];
-        if (last && last.end === from && last.kind === owner.kind && last.index === owner.index) last.end = p.t;
-        else segs.push({ start: from, end: p.t, kind: owner.kind, index: owner.index });
+    // latest to start among equals, e.g. concurrent tests) owns the time. Ends come before starts
+    // at the same time; boundaries of one kind at the same time in the order the spans came. The
+    // spans arrive in runs already in time order (files, phases, tests, hooks), which the sorts
+    // of starts and of ends merge cheaply.
+    const n = spans.count;
+    const { start, end, kind, index } = spans;
+    const opens: number[] = [];
+    for (let s = 0; s < n; s++) if (end[s]! > start[s]!) opens.push(s);
+    const closes = opens.slice();
+    opens.sort((a, b) => start[a]! - start[b]! || a - b);
+    closes.sort((a, b) => end[a]! - end[b]! || a - b);
+    const points = 2 * opens.length;
+    let nextOpen = 0;
+    let nextClose = 0;
+    const active: number[] = [];
+    const segStart = new Float64Array(Math.max(1, points));
+    const segEnd = new Float64Array(Math.max(1, points));
+    const segKind = new Uint8Array(Math.max(1, points));
+    const segIndex = new Int32Array(Math.max(1, points));
+    let count = 0;
+    let from = points > 0 ? Math.min(start[opens[0]!]!, end[closes[0]!]!) : 0;
+    for (let k = 0; k < points; k++) {
+      const isOpen = nextOpen < opens.length && start[opens[nextOpen]!]! < end[closes[nextClose]!]!;
+      const span = isOpen ? opens[nextOpen++]! : closes[nextClose++]!;
+      const t = isOpen ? start[span]! : end[span]!;
+      if (t > from && active.length > 0) {
+        const owner = innermost(active, kind, start);
+        const last = count - 1;
+        if (last >= 0 && segEnd[last] === from && segKind[last] === kind[owner] && segIndex[last] === index[owner]) segEnd[last] = t;
+        else {
+          segStart[count] = from;
+          segEnd[count] = t;
+          segKind[count] = kind[owner]!;
+          segIndex[count] = index[owner]!;
+          count++;
+        }
       }
-      from = p.t;
-      if (p.open) active.push(p.span);
-      else active.splice(active.indexOf(p.span), 1);
+      from = t;
+      if (isOpen) active.push(span);
+      else active.splice(active.indexOf(span), 1);
     }
-    this.count = segs.length;
-    this.starts = Float64Array.from(segs, (s) => s.start);
-    this.ends = Float64Array.from(segs, (s) => s.end);
-    this.kinds = Uint8Array.from(segs, (s) => s.kind);
-    this.indexes = Int32Array.from(segs, (s) => s.index);
+    this.count = count;
+    this.starts = segStart.slice(0, count);
+    this.ends = segEnd.slice(0, count);
+    this.kinds = segKind.slice(0, count);
+    this.indexes = segIndex.slice(0, count);
   }
 
   /** The first segment that ends after `t`. */
@@ -85,12 +114,16 @@ class Lane {
   }
 }
 
-function innermost(active: readonly Span[]): Span {
+/** The active span that owns the time: the highest priority, the latest to start among equals. */
+function innermost(active: readonly number[], kind: Uint8Array, start: Float64Array): number {
   let best = active[0]!;
+  let pb = PRIORITY_OF_KIND[kind[best]!]!;
   for (const s of active) {
-    const pb = PRIORITY[KINDS[best.kind]!];
-    const ps = PRIORITY[KINDS[s.kind]!];
-    if (ps > pb || (ps === pb && s.start >= best.start)) best = s;
+    const ps = PRIORITY_OF_KIND[kind[s]!]!;
+    if (ps > pb || (ps === pb && start[s]! >= start[best]!)) {
+      best = s;
+      pb = ps;
+    }
   }
   return best;
 }
@@ -104,17 +137,25 @@ export class Owners {
   private readonly lanes = new Map<number, Lane>();
 
   constructor(tests: TestTable, hooks: HookTable, phases: readonly PhaseSlice[], files: readonly FileRecord[]) {
-    const spans = new Map<number, Span[]>();
-    const add = (pid: number, span: Span) => {
-      const list = spans.get(pid);
-      if (list) list.push(span);
-      else spans.set(pid, [span]);
+    // two passes over the same spans in the same order: count per process, then fill its columns
+    const spans = new Map<number, LaneSpans>();
+    const each = (add: (pid: number, start: number, end: number, kind: number, index: number) => void) => {
+      for (let i = 0; i < files.length; i++) add(files[i]!.pid, files[i]!.start, files[i]!.end, FILE, i);
+      for (let i = 0; i < phases.length; i++) add(phases[i]!.pid, phases[i]!.start, phases[i]!.end, PHASE, i);
+      for (let i = 0; i < tests.count; i++) add(tests.pid(i), tests.start[i]!, tests.end[i]!, TEST, i);
+      for (let h = 0; h < hooks.count; h++) add(hooks.pid(h), hooks.start[h]!, hooks.end[h]!, hooks.test[h]! >= 0 ? HOOK : SUITE_HOOK, h);
     };
-    const kind = (k: OwnerKind) => KINDS.indexOf(k);
-    for (let i = 0; i < files.length; i++) add(files[i]!.pid, { start: files[i]!.start, end: files[i]!.end, kind: kind('file'), index: i });
-    for (let i = 0; i < phases.length; i++) add(phases[i]!.pid, { start: phases[i]!.start, end: phases[i]!.end, kind: kind('phase'), index: i });
-    for (let i = 0; i < tests.count; i++) add(tests.pid(i), { start: tests.start[i]!, end: tests.end[i]!, kind: kind('test'), index: i });
-    for (let h = 0; h < hooks.count; h++) add(hooks.pid(h), { start: hooks.start[h]!, end: hooks.end[h]!, kind: kind(hooks.test[h]! >= 0 ? 'hook' : 'suite hook'), index: h });
+    const counts = new Map<number, number>();
+    each((pid) => counts.set(pid, (counts.get(pid) ?? 0) + 1));
+    for (const [pid, n] of counts) spans.set(pid, { count: 0, start: new Float64Array(n), end: new Float64Array(n), kind: new Uint8Array(n), index: new Int32Array(n) });
+    each((pid, start, end, kind, index) => {
+      const lane = spans.get(pid)!;
+      const k = lane.count++;
+      lane.start[k] = start;
+      lane.end[k] = end;
+      lane.kind[k] = kind;
+      lane.index[k] = index;
+    });
     for (const [pid, list] of spans) this.lanes.set(pid, new Lane(list));
   }
 

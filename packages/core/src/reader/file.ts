@@ -47,8 +47,8 @@ export function gzipError(file: string, err: unknown): TraceReadError {
   return new TraceReadError(file, `corrupt gzip data: ${message}`, undefined, 'EGZIP');
 }
 
-/** The file's trace bytes in chunks, decompressed when it is gzip. */
-export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void): AsyncGenerator<Uint8Array> {
+/** The file's trace bytes in chunks, decompressed when it is gzip; `onProgress` hears the bytes of the file read so far. */
+export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
   checkFile(file);
   const head = Buffer.alloc(2);
   let handle: fs.promises.FileHandle;
@@ -75,7 +75,10 @@ export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void)
   const raw = handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES });
   if (!gzip) {
     try {
-      for await (const chunk of raw) yield chunk as Buffer;
+      for await (const chunk of raw) {
+        onProgress?.(raw.bytesRead);
+        yield chunk as Buffer;
+      }
     } catch (err) {
       throw fileError(file, err);
     } finally {
@@ -91,7 +94,10 @@ export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void)
   });
   raw.pipe(gunzip);
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of gunzip) {
+      onProgress?.(raw.bytesRead);
+      yield chunk as Buffer;
+    }
   } catch (err) {
     throw readFailure ? fileError(file, readFailure) : gzipError(file, err);
   } finally {

@@ -10,6 +10,8 @@ export interface ReadOptions {
   name?: string;
   /** Skips events by their raw text before parsing; see LineFilter. */
   lineFilter?: LineFilter;
+  /** Called as the file is read, with the bytes of the file read so far (compressed bytes for gzip). */
+  onProgress?: (bytesRead: number) => void;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface ReadOptions {
 export async function* readEventBatches(path: string, options: ReadOptions = {}): AsyncGenerator<TraceEvent[], ReadSummary> {
   const name = options.name ?? path;
   let decoder: TraceDecoder | undefined;
-  for await (const chunk of fileChunks(path, (gzip) => (decoder = new TraceDecoder(name, gzip, options.lineFilter)))) {
+  for await (const chunk of fileChunks(path, (gzip) => (decoder = new TraceDecoder(name, gzip, options.lineFilter)), options.onProgress)) {
     const out: TraceEvent[] = [];
     decoder!.feed(chunk, out);
     if (out.length > 0) yield out;

@@ -1,3 +1,5 @@
+import { traceRead } from './progress.js';
+
 /** A page draws itself into `root` from the route's parameter and may return a cleanup function. */
 export type Page = (root: HTMLElement, param: string | undefined) => Promise<(() => void) | void>;
 
@@ -40,6 +42,8 @@ export class Router {
     document.body.dataset.page = route.path || 'overview';
     document.body.dataset.ready = 'false';
     try {
+      await traceRead(page);
+      if (seq !== this.seq) return;
       const cleanup = await route.page(page, param === undefined ? undefined : decodeURIComponent(param));
       if (seq !== this.seq) {
         if (cleanup) cleanup();

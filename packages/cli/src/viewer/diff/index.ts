@@ -2,7 +2,8 @@ import path from 'node:path';
 import { diff, runFigures } from '@testtrace/core/analysis';
 import { viewerRoutes } from '../api.js';
 import { loadAssets } from '../assets.js';
-import { ViewerData } from '../data.js';
+import type { ViewerData } from '../data.js';
+import { TraceLoad } from '../load-state.js';
 import { loadTrace } from '../load.js';
 import { json } from '../routes.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -32,16 +33,17 @@ export async function startDiffViewer(baseFile: string, headFile: string, option
   const base = await loadTrace(baseFile);
   const head = await loadTrace(headFile);
   const report = diff([runFigures(base.model)], [runFigures(head.model)]);
-  const baseData = new ViewerData(base);
-  const headData = new ViewerData(head);
+  const baseLoad = new TraceLoad(baseFile, base);
+  const headLoad = new TraceLoad(headFile, head);
+  const [baseData, headData] = await Promise.all([baseLoad.data, headLoad.data]);
   // filled once both servers listen; every request comes after that
   const payload: DiffData = { report, links: changeLinks(report, base, head), sides: { base: { url: '', file: baseFile }, head: { url: '', file: headFile } } };
-  const routes = (side: 'base' | 'head', loaded: ViewerData, file: string) =>
+  const routes = (side: 'base' | 'head', loaded: TraceLoad, file: string) =>
     viewerRoutes(loaded, loadAssets(`${side}: ${path.basename(file)}`, options.packageRoot), file).get('/api/diff', () => json(payload));
-  const baseServer = await startServer(routes('base', baseData, baseFile), 0);
+  const baseServer = await startServer(routes('base', baseLoad, baseFile), 0);
   let headServer: RunningServer;
   try {
-    headServer = await startServer(routes('head', headData, headFile), options.port ?? 0);
+    headServer = await startServer(routes('head', headLoad, headFile), options.port ?? 0);
   } catch (err) {
     await baseServer.close();
     throw err;

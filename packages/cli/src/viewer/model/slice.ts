@@ -16,7 +16,7 @@ export function lowerBound(values: ArrayLike<number>, x: number): number {
  * Index of the first span of a row that ends at or after `t`. A row's spans are sorted by start
  * and never overlap, so their ends are sorted too.
  */
-export function firstEndingAfter(row: SliceRow, t: number): number {
+export function firstEndingAfter(row: { start: ArrayLike<number>; dur: ArrayLike<number> }, t: number): number {
   let lo = 0;
   let hi = row.start.length;
   while (lo < hi) {

@@ -1,21 +1,25 @@
 import type { TraceEvent } from '@testtrace/core';
-import type { CounterSeries, Instants, ProcessData, SliceRow, TestRef, TimelineData, TrackData } from './types.js';
+import { Column } from './columns.js';
+import { Interner } from './interner.js';
+import { TimelineStore, type StoreProcess, type StoreRow, type StoreTests, type StoreTrack } from './store.js';
+import type { CounterSeries } from './types.js';
 
-interface RawSpan {
-  ts: number;
-  dur: number;
-  name: number;
-  cat: number;
-  ref: number;
-}
-
+/** A track's events as they arrive: columns, one entry per span, instant or sample. */
 interface RawTrack {
   tid: number;
   name?: string;
   sort?: number;
-  spans: RawSpan[];
-  instants: { ts: number; name: number; cat: number; detail: number }[];
-  counter?: { name: string; samples: [number, number][]; unit: CounterSeries['unit'] };
+  spanTs: Column<Float64Array>;
+  spanDur: Column<Float64Array>;
+  spanName: Column<Int32Array>;
+  spanCat: Column<Int32Array>;
+  spanRef: Column<Int32Array>;
+  instTs: Column<Float64Array>;
+  instName: Column<Int32Array>;
+  instCat: Column<Int32Array>;
+  instDetail: Column<Int32Array>;
+  counter?: { name: string; unit: CounterSeries['unit']; ts: Column<Float64Array>; value: Column<Float64Array> };
+  /** B events waiting for their E. */
   open: { ev: TraceEvent; ts: number }[];
 }
 
@@ -42,15 +46,18 @@ function detailOf(event: TraceEvent): string {
 /**
  * Builds the whole-run timeline from trace events, in one pass plus a sort per track: processes
  * as lanes (main process first), each thread a track, spans nested into depth rows, instants,
- * and counters (heap, event loop). Test spans get ids in trace order.
+ * and counters (heap, event loop). Test spans get ids in trace order. Everything is kept in typed
+ * columns (about 30 bytes a span), so a trace of millions of events fits in a few hundred MB.
  */
 export class TimelineBuilder {
   private readonly processes = new Map<number, RawProcess>();
-  private readonly strings: string[] = [];
-  private readonly stringIds = new Map<string, number>();
-  private readonly details: string[] = [''];
-  private readonly tests: TestRef[] = [];
-  private readonly asyncOpen = new Map<string, { ev: TraceEvent; track: RawTrack }>();
+  private readonly strings = new Interner();
+  private readonly details = new Interner('');
+  private readonly tests = {
+    name: Column.i32(), fullName: Column.i32(), file: Column.i32(), status: Column.i32(), retry: Column.i32(),
+    pid: Column.i32(), tid: Column.i32(), start: Column.f64(), dur: Column.f64(),
+  };
+  private readonly asyncOpen = new Map<string, { ev: TraceEvent; ts: number; track: RawTrack }>();
   private readonly asyncTracks = new Map<string, number>();
   private readonly counterTracks = new Map<string, number>();
   private events = 0;
@@ -82,7 +89,10 @@ export class TimelineBuilder {
       case 'n': {
         const track = this.track(event.pid, event.tid);
         const detail = detailOf(event);
-        track.instants.push({ ts, name: this.str(event.name), cat: this.str(event.cat ?? ''), detail: detail ? this.details.push(detail) - 1 : 0 });
+        track.instTs.push(ts);
+        track.instName.push(this.strings.id(event.name));
+        track.instCat.push(this.strings.id(event.cat ?? ''));
+        track.instDetail.push(detail ? this.details.id(detail) : 0);
         return;
       }
       case 'C':
@@ -96,37 +106,68 @@ export class TimelineBuilder {
    * Lays the events out. `idOf` renumbers the tests (e.g. to the analysis model's indices) from
    * their process, thread and start; tests it does not know keep ids past the known ones.
    */
-  build(idOf?: (pid: number, tid: number, ts: number) => number | undefined): TimelineData {
+  build(idOf?: (pid: number, tid: number, ts: number) => number | undefined): TimelineStore {
     const origin = Number.isFinite(this.origin) ? this.origin : 0;
-    if (idOf) this.renumber(idOf);
+    const ids = this.testIds(idOf);
     let end = 0;
-    const processes: ProcessData[] = [];
+    const processes: StoreProcess[] = [];
     const raws = [...this.processes.values()].filter((p) => [...p.tracks.values()].some(hasData));
     raws.sort((a, b) => (a.sort ?? a.pid) - (b.sort ?? b.pid) || a.pid - b.pid);
     for (const p of raws) {
-      const tracks: TrackData[] = [];
+      const tracks: StoreTrack[] = [];
       const rawTracks = [...p.tracks.values()].filter(hasData);
       rawTracks.sort((a, b) => (a.sort ?? a.tid) - (b.sort ?? b.tid) || a.tid - b.tid);
       for (const t of rawTracks) {
-        const built = buildTrack(t, origin);
+        const built = buildTrack(t, origin, ids);
         end = Math.max(end, trackEnd(built));
         tracks.push(built);
       }
       processes.push({ pid: p.pid, name: p.name ?? `pid ${p.pid}`, tracks });
     }
-    for (const test of this.tests) test.start = round(test.start - origin);
-    return { origin, start: 0, end, strings: this.strings, details: this.details, processes, tests: this.tests, events: this.events };
+    for (const p of this.processes.values()) p.tracks.clear();
+    return new TimelineStore({ origin, end, strings: this.strings.values, details: this.details.values, processes, tests: this.testColumns(ids, origin), events: this.events });
   }
 
-  private renumber(idOf: (pid: number, tid: number, ts: number) => number | undefined): void {
-    const known = this.tests.map((t) => idOf(t.pid, t.tid, t.start));
-    let next = known.reduce<number>((max, id) => (id !== undefined && id > max ? id : max), -1) + 1;
-    const ids = known.map((id) => id ?? next++);
-    this.tests.forEach((t, i) => (t.id = ids[i]!));
-    for (const p of this.processes.values()) {
-      for (const t of p.tracks.values()) for (const s of t.spans) if (s.ref >= 0) s.ref = ids[s.ref]!;
+  /** Each test's id, in trace order. */
+  private testIds(idOf: ((pid: number, tid: number, ts: number) => number | undefined) | undefined): Int32Array {
+    const t = this.tests;
+    const n = t.start.length;
+    const ids = new Int32Array(n);
+    if (!idOf) {
+      for (let i = 0; i < n; i++) ids[i] = i;
+      return ids;
     }
-    this.tests.sort((a, b) => a.id - b.id);
+    let max = -1;
+    const known = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const id = idOf(t.pid.get(i), t.tid.get(i), t.start.get(i));
+      if (id !== undefined) {
+        known[i] = id;
+        if (id > max) max = id;
+      }
+    }
+    let next = max + 1;
+    for (let i = 0; i < n; i++) ids[i] = known[i]! >= 0 ? known[i]! : next++;
+    return ids;
+  }
+
+  /** The tests as columns, sorted by id. */
+  private testColumns(ids: Int32Array, origin: number): StoreTests {
+    const t = this.tests;
+    const n = ids.length;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ids[a]! - ids[b]! || a - b);
+    const pick = <T extends Float64Array | Int32Array>(col: Column<T>, make: (n: number) => T, map: (v: number) => number = (v) => v): T => {
+      const out = make(n);
+      for (let k = 0; k < n; k++) out[k] = map(col.get(order[k]!));
+      return out;
+    };
+    const i32 = (k: number) => new Int32Array(k);
+    const f64 = (k: number) => new Float64Array(k);
+    return {
+      id: Int32Array.from(order, (i) => ids[i]!),
+      name: pick(t.name, i32), fullName: pick(t.fullName, i32), file: pick(t.file, i32), status: pick(t.status, i32), retry: pick(t.retry, i32),
+      pid: pick(t.pid, i32), tid: pick(t.tid, i32), start: pick(t.start, f64, (v) => round(v - origin)), dur: pick(t.dur, f64, round),
+    };
   }
 
   private meta(event: TraceEvent): void {
@@ -154,21 +195,23 @@ export class TimelineBuilder {
     let ref = -1;
     if (event.cat === 'test') {
       const a = event.args ?? {};
-      ref = this.tests.length;
-      this.tests.push({
-        id: ref,
-        name: event.name,
-        fullName: typeof a.fullName === 'string' ? a.fullName : event.name,
-        file: typeof a.file === 'string' ? a.file : '',
-        status: typeof a.status === 'string' ? a.status : 'passed',
-        retry: typeof a.retry === 'number' ? a.retry : 0,
-        pid: event.pid,
-        tid: event.tid,
-        start: ts,
-        dur: round(dur),
-      });
+      const t = this.tests;
+      ref = t.start.length;
+      t.name.push(this.strings.id(event.name));
+      t.fullName.push(this.strings.id(typeof a.fullName === 'string' ? a.fullName : event.name));
+      t.file.push(this.strings.id(typeof a.file === 'string' ? a.file : ''));
+      t.status.push(this.strings.id(typeof a.status === 'string' ? a.status : 'passed'));
+      t.retry.push(typeof a.retry === 'number' ? a.retry : 0);
+      t.pid.push(event.pid);
+      t.tid.push(event.tid);
+      t.start.push(ts);
+      t.dur.push(dur);
     }
-    track.spans.push({ ts, dur, name: this.str(event.name), cat: this.str(event.cat ?? ''), ref });
+    track.spanTs.push(ts);
+    track.spanDur.push(dur);
+    track.spanName.push(this.strings.id(event.name));
+    track.spanCat.push(this.strings.id(event.cat ?? ''));
+    track.spanRef.push(ref);
   }
 
   private asyncEvent(event: TraceEvent, ts: number): void {
@@ -182,13 +225,13 @@ export class TimelineBuilder {
       }
       const track = this.track(event.pid, tid);
       track.name ??= `async ${event.cat ?? ''}`.trim();
-      this.asyncOpen.set(key, { ev: { ...event, ts }, track });
+      this.asyncOpen.set(key, { ev: event, ts, track });
       return;
     }
     const open = this.asyncOpen.get(key);
     if (!open) return;
     this.asyncOpen.delete(key);
-    this.span(open.track, open.ev, open.ev.ts!, Math.max(0, ts - open.ev.ts!));
+    this.span(open.track, open.ev, open.ts, Math.max(0, ts - open.ts));
   }
 
   private counter(event: TraceEvent, ts: number): void {
@@ -205,10 +248,11 @@ export class TimelineBuilder {
     if (!Number.isFinite(value)) return;
     if (!track.counter) {
       const unit = field === 'used' || field === 'total' ? 'bytes' : field === 'utilization' ? 'ratio' : 'number';
-      track.counter = { name: field && field !== 'used' && field !== 'utilization' ? `${event.name}.${field}` : event.name, samples: [], unit };
+      track.counter = { name: field && field !== 'used' && field !== 'utilization' ? `${event.name}.${field}` : event.name, unit, ts: Column.f64(), value: Column.f64() };
       track.name = track.counter.name;
     }
-    track.counter.samples.push([ts, value]);
+    track.counter.ts.push(ts);
+    track.counter.value.push(value);
   }
 
   private process(pid: number): RawProcess {
@@ -224,65 +268,67 @@ export class TimelineBuilder {
     const p = this.process(pid);
     let t = p.tracks.get(tid);
     if (!t) {
-      t = { tid, spans: [], instants: [], open: [] };
+      t = {
+        tid, spanTs: Column.f64(), spanDur: Column.f64(), spanName: Column.i32(), spanCat: Column.i32(), spanRef: Column.i32(),
+        instTs: Column.f64(), instName: Column.i32(), instCat: Column.i32(), instDetail: Column.i32(), open: [],
+      };
       p.tracks.set(tid, t);
     }
     return t;
   }
-
-  private str(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.push(s) - 1;
-      this.stringIds.set(s, id);
-    }
-    return id;
-  }
 }
 
 function hasData(t: RawTrack): boolean {
-  return t.spans.length > 0 || t.instants.length > 0 || (t.counter?.samples.length ?? 0) > 0;
+  return t.spanTs.length > 0 || t.instTs.length > 0 || (t.counter?.ts.length ?? 0) > 0;
 }
 
-function emptyRow(): SliceRow {
-  return { start: [], dur: [], name: [], cat: [], ref: [] };
+/** The permutation that sorts `n` entries by `compare`, as a plain array (TimSort: runs already in order cost little). */
+function sortedOrder(n: number, compare: (a: number, b: number) => number): number[] {
+  return Array.from({ length: n }, (_, i) => i).sort(compare);
 }
 
 /** Sorts a track's spans and assigns each the depth of its nesting, so that a row never overlaps itself. */
-function buildTrack(t: RawTrack, origin: number): TrackData {
-  t.spans.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
-  const rows: SliceRow[] = [];
+function buildTrack(t: RawTrack, origin: number, ids: Int32Array): StoreTrack {
+  const ts = t.spanTs.view();
+  const dur = t.spanDur.view();
+  const order = sortedOrder(ts.length, (a, b) => ts[a]! - ts[b]! || dur[b]! - dur[a]! || a - b);
+  const rows: { start: Column<Float64Array>; dur: Column<Float64Array>; name: Column<Int32Array>; cat: Column<Int32Array>; ref: Column<Int32Array> }[] = [];
   const stackEnds: number[] = [];
-  for (const s of t.spans) {
-    while (stackEnds.length > 0 && stackEnds[stackEnds.length - 1]! <= s.ts) stackEnds.pop();
+  for (const s of order) {
+    const start = ts[s]!;
+    while (stackEnds.length > 0 && stackEnds[stackEnds.length - 1]! <= start) stackEnds.pop();
     const depth = stackEnds.length;
-    stackEnds.push(s.ts + s.dur);
-    const row = (rows[depth] ??= emptyRow());
-    row.start.push(round(s.ts - origin));
-    row.dur.push(round(s.dur));
-    row.name.push(s.name);
-    row.cat.push(s.cat);
-    row.ref.push(s.ref);
+    stackEnds.push(start + dur[s]!);
+    const row = (rows[depth] ??= { start: Column.f64(), dur: Column.f64(), name: Column.i32(), cat: Column.i32(), ref: Column.i32() });
+    row.start.push(round(start - origin));
+    row.dur.push(round(dur[s]!));
+    row.name.push(t.spanName.get(s));
+    row.cat.push(t.spanCat.get(s));
+    const ref = t.spanRef.get(s);
+    row.ref.push(ref >= 0 ? ids[ref]! : -1);
   }
-  t.instants.sort((a, b) => a.ts - b.ts);
-  const instants: Instants = { ts: [], name: [], cat: [], detail: [] };
-  for (const i of t.instants) {
-    instants.ts.push(round(i.ts - origin));
-    instants.name.push(i.name);
-    instants.cat.push(i.cat);
-    instants.detail.push(i.detail);
-  }
-  const track: TrackData = { tid: t.tid, name: t.name ?? `tid ${t.tid}`, rows, instants };
+  const built: StoreRow[] = rows.map((r) => ({ start: r.start.view().slice(), dur: r.dur.view().slice(), name: r.name.view().slice(), cat: r.cat.view().slice(), ref: r.ref.view().slice() }));
+  const its = t.instTs.view();
+  const iorder = sortedOrder(its.length, (a, b) => its[a]! - its[b]! || a - b);
+  const pickI = (col: Column<Int32Array>) => Int32Array.from(iorder, (i) => col.get(i));
+  const track: StoreTrack = {
+    tid: t.tid,
+    name: t.name ?? `tid ${t.tid}`,
+    rows: built,
+    instants: { ts: Float64Array.from(iorder, (i) => round(its[i]! - origin)), name: pickI(t.instName), cat: pickI(t.instCat), detail: pickI(t.instDetail) },
+  };
   if (t.counter) {
-    const samples = t.counter.samples.sort((a, b) => a[0] - b[0]);
+    const cts = t.counter.ts.view();
+    const corder = sortedOrder(cts.length, (a, b) => cts[a]! - cts[b]! || a - b);
+    const value = Float64Array.from(corder, (i) => t.counter!.value.get(i));
     let max = 0;
-    for (const [, v] of samples) if (v > max) max = v;
-    track.counter = { name: t.counter.name, unit: t.counter.unit, ts: samples.map((s) => round(s[0] - origin)), value: samples.map((s) => s[1]), max };
+    for (const v of value) if (v > max) max = v;
+    track.counter = { name: t.counter.name, unit: t.counter.unit, ts: Float64Array.from(corder, (i) => round(cts[i]! - origin)), value, max };
   }
   return track;
 }
 
-function trackEnd(t: TrackData): number {
+function trackEnd(t: StoreTrack): number {
   let end = 0;
   for (const row of t.rows) {
     const n = row.start.length;

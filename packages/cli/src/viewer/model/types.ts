@@ -7,7 +7,10 @@
  */
 import type { TestRow as CliTestRow, StallReport, MmuTable, LeakReport, Summary, TestRecord, ImportsReport } from '@testtrace/core/analysis';
 
-/** One row of slices: spans at one nesting depth of one track, sorted by start, never overlapping. */
+/**
+ * One row of slices: spans at one nesting depth of one track, sorted by start, never overlapping.
+ * A row too dense for the requested zoom comes as `bins` instead, its span arrays empty.
+ */
 export interface SliceRow {
   start: number[];
   dur: number[];
@@ -17,6 +20,32 @@ export interface SliceRow {
   cat: number[];
   /** Test id (TestRef.id) for test spans, -1 otherwise. */
   ref: number[];
+  bins?: SliceBins;
+}
+
+/**
+ * The summary level of a row: the window cut into equal bins (about one per pixel column). A
+ * row's spans never overlap, so each bin's `busy` is exact, and the bins add up to the spans.
+ */
+export interface SliceBins {
+  /** Relative µs where bin 0 starts, and each bin's length. */
+  from: number;
+  step: number;
+  /** µs of the bin covered by spans. */
+  busy: number[];
+  /** Spans that start in the bin; bin 0 also counts the spans that started before `from`. */
+  count: number[];
+  /** Index into TimelineData.strings of the colour of the span covering most of the bin (its category, or `test:STATUS`); -1 for an empty bin. */
+  key: number[];
+}
+
+/** The summary level of a track's instants: how many fall in each bin, and the category of the first. */
+export interface InstantBins {
+  from: number;
+  step: number;
+  count: number[];
+  /** Index into TimelineData.strings; -1 for an empty bin. */
+  cat: number[];
 }
 
 /** Instant events of a track (leaks, logs, crashes, tracer errors). */
@@ -26,6 +55,7 @@ export interface Instants {
   cat: number[];
   /** Index into TimelineData.details: the instant's message, leak type or reason. */
   detail: number[];
+  bins?: InstantBins;
 }
 
 /** A counter's samples (heap used, event-loop utilisation), sorted by time. */
@@ -43,6 +73,8 @@ export interface TrackData {
   /** Slices, one row per depth (row 0 outermost). */
   rows: SliceRow[];
   instants: Instants;
+  /** Instants of the track in the whole trace: its layout does not change with the window. */
+  instantTotal?: number;
   /** Present on counter tracks only (then `rows` is empty). */
   counter?: CounterSeries;
 }
@@ -77,9 +109,24 @@ export interface TimelineData {
   strings: string[];
   details: string[];
   processes: ProcessData[];
+  /** The tests whose spans are sent span by span. */
   tests: TestRef[];
   /** Number of trace events the timeline was built from. */
   events: number;
+  /** Test spans in the whole timeline (`tests` holds those of the window sent). */
+  testCount?: number;
+}
+
+/** What the server is doing with the trace: `GET /api/status`. */
+export interface LoadStatus {
+  state: 'loading' | 'ready' | 'failed';
+  /** Bytes of the file read so far, and its size. */
+  bytesRead: number;
+  bytes: number;
+  /** Since the server started, ms. */
+  elapsedMs: number;
+  /** The one-line reason, when failed. */
+  error?: string;
 }
 
 /**

@@ -16,11 +16,15 @@ function windowOf(param: string | undefined): [number, number] | undefined {
 export const timelinePage: Page = async (root, param) => {
   const data = await getJson<TimelineData>('/api/timeline');
   const zoom = windowOf(param);
-  const view = new TimelineView(data, { onTest: (id) => (location.hash = testHref(id)), ...(zoom ? { window: zoom } : {}) });
+  const view = new TimelineView(data, {
+    onTest: (id) => (location.hash = testHref(id)),
+    fetchWindow: (from, to, columns) => getJson<TimelineData>(`/api/timeline/window?from=${from}&to=${to}&columns=${columns}`),
+    ...(zoom ? { window: zoom } : {}),
+  });
   if (zoom) root.dataset.window = zoom.join(',');
   root.append(
     h('h1', {}, 'Timeline'),
-    h('p', { class: 'muted' }, `${data.processes.length} processes · ${data.tests.length} test attempts · ${data.events.toLocaleString()} events`),
+    h('p', { class: 'muted' }, `${data.processes.length} processes · ${(data.testCount ?? data.tests.length).toLocaleString()} test attempts · ${data.events.toLocaleString()} events`),
     legend(),
     view.element,
   );

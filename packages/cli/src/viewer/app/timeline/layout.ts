@@ -36,7 +36,7 @@ export function layout(data: TimelineData): Layout {
         bands.push({ kind: 'counter', y, h: COUNTER_HEIGHT, track });
         y += COUNTER_HEIGHT;
       } else {
-        if (track.instants.ts.length > 0) {
+        if ((track.instantTotal ?? track.instants.ts.length) > 0) {
           bands.push({ kind: 'instants', y, h: INSTANT_STRIP, track });
           y += INSTANT_STRIP;
         }

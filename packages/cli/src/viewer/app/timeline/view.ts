@@ -1,4 +1,4 @@
-import type { SliceRow, TestRef, TimelineData, TrackData } from '../../model/types.js';
+import type { InstantBins, SliceBins, SliceRow, TestRef, TimelineData, TrackData } from '../../model/types.js';
 import { firstEndingAfter, lowerBound } from '../../model/slice.js';
 import { h } from '../dom.js';
 import { formatBytes, formatPercent, formatUs } from '../format.js';
@@ -21,7 +21,16 @@ export interface TimelineOptions {
   highlight?: number;
   /** Height of the scrolling area in px; default: up to 70% of the window. */
   maxHeight?: number;
+  /**
+   * Fetches the timeline between two times (relative µs) cut into `columns` bins: the view asks
+   * for the visible window (and as much again on each side) as the user zooms and pans, and
+   * draws what it has meanwhile. Without it the view draws the data it was given.
+   */
+  fetchWindow?: (from: number, to: number, columns: number) => Promise<TimelineData>;
 }
+
+/** Quiet time after the last zoom or pan before the view fetches its window. */
+const FETCH_DELAY_MS = 80;
 
 interface Hit {
   text: string[];
@@ -41,8 +50,12 @@ export class TimelineView {
   private readonly spacer: HTMLElement;
   private readonly tooltip: HTMLElement;
   private readonly ctx: CanvasRenderingContext2D;
-  private readonly layout: Layout;
+  private layout: Layout;
   private readonly tests = new Map<number, TestRef>();
+  /** The whole run's extent, relative µs: what `fit` shows. */
+  private readonly extent: [number, number];
+  private fetchTimer: ReturnType<typeof setTimeout> | undefined;
+  private fetchSeq = 0;
   private readonly resize: ResizeObserver;
   private v0: number;
   private v1: number;
@@ -54,11 +67,12 @@ export class TimelineView {
   lastDrawMs = 0;
 
   constructor(
-    private readonly data: TimelineData,
+    private data: TimelineData,
     private readonly options: TimelineOptions = {},
   ) {
     for (const t of data.tests) this.tests.set(t.id, t);
     this.layout = layout(data);
+    this.extent = [data.start, data.end];
     const span = Math.max(1, data.end - data.start);
     [this.v0, this.v1] = options.window ?? [data.start - span * 0.01, data.end + span * 0.01];
 
@@ -97,6 +111,8 @@ export class TimelineView {
     window.removeEventListener('mouseup', this.onUp);
     this.resize.disconnect();
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.fetchTimer);
+    this.fetchSeq++;
   }
 
   /** The visible window, relative µs. */
@@ -114,11 +130,53 @@ export class TimelineView {
     this.v0 = v0;
     this.v1 = v1;
     this.schedule();
+    this.scheduleFetch();
   }
 
   fit(): void {
-    const span = Math.max(1, this.data.end - this.data.start);
-    this.setWindow(this.data.start - span * 0.01, this.data.end + span * 0.01);
+    const [start, end] = this.extent;
+    const span = Math.max(1, end - start);
+    this.setWindow(start - span * 0.01, end + span * 0.01);
+  }
+
+  /** Fetches the window's data once the user stops zooming and panning, unless the data at hand serves it. */
+  private scheduleFetch(): void {
+    if (!this.options.fetchWindow) return;
+    clearTimeout(this.fetchTimer);
+    this.fetchTimer = setTimeout(() => void this.fetch(), FETCH_DELAY_MS);
+  }
+
+  /** The data at hand covers the view at one bin per pixel or finer. */
+  private dataServes(): boolean {
+    // nothing lies outside the run's extent: data up to its edges serves a view past them
+    if (this.data.start > Math.max(this.v0, this.extent[0]) || this.data.end < Math.min(this.v1, this.extent[1])) return false;
+    const pixel = (this.v1 - this.v0) / this.plotWidth;
+    for (const p of this.data.processes) {
+      for (const t of p.tracks) {
+        for (const r of t.rows) if (r.bins && r.bins.step > pixel) return false;
+        if (t.instants.bins && t.instants.bins.step > pixel) return false;
+      }
+    }
+    return true;
+  }
+
+  private async fetch(): Promise<void> {
+    if (this.dataServes()) return;
+    const seq = ++this.fetchSeq;
+    const span = this.v1 - this.v0;
+    // the view and as much again either side: a pan of up to a screen needs no new data
+    const from = this.v0 - span;
+    const to = this.v1 + span;
+    const began = performance.now();
+    const data = await this.options.fetchWindow!(Number(from.toFixed(3)), Number(to.toFixed(3)), Math.min(8192, Math.round(this.plotWidth * 3)));
+    if (seq !== this.fetchSeq) return;
+    this.data = { ...data, start: from, end: to };
+    for (const t of data.tests) this.tests.set(t.id, t);
+    this.layout = layout(this.data);
+    this.canvas.dataset.windowMs = (performance.now() - began).toFixed(1);
+    this.canvas.dataset.fetched = `${from.toFixed(3)},${to.toFixed(3)}`;
+    this.canvas.dataset.fetches = String(Number(this.canvas.dataset.fetches ?? 0) + 1);
+    this.draw();
   }
 
   /** Multiplies the window's length by `factor` keeping the point at `anchor` (0–1 across the plot) still. */
@@ -207,7 +265,57 @@ export class TimelineView {
     this.canvas.dataset.window = `${this.v0.toFixed(3)},${this.v1.toFixed(3)}`;
   }
 
+  /** The colour of a bin's key: its category, or `test:STATUS`. */
+  private keyColor(key: number): string {
+    const text = this.data.strings[key] ?? '';
+    return text.startsWith('test:') ? testColor(text.slice(5)) : colorOf(text);
+  }
+
+  /** A row's summary level: each bin in the colour of what covers most of it, as tall as it is busy. */
+  private drawBins(bins: SliceBins, y: number, h: number): void {
+    const ctx = this.ctx;
+    const k = this.plotWidth / (this.v1 - this.v0);
+    const first = Math.max(0, Math.floor((this.v0 - bins.from) / bins.step));
+    const last = Math.min(bins.busy.length - 1, Math.ceil((this.v1 - bins.from) / bins.step));
+    for (let i = first; i <= last; i++) {
+      if (bins.key[i]! < 0) continue;
+      const x0 = GUTTER + (bins.from + i * bins.step - this.v0) * k;
+      const left = Math.max(GUTTER, Math.floor(x0));
+      const right = Math.min(this.width, Math.max(left + 1, Math.ceil(x0 + bins.step * k)));
+      if (right <= left) continue;
+      const full = h - 2;
+      const tall = Math.max(2, Math.round(full * Math.min(1, bins.busy[i]! / bins.step)));
+      ctx.fillStyle = this.keyColor(bins.key[i]!);
+      ctx.fillRect(left, y + 1 + full - tall, right - left, tall);
+    }
+  }
+
+  /** An instant's mark: a triangle pointing down at x. */
+  private marker(x: number, y: number, h: number): void {
+    const ctx = this.ctx;
+    ctx.beginPath();
+    ctx.moveTo(x - 4, y + 1);
+    ctx.lineTo(x + 4, y + 1);
+    ctx.lineTo(x, y + h - 1);
+    ctx.closePath();
+    ctx.fill();
+  }
+
+  private drawInstantBins(bins: InstantBins, y: number, h: number): void {
+    const ctx = this.ctx;
+    let lastPx = -1;
+    for (let i = 0; i < bins.count.length; i++) {
+      if (bins.count[i] === 0) continue;
+      const x = Math.round(this.xOf(bins.from + (i + 0.5) * bins.step));
+      if (x <= lastPx + 1 || x < GUTTER || x > this.width) continue;
+      lastPx = x;
+      ctx.fillStyle = colorOf(this.data.strings[bins.cat[i]!] ?? '');
+      this.marker(x, y, h);
+    }
+  }
+
   private drawRow(row: SliceRow, y: number, h: number): void {
+    if (row.bins) return this.drawBins(row.bins, y, h);
     const ctx = this.ctx;
     const strings = this.data.strings;
     const n = row.start.length;
@@ -258,6 +366,7 @@ export class TimelineView {
   }
 
   private drawInstants(track: TrackData, y: number, h: number): void {
+    if (track.instants.bins) return this.drawInstantBins(track.instants.bins, y, h);
     const ctx = this.ctx;
     const ts = track.instants.ts;
     let lastPx = -1;
@@ -266,12 +375,7 @@ export class TimelineView {
       if (x <= lastPx + 1 || x < GUTTER) continue;
       lastPx = x;
       ctx.fillStyle = colorOf(this.data.strings[track.instants.cat[i]!]!);
-      ctx.beginPath();
-      ctx.moveTo(x - 4, y + 1);
-      ctx.lineTo(x + 4, y + 1);
-      ctx.lineTo(x, y + h - 1);
-      ctx.closePath();
-      ctx.fill();
+      this.marker(x, y, h);
     }
   }
 
@@ -481,6 +585,19 @@ export class TimelineView {
 
   private hitBand(band: Band, t: number, slop: number): Hit | undefined {
     const strings = this.data.strings;
+    if (band.kind === 'slices' && band.row.bins) {
+      const bins = band.row.bins;
+      const i = Math.floor((t - bins.from) / bins.step);
+      if (i < 0 || i >= bins.busy.length || bins.key[i]! < 0) return undefined;
+      const key = strings[bins.key[i]!] ?? '';
+      return { text: [key.startsWith('test:') ? `tests (${key.slice(5)})` : key, `${bins.count[i]} starting here · ${formatPercent(bins.busy[i]! / bins.step)} busy over ${formatUs(bins.step)}`, 'zoom in for each one'] };
+    }
+    if (band.kind === 'instants' && band.track.instants.bins) {
+      const bins = band.track.instants.bins;
+      const i = Math.floor((t - bins.from) / bins.step);
+      if (i < 0 || i >= bins.count.length || bins.count[i] === 0) return undefined;
+      return { text: [strings[bins.cat[i]!] ?? '', `${bins.count[i]} instants over ${formatUs(bins.step)}`, 'zoom in for each one'] };
+    }
     if (band.kind === 'slices') {
       const row = band.row;
       const i = firstEndingAfter(row, t - slop);
