@@ -13,6 +13,7 @@ import { CreationWindows } from './creation-windows.js';
 import { madeByRunner } from './frame-origin.js';
 import { LeakWatch } from './leak-watch.js';
 import { TimerSites } from './timer-sites.js';
+import { HandleCloses } from './handle-closes.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -31,7 +32,19 @@ interface ResourceRecord {
   /** Alive when its test's own function ended (testBodyEnd): a close after that is its hooks'. */
   openAtBody: boolean;
   bodyLabel: string | undefined;
+  /** When init saw it (trace µs). */
+  created: number;
+  /** When its native handle was closed (HandleCloses), if seen. */
+  closedAt: number | undefined;
+  /**
+   * Its `created: TYPE` instant waits for its test's end (default detail): written only if the
+   * resource outlives the test, else counted in the test's `closed` arg.
+   */
+  deferred: boolean;
 }
+
+/** Per type, the handles a test created and closed by its end: how many, and their lifetimes added up (µs). */
+type ClosedTally = Map<string, { count: number; us: number }>;
 
 /**
  * Frames captured for a timer in default detail. V8's capture cost grows with the frame count
@@ -99,6 +112,8 @@ export class AsyncResourceSource implements Source {
   private promises = 0;
   private readonly counts = new Map<string, number>();
   private testRecords: ResourceRecord[] = [];
+  /** The running test's handles closed so far, of the records dropped to stay within MAX_RECORDS. */
+  private closed: ClosedTally = new Map();
   private outsideRecords: ResourceRecord[] = [];
   private readonly serverIds = new Set<number>();
   private readonly listenStacks = new WeakMap<object, string>();
@@ -119,6 +134,7 @@ export class AsyncResourceSource implements Source {
   );
 
   private readonly timerSites = new TimerSites();
+  private readonly closes = new HandleCloses();
   /** The leaks of ended tests, until they close or tracing ends. */
   private watch!: LeakWatch;
 
@@ -182,6 +198,7 @@ export class AsyncResourceSource implements Source {
     this.promises = 0;
     this.counts.clear();
     this.testRecords = [];
+    this.closed = new Map();
     // back to back with the previous test (Jest and Vitest run nothing in between): its end's list,
     // one native call fewer per test (~7 µs in a test worker, whose caches are cold by then)
     this.activeBefore = test.start - this.activeAtEndUs < FRESH_ACTIVE_US ? this.activeAtEnd : process.getActiveResourcesInfo();
@@ -200,11 +217,14 @@ export class AsyncResourceSource implements Source {
     for (const [type, n] of this.counts) counts[type] = n;
     test.args.async = counts;
     const now = nowUs();
+    const closed = this.closed;
+    this.closed = new Map();
     // what earlier tests left open and closed during this one: by its end (as the span says)
     if (this.watch.size > 0) this.watch.check(test.endTs ?? now);
     this.dueSoon = 0;
     const closedByHooks: LeakRecord[] = [];
-    const leaks = this.findLeaks(records, now, false, closedByHooks);
+    const leaks = this.findLeaks(records, now, false, closedByHooks, closed);
+    if (closed.size > 0) test.args.closed = closedArg(closed);
     if (leaks.length > 0) test.args.leaks = leaks;
     if (closedByHooks.length > 0) test.args.closedByHooks = closedByHooks;
     if (this.dueSoon > 0) test.args.timersDueSoon = this.dueSoon;
@@ -245,6 +265,7 @@ export class AsyncResourceSource implements Source {
     this.windows = undefined;
     unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
     this.pool.stop();
+    this.closes.uninstall();
     const records = this.outsideRecords.concat(this.testRecords);
     this.outsideRecords = [];
     this.testRecords = [];
@@ -315,22 +336,52 @@ export class AsyncResourceSource implements Source {
       stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
     }
     const test = this.test?.fullName ?? pool?.opener?.test;
+    const created = nowUs();
     // Timers are the bulk of all resources (runners arm one per test and hook): in default detail
-    // they are kept for the leak check but not written, which keeps traces small and cheap.
-    if (this.full || type !== 'Timeout') {
+    // they are kept for the leak check but not written, which keeps traces small and cheap. The
+    // other handles a test makes are written only if they outlive it (a child process's pipes,
+    // a request's socket: most close within the test; see testEnd's `closed`).
+    const deferred = !this.full && this.test !== undefined;
+    if ((this.full || type !== 'Timeout') && !deferred) {
       const label = pool === undefined ? undefined : poolSocketLabel(pool, false);
-      this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, undefined, stack, label, test);
+      this.recorder.resourceInstant(`created: ${type}`, Track.async, created, type, id, undefined, stack, label, test);
     }
     if (madeByRunner(stack)) return;
     const file = this.test?.args.file as string | undefined;
-    const record: ResourceRecord = { id, type, resource, stack, frames, test, file, pool, library, openAtBody: false, bodyLabel: undefined };
+    const record: ResourceRecord = {
+      id,
+      type,
+      resource,
+      stack,
+      frames,
+      test,
+      file,
+      pool,
+      library,
+      openAtBody: false,
+      bodyLabel: undefined,
+      created,
+      closedAt: undefined,
+      deferred: deferred && type !== 'Timeout',
+    };
+    if (record.deferred) this.closes.watch(resource, record);
     if (this.test !== undefined) {
-      if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.testRecords.filter((r) => isAlive(r.type, r.resource));
+      if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.keepAlive(this.testRecords, created);
       if (this.testRecords.length < MAX_RECORDS) this.testRecords.push(record);
     } else {
       if (this.outsideRecords.length >= MAX_RECORDS) this.outsideRecords = this.outsideRecords.filter((r) => isAlive(r.type, r.resource));
       if (this.outsideRecords.length < MAX_RECORDS) this.outsideRecords.push(record);
     }
+  }
+
+  /** The records still alive; the closed ones are counted in the running test's `closed` (at `ts`). */
+  private keepAlive(records: ResourceRecord[], ts: number): ResourceRecord[] {
+    const alive: ResourceRecord[] = [];
+    for (const r of records) {
+      if (isAlive(r.type, r.resource)) alive.push(r);
+      else tallyClosed(this.closed, r, ts);
+    }
+    return alive;
   }
 
   /**
@@ -341,14 +392,27 @@ export class AsyncResourceSource implements Source {
    * tests count only when user code (outside node_modules) created them: the runner's own handles
    * live for the whole run.
    */
-  private findLeaks(records: ResourceRecord[], ts: number, atStop: boolean, closedByHooks?: LeakRecord[]): (LeakRecord & { test?: string; file?: string })[] {
+  private findLeaks(
+    records: ResourceRecord[],
+    ts: number,
+    atStop: boolean,
+    closedByHooks?: LeakRecord[],
+    closed?: ClosedTally,
+  ): (LeakRecord & { test?: string; file?: string })[] {
     const leaks: (LeakRecord & { test?: string; file?: string })[] = [];
     const childStacks = new Set<string>();
     for (const r of records) if (r.type === 'PROCESSWRAP') childStacks.add(r.stack);
     for (const r of records) {
       if (!isAlive(r.type, r.resource)) {
         if (r.openAtBody && closedByHooks !== undefined) closedByHooks.push(withLabel({ type: r.type, id: r.id, stack: r.stack }, r.bodyLabel));
+        if (closed !== undefined) tallyClosed(closed, r, ts);
         continue;
+      }
+      if (r.deferred) {
+        // it outlives its test (a leak, an idle keep-alive socket, a leaked child's pipes): its
+        // creation is written after all, at the time it was made
+        const label = r.pool === undefined ? undefined : poolSocketLabel(r.pool, false);
+        this.recorder.resourceInstant(`created: ${r.type}`, Track.async, r.created, r.type, r.id, undefined, r.stack, label, r.test);
       }
       if (r.type === 'Timeout' && firesWithin(r.resource, ts, DUE_SOON_MS)) {
         // a one-shot timer about to fire (jsdom's 1 ms timer on focus()) ends by itself: counted, not a leak
@@ -461,6 +525,28 @@ function describeHandle(type: LeakableType, resource: object): string | undefine
 function withLabel(leak: LeakRecord, label: string | undefined): LeakRecord {
   if (label !== undefined) leak.label = label;
   return leak;
+}
+
+/**
+ * A deferred record found closed at `ts`: counted with its lifetime, to its close() call (or to
+ * `ts` for a FileHandle, whose close is not seen), and never written.
+ */
+function tallyClosed(closed: ClosedTally, r: ResourceRecord, ts: number): void {
+  if (!r.deferred) return;
+  const us = Math.max(0, (r.closedAt ?? ts) - r.created);
+  const tally = closed.get(r.type);
+  if (tally === undefined) closed.set(r.type, { count: 1, us });
+  else {
+    tally.count++;
+    tally.us += us;
+  }
+}
+
+/** A test's `closed` arg: `{ TYPE: { count, ms } }`, the lifetimes in milliseconds to the microsecond. */
+function closedArg(closed: ClosedTally): Record<string, { count: number; ms: number }> {
+  const out: Record<string, { count: number; ms: number }> = {};
+  for (const [type, { count, us }] of closed) out[type] = { count, ms: Math.round(us) / 1000 };
+  return out;
 }
 
 /** Per type, how many more (or fewer) active resources there are now than before. */

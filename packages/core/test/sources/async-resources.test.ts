@@ -207,6 +207,61 @@ describe('async resource source: leaks, one liveness test per type', () => {
     expect(r.tidy.leaks).toBeUndefined();
   });
 
+  it('default detail: handles a test closes are counted with their lifetimes, not written; what outlives the test is written as created', async () => {
+    const run = (code: string) =>
+      new Promise<string>((resolve) => {
+        const child = cp.spawn(process.execPath, ['-e', code]);
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('close', () => resolve(out));
+      });
+    let lived = 0;
+    const r = await leakPair(
+      () => {
+        const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+        cleanups.push(async () => {
+          child.kill();
+          await once(child, 'close');
+        });
+      },
+      async () => {
+        const t0 = performance.now();
+        expect(await run('process.stdout.write("a")')).toBe('a');
+        expect(await run('process.stdout.write("b")')).toBe('b');
+        lived = performance.now() - t0;
+      },
+    );
+    // every resource type is still counted; the closed handles add up per type
+    expect(r.tidy.async).toMatchObject({ PROCESSWRAP: 2, PIPEWRAP: 6 });
+    expect(r.tidy.closed).toEqual({ PROCESSWRAP: { count: 2, ms: expect.any(Number) }, PIPEWRAP: { count: 6, ms: expect.any(Number) } });
+    expect(r.tidy.closed.PROCESSWRAP.ms).toBeGreaterThan(0);
+    expect(r.tidy.closed.PROCESSWRAP.ms).toBeLessThanOrEqual(lived + 1);
+    expect(r.tidy.leaks).toBeUndefined();
+    // the leaked child keeps its creation record, stamped when it was made (before its test's end)
+    const leakyEnd = r.events.find((e) => e.cat === 'test' && e.name === 'leaky')!;
+    const created = r.events.filter((e) => e.name.startsWith('created: '));
+    expect(created.map((e) => e.name).sort()).toEqual(['created: PIPEWRAP', 'created: PIPEWRAP', 'created: PIPEWRAP', 'created: PROCESSWRAP']);
+    for (const e of created) {
+      expect(e.args.test).toBe('sources > leaky');
+      expect(e.ts).toBeLessThan(leakyEnd.ts! + leakyEnd.dur!);
+      expect(e.args.stack).toContain('async-resources.test.ts');
+    }
+    expect(r.leaky.closed).toBeUndefined();
+  });
+
+  it('full detail still writes every handle as it is created', async () => {
+    const r = await leakPair(
+      () => {},
+      async () => {
+        const child = cp.spawn(process.execPath, ['-e', '0']);
+        await once(child, 'close');
+      },
+      { detail: 'full' },
+    );
+    expect(r.events.filter((e) => e.name === 'created: PROCESSWRAP')).toHaveLength(1);
+    expect(r.tidy.closed).toBeUndefined();
+  });
+
   it('WORKER: a running worker thread leaks; a terminated or unref\'d one does not', async () => {
     const code = 'setTimeout(() => {}, 60000)';
     const r = await leakPair(
