@@ -1,4 +1,5 @@
-import { createHook, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
+import { createHook, executionAsyncResource, triggerAsyncId, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
+import { types as utilTypes } from 'node:util';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { nodeTimers } from '../builtin.js';
 import { nowUs } from '../clock.js';
@@ -138,10 +139,13 @@ export class AsyncResourceSource implements Source {
   /** The leaks of ended tests, until they close or tracing ends. */
   private watch!: LeakWatch;
 
-  // full detail: the callback running now (before/after nest) and what init saw of each resource
+  // full detail: the callback running now (before/after nest), and the type of each resource
+  // other than a promise, by the resource itself: a callback's resource is executionAsyncResource()
+  // and its trigger triggerAsyncId(), so promises need no table and no `destroy` hook (which would
+  // make V8 track every promise for GC: ~420 ns an await)
   private readonly openIds: number[] = [];
   private readonly openStarts: number[] = [];
-  private readonly resources = new Map<number, { type: string; trigger: number }>();
+  private readonly types = new WeakMap<object, string>();
 
   start(ctx: SourceContext): void {
     loopClockOffsetMs ??= measureLoopClockOffset();
@@ -162,7 +166,6 @@ export class AsyncResourceSource implements Source {
     if (this.full) {
       callbacks.before = (id) => this.before(id);
       callbacks.after = (id) => this.after(id);
-      callbacks.destroy = (id) => this.resources.delete(id);
     } else if (skipsPromises) {
       (callbacks as HookCallbacks & { trackPromises: boolean }).trackPromises = false;
     }
@@ -273,7 +276,6 @@ export class AsyncResourceSource implements Source {
     this.watch.end(now);
     // what no test's end reported (made outside tests, or by a test that never ended) is open now too
     for (const leak of this.findLeaks(records, now, true)) this.watch.open(leak.type, leak.id, leak.test, leak.file, 'exit', now);
-    this.resources.clear();
   }
 
   /** Another realm's globals (a Jest test environment) get the wrapped timers too. */
@@ -288,7 +290,6 @@ export class AsyncResourceSource implements Source {
   private init(id: number, type: string, trigger: number, resource: object): void {
     if (type === 'PROMISE') {
       this.promises++;
-      if (this.full) this.resources.set(id, { type, trigger });
       return;
     }
     this.initResource(id, type, trigger, resource);
@@ -297,7 +298,7 @@ export class AsyncResourceSource implements Source {
   private initResource(id: number, type: string, trigger: number, resource: object): void {
     try {
       this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
-      if (this.full) this.resources.set(id, { type, trigger });
+      if (this.full) this.types.set(resource, type);
       if (isServerType(type)) this.serverIds.add(id);
       if (isLeakableType(type)) {
         // a connection a server accepted belongs to the server, which is tracked itself
@@ -460,8 +461,12 @@ export class AsyncResourceSource implements Source {
       const start = this.openStarts[at]!;
       this.openIds.length = at;
       this.openStarts.length = at;
-      const info = this.resources.get(id);
-      this.recorder.asyncCallback(info?.type ?? 'unknown', Track.async, start, end - start, id, info?.trigger ?? -1);
+      // still the callback's context: its resource and trigger (none for a promise made before
+      // the hook was enabled: -1, as for a resource init never saw)
+      const resource = executionAsyncResource();
+      const type = this.types.get(resource) ?? (utilTypes.isPromise(resource) ? 'PROMISE' : 'unknown');
+      const trigger = triggerAsyncId();
+      this.recorder.asyncCallback(type, Track.async, start, end - start, id, trigger >= 0 ? trigger : -1);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
