@@ -27,10 +27,10 @@ describe('the model line filter', () => {
     expect(filtered.source.events).toBe(events.length);
   });
 
-  it("reads a test span with the handles it closed (`closed`) from its text, as the recorder writes it", () => {
+  it("reads a test span with what it counted instead of writing (`net`, `closed`) from its text, as the recorder writes it", () => {
     const line =
       '{"name":"spawns","cat":"test","ph":"X","ts":1.5,"dur":2,"pid":3,"tid":1,"args":{"file":"a.test.js","fullName":"s > spawns","status":"passed","retry":0,"id":"0",' +
-      '"async":{"PROCESSWRAP":1,"PIPEWRAP":3},"closed":{"PROCESSWRAP":{"count":1,"ms":12.345},"PIPEWRAP":{"count":3,"ms":36}}}}';
+      '"net":{"spawn":{"count":1,"ms":9.5}},"async":{"PROCESSWRAP":1,"PIPEWRAP":3},"closed":{"PROCESSWRAP":{"count":1,"ms":12.345},"PIPEWRAP":{"count":3,"ms":36}}}}';
     expect(TEST_LINE.exec(line)?.[7]).toBe('s > spawns');
     expect(TEST_LINE.exec(line.replace('"count":1,', '"count":"1",'))).toBeNull();
   });
