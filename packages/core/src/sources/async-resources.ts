@@ -15,6 +15,7 @@ import { madeByRunner } from './frame-origin.js';
 import { LeakWatch } from './leak-watch.js';
 import { TimerSites } from './timer-sites.js';
 import { HandleCloses } from './handle-closes.js';
+import { addTo, tallyArg, type Tally } from './tally.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -44,8 +45,13 @@ interface ResourceRecord {
   deferred: boolean;
 }
 
-/** Per type, the handles a test created and closed by its end: how many, and their lifetimes added up (µs). */
-type ClosedTally = Map<string, { count: number; us: number }>;
+
+/**
+ * Full detail writes a callback as a slice when it ran this long; shorter ones (most promise
+ * reactions: 1–10 µs) are counted on the running test (`callbacks`), and dropped outside tests.
+ * A slice each was 86 a test in a suite of one-line tests, 11 KB of its 14.5 KB.
+ */
+const CALLBACK_SLICE_US = 20;
 
 /**
  * Frames captured for a timer in default detail. V8's capture cost grows with the frame count
@@ -114,7 +120,7 @@ export class AsyncResourceSource implements Source {
   private readonly counts = new Map<string, number>();
   private testRecords: ResourceRecord[] = [];
   /** The running test's handles closed so far, of the records dropped to stay within MAX_RECORDS. */
-  private closed: ClosedTally = new Map();
+  private closed: Tally = new Map();
   private outsideRecords: ResourceRecord[] = [];
   private readonly serverIds = new Set<number>();
   private readonly listenStacks = new WeakMap<object, string>();
@@ -146,6 +152,8 @@ export class AsyncResourceSource implements Source {
   private readonly openIds: number[] = [];
   private readonly openStarts: number[] = [];
   private readonly types = new WeakMap<object, string>();
+  /** The running test's callbacks shorter than CALLBACK_SLICE_US: count and time per type. */
+  private callbacks: Tally = new Map();
 
   start(ctx: SourceContext): void {
     loopClockOffsetMs ??= measureLoopClockOffset();
@@ -202,6 +210,7 @@ export class AsyncResourceSource implements Source {
     this.counts.clear();
     this.testRecords = [];
     this.closed = new Map();
+    this.callbacks = new Map();
     // back to back with the previous test (Jest and Vitest run nothing in between): its end's list,
     // one native call fewer per test (~7 µs in a test worker, whose caches are cold by then)
     this.activeBefore = test.start - this.activeAtEndUs < FRESH_ACTIVE_US ? this.activeAtEnd : process.getActiveResourcesInfo();
@@ -219,6 +228,8 @@ export class AsyncResourceSource implements Source {
     if (this.full) counts.PROMISE = this.promises;
     for (const [type, n] of this.counts) counts[type] = n;
     test.args.async = counts;
+    if (this.callbacks.size > 0) test.args.callbacks = tallyArg(this.callbacks);
+    this.callbacks = new Map();
     const now = nowUs();
     const closed = this.closed;
     this.closed = new Map();
@@ -227,7 +238,7 @@ export class AsyncResourceSource implements Source {
     this.dueSoon = 0;
     const closedByHooks: LeakRecord[] = [];
     const leaks = this.findLeaks(records, now, false, closedByHooks, closed);
-    if (closed.size > 0) test.args.closed = closedArg(closed);
+    if (closed.size > 0) test.args.closed = tallyArg(closed);
     if (leaks.length > 0) test.args.leaks = leaks;
     if (closedByHooks.length > 0) test.args.closedByHooks = closedByHooks;
     if (this.dueSoon > 0) test.args.timersDueSoon = this.dueSoon;
@@ -304,9 +315,10 @@ export class AsyncResourceSource implements Source {
         // a connection a server accepted belongs to the server, which is tracked itself
         if ((type === 'TCPWRAP' || type === 'PIPEWRAP') && this.serverIds.has(trigger)) return;
         this.track(id, type, resource);
-      } else if (this.full) {
-        this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, trigger, captureStack(), undefined, this.test?.fullName);
       }
+      // the others (TickObject, Immediate, FSREQCALLBACK, HTTP parsers …) are counted, and in full
+      // detail their callbacks timed, but not written: a stack for each of the thousands a test
+      // makes was most of what full detail cost on stream-heavy suites
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -318,20 +330,21 @@ export class AsyncResourceSource implements Source {
     // Runners arm a timer per test and hook, and almost all are cleared: in default detail a
     // timer's frames are captured raw (a fraction of the cost) and formatted only if it leaks.
     // The raw frames keep their functions alive until the test ends and its records are dropped.
-    const lazy = !this.full && type === 'Timeout';
     let frames: object | undefined;
     let stack = '';
     let library: string | undefined;
-    if (lazy) {
+    if (type === 'Timeout') {
       const site = this.timerSites.site(resource);
       const verdict = TimerSites.verdict(site);
-      // the runner's own timers (Vitest's task updates, jest-circus's timeouts) are never a test's
+      // the runner's own timers (Vitest's task updates, jest-circus's timeouts) are never a
+      // test's: counted, never written, in either detail (each cost a formatted stack)
       if (verdict === 'runner') return;
       if (verdict === 'learning') {
         stack = captureStack(LEARNING_CAPTURE_LIMIT);
         TimerSites.learn(site!, stack);
         if (madeByRunner(stack)) return;
-      } else if (verdict === 'library') library = site!.library;
+      } else if (this.full) stack = captureStack();
+      else if (verdict === 'library') library = site!.library;
       else frames = captureFrames(TIMER_CAPTURE_LIMIT);
     } else {
       stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
@@ -398,7 +411,7 @@ export class AsyncResourceSource implements Source {
     ts: number,
     atStop: boolean,
     closedByHooks?: LeakRecord[],
-    closed?: ClosedTally,
+    closed?: Tally,
   ): (LeakRecord & { test?: string; file?: string })[] {
     const leaks: (LeakRecord & { test?: string; file?: string })[] = [];
     const childStacks = new Set<string>();
@@ -465,8 +478,13 @@ export class AsyncResourceSource implements Source {
       // the hook was enabled: -1, as for a resource init never saw)
       const resource = executionAsyncResource();
       const type = this.types.get(resource) ?? (utilTypes.isPromise(resource) ? 'PROMISE' : 'unknown');
+      const dur = end - start;
+      if (dur < CALLBACK_SLICE_US) {
+        if (this.test !== undefined) addTo(this.callbacks, type, dur);
+        return;
+      }
       const trigger = triggerAsyncId();
-      this.recorder.asyncCallback(type, Track.async, start, end - start, id, trigger >= 0 ? trigger : -1);
+      this.recorder.asyncCallback(type, Track.async, start, dur, id, trigger >= 0 ? trigger : -1);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -536,23 +554,10 @@ function withLabel(leak: LeakRecord, label: string | undefined): LeakRecord {
  * A deferred record found closed at `ts`: counted with its lifetime, to its close() call (or to
  * `ts` for a FileHandle, whose close is not seen), and never written.
  */
-function tallyClosed(closed: ClosedTally, r: ResourceRecord, ts: number): void {
-  if (!r.deferred) return;
-  const us = Math.max(0, (r.closedAt ?? ts) - r.created);
-  const tally = closed.get(r.type);
-  if (tally === undefined) closed.set(r.type, { count: 1, us });
-  else {
-    tally.count++;
-    tally.us += us;
-  }
+function tallyClosed(closed: Tally, r: ResourceRecord, ts: number): void {
+  if (r.deferred) addTo(closed, r.type, Math.max(0, (r.closedAt ?? ts) - r.created));
 }
 
-/** A test's `closed` arg: `{ TYPE: { count, ms } }`, the lifetimes in milliseconds to the microsecond. */
-function closedArg(closed: ClosedTally): Record<string, { count: number; ms: number }> {
-  const out: Record<string, { count: number; ms: number }> = {};
-  for (const [type, { count, us }] of closed) out[type] = { count, ms: Math.round(us) / 1000 };
-  return out;
-}
 
 /** Per type, how many more (or fewer) active resources there are now than before. */
 function resourceDelta(before: string[], after: string[]): Record<string, number> | undefined {

@@ -7,6 +7,7 @@ import { Category, Track } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
+import { addTo, tallyArg, type Tally } from './tally.js';
 
 /** What a span is, for the tally of a test (default detail): its `net` arg's keys. */
 type Kind = 'request' | 'serve' | 'connect' | 'accept' | 'spawn';
@@ -56,7 +57,7 @@ export class NetworkSource implements Source {
   private full = false;
   /** The test running on the main track, and what it made that was not written. */
   private test: TestSpan | undefined;
-  private tally = new Map<Kind, { count: number; us: number }>();
+  private tally: Tally = new Map();
 
   constructor() {
     const source = this;
@@ -116,10 +117,7 @@ export class NetworkSource implements Source {
   testEnd(test: TestSpan): void {
     if (test !== this.test) return;
     this.test = undefined;
-    if (this.tally.size === 0) return;
-    const net: Record<string, { count: number; ms: number }> = {};
-    for (const [kind, { count, us }] of this.tally) net[kind] = { count, ms: Math.round(us) / 1000 };
-    test.args.net = net;
+    if (this.tally.size > 0) test.args.net = tallyArg(this.tally);
   }
 
   stop(): void {
@@ -151,12 +149,7 @@ export class NetworkSource implements Source {
    */
   private counted(kind: Kind, us: number, test: TestSpan | undefined): boolean {
     if (this.full || test === undefined || test !== this.test || us >= NOTABLE_US) return false;
-    const tally = this.tally.get(kind);
-    if (tally === undefined) this.tally.set(kind, { count: 1, us });
-    else {
-      tally.count++;
-      tally.us += us;
-    }
+    addTo(this.tally, kind, us);
     return true;
   }
 

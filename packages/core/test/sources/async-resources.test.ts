@@ -12,7 +12,7 @@ import timers, { setTimeout as esmSetTimeout } from 'node:timers';
 import { promisify } from 'node:util';
 import { stop } from '../../src/index.js';
 import { supportsTrackPromises } from '../../src/sources/async-resources.js';
-import { onlySources, runTest, sleep, testSpan, traced, tracerErrors, type Traced } from './helpers.js';
+import { onlySources, runTest, sleep, spin, testSpan, traced, tracerErrors, type Traced } from './helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -381,15 +381,20 @@ describe('async resource source: counts, scope and detail', () => {
     clearTimeout(done);
   });
 
-  it('full detail records every callback with its run time as nested slices', async () => {
+  it('full detail records callbacks of 20 µs or more with their run time as nested slices, and counts the shorter ones', async () => {
     const t = traced({ sources: onlySources('async'), detail: 'full' });
     const args = await runTest(t.tracer, 'callbacks', async () => {
-      await new Promise<void>((resolve) => setTimeout(resolve, 2));
-      await Promise.resolve();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // each callback runs for ~0.2 ms: a slice each
+      await new Promise<void>((resolve) => setTimeout(() => (spin(0.2), resolve()), 2));
+      await Promise.resolve().then(() => spin(0.2));
+      await new Promise<void>((resolve) => setImmediate(() => (spin(0.2), resolve())));
+      // a hundred promise reactions of a microsecond or two: counted, not written
+      for (let i = 0; i < 100; i++) await i;
     });
     const events = await t.finish();
-    expect(args.async.PROMISE).toBeGreaterThan(0);
+    expect(args.async.PROMISE).toBeGreaterThan(100);
+    expect(args.callbacks.PROMISE.count).toBeGreaterThanOrEqual(90);
+    expect(args.callbacks.PROMISE.ms).toBeGreaterThan(0);
     const slices = events.filter((e) => e.cat === 'async' && e.ph === 'X');
     const names = new Set(slices.map((e) => e.name));
     expect(names).toContain('Timeout');
@@ -409,10 +414,13 @@ describe('async resource source: counts, scope and detail', () => {
       if (open.length > 0) expect(s.ts + s.dur).toBeLessThanOrEqual(open.at(-1).ts + open.at(-1).dur + 0.001);
       open.push(s);
     }
-    // stacks on non-promise resources
-    const created = events.filter((e) => e.ph === 'i' && e.name === 'created: Immediate');
+    expect(slices.filter((s) => s.name === 'PROMISE').length).toBeLessThan(20);
+    // stacks on the resources that can leak; the others (an Immediate) are counted, not written
+    const created = events.filter((e) => e.ph === 'i' && e.name === 'created: Timeout');
     expect(created.length).toBeGreaterThan(0);
     expect(created.some((e) => e.args.stack.includes('async-resources.test.ts'))).toBe(true);
+    expect(events.filter((e) => e.name === 'created: Immediate')).toEqual([]);
+    expect(args.async.Immediate).toBe(1);
   });
 });
 
