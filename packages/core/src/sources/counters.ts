@@ -14,11 +14,11 @@ import type { Source, SourceContext } from './source.js';
 const FRESH_US = 1000;
 
 /**
- * A timer tick writes its sample only if it differs from the last one written by at least this
- * much (used heap: a share of it; utilization: absolute): counters are drawn as steps, so an
- * unchanged value adds nothing, and while tests wait on child processes or sockets a worker's
- * heap and loop barely move (the two counters were 1.6 KB of each 100 ms test). Boundary
- * samples (test starts and ends, start and stop) are always written.
+ * A sample is written only if it differs from the last one written by at least this much (used
+ * heap: a share of it; utilization: absolute): counters are drawn as steps, so an unchanged value
+ * adds nothing, and while tests wait on child processes or sockets a worker's heap and loop barely
+ * move (the two counters were 1.6 KB of each 100 ms test). The first and the last sample are
+ * always written; a test's own `heapBefore`/`heapAfter` are exact either way.
  */
 const HEAP_STEP = 0.01;
 const UTILIZATION_STEP = 0.05;
@@ -40,9 +40,7 @@ abstract class SampledSource implements Source {
   private readonly tick = () => {
     try {
       const ts = nowUs();
-      if (ts - this.lastSampleUs < this.halfIntervalUs) return;
-      this.lastSampleUs = ts;
-      this.record(ts, false);
+      if (ts - this.lastSampleUs >= this.halfIntervalUs) this.sample(ts);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -51,7 +49,7 @@ abstract class SampledSource implements Source {
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
     this.halfIntervalUs = ctx.options.sampleIntervalMs * 500;
-    this.sample();
+    this.sample(nowUs(), true);
     this.timer = nodeTimers.setInterval(this.tick, ctx.options.sampleIntervalMs);
     this.timer.unref();
   }
@@ -60,7 +58,7 @@ abstract class SampledSource implements Source {
     if (this.timer === undefined) return;
     nodeTimers.clearInterval(this.timer);
     this.timer = undefined;
-    this.sample();
+    this.sample(nowUs(), true);
   }
 
   /** At a test's start: a new sample unless the last one is fresh. */
@@ -74,10 +72,10 @@ abstract class SampledSource implements Source {
     if (ts - this.lastSampleUs >= us) this.sample(ts);
   }
 
-  /** Records one sample at `ts`, always written; the timer's go through record() alone. */
-  protected sample(ts = nowUs()): void {
+  /** Takes one sample at `ts`, written if it moved (or `always`); every sample goes through here. */
+  protected sample(ts = nowUs(), always = false): void {
     this.lastSampleUs = ts;
-    this.record(ts, true);
+    this.record(ts, always);
   }
 
   /** Reads the values at `ts`; writes them if `always` or if they moved by a step since the last written. */
