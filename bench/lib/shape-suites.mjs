@@ -28,18 +28,8 @@ const IMPORT_FILES = 16;
 const GENERATORS = {
   child(runner) {
     const files = {
-      'src/child.js': moduleSource(runner, [['{ spawn }', 'node:child_process']], `export function runNode(code) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error('exit ' + code + ': ' + err))));
-    child.stdin.end();
-  });
-}`),
+      // the same helper as the e2e fixture's, CommonJS for both runners
+      'src/child.cjs': fs.readFileSync(new URL('../../test/fixtures/child-processes/tests/run-node.js', import.meta.url), 'utf8'),
     };
     for (let f = 0; f < CHILD_FILES; f++) {
       const tests = [];
@@ -51,7 +41,7 @@ const GENERATORS = {
     expect(parsed.v).toMatch(/^v\\d+/);
   });\n`);
       }
-      files[`tests/c${pad(f)}.test.js`] = moduleSource(runner, [['{ runNode }', '../src/child.js']], `describe('child ${f}', () => {\n${tests.join('')}});`);
+      files[`tests/c${pad(f)}.test.js`] = moduleSource(runner, [['{ runNode }', '../src/child.cjs']], `describe('child ${f}', () => {\n${tests.join('')}});`);
     }
     return files;
   },
@@ -249,7 +239,8 @@ export function shapeSuite(root, shape, runner) {
   if (!GENERATORS[shape]) throw new Error(`unknown shape ${shape}: expected one of ${SHAPES.join(', ')}`);
   const dir = path.join(root, 'bench/fixtures/shapes', shape, runner);
   const stamp = path.join(dir, '.generated');
-  const hash = createHash('sha1').update(fs.readFileSync(new URL(import.meta.url))).update(fs.readFileSync(new URL('./module-flavours.mjs', import.meta.url))).digest('hex');
+  const hash = createHash('sha1').update(fs.readFileSync(new URL(import.meta.url))).update(fs.readFileSync(new URL('./module-flavours.mjs', import.meta.url)))
+    .update(fs.readFileSync(new URL('../../test/fixtures/child-processes/tests/run-node.js', import.meta.url))).digest('hex');
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
   const environment = shape === 'jsdom' ? 'jsdom' : 'node';

@@ -37,6 +37,15 @@ async function leakPair(leaky: () => unknown, tidy: () => unknown, options: { de
   return result;
 }
 
+/** A child process that runs on after its test, with its three stdio pipes; killed after the test. */
+function spawnLeakyChild(): void {
+  const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  cleanups.push(async () => {
+    child.kill();
+    await once(child, 'close');
+  });
+}
+
 function leakTypes(args: Record<string, any>): string[] {
   return (args.leaks ?? []).map((l: { type: string }) => l.type).sort();
 }
@@ -190,13 +199,7 @@ describe('async resource source: leaks, one liveness test per type', () => {
 
   it('PROCESSWRAP: a running child process leaks (its stdio pipes fold into it); an exited one does not', async () => {
     const r = await leakPair(
-      () => {
-        const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
-        cleanups.push(async () => {
-          child.kill();
-          await once(child, 'close');
-        });
-      },
+      spawnLeakyChild,
       async () => {
         const child = cp.spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
         await once(child, 'exit');
@@ -217,13 +220,7 @@ describe('async resource source: leaks, one liveness test per type', () => {
       });
     let lived = 0;
     const r = await leakPair(
-      () => {
-        const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
-        cleanups.push(async () => {
-          child.kill();
-          await once(child, 'close');
-        });
-      },
+      spawnLeakyChild,
       async () => {
         const t0 = performance.now();
         expect(await run('process.stdout.write("a")')).toBe('a');
