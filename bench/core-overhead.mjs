@@ -13,8 +13,9 @@ import path from 'node:path';
 
 // `default-no-async`: the default detail with the async-resource source off. On Node < 24.21 any
 // async_hooks init hook turns on V8's promise hooks for every promise, the one cost that scales
-// with the number of awaits; this mode shows what everything else costs.
-const MODES = ['untraced', 'default', 'default-no-async', 'full'];
+// with the number of awaits; this mode shows what everything else costs. `full-no-SOURCE`: full
+// detail with one source off (TT_MODES=untraced,full,full-no-cpu,full-no-async picks modes).
+const MODES = process.env.TT_MODES?.split(',') ?? ['untraced', 'default', 'default-no-async', 'full'];
 const TESTS = 40;
 
 async function chain(depth) {
@@ -69,7 +70,9 @@ async function child(mode) {
   const only = process.env.TT_ONLY_SOURCE;
   let sources = only === undefined ? undefined : Object.fromEntries(core.SOURCE_NAMES.map((n) => [n, n === only]));
   if (mode === 'default-no-async') sources = { ...sources, async: false };
-  const detail = mode === 'full' ? 'full' : 'default';
+  const off = /^full-no-(\w+)$/.exec(mode)?.[1];
+  if (off !== undefined) sources = { ...sources, [off]: false };
+  const detail = mode.startsWith('full') ? 'full' : 'default';
   const tracer = mode === 'untraced' ? undefined : core.start(path.join(dir, 'trace.json'), { detail, handleSignals: false, ...(sources ? { sources } : {}) });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

@@ -11,6 +11,9 @@ const NUM = String.raw`-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`;
 const STR = String.raw`[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*`;
 /** An object of numbers (`elDelay`, `async`, `activeResourcesDelta`), keys without escapes. */
 const NUMBERS = String.raw`\{(?:"[^"\\\x00-\x1f]*":${NUM}(?:,"[^"\\\x00-\x1f]*":${NUM})*)?\}`;
+/** A test's `net`, `callbacks` and `closed` args: `{ KEY: { count, ms } }`, keys without escapes. */
+const TALLY = String.raw`"[^"\\\x00-\x1f]*":\{"count":\d+,"ms":${NUM}\}`;
+const TALLIES = String.raw`\{(?:${TALLY}(?:,${TALLY})*)?\}`;
 
 /**
  * A line of a counted-only category or a GC slice (keys: name, cat, ph, s?, id?, ts, dur?, pid),
@@ -30,14 +33,14 @@ export const HOOK_LINE = new RegExp(
 
 /**
  * A test span, args and all, without leaks, an error or `concurrent` (file, fullName, status, retry,
- * then any of id, project, heapBefore, gcMs, heapAfter, maxStallMs, elDelay, async,
+ * then any of id, project, heapBefore, gcMs, heapAfter, maxStallMs, elDelay, net, async, callbacks, closed,
  * activeResourcesDelta in that order): 1 name, 2 ts, 3 dur, 4 pid, 5 tid, 6 file, 7 fullName,
  * 8 status, 9 retry, 10 id, 11 project, 12 maxStallMs. Strings as written, escapes and all (see jsonString).
  */
 export const TEST_LINE = new RegExp(
   String.raw`^\{"name":"(${STR})","cat":"test","ph":"X","ts":(${NUM}),"dur":(${NUM}),"pid":(-?\d+),"tid":(-?\d+),"args":\{"file":"(${STR})","fullName":"(${STR})","status":"([^"\\\x00-\x1f]*)","retry":(\d+)` +
     String.raw`(?:,"id":"(${STR})")?(?:,"project":"(${STR})")?(?:,"heapBefore":${NUM})?(?:,"gcMs":${NUM})?(?:,"heapAfter":${NUM})?(?:,"maxStallMs":(${NUM}))?` +
-    String.raw`(?:,"elDelay":${NUMBERS})?(?:,"async":${NUMBERS})?(?:,"activeResourcesDelta":${NUMBERS})?\}\}$`,
+    String.raw`(?:,"elDelay":${NUMBERS})?(?:,"net":${TALLIES})?(?:,"async":${NUMBERS})?(?:,"callbacks":${TALLIES})?(?:,"closed":${TALLIES})?(?:,"activeResourcesDelta":${NUMBERS})?\}\}$`,
 );
 
 /** The value of a JSON string given as captured from a line (its inside, escapes and all). */

@@ -1,4 +1,5 @@
-import { createHook, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
+import { createHook, executionAsyncResource, triggerAsyncId, type AsyncHook, type HookCallbacks } from 'node:async_hooks';
+import { types as utilTypes } from 'node:util';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { nodeTimers } from '../builtin.js';
 import { nowUs } from '../clock.js';
@@ -13,6 +14,8 @@ import { CreationWindows } from './creation-windows.js';
 import { madeByRunner } from './frame-origin.js';
 import { LeakWatch } from './leak-watch.js';
 import { TimerSites } from './timer-sites.js';
+import { HandleCloses } from './handle-closes.js';
+import { addTo, tallyArg, type Tally } from './tally.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -31,7 +34,24 @@ interface ResourceRecord {
   /** Alive when its test's own function ended (testBodyEnd): a close after that is its hooks'. */
   openAtBody: boolean;
   bodyLabel: string | undefined;
+  /** When init saw it (trace µs). */
+  created: number;
+  /** When its native handle was closed (HandleCloses), if seen. */
+  closedAt: number | undefined;
+  /**
+   * Its `created: TYPE` instant waits for its test's end (default detail): written only if the
+   * resource outlives the test, else counted in the test's `closed` arg.
+   */
+  deferred: boolean;
 }
+
+
+/**
+ * Full detail writes a callback as a slice when it ran this long; shorter ones (most promise
+ * reactions: 1–10 µs) are counted on the running test (`callbacks`), and dropped outside tests.
+ * A slice each was 86 a test in a suite of one-line tests, 11 KB of its 14.5 KB.
+ */
+const CALLBACK_SLICE_US = 20;
 
 /**
  * Frames captured for a timer in default detail. V8's capture cost grows with the frame count
@@ -99,6 +119,8 @@ export class AsyncResourceSource implements Source {
   private promises = 0;
   private readonly counts = new Map<string, number>();
   private testRecords: ResourceRecord[] = [];
+  /** The running test's handles closed so far, of the records dropped to stay within MAX_RECORDS. */
+  private closed: Tally = new Map();
   private outsideRecords: ResourceRecord[] = [];
   private readonly serverIds = new Set<number>();
   private readonly listenStacks = new WeakMap<object, string>();
@@ -119,13 +141,19 @@ export class AsyncResourceSource implements Source {
   );
 
   private readonly timerSites = new TimerSites();
+  private readonly closes = new HandleCloses();
   /** The leaks of ended tests, until they close or tracing ends. */
   private watch!: LeakWatch;
 
-  // full detail: the callback running now (before/after nest) and what init saw of each resource
+  // full detail: the callback running now (before/after nest), and the type of each resource
+  // other than a promise, by the resource itself: a callback's resource is executionAsyncResource()
+  // and its trigger triggerAsyncId(), so promises need no table and no `destroy` hook (which would
+  // make V8 track every promise for GC: ~420 ns an await)
   private readonly openIds: number[] = [];
   private readonly openStarts: number[] = [];
-  private readonly resources = new Map<number, { type: string; trigger: number }>();
+  private readonly types = new WeakMap<object, string>();
+  /** The running test's callbacks shorter than CALLBACK_SLICE_US: count and time per type. */
+  private callbacks: Tally = new Map();
 
   start(ctx: SourceContext): void {
     loopClockOffsetMs ??= measureLoopClockOffset();
@@ -146,7 +174,6 @@ export class AsyncResourceSource implements Source {
     if (this.full) {
       callbacks.before = (id) => this.before(id);
       callbacks.after = (id) => this.after(id);
-      callbacks.destroy = (id) => this.resources.delete(id);
     } else if (skipsPromises) {
       (callbacks as HookCallbacks & { trackPromises: boolean }).trackPromises = false;
     }
@@ -182,6 +209,8 @@ export class AsyncResourceSource implements Source {
     this.promises = 0;
     this.counts.clear();
     this.testRecords = [];
+    this.closed = new Map();
+    this.callbacks = new Map();
     // back to back with the previous test (Jest and Vitest run nothing in between): its end's list,
     // one native call fewer per test (~7 µs in a test worker, whose caches are cold by then)
     this.activeBefore = test.start - this.activeAtEndUs < FRESH_ACTIVE_US ? this.activeAtEnd : process.getActiveResourcesInfo();
@@ -199,12 +228,17 @@ export class AsyncResourceSource implements Source {
     if (this.full) counts.PROMISE = this.promises;
     for (const [type, n] of this.counts) counts[type] = n;
     test.args.async = counts;
+    if (this.callbacks.size > 0) test.args.callbacks = tallyArg(this.callbacks);
+    this.callbacks = new Map();
     const now = nowUs();
+    const closed = this.closed;
+    this.closed = new Map();
     // what earlier tests left open and closed during this one: by its end (as the span says)
     if (this.watch.size > 0) this.watch.check(test.endTs ?? now);
     this.dueSoon = 0;
     const closedByHooks: LeakRecord[] = [];
-    const leaks = this.findLeaks(records, now, false, closedByHooks);
+    const leaks = this.findLeaks(records, now, false, closedByHooks, closed);
+    if (closed.size > 0) test.args.closed = tallyArg(closed);
     if (leaks.length > 0) test.args.leaks = leaks;
     if (closedByHooks.length > 0) test.args.closedByHooks = closedByHooks;
     if (this.dueSoon > 0) test.args.timersDueSoon = this.dueSoon;
@@ -245,6 +279,7 @@ export class AsyncResourceSource implements Source {
     this.windows = undefined;
     unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
     this.pool.stop();
+    this.closes.uninstall();
     const records = this.outsideRecords.concat(this.testRecords);
     this.outsideRecords = [];
     this.testRecords = [];
@@ -252,7 +287,6 @@ export class AsyncResourceSource implements Source {
     this.watch.end(now);
     // what no test's end reported (made outside tests, or by a test that never ended) is open now too
     for (const leak of this.findLeaks(records, now, true)) this.watch.open(leak.type, leak.id, leak.test, leak.file, 'exit', now);
-    this.resources.clear();
   }
 
   /** Another realm's globals (a Jest test environment) get the wrapped timers too. */
@@ -267,7 +301,6 @@ export class AsyncResourceSource implements Source {
   private init(id: number, type: string, trigger: number, resource: object): void {
     if (type === 'PROMISE') {
       this.promises++;
-      if (this.full) this.resources.set(id, { type, trigger });
       return;
     }
     this.initResource(id, type, trigger, resource);
@@ -276,15 +309,16 @@ export class AsyncResourceSource implements Source {
   private initResource(id: number, type: string, trigger: number, resource: object): void {
     try {
       this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
-      if (this.full) this.resources.set(id, { type, trigger });
+      if (this.full) this.types.set(resource, type);
       if (isServerType(type)) this.serverIds.add(id);
       if (isLeakableType(type)) {
         // a connection a server accepted belongs to the server, which is tracked itself
         if ((type === 'TCPWRAP' || type === 'PIPEWRAP') && this.serverIds.has(trigger)) return;
         this.track(id, type, resource);
-      } else if (this.full) {
-        this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, trigger, captureStack(), undefined, this.test?.fullName);
       }
+      // the others (TickObject, Immediate, FSREQCALLBACK, HTTP parsers …) are counted, and in full
+      // detail their callbacks timed, but not written: a stack for each of the thousands a test
+      // makes was most of what full detail cost on stream-heavy suites
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -296,41 +330,72 @@ export class AsyncResourceSource implements Source {
     // Runners arm a timer per test and hook, and almost all are cleared: in default detail a
     // timer's frames are captured raw (a fraction of the cost) and formatted only if it leaks.
     // The raw frames keep their functions alive until the test ends and its records are dropped.
-    const lazy = !this.full && type === 'Timeout';
     let frames: object | undefined;
     let stack = '';
     let library: string | undefined;
-    if (lazy) {
+    if (type === 'Timeout') {
       const site = this.timerSites.site(resource);
       const verdict = TimerSites.verdict(site);
-      // the runner's own timers (Vitest's task updates, jest-circus's timeouts) are never a test's
+      // the runner's own timers (Vitest's task updates, jest-circus's timeouts) are never a
+      // test's: counted, never written, in either detail (each cost a formatted stack)
       if (verdict === 'runner') return;
       if (verdict === 'learning') {
         stack = captureStack(LEARNING_CAPTURE_LIMIT);
         TimerSites.learn(site!, stack);
         if (madeByRunner(stack)) return;
-      } else if (verdict === 'library') library = site!.library;
+      } else if (this.full) stack = captureStack();
+      else if (verdict === 'library') library = site!.library;
       else frames = captureFrames(TIMER_CAPTURE_LIMIT);
     } else {
       stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
     }
     const test = this.test?.fullName ?? pool?.opener?.test;
+    const created = nowUs();
     // Timers are the bulk of all resources (runners arm one per test and hook): in default detail
-    // they are kept for the leak check but not written, which keeps traces small and cheap.
-    if (this.full || type !== 'Timeout') {
+    // they are kept for the leak check but not written, which keeps traces small and cheap. The
+    // other handles a test makes are written only if they outlive it (a child process's pipes,
+    // a request's socket: most close within the test; see testEnd's `closed`).
+    const deferred = !this.full && this.test !== undefined;
+    if ((this.full || type !== 'Timeout') && !deferred) {
       const label = pool === undefined ? undefined : poolSocketLabel(pool, false);
-      this.recorder.resourceInstant(`created: ${type}`, Track.async, nowUs(), type, id, undefined, stack, label, test);
+      this.recorder.resourceInstant(`created: ${type}`, Track.async, created, type, id, undefined, stack, label, test);
     }
     if (madeByRunner(stack)) return;
     const file = this.test?.args.file as string | undefined;
-    const record: ResourceRecord = { id, type, resource, stack, frames, test, file, pool, library, openAtBody: false, bodyLabel: undefined };
+    const record: ResourceRecord = {
+      id,
+      type,
+      resource,
+      stack,
+      frames,
+      test,
+      file,
+      pool,
+      library,
+      openAtBody: false,
+      bodyLabel: undefined,
+      created,
+      closedAt: undefined,
+      deferred: deferred && type !== 'Timeout',
+    };
+    if (record.deferred) this.closes.watch(resource, record);
     if (this.test !== undefined) {
-      if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.testRecords.filter((r) => isAlive(r.type, r.resource));
+      if (this.testRecords.length >= MAX_RECORDS) this.testRecords = this.keepAlive(this.testRecords, created);
       if (this.testRecords.length < MAX_RECORDS) this.testRecords.push(record);
     } else {
       if (this.outsideRecords.length >= MAX_RECORDS) this.outsideRecords = this.outsideRecords.filter((r) => isAlive(r.type, r.resource));
       if (this.outsideRecords.length < MAX_RECORDS) this.outsideRecords.push(record);
     }
+  }
+
+  /** The records still alive; the closed ones are counted in the running test's `closed` (at `ts`). */
+  private keepAlive(records: ResourceRecord[], ts: number): ResourceRecord[] {
+    const alive: ResourceRecord[] = [];
+    for (const r of records) {
+      if (isAlive(r.type, r.resource)) alive.push(r);
+      else tallyClosed(this.closed, r, ts);
+    }
+    return alive;
   }
 
   /**
@@ -341,14 +406,27 @@ export class AsyncResourceSource implements Source {
    * tests count only when user code (outside node_modules) created them: the runner's own handles
    * live for the whole run.
    */
-  private findLeaks(records: ResourceRecord[], ts: number, atStop: boolean, closedByHooks?: LeakRecord[]): (LeakRecord & { test?: string; file?: string })[] {
+  private findLeaks(
+    records: ResourceRecord[],
+    ts: number,
+    atStop: boolean,
+    closedByHooks?: LeakRecord[],
+    closed?: Tally,
+  ): (LeakRecord & { test?: string; file?: string })[] {
     const leaks: (LeakRecord & { test?: string; file?: string })[] = [];
     const childStacks = new Set<string>();
     for (const r of records) if (r.type === 'PROCESSWRAP') childStacks.add(r.stack);
     for (const r of records) {
       if (!isAlive(r.type, r.resource)) {
         if (r.openAtBody && closedByHooks !== undefined) closedByHooks.push(withLabel({ type: r.type, id: r.id, stack: r.stack }, r.bodyLabel));
+        if (closed !== undefined) tallyClosed(closed, r, ts);
         continue;
+      }
+      if (r.deferred) {
+        // it outlives its test (a leak, an idle keep-alive socket, a leaked child's pipes): its
+        // creation is written after all, at the time it was made
+        const label = r.pool === undefined ? undefined : poolSocketLabel(r.pool, false);
+        this.recorder.resourceInstant(`created: ${r.type}`, Track.async, r.created, r.type, r.id, undefined, r.stack, label, r.test);
       }
       if (r.type === 'Timeout' && firesWithin(r.resource, ts, DUE_SOON_MS)) {
         // a one-shot timer about to fire (jsdom's 1 ms timer on focus()) ends by itself: counted, not a leak
@@ -396,8 +474,17 @@ export class AsyncResourceSource implements Source {
       const start = this.openStarts[at]!;
       this.openIds.length = at;
       this.openStarts.length = at;
-      const info = this.resources.get(id);
-      this.recorder.asyncCallback(info?.type ?? 'unknown', Track.async, start, end - start, id, info?.trigger ?? -1);
+      // still the callback's context: its resource and trigger (none for a promise made before
+      // the hook was enabled: -1, as for a resource init never saw)
+      const resource = executionAsyncResource();
+      const type = this.types.get(resource) ?? (utilTypes.isPromise(resource) ? 'PROMISE' : 'unknown');
+      const dur = end - start;
+      if (dur < CALLBACK_SLICE_US) {
+        if (this.test !== undefined) addTo(this.callbacks, type, dur);
+        return;
+      }
+      const trigger = triggerAsyncId();
+      this.recorder.asyncCallback(type, Track.async, start, dur, id, trigger >= 0 ? trigger : -1);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -462,6 +549,15 @@ function withLabel(leak: LeakRecord, label: string | undefined): LeakRecord {
   if (label !== undefined) leak.label = label;
   return leak;
 }
+
+/**
+ * A deferred record found closed at `ts`: counted with its lifetime, to its close() call (or to
+ * `ts` for a FileHandle, whose close is not seen), and never written.
+ */
+function tallyClosed(closed: Tally, r: ResourceRecord, ts: number): void {
+  if (r.deferred) addTo(closed, r.type, Math.max(0, (r.closedAt ?? ts) - r.created));
+}
+
 
 /** Per type, how many more (or fewer) active resources there are now than before. */
 function resourceDelta(before: string[], after: string[]): Record<string, number> | undefined {

@@ -14,6 +14,16 @@ import type { Source, SourceContext } from './source.js';
 const FRESH_US = 1000;
 
 /**
+ * A sample is written only if it differs from the last one written by at least this much (used
+ * heap: a share of it; utilization: absolute): counters are drawn as steps, so an unchanged value
+ * adds nothing, and while tests wait on child processes or sockets a worker's heap and loop barely
+ * move (the two counters were 1.6 KB of each 100 ms test). The first and the last sample are
+ * always written; a test's own `heapBefore`/`heapAfter` are exact either way.
+ */
+const HEAP_STEP = 0.01;
+const UTILIZATION_STEP = 0.05;
+
+/**
  * A source that samples on a coarse unref'd timer, and may sample at test boundaries too. A timer
  * tick less than half a period after the last sample is skipped: where tests are short, the
  * boundaries already draw the curve (a Jest worker of 300 tests of ~15 ms sampled twice as often
@@ -29,7 +39,8 @@ abstract class SampledSource implements Source {
   private lastSampleUs = -Infinity;
   private readonly tick = () => {
     try {
-      this.sampleUnlessWithin(this.halfIntervalUs);
+      const ts = nowUs();
+      if (ts - this.lastSampleUs >= this.halfIntervalUs) this.sample(ts);
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -38,7 +49,7 @@ abstract class SampledSource implements Source {
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
     this.halfIntervalUs = ctx.options.sampleIntervalMs * 500;
-    this.sample();
+    this.sample(nowUs(), true);
     this.timer = nodeTimers.setInterval(this.tick, ctx.options.sampleIntervalMs);
     this.timer.unref();
   }
@@ -47,7 +58,7 @@ abstract class SampledSource implements Source {
     if (this.timer === undefined) return;
     nodeTimers.clearInterval(this.timer);
     this.timer = undefined;
-    this.sample();
+    this.sample(nowUs(), true);
   }
 
   /** At a test's start: a new sample unless the last one is fresh. */
@@ -61,19 +72,22 @@ abstract class SampledSource implements Source {
     if (ts - this.lastSampleUs >= us) this.sample(ts);
   }
 
-  /** Records one sample at `ts`; every sample goes through here. */
-  protected sample(ts = nowUs()): void {
+  /** Takes one sample at `ts`, written if it moved (or `always`); every sample goes through here. */
+  protected sample(ts = nowUs(), always = false): void {
     this.lastSampleUs = ts;
-    this.record(ts);
+    this.record(ts, always);
   }
 
-  protected abstract record(ts: number): void;
+  /** Reads the values at `ts`; writes them if `always` or if they moved by a step since the last written. */
+  protected abstract record(ts: number, always: boolean): void;
 }
 
 /** Counter `heap` `{ used, total }` and `heapBefore`/`heapAfter` on every test. */
 export class HeapSource extends SampledSource {
   readonly name = 'heap' as const;
   private readonly values = { used: 0, total: 0 };
+  private writtenUsed = -Infinity;
+  private writtenTotal = -1;
 
   testStart(test: TestSpan): void {
     this.sampleAtStart();
@@ -85,10 +99,15 @@ export class HeapSource extends SampledSource {
     test.args.heapAfter = this.values.used;
   }
 
-  protected record(ts: number): void {
+  protected record(ts: number, always: boolean): void {
     const stats = getHeapStatistics();
-    this.values.used = stats.used_heap_size;
-    this.values.total = stats.total_heap_size;
+    const used = stats.used_heap_size;
+    const total = stats.total_heap_size;
+    this.values.used = used;
+    this.values.total = total;
+    if (!always && total === this.writtenTotal && Math.abs(used - this.writtenUsed) < HEAP_STEP * this.writtenUsed) return;
+    this.writtenUsed = used;
+    this.writtenTotal = total;
     this.recorder.counter(Counter.heap, ts, this.values);
   }
 }
@@ -102,8 +121,9 @@ export class EventLoopUtilizationSource extends SampledSource {
   readonly name = 'eventloop' as const;
   private last: LoopTimes | undefined;
   private readonly values = { utilization: 0 };
+  private written = -Infinity;
 
-  protected record(ts: number): void {
+  protected record(ts: number, always: boolean): void {
     const now = loopTimes();
     if (now === undefined) return;
     const last = this.last;
@@ -112,8 +132,12 @@ export class EventLoopUtilizationSource extends SampledSource {
       const active = now.active - last.active;
       // a zero-length interval (two boundaries in one tick) says nothing
       if (idle + active > 0) {
-        this.values.utilization = Math.round((active / (idle + active)) * 1e4) / 1e4;
-        this.recorder.counter(Counter.eventLoop, ts, this.values);
+        const utilization = Math.round((active / (idle + active)) * 1e4) / 1e4;
+        if (always || Math.abs(utilization - this.written) >= UTILIZATION_STEP) {
+          this.values.utilization = utilization;
+          this.written = utilization;
+          this.recorder.counter(Counter.eventLoop, ts, this.values);
+        }
       }
     }
     this.last = now;

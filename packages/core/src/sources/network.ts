@@ -5,7 +5,12 @@ import type { ChildProcess } from 'node:child_process';
 import { nowUs } from '../clock.js';
 import { Category, Track } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
+import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
+import { addTo, tallyArg, type Tally } from './tally.js';
+
+/** What a span is, for the tally of a test (default detail): its `net` arg's keys. */
+type Kind = 'request' | 'serve' | 'connect' | 'accept' | 'spawn';
 
 /** What is known of a request between its start and its end. */
 interface Pending {
@@ -14,7 +19,18 @@ interface Pending {
   method: string;
   url: string;
   status?: number;
+  kind: Kind;
+  /** The test running when it started (main track only). */
+  test: TestSpan | undefined;
 }
+
+/**
+ * Default detail writes a request, connect or child process only if it took this long, failed, or
+ * outlived the test that started it (or no test started it); the others are counted on their test
+ * (`net`: count and time per kind). A test that makes four local requests wrote ~4 KB of slices
+ * for them, more than the rest of its trace.
+ */
+const NOTABLE_US = 10_000;
 
 interface UndiciRequest {
   origin?: string;
@@ -38,6 +54,10 @@ export class NetworkSource implements Source {
   private readonly subscriptions: [string, Handler][] = [];
   private readonly onSocketConnect: (this: Socket) => void;
   private readonly onChildExit: (this: ChildProcess, code: number | null, signal: NodeJS.Signals | null) => void;
+  private full = false;
+  /** The test running on the main track, and what it made that was not written. */
+  private test: TestSpan | undefined;
+  private tally: Tally = new Map();
 
   constructor() {
     const source = this;
@@ -51,6 +71,7 @@ export class NetworkSource implements Source {
 
   start(ctx: SourceContext): void {
     this.recorder = ctx.recorder;
+    this.full = ctx.options.detail === 'full';
     this.idPrefix = `net-${ctx.recorder.pid}-`;
     this.on('http.client.request.start', (m: { request: ClientRequest }) => this.clientStart(m.request));
     this.on('http.client.response.finish', (m: { request: ClientRequest; response: IncomingMessage }) =>
@@ -71,19 +92,32 @@ export class NetworkSource implements Source {
       this.recorder.instant(Category.net, `connect error ${target}`, Track.async, nowUs(), { error: describe(m.error) });
     });
     this.on('net.client.socket', (m: { socket: Socket }) => {
-      this.pending.set(m.socket, { ts: nowUs(), name: 'connect', method: '', url: '' });
+      this.pending.set(m.socket, this.started('connect', 'connect', '', ''));
       m.socket.once('connect', this.onSocketConnect);
     });
     this.on('net.server.socket', (m: { socket: Socket }) => {
+      if (this.counted('accept', 0, this.test)) return;
       this.recorder.instant(Category.net, `accept ${m.socket.remoteAddress}:${m.socket.remotePort}`, Track.async, nowUs());
     });
     this.on('tracing:net.server.listen:asyncEnd', (m: { server: Server }) => {
       this.recorder.instant(Category.net, `listen ${formatAddress(m.server.address())}`, Track.async, nowUs());
     });
     this.on('child_process', (m: { process: ChildProcess }) => {
-      this.pending.set(m.process, { ts: nowUs(), name: 'spawn', method: '', url: '' });
+      this.pending.set(m.process, this.started('spawn', 'spawn', '', ''));
       m.process.once('exit', this.onChildExit);
     });
+  }
+
+  testStart(test: TestSpan): void {
+    if (test.lane !== 0) return;
+    this.test = test;
+    this.tally = new Map();
+  }
+
+  testEnd(test: TestSpan): void {
+    if (test !== this.test) return;
+    this.test = undefined;
+    if (this.tally.size > 0) test.args.net = tallyArg(this.tally);
   }
 
   stop(): void {
@@ -105,52 +139,73 @@ export class NetworkSource implements Source {
     }
   }
 
+  private started(kind: Kind, name: string, method: string, url: string): Pending {
+    return { ts: nowUs(), name, method, url, kind, test: this.test };
+  }
+
+  /**
+   * Default detail: counts a span of `us` on the running test instead of writing it, when that
+   * test started it and it was short; false when it is to be written.
+   */
+  private counted(kind: Kind, us: number, test: TestSpan | undefined): boolean {
+    if (this.full || test === undefined || test !== this.test || us >= NOTABLE_US) return false;
+    addTo(this.tally, kind, us);
+    return true;
+  }
+
   private clientStart(request: ClientRequest): void {
     const host = request.getHeader('host') ?? request.host;
     const url = `${request.protocol}//${host}${request.path}`;
-    this.pending.set(request, { ts: nowUs(), name: `${request.method} ${url}`, method: request.method, url });
+    this.pending.set(request, this.started('request', `${request.method} ${url}`, request.method, url));
   }
 
   private serverStart(request: IncomingMessage, response: ServerResponse): void {
     const method = request.method ?? '?';
     const url = request.url ?? '';
-    this.pending.set(response, { ts: nowUs(), name: `serve ${method} ${url}`, method, url });
+    this.pending.set(response, this.started('serve', `serve ${method} ${url}`, method, url));
   }
 
   private undiciStart(request: UndiciRequest): void {
     const method = request.method ?? '?';
     const url = `${request.origin ?? ''}${request.path ?? ''}`;
-    this.pending.set(request, { ts: nowUs(), name: `${method} ${url}`, method, url });
+    this.pending.set(request, this.started('request', `${method} ${url}`, method, url));
   }
 
   private end(key: object, status: number | undefined, error: unknown): void {
     const p = this.pending.get(key);
     if (p === undefined) return;
     this.pending.delete(key);
-    const args: Record<string, unknown> = { method: p.method, url: p.url };
+    const now = nowUs();
     const finalStatus = status ?? p.status;
+    // a failure is always written: a transport error, or an HTTP status of 400 or more
+    if (error === undefined && !(finalStatus !== undefined && finalStatus >= 400) && this.counted(p.kind, now - p.ts, p.test)) return;
+    const args: Record<string, unknown> = { method: p.method, url: p.url };
     if (finalStatus !== undefined) args.status = finalStatus;
     if (error !== undefined) args.error = describe(error);
-    this.recorder.asyncSpan(Category.net, p.name, this.nextId(), Track.async, p.ts, nowUs(), args);
+    this.recorder.asyncSpan(Category.net, p.name, this.nextId(), Track.async, p.ts, now, args);
   }
 
   private socketConnected(socket: Socket): void {
     const p = this.pending.get(socket);
     if (p === undefined) return;
     this.pending.delete(socket);
+    const now = nowUs();
+    if (this.counted('connect', now - p.ts, p.test)) return;
     const remote = socket.remotePort === undefined ? `${socket.remoteAddress ?? '?'}` : `${socket.remoteAddress}:${socket.remotePort}`;
-    this.recorder.asyncSpan(Category.net, `connect ${remote}`, this.nextId(), Track.async, p.ts, nowUs(), { remote });
+    this.recorder.asyncSpan(Category.net, `connect ${remote}`, this.nextId(), Track.async, p.ts, now, { remote });
   }
 
   private childExited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     const p = this.pending.get(child);
     if (p === undefined) return;
     this.pending.delete(child);
+    const now = nowUs();
+    if (code === 0 && this.counted('spawn', now - p.ts, p.test)) return;
     const command = [child.spawnfile, ...(child.spawnargs ?? []).slice(1)].join(' ');
     const args: Record<string, unknown> = { pid: child.pid, command: command.length > 200 ? `${command.slice(0, 200)}…` : command };
     if (code !== null) args.exitCode = code;
     if (signal !== null) args.signal = signal;
-    this.recorder.asyncSpan(Category.net, `spawn ${child.spawnfile}`, this.nextId(), Track.async, p.ts, nowUs(), args);
+    this.recorder.asyncSpan(Category.net, `spawn ${child.spawnfile}`, this.nextId(), Track.async, p.ts, now, args);
   }
 
   private nextId(): string {

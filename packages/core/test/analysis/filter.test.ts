@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildModel, modelFromEvents, sourceOf, ModelBuilder, type TraceModel } from '../../src/analysis.js';
 import { parseTrace } from '../../src/reader.js';
+import { TEST_LINE } from '../../src/analysis/line-patterns.js';
 import { recordWorkload } from '../reader/make-trace.js';
 
 function comparable(m: TraceModel) {
@@ -24,6 +25,14 @@ describe('the model line filter', () => {
     const full = modelFromEvents(events, sourceOf(file, summary));
     expect(comparable(filtered)).toEqual(comparable(full));
     expect(filtered.source.events).toBe(events.length);
+  });
+
+  it("reads a test span with what it counted instead of writing (`net`, `closed`) from its text, as the recorder writes it", () => {
+    const line =
+      '{"name":"spawns","cat":"test","ph":"X","ts":1.5,"dur":2,"pid":3,"tid":1,"args":{"file":"a.test.js","fullName":"s > spawns","status":"passed","retry":0,"id":"0",' +
+      '"net":{"spawn":{"count":1,"ms":9.5}},"async":{"PROCESSWRAP":1,"PIPEWRAP":3},"closed":{"PROCESSWRAP":{"count":1,"ms":12.345},"PIPEWRAP":{"count":3,"ms":36}}}}';
+    expect(TEST_LINE.exec(line)?.[7]).toBe('s > spawns');
+    expect(TEST_LINE.exec(line.replace('"count":1,', '"count":"1",'))).toBeNull();
   });
 
   it('skips only whole lines of the counted categories and parses leak reports', () => {

@@ -12,7 +12,7 @@ import timers, { setTimeout as esmSetTimeout } from 'node:timers';
 import { promisify } from 'node:util';
 import { stop } from '../../src/index.js';
 import { supportsTrackPromises } from '../../src/sources/async-resources.js';
-import { onlySources, runTest, sleep, testSpan, traced, tracerErrors, type Traced } from './helpers.js';
+import { onlySources, runTest, sleep, spin, testSpan, traced, tracerErrors, type Traced } from './helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -35,6 +35,15 @@ async function leakPair(leaky: () => unknown, tidy: () => unknown, options: { de
     if (leak.type !== 'FILEHANDLE') expect(leak.stack, leak.type).toContain('async-resources.test.ts');
   }
   return result;
+}
+
+/** A child process that runs on after its test, with its three stdio pipes; killed after the test. */
+function spawnLeakyChild(): void {
+  const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  cleanups.push(async () => {
+    child.kill();
+    await once(child, 'close');
+  });
 }
 
 function leakTypes(args: Record<string, any>): string[] {
@@ -190,13 +199,7 @@ describe('async resource source: leaks, one liveness test per type', () => {
 
   it('PROCESSWRAP: a running child process leaks (its stdio pipes fold into it); an exited one does not', async () => {
     const r = await leakPair(
-      () => {
-        const child = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
-        cleanups.push(async () => {
-          child.kill();
-          await once(child, 'close');
-        });
-      },
+      spawnLeakyChild,
       async () => {
         const child = cp.spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
         await once(child, 'exit');
@@ -205,6 +208,55 @@ describe('async resource source: leaks, one liveness test per type', () => {
     expect(leakTypes(r.leaky)).toEqual(['PROCESSWRAP']);
     expect(r.leaky.async.PIPEWRAP).toBe(3);
     expect(r.tidy.leaks).toBeUndefined();
+  });
+
+  it('default detail: handles a test closes are counted with their lifetimes, not written; what outlives the test is written as created', async () => {
+    const run = (code: string) =>
+      new Promise<string>((resolve) => {
+        const child = cp.spawn(process.execPath, ['-e', code]);
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('close', () => resolve(out));
+      });
+    let lived = 0;
+    const r = await leakPair(
+      spawnLeakyChild,
+      async () => {
+        const t0 = performance.now();
+        expect(await run('process.stdout.write("a")')).toBe('a');
+        expect(await run('process.stdout.write("b")')).toBe('b');
+        lived = performance.now() - t0;
+      },
+    );
+    // every resource type is still counted; the closed handles add up per type
+    expect(r.tidy.async).toMatchObject({ PROCESSWRAP: 2, PIPEWRAP: 6 });
+    expect(r.tidy.closed).toEqual({ PROCESSWRAP: { count: 2, ms: expect.any(Number) }, PIPEWRAP: { count: 6, ms: expect.any(Number) } });
+    expect(r.tidy.closed.PROCESSWRAP.ms).toBeGreaterThan(0);
+    expect(r.tidy.closed.PROCESSWRAP.ms).toBeLessThanOrEqual(lived + 1);
+    expect(r.tidy.leaks).toBeUndefined();
+    // the leaked child keeps its creation record, stamped when it was made (before its test's end)
+    const leakyEnd = r.events.find((e) => e.cat === 'test' && e.name === 'leaky')!;
+    const created = r.events.filter((e) => e.name.startsWith('created: '));
+    expect(created.map((e) => e.name).sort()).toEqual(['created: PIPEWRAP', 'created: PIPEWRAP', 'created: PIPEWRAP', 'created: PROCESSWRAP']);
+    for (const e of created) {
+      expect(e.args.test).toBe('sources > leaky');
+      expect(e.ts).toBeLessThan(leakyEnd.ts! + leakyEnd.dur!);
+      expect(e.args.stack).toContain('async-resources.test.ts');
+    }
+    expect(r.leaky.closed).toBeUndefined();
+  });
+
+  it('full detail still writes every handle as it is created', async () => {
+    const r = await leakPair(
+      () => {},
+      async () => {
+        const child = cp.spawn(process.execPath, ['-e', '0']);
+        await once(child, 'close');
+      },
+      { detail: 'full' },
+    );
+    expect(r.events.filter((e) => e.name === 'created: PROCESSWRAP')).toHaveLength(1);
+    expect(r.tidy.closed).toBeUndefined();
   });
 
   it('WORKER: a running worker thread leaks; a terminated or unref\'d one does not', async () => {
@@ -326,15 +378,20 @@ describe('async resource source: counts, scope and detail', () => {
     clearTimeout(done);
   });
 
-  it('full detail records every callback with its run time as nested slices', async () => {
+  it('full detail records callbacks of 20 µs or more with their run time as nested slices, and counts the shorter ones', async () => {
     const t = traced({ sources: onlySources('async'), detail: 'full' });
     const args = await runTest(t.tracer, 'callbacks', async () => {
-      await new Promise<void>((resolve) => setTimeout(resolve, 2));
-      await Promise.resolve();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // each callback runs for ~0.2 ms: a slice each
+      await new Promise<void>((resolve) => setTimeout(() => (spin(0.2), resolve()), 2));
+      await Promise.resolve().then(() => spin(0.2));
+      await new Promise<void>((resolve) => setImmediate(() => (spin(0.2), resolve())));
+      // a hundred promise reactions of a microsecond or two: counted, not written
+      for (let i = 0; i < 100; i++) await i;
     });
     const events = await t.finish();
-    expect(args.async.PROMISE).toBeGreaterThan(0);
+    expect(args.async.PROMISE).toBeGreaterThan(100);
+    expect(args.callbacks.PROMISE.count).toBeGreaterThanOrEqual(90);
+    expect(args.callbacks.PROMISE.ms).toBeGreaterThan(0);
     const slices = events.filter((e) => e.cat === 'async' && e.ph === 'X');
     const names = new Set(slices.map((e) => e.name));
     expect(names).toContain('Timeout');
@@ -354,10 +411,13 @@ describe('async resource source: counts, scope and detail', () => {
       if (open.length > 0) expect(s.ts + s.dur).toBeLessThanOrEqual(open.at(-1).ts + open.at(-1).dur + 0.001);
       open.push(s);
     }
-    // stacks on non-promise resources
-    const created = events.filter((e) => e.ph === 'i' && e.name === 'created: Immediate');
+    expect(slices.filter((s) => s.name === 'PROMISE').length).toBeLessThan(20);
+    // stacks on the resources that can leak; the others (an Immediate) are counted, not written
+    const created = events.filter((e) => e.ph === 'i' && e.name === 'created: Timeout');
     expect(created.length).toBeGreaterThan(0);
     expect(created.some((e) => e.args.stack.includes('async-resources.test.ts'))).toBe(true);
+    expect(events.filter((e) => e.name === 'created: Immediate')).toEqual([]);
+    expect(args.async.Immediate).toBe(1);
   });
 });
 

@@ -15,7 +15,8 @@ afterEach(async () => {
 async function startServer(): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
     res.statusCode = req.url === '/missing' ? 404 : 200;
-    res.end('ok');
+    if (req.url === '/slow') setTimeout(() => res.end('ok'), 30);
+    else res.end('ok');
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -43,8 +44,8 @@ function asyncSpans(events: any[]): { name: string; ts: number; end: number; arg
 }
 
 describe('network source', () => {
-  it('records http client and server requests as async slices with method, url and status', async () => {
-    const t = traced({ sources: onlySources('network') });
+  it('records http client and server requests as async slices with method, url and status (full detail: every one)', async () => {
+    const t = traced({ sources: onlySources('network'), detail: 'full' });
     const { port } = await startServer();
     await runTest(t.tracer, 'requests', async () => {
       expect(await get(`http://127.0.0.1:${port}/hello?x=1`)).toBe(200);
@@ -68,6 +69,30 @@ describe('network source', () => {
     expect(events.filter((e) => e.cat === 'net' && e.ph === 'e')).toHaveLength(ids.length);
     expect(events.filter((e) => e.cat === 'net').every((e) => e.tid === 902)).toBe(true);
     expect(tracerErrors(events)).toEqual([]);
+  });
+
+  it('default detail: counts the short requests and connects a test makes on it, and writes the slow, the failed and those outside tests', async () => {
+    const t = traced({ sources: onlySources('network') });
+    const { port } = await startServer();
+    const args = await runTest(t.tracer, 'requests', async () => {
+      for (let i = 0; i < 3; i++) expect(await get(`http://127.0.0.1:${port}/quick`)).toBe(200);
+      expect(await get(`http://127.0.0.1:${port}/missing`)).toBe(404);
+      expect(await get(`http://127.0.0.1:${port}/slow`)).toBe(200);
+    });
+    expect(await get(`http://127.0.0.1:${port}/outside`)).toBe(200);
+    const events = await t.finish();
+    const names = asyncSpans(events).map((s) => s.name);
+    expect(names).toContain(`GET http://127.0.0.1:${port}/missing`);
+    expect(names).toContain('serve GET /missing');
+    expect(names).toContain(`GET http://127.0.0.1:${port}/slow`);
+    expect(names).toContain(`GET http://127.0.0.1:${port}/outside`);
+    // what was counted instead, per kind (a busy machine may make a quick one slow: at most 3)
+    expect(args.net.request.count).toBeGreaterThanOrEqual(1);
+    expect(args.net.request.count + names.filter((n) => n.endsWith('/quick')).length).toBe(3);
+    expect(args.net.connect.count).toBeGreaterThanOrEqual(3);
+    expect(args.net.accept.count).toBe(5);
+    expect(args.net.request.ms).toBeGreaterThan(0);
+    expect(events.filter((e) => e.ph === 'i' && e.name.startsWith('accept '))).toHaveLength(1);
   });
 
   it('records fetch (undici) requests', async () => {
