@@ -91,7 +91,7 @@ async function viewDiff(base: string, head: string): Promise<{ url: string; stop
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       output += d;
-      const m = / at (http:\/\/127\.0\.0\.1:\d+\/#\/diff)$/m.exec(output);
+      const m = / at (http:\/\/127\.0\.0\.1:\d+\/[^\s#]*#\/diff)$/m.exec(output);
       if (m) resolve(m[1]!);
     });
     child.stderr!.on('data', (d) => (output += d));
@@ -117,7 +117,7 @@ async function checkDiffPage(base: string, head: string, json: any): Promise<voi
     // the page lists exactly the changes of `diff --json`, in its order, from the same report
     const rows = await page.$$eval('tr.diff-change', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.kind, (tr as HTMLElement).dataset.what]));
     expect(rows).toEqual(json.changes.map((c: any) => [c.kind, c.what]));
-    const served = await page.evaluate(async () => (await fetch('/api/diff')).json());
+    const served = await page.evaluate(async () => (await fetch('api/diff')).json());
     expect(served.report).toEqual(json);
     const sides = served.sides;
     expect(sides.base.url).not.toBe(sides.head.url);
