@@ -14,10 +14,16 @@ export function testtrace(args: string[]): { code: number | null; stdout: string
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function json(args: string[]): any {
+/** `testtrace ARGS --json`, which must succeed, parsed. */
+export function testtraceJson(args: string[]): any {
   const r = testtrace([...args, '--json']);
   expect(r.code, `testtrace ${args.join(' ')}: ${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout);
+}
+
+/** Each test's status as `testtrace tests` gives it (the last attempt's), by full name. */
+export function testStatuses(trace: string): Record<string, string> {
+  return Object.fromEntries((testtraceJson(['tests', trace]) as any[]).map((t) => [t.fullName, t.status]));
 }
 
 export interface RunnerTest {
@@ -39,7 +45,7 @@ export interface CliExpectations {
 export function expectCliAgrees(trace: string, expected: CliExpectations): void {
   // tests --json: one row per test with the brief's fields, in the runner's status; tests that
   // share a name are rows of their own, in file order (nameIndex)
-  const rows = json(['tests', trace]) as any[];
+  const rows = testtraceJson(['tests', trace]) as any[];
   for (const row of rows) {
     for (const field of ['file', 'name', 'fullName', 'status', 'durationMs', 'retries', 'worker', 'gcMs', 'maxStallMs', 'leaks']) {
       expect(row, `${row.fullName} lacks ${field}`).toHaveProperty(field);
@@ -57,7 +63,7 @@ export function expectCliAgrees(trace: string, expected: CliExpectations): void 
   }
 
   // leaks --json: each leak under the test that made it, with a creation stack into the test file
-  const leaks = json(['leaks', trace]);
+  const leaks = testtraceJson(['leaks', trace]);
   for (const { test, type } of expected.leaks) {
     const owner = (leaks.tests as any[]).find((t) => t.fullName === test);
     expect(owner, `testtrace leaks names "${test}"`).toBeDefined();
@@ -67,18 +73,18 @@ export function expectCliAgrees(trace: string, expected: CliExpectations): void 
   }
 
   // stalls --json: the spin is a stall attributed to the spinning test
-  const stalls = json(['stalls', trace]);
+  const stalls = testtraceJson(['stalls', trace]);
   const spin = (stalls.stalls as any[]).find((st) => st.test?.fullName === expected.spin);
   expect(spin, `a stall in "${expected.spin}"`).toBeDefined();
   expect(spin.durationMs).toBeGreaterThanOrEqual(100);
 
   // summary --json: every test counted
-  const summary = json(['summary', trace]);
+  const summary = testtraceJson(['summary', trace]);
   expect(summary.tests.unique).toBe(expected.tests.length);
   expect(summary.leaks.count).toBeGreaterThanOrEqual(expected.leaks.length);
 
   // mmu --json: a utilisation per worker and window, between 0 and 1
-  const mmu = json(['mmu', trace]);
+  const mmu = testtraceJson(['mmu', trace]);
   expect(mmu.workers.length).toBeGreaterThan(0);
   for (const u of mmu.overall) if (u !== null) expect(u >= 0 && u <= 1).toBe(true);
 

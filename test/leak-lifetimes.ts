@@ -5,20 +5,15 @@
  */
 import { expect } from 'vitest';
 import { frameOrigin, innermostFrame } from '../packages/core/src/sources/frame-origin.js';
-import { testtrace } from './cli-on-trace.js';
+import { testtraceJson } from './cli-on-trace.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function json(args: string[]): any {
-  const r = testtrace([...args, '--json']);
-  expect(r.code, `testtrace ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 const SERVER_TEST = 'metrics > starts a metrics server that never stops';
 
 /** The fixture's four resources, each with its lifetime; where the two that closed closed; nothing else. */
 export function expectLeakLifetimes(trace: string): void {
-  const all = json(['leaks', trace, '--all']);
+  const all = testtraceJson(['leaks', trace, '--all']);
   const groups = (all.tests as any[]).flatMap((t) => t.groups.map((g: any) => ({ test: t.fullName, ...g })));
   expect(groups.map((g) => `${g.test}: ${g.type} ${g.lifetime}`).sort()).toEqual([
     'client > opens a socket that closes 50 ms after the test: TCPWRAP closed-later',
@@ -37,7 +32,7 @@ export function expectLeakLifetimes(trace: string): void {
   expect(kept.map((r) => `${r.type} from ${r.test?.file} > ${r.test?.fullName}`)).toEqual([`TCPSERVERWRAP from tests/metrics.test.ts > ${SERVER_TEST}`]);
 
   // what the test's own afterEach closed is no leak: left out without --all
-  const shown = json(['leaks', trace]);
+  const shown = testtraceJson(['leaks', trace]);
   expect([shown.total, shown.hidden]).toEqual([3, 1]);
 
   // every stack starts in the test file (the runner made none of these), none in a runner's package
@@ -52,5 +47,5 @@ export function expectLeakLifetimes(trace: string): void {
 
 /** What kept a worker alive, as `TYPE from file > test`: to compare with what the runner's own tools report. */
 export function keptAlive(trace: string): string[] {
-  return (json(['leaks', trace]).keptAlive as any[]).flatMap((k) => k.resources.map((r: any) => `${r.type} from ${r.test?.file} > ${r.test?.fullName}`));
+  return (testtraceJson(['leaks', trace]).keptAlive as any[]).flatMap((k) => k.resources.map((r: any) => `${r.type} from ${r.test?.file} > ${r.test?.fullName}`));
 }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testtrace } from './cli-on-trace.js';
+import { testtrace, testtraceJson } from './cli-on-trace.js';
 import { ensureBuilt as ensureJestBuilt, runJest, type Version } from './jest/helpers.js';
 import { ensureBuilt as ensureVitestBuilt, fixture, traceRun } from './vitest/helpers.js';
 
@@ -55,18 +55,13 @@ function runnerTests(results: any, root: string): Omit<Outcome, 'trace'> {
   return { tests, failed: results.numFailedTests };
 }
 
-function json(args: string[]): any {
-  const r = testtrace([...args, '--json']);
-  expect(r.code, `testtrace ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 const key = (t: { file: string; fullName: string }) => `${t.file}\0${t.fullName}`;
 
 function expectIdentities(outcome: Outcome): void {
   const { tests, failed, trace } = outcome;
   expect(tests).toHaveLength(9);
-  const rows = json(['tests', trace]) as any[];
+  const rows = testtraceJson(['tests', trace]) as any[];
 
   // one row per test the runner reported, not per attempt, and not one per name
   expect(rows).toHaveLength(tests.length);
@@ -112,7 +107,7 @@ function expectIdentities(outcome: Outcome): void {
 
   // summary: as many tests and attempts as the runner ran, failed as the runner counts them
   const attempts = Object.values(ATTEMPTS).flat().reduce((s, n) => s + n, 0);
-  const summary = json(['summary', trace]);
+  const summary = testtraceJson(['summary', trace]);
   expect(summary.tests).toEqual({ attempts, unique: tests.length, byStatus: { passed: tests.length - failed, failed }, retried: 2, flaky: 1 });
   expect(failed).toBe(1);
 
@@ -139,7 +134,7 @@ function expectOldTracesLoad(trace: string): void {
   const old = withoutIds(trace);
   expect(fs.readFileSync(old, 'utf8')).not.toMatch(/"cat":"test".*"id":/);
   // without ids, tests are known by name, as before: still one row per name and file
-  const rows = json(['tests', old]) as any[];
+  const rows = testtraceJson(['tests', old]) as any[];
   expect(rows.map((r) => r.fullName).sort()).toEqual([
     'retried > always fails',
     'retried > passes',
@@ -148,7 +143,7 @@ function expectOldTracesLoad(trace: string): void {
     'same name > handles input',
     'stands alone',
   ]);
-  const summary = json(['summary', old]);
+  const summary = testtraceJson(['summary', old]);
   expect(summary.tests.attempts).toBe(12);
 }
 
@@ -203,14 +198,14 @@ describe.each([
 
 /** The attribution fixture's same-name file (TypeScript; babel-jest for Jest): four tests, two names, no retries. */
 function expectFourTests(trace: string): void {
-  const rows = (json(['tests', trace]) as any[]).filter((r) => r.file === 'tests/same-name.test.ts');
+  const rows = (testtraceJson(['tests', trace]) as any[]).filter((r) => r.file === 'tests/same-name.test.ts');
   expect(rows.map((r) => [r.fullName, r.nameIndex, r.retries, r.status]).sort()).toEqual([
     ['same name > doubles 1', 1, 0, 'passed'],
     ['same name > doubles 1', 2, 0, 'passed'],
     ['same name > handles input', 1, 0, 'passed'],
     ['same name > handles input', 2, 0, 'passed'],
   ]);
-  expect(json(['summary', trace]).tests).toEqual({ attempts: 4, unique: 4, byStatus: { passed: 4 }, retried: 0, flaky: 0 });
+  expect(testtraceJson(['summary', trace]).tests).toEqual({ attempts: 4, unique: 4, byStatus: { passed: 4 }, retried: 0, flaky: 0 });
 }
 
 describe('the attribution fixture, its same-name file alone', () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
-import { testtrace } from '../cli-on-trace.js';
+import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
 import { killLikeCi, signalGroup, startGroup, until, type GroupRun } from '../process-group.js';
 import { mountTmpfs, tmpfsUnavailable } from '../tmpfs.js';
 import { FIXTURES, ROOT, ensureBuilt, jestBin } from './helpers.js';
@@ -39,19 +39,6 @@ function runSync(trace: string, args: string[], extra: Record<string, string> = 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}` };
 }
 
-function summary(trace: string): any {
-  const r = testtrace(['summary', trace, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
-
-/** Each test's status as `testtrace tests` gives it (the last attempt's). */
-function statuses(trace: string): Record<string, string> {
-  const r = testtrace(['tests', trace, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return Object.fromEntries((JSON.parse(r.stdout) as any[]).map((t) => [t.fullName, t.status]));
-}
-
 const testSpans = (trace: string) => (JSON.parse(fs.readFileSync(trace, 'utf8')) as any[]).filter((e) => e.cat === 'test' && e.ph === 'X');
 
 describe('a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s later)', () => {
@@ -61,7 +48,7 @@ describe('a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s la
     await until('the other files', () => (run.out().match(/^PASS tests\//gm) ?? []).length === 2);
     await new Promise((r) => setTimeout(r, 1500));
     await killLikeCi(run, 1500);
-    const s = summary(trace);
+    const s = testtraceJson(['summary', trace]);
     expect(s.files.total).toBe(3);
     expect(s.tests.byStatus).toEqual({ passed: 6, unfinished: 1 });
     for (const w of s.workers) expect(w.gcShare).toBeLessThanOrEqual(1);
@@ -81,7 +68,7 @@ describe('a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s la
     const run = start(trace, ['--runInBand', 'leaks', 'tests/prices']);
     await until('Jest\'s warning', () => run.out().includes('Jest did not exit one second after the test run has completed'));
     await killLikeCi(run, 1000);
-    const kept = summary(trace).leaks.keptAlive;
+    const kept = testtraceJson(['summary', trace]).leaks.keptAlive;
     expect(kept).toHaveLength(1);
     expect(kept[0].resources).toMatchObject([{ type: 'TCPSERVERWRAP', file: 'leaks/notify.test.js', test: 'starts the notification server' }]);
     expect(testtrace(['summary', trace]).stdout).toMatch(/kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from leaks\/notify\.test\.js > starts the notification server/);
@@ -101,8 +88,8 @@ describe('Ctrl-C (SIGINT to the group) in the middle of a run', () => {
     signalGroup(run, 'SIGKILL');
     expect(exit).not.toBe('still running');
     expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow();
-    expect(statuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
-    expect(summary(trace).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
+    expect(testStatuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
+    expect(testtraceJson(['summary', trace]).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
   });
 });
 
@@ -111,14 +98,14 @@ describe('workers that die', () => {
     const trace = path.join(scratch(), 'deaths.out');
     const r = runSync(trace, ['--maxWorkers=2', 'deaths', 'tests/cart'], {}, ['--max-old-space-size=128']);
     expect(r.code, r.output).toBe(1);
-    const got = statuses(trace);
+    const got = testStatuses(trace);
     expect(got).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'cart > is empty by default': 'passed' });
     expect(got['builds the search index']).toBe('unfinished');
     expect(got['calls into the native module']).toBe('unfinished');
     expect(got['shuts the app down']).toBe('unfinished');
     // jest-circus fails the test an exception in a timer hits, and the worker lives on: the trace has the exception
     expect(got['schedules a retry']).toBe('failed');
-    const s = summary(trace);
+    const s = testtraceJson(['summary', trace]);
     expect(s.tests.byStatus.unfinished).toBe(3);
     const crash = (file: string) => s.crashes.find((c: any) => c.file === file || c.running?.startsWith(file));
     expect(crash('deaths/abort.test.js').reason).toMatch(/signal=SIGABRT/);
@@ -218,8 +205,8 @@ describe('--trace-max-size', () => {
     const notice = /^testtrace: the trace reached its size cap \(24 KiB\): (\d+) detail events dropped; every test's span is kept$/m.exec(r.stderr);
     expect(notice, r.stderr).not.toBeNull();
     expect(fs.statSync(trace).size).toBeLessThan(24 * 1024 + 2048);
-    expect(Object.values(statuses(trace))).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
-    const s = summary(trace);
+    expect(Object.values(testStatuses(trace))).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+    const s = testtraceJson(['summary', trace]);
     expect(s.trace.capped).toEqual({ maxBytes: 24 * 1024, dropped: Number(notice![1]) });
     // the reporter's option and its variable
     const bad = runSync(trace, ['tests'], { TESTTRACE_MAX_SIZE: '10 bytes' });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
-import { testtrace } from '../cli-on-trace.js';
+import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
 import { killLikeCi, signalGroup, startGroup, until, type GroupRun } from '../process-group.js';
 import { mountTmpfs, tmpfsUnavailable } from '../tmpfs.js';
 import { BIN, ensureBuilt, fixture, readTrace, tests, traceRun } from './helpers.js';
@@ -24,19 +24,6 @@ function start(dir: string, args: string[], extra: Record<string, string> = {}):
   return startGroup([BIN, ...args], { cwd: dir, env: env(extra) });
 }
 
-function summary(trace: string): any {
-  const r = testtrace(['summary', trace, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
-}
-
-/** Each test's status as `testtrace tests` gives it (a killed worker's running test is known by its start marker alone). */
-function statuses(trace: string): Record<string, string> {
-  const r = testtrace(['tests', trace, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return Object.fromEntries((JSON.parse(r.stdout) as any[]).map((t) => [t.fullName, t.status]));
-}
-
 describe('a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s later)', () => {
   it('leaves a trace that says which test on which worker ran for how long, and what it waited on', async () => {
     const dir = fixture('vitest-reliability');
@@ -45,7 +32,7 @@ describe('a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s la
     await new Promise((r) => setTimeout(r, 1500)); // the hung file's first test is long done
     await killLikeCi(run, 1500);
     const trace = path.join(dir, '.tmp/hung.out');
-    const s = summary(trace);
+    const s = testtraceJson(['summary', trace]);
     expect(s.files.total).toBe(3);
     expect(s.files.byStatus.unfinished).toBe(1);
     expect(s.tests.byStatus).toEqual({ passed: 6, unfinished: 1 });
@@ -82,8 +69,8 @@ describe('Ctrl-C (SIGINT to the group) in the middle of a run', () => {
     expect(exit).not.toBe('still running');
     const trace = path.join(dir, '.tmp/int.out');
     expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow(); // closed: strict JSON
-    expect(statuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
-    expect(summary(trace).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
+    expect(testStatuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
+    expect(testtraceJson(['summary', trace]).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
   });
 });
 
@@ -93,7 +80,7 @@ describe('workers that die', () => {
     const r = traceRun(dir, ['run', '--trace=.tmp/deaths.out', 'deaths', 'tests/cart.test.js'], { env: { DEATH_HEAP: '64' } });
     expect(r.code, r.output).toBe(1);
     const trace = path.join(dir, '.tmp/deaths.out');
-    const got = statuses(trace);
+    const got = testStatuses(trace);
     // the other worker's file, intact
     expect(got).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'cart > is empty by default': 'passed' });
     // out of memory and abort: killed with no chance to write; their tests are known by their start
@@ -101,7 +88,7 @@ describe('workers that die', () => {
     expect(got['calls into the native module']).toBe('unfinished');
     // Vitest turns process.exit into a failure and survives an exception in a timer: the trace says so
     expect(got['shuts the app down']).toBe('failed');
-    const s = summary(trace);
+    const s = testtraceJson(['summary', trace]);
     expect(s.tests.byStatus.unfinished).toBe(2);
     expect(s.unfinished.filter((u: any) => u.killed).map((u: any) => u.file).sort()).toEqual(['deaths/abort.test.js', 'deaths/oom.test.js']);
     expect(s.crashes.map((c: any) => c.running).sort()).toEqual(['deaths/abort.test.js > calls into the native module', 'deaths/oom.test.js > builds the search index']);
@@ -205,8 +192,8 @@ describe('--trace-max-size', () => {
     expect(notice, r.stderr).not.toBeNull();
     const trace = path.join(dir, '.tmp/cap.out');
     expect(fs.statSync(trace).size).toBeLessThan(24 * 1024 + 2048);
-    expect(Object.values(statuses(trace))).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
-    const s = summary(trace);
+    expect(Object.values(testStatuses(trace))).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+    const s = testtraceJson(['summary', trace]);
     expect(s.tests.unique).toBe(5);
     expect(s.trace.capped).toEqual({ maxBytes: 24 * 1024, dropped: Number(notice![1]) });
     expect(testtrace(['summary', trace]).stdout).toMatch(/^size {5}capped at 24\.0 KiB \(--trace-max-size\): [\d,]+ detail events dropped; every file, suite, test and hook span kept$/m);
