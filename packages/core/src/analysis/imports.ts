@@ -323,7 +323,7 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
     modules: options.limit !== undefined ? modules.slice(0, options.limit) : modules,
     files,
   };
-  if (tables.modules.length === 0 && tables.moduleSums.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, or by a runner it does not hook (Jest ESM test files)';
+  if (tables.modules.length === 0 && tables.moduleSums.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, with the modules source off, or by a runner it does not hook';
   return report;
 }
 

@@ -61,6 +61,8 @@ export class ModuleSpans {
   private readonly summed = new Map<string, Summed>();
   /** Open loads, innermost last (adapters whose loads nest synchronously: enter/exit). */
   private readonly stack: Array<{ id: string; start: number; children: number; transformUs: number }> = [];
+  /** Told of each load that nests in no other (enter/exit), e.g. by an adapter that also times ES modules. */
+  onTopLevelLoad: ((id: string, start: number, end: number) => void) | undefined;
   /** A transform that came before its module's load began. */
   private early: { id: string; us: number } | undefined;
 
@@ -140,6 +142,7 @@ export class ModuleSpans {
     const dur = ts - load.start;
     const parent = this.stack[this.stack.length - 1];
     if (parent !== undefined) parent.children += dur;
+    else this.onTopLevelLoad?.(load.id, load.start, ts);
     this.loaded(load.id, load.start, ts, dur - load.children, kind, load.transformUs);
   }
 }
