@@ -128,8 +128,7 @@ interface Item {
  * (a file's spans, parents already set) and of the module, task and region spans that holds it,
  * found by time (the most recently started span that holds it whole, else one that holds its
  * start: a request that outlived its test stays with the test that made it). A task whose parent
- * task is among them goes under it. What nothing holds goes under `fallback`. Inner spans get the
- * file (and project) of their parent.
+ * task is among them goes under it. What nothing holds goes under `fallback`.
  */
 export function resolveInner(spans: readonly ExportSpan[], inner: readonly Inner[], notes: readonly Note[], fallback: ExportSpan): void {
   const items: Item[] = [];
@@ -162,10 +161,6 @@ export function resolveInner(spans: readonly ExportSpan[], inner: readonly Inner
       const task = item.inner.parentTask === undefined ? undefined : tasks.get(item.inner.parentTask);
       const parent = task ?? holder(item.start, item.end);
       span.parentSpanId = parent.spanId;
-      for (const key of ['testtrace.file', 'testtrace.project']) {
-        const v = parent.attributes[key];
-        if (v !== undefined) span.attributes[key] = v;
-      }
       if (span.kind !== 'net') stack.push(span);
     }
   }

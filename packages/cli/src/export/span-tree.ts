@@ -16,6 +16,8 @@ interface Group {
   root?: ExportSpan;
   start: number;
   end: number;
+  /** `testtrace.file` and `testtrace.project`: for its spans that name no file (Jest's `test body`, modules, regions…). */
+  file: Attributes;
 }
 
 interface Stall {
@@ -216,7 +218,11 @@ export class SpanTree {
     if (file !== undefined) {
       const key = `${typeof e.args?.project === 'string' ? e.args.project : ''}\0${file}`;
       group = lane.open.get(key);
-      if (!group) lane.open.set(key, (group = { members: [], start: Infinity, end: -Infinity }));
+      if (!group) {
+        const attributes: Attributes = { 'testtrace.file': file };
+        if (typeof e.args?.project === 'string' && e.args.project !== '') attributes['testtrace.project'] = e.args.project;
+        lane.open.set(key, (group = { members: [], start: Infinity, end: -Infinity, file: attributes }));
+      }
       lane.last = group;
       if (kind === 'file') {
         lane.open.delete(key);
@@ -225,6 +231,7 @@ export class SpanTree {
       }
     } else {
       group = lane.last;
+      if (group) Object.assign(span.attributes, group.file);
     }
     if (!group) {
       span.parentSpanId = lane.span.spanId;
@@ -397,7 +404,10 @@ export class SpanTree {
         bucket.notes,
         g.root ?? lane.span,
       );
-      for (const i of bucket.inner) out.push(i.span);
+      for (const i of bucket.inner) {
+        Object.assign(i.span.attributes, g.file);
+        out.push(i.span);
+      }
     }
     return out;
   }
