@@ -313,7 +313,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  if (!process.env.KEEP_EXPORT_TMP) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('testtrace export otlp', () => {
