@@ -225,7 +225,21 @@ function expectSpansOfTrace(shard: Shard, spans: Span[]): void {
     const wallMs = runMeta.wallClockMs + (e.ts! - runMeta.ts) / 1000;
     expect(Math.abs(Number(t.start / 1000n) / 1000 - wallMs), t.name).toBeLessThan(1);
   }
-  expectInnerSpans(shard, spans, events, (s) => sliceOf(fileSpan(s))!, fileSpan);
+  /** The span starts where [start, end] starts relative to its file's slice, and lasts as long, within 1 µs. */
+  const atTime = (s: Span, start: number, end: number) => {
+    const f = fileSpan(s);
+    const fe = sliceOf(f)!;
+    return Math.abs(Number(s.start - f.start) - Math.round((start - fe.ts!) * 1000)) <= 1000 && Math.abs(Number(s.end - s.start) - Math.round((end - start) * 1000)) <= 1000;
+  };
+  const suiteSlices = events.filter((e) => e.ph === 'X' && e.cat === 'suite');
+  for (const su of spans.filter((s) => s.attributes['testtrace.kind'] === 'suite')) {
+    const same = suiteSlices.filter((e) => e.args?.file === su.attributes['testtrace.file'] && e.args?.fullName === su.attributes['test.suite.name']);
+    expect(
+      same.some((e) => atTime(su, e.ts!, e.ts! + e.dur!)),
+      `${shard.label}: suite ${su.attributes['test.suite.name']} at its slice's time`,
+    ).toBe(true);
+  }
+  expectInnerSpans(shard, spans, events, atTime);
 }
 
 const chainOf = (byId: Map<string, Span>, s: Span, show: (p: Span) => string = (p) => p.attributes['testtrace.kind']): string => {
@@ -240,14 +254,9 @@ const chainOf = (byId: Map<string, Span>, s: Span, show: (p: Span) => string = (
  * at run time; the task and regions are under the test they ran in (a region inside the task
  * under the task), the log an event of the region; all at their slices' times within 1 µs.
  */
-function expectInnerSpans(shard: Shard, spans: Span[], events: TraceEvent[], fileSliceOf: (s: Span) => TraceEvent, fileSpan: (s: Span) => Span): void {
+function expectInnerSpans(shard: Shard, spans: Span[], events: TraceEvent[], atTime: (s: Span, start: number, end: number) => boolean): void {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const kind = (k: string) => spans.filter((s) => s.attributes['testtrace.kind'] === k);
-  const atTime = (s: Span, start: number, end: number) => {
-    const f = fileSpan(s);
-    const fe = fileSliceOf(s);
-    return Math.abs(Number(s.start - f.start) - Math.round((start - fe.ts!) * 1000)) <= 1000 && Math.abs(Number(s.end - s.start) - Math.round((end - start) * 1000)) <= 1000;
-  };
   const modules = kind('module');
   const moduleSlices = events.filter((e) => e.cat === 'module' && e.ph === 'X');
   expect(modules.length, `${shard.label}: module spans`).toBe(moduleSlices.length);
