@@ -322,7 +322,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  if (!process.env.KEEP_EXPORT_TMP) fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('testtrace export otlp', () => {
