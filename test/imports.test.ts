@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testtrace } from './cli-on-trace.js';
 import { ensureBuilt as ensureVitestBuilt, fixture, traceRun, VITEST_VERSIONS } from './vitest/helpers.js';
 import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
+import { ensureInstalled } from './toolchains.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -185,6 +186,21 @@ describe('import profile', () => {
     const run = await runJest('imports', ['--maxWorkers=2', '--config=jest.esm.config.js'], { cwd: dir, keepTraceAt: trace, version: 29, nodeArgs: ['--experimental-vm-modules', '--no-warnings'] });
     expect(run.code, run.stderr).toBe(0);
     expectProfile(trace, { perFile: true, esm: true });
+  }, 600_000);
+
+  it('Jest 30 with ts-jest, CommonJS and ES modules: the same profile', async () => {
+    const tsJest = path.join(ensureInstalled('ts-jest'), 'node_modules/ts-jest/dist/index.js');
+    for (const esm of [false, true]) {
+      const trace = path.join(dir, `.tmp/ts-jest-${esm ? 'esm' : 'cjs'}.out`);
+      const run = await runJest('imports', ['--maxWorkers=2', '--config=jest.ts-jest.config.js'], {
+        cwd: dir,
+        keepTraceAt: trace,
+        env: { TS_JEST: tsJest, TS_JEST_ESM: esm ? '1' : '0' },
+        ...(esm ? { nodeArgs: ['--experimental-vm-modules', '--no-warnings'] } : {}),
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expectProfile(trace, { perFile: true, esm });
+    }
   }, 600_000);
 
   it('Vitest 5: the same profile as 4.1, and the same modules and times as its importDurations', () => {

