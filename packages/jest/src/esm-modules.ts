@@ -102,7 +102,7 @@ export class EsmLoads {
     }
     this.lastEnd = ts;
     this.keep({ id, start, end: ts, esm: true });
-    this.modules.loaded(id, start, ts, Math.max(0, ts - start - children), this.kindOf(id), transformUs);
+    this.modules.loaded(id, start, ts, Math.max(0, ts - start - children), this.kindOf, transformUs);
   }
 
   private keep(ended: Ended): void {

@@ -55,7 +55,7 @@ export function watchModuleLoads(runtime: any, modules: ModuleSpans, environment
         return exec.call(this, localModule, options, ...rest);
       } finally {
         try {
-          modules.exit(nowUs(), kindOf(filename));
+          modules.exit(nowUs(), kindOf);
         } catch {
           // the profile must never change a module's load
         }

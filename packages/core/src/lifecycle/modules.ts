@@ -8,6 +8,9 @@ import type { Recorder } from '../recorder.js';
  */
 export type ModuleKind = 'transformed' | 'external' | 'plain';
 
+/** A module's kind, or how to find it: asked only for the loads written one by one (finding it may cost a path match). */
+export type ModuleKindOf = ModuleKind | ((id: string) => ModuleKind);
+
 /** Names computed per worker: paths repeat across the files a worker runs. Bounded. */
 const MAX_NAMES = 20_000;
 const NODE_MODULES = '/node_modules/';
@@ -86,11 +89,11 @@ export class ModuleSpans {
    * A module that loaded from `start` to `end` (µs), `selfUs` of it outside the modules it loaded.
    * A load below the threshold is summed with its package's until the next flush().
    */
-  loaded(id: string, start: number, end: number, selfUs: number, kind: ModuleKind, transformUs = 0): void {
+  loaded(id: string, start: number, end: number, selfUs: number, kind: ModuleKindOf, transformUs = 0): void {
     const dur = end - start;
     const named = this.named(id);
     if (dur >= this.minUs) {
-      this.recorder.moduleSlice(named.name, Track.main, start, dur, selfUs, kind, transformUs);
+      this.recorder.moduleSlice(named.name, Track.main, start, dur, selfUs, typeof kind === 'function' ? kind(id) : kind, transformUs);
       return;
     }
     const pkg = (named.pkg ??= packageOf(named.name, id.includes(NODE_MODULES) || id.includes('\\node_modules\\')));
@@ -136,7 +139,7 @@ export class ModuleSpans {
   }
 
   /** The innermost open load ended at `ts`: written as a span, its time counted in its parent's children. */
-  exit(ts: number, kind: ModuleKind): void {
+  exit(ts: number, kind: ModuleKindOf): void {
     const load = this.stack.pop();
     if (load === undefined) return;
     const dur = ts - load.start;
