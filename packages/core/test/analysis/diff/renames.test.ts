@@ -62,6 +62,20 @@ describe('per-module import changes', () => {
     expect(changes).toEqual([{ kind: 'new module', what: 'src/heavy.ts (and 2 modules it loaded)', unit: 'ms', base: 0, head: 9, delta: 9, method: 'threshold', module: 'src/heavy.ts', file: 'a.test.ts', brought: 2 }]);
   });
 
+  it('reports a module gone from the graph once, with the removed modules it had brought counted in it', () => {
+    const base = run([{}], [mod('src/a.ts', 10), mod('src/heavy.ts', 5, 'a.test.ts', 9), mod('lib/x.js', 3, 'src/heavy.ts'), mod('lib/y.js', 1, 'lib/x.js')]);
+    const head = run([{}], [mod('src/a.ts', 10)]);
+    expect(diff(base, head).changes).toEqual([
+      { kind: 'removed module', what: 'src/heavy.ts (and 2 modules it loaded)', unit: 'ms', base: 9, head: 0, delta: -9, relative: -1, method: 'threshold', module: 'src/heavy.ts', file: 'a.test.ts', brought: 2 },
+    ]);
+    // one removed and one new module, each on its own
+    const swapped = run([{}], [mod('src/a.ts', 10), mod('src/light.ts', 2)]);
+    expect(diff(base, swapped).changes.map((c) => [c.kind, c.what])).toEqual([
+      ['removed module', 'src/heavy.ts (and 2 modules it loaded)'],
+      ['new module', 'src/light.ts'],
+    ]);
+  });
+
   it('compares nothing when a side has no module spans', () => {
     expect(diff(run([{}]), run([{}], [mod('src/a.ts', 900)])).changes).toEqual([]);
   });
