@@ -74,7 +74,7 @@ const summaryOf = (changes: any[]) => JSON.stringify(changes.map((c) => [c.kind,
 /**
  * Every change is one of the four made, or what follows from them. `importSeen`: the file's
  * slower import clears the one-run threshold (2×) too; with Jest it need not, as the import of a
- * worker's first file also loads and runs babel-jest (350 ms to 1 s on this machine).
+ * worker's first file also loads Babel and its preset for babel-jest (300 ms to 1.1 s).
  */
 function expectTheChanges(report: any, importSeen: boolean): void {
   const changes = report.changes as any[];
