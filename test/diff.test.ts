@@ -91,12 +91,16 @@ function explained(c: any, direction: 1 | -1, jest: boolean): boolean {
   );
 }
 
-/** The changes of base → head and head → base that none of the edits explains. */
-function unexplained(base: string, head: string, jest: boolean): any[] {
-  return [
-    ...diffJson([base, head]).changes.filter((c: any) => !explained(c, 1, jest)),
-    ...diffJson([head, base]).changes.filter((c: any) => !explained(c, -1, jest)),
-  ];
+/**
+ * The noise of one run a side in base → head and head → base: changes that none of the edits
+ * explains, and the slowed test when it is not reported (a first test of a file once took 100 ms
+ * instead of 25 in a base run of Jest 29, leaving 125 ms of the 200: under the one-run threshold).
+ */
+function noiseOf(base: string, head: string, jest: boolean): any[] {
+  const forward = diffJson([base, head]).changes as any[];
+  const backward = diffJson([head, base]).changes as any[];
+  const hidden = [forward, backward].some((changes) => !changes.some((c) => c.kind === 'test' && c.what === SLOWED)) ? [{ kind: 'hidden', what: SLOWED }] : [];
+  return [...forward.filter((c) => !explained(c, 1, jest)), ...backward.filter((c) => !explained(c, -1, jest)), ...hidden];
 }
 
 const summaryOf = (changes: any[]) => JSON.stringify(changes.map((c) => [c.kind, c.what, c.base, c.head]));
@@ -312,13 +316,13 @@ for (const runner of RUNNERS) {
     beforeAll(async () => {
       runner.ensureBuilt();
       // one run a side has a measured rate of false positives under this machine's shared load
-      // (docs/cli.md): a set whose pairs show a change that none of the edits explains is
-      // recorded once more; a change the diff makes up every time still fails the tests below
+      // (docs/cli.md): a set whose pairs show noise (noiseOf) is recorded once more; a change the
+      // diff makes up, or misses, every time still fails the tests below
       for (let attempt = 1; ; attempt++) {
         await runner.record(false, base);
         if (runner.full) await runner.record(false, again);
         await runner.record(true, head);
-        const noise = [...unexplained(base, head, runner.jest), ...(runner.full ? diffJson([base, again]).changes : [])];
+        const noise = [...noiseOf(base, head, runner.jest), ...(runner.full ? diffJson([base, again]).changes : [])];
         if (noise.length === 0 || attempt === 2) break;
         console.warn(`testtrace diff on ${runner.name}: recording again after noise: ${summaryOf(noise)}`);
       }
