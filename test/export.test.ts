@@ -1,10 +1,13 @@
 /**
  * End-to-end: `testtrace export otlp` and `testtrace profile` on real runs of the attribution
- * fixture (plus a file with a failing and a skipped test), Vitest 4.1 and Jest 30 (2 workers),
- * full detail. The traces go to an OTLP/HTTP receiver started here, and what arrives is decoded
- * with the OpenTelemetry protocol's own .proto files (test/fixtures/otlp-proto, protobufjs): every
- * test of the runner's JSON report is a span with its status, under suite → file → worker → run,
- * at the trace's times to the microsecond; two shards with one run id are one trace; a 429 is
+ * fixture (plus a file with a failing and a skipped test, and one with a run-time import, a user
+ * task, regions and a log), Vitest 4.1 and Jest 30 (2 workers), full detail. The traces go to an
+ * OTLP/HTTP receiver started here, and what arrives is decoded with the OpenTelemetry protocol's
+ * own .proto files (test/fixtures/otlp-proto, protobufjs): every test of the runner's JSON report
+ * is a span with its status, under suite → file → worker → run, at the trace's times to the
+ * microsecond; every module load is a span under its importer, the file's import phase or the
+ * test that imported it, and the user's task and regions under their test, at their times; two
+ * shards with one run id are one trace, and a merged trace is one run per shard; a 429 is
  * retried, a 400 is one line and exit 1. Profiles of one spinning test hold its hot function and
  * nothing from outside its time, checked with pprof-format's decoder and the .cpuprofile schema.
  */
@@ -18,6 +21,7 @@ import { Profile } from 'pprof-format';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
+import type { TraceEvent } from '@testtrace/core/reader';
 import { ensureBuilt as ensureVitestBuilt, fixture, readJsonReport, readTrace, traceRun, type JsonTest } from './vitest/helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -36,6 +40,31 @@ const OUTCOMES = `describe('outcomes', () => {
   });
 });
 `;
+
+// a run-time import and the annotation API; Jest's babel needs the imports fixture's config for import()
+const ANNOTATED = `import { log, region, task } from '@testtrace/core';
+
+describe('annotated', () => {
+  it('imports at run time, in a task and a region', async () => {
+    const { spin } = await import('./spin');
+    await region('warm up', async () => {
+      spin(5);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    const checkout = task('checkout');
+    await checkout.run(() =>
+      region('price', async () => {
+        spin(5);
+        log('cart', 'priced');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }),
+    );
+    checkout.end();
+    expect(spin(1)).toBeGreaterThan(0);
+  });
+});
+`;
+const ANNOTATED_TEST = 'annotated > imports at run time, in a task and a region';
 
 /** The ExportTraceServiceRequest message, from the official .proto files. */
 function requestType(): protobuf.Type {
@@ -160,11 +189,7 @@ function expectSpansOfTrace(shard: Shard, spans: Span[]): void {
   expect(tests).toHaveLength(shard.report.length);
 
   // parent chain: test → suite(s) → file → worker → run, and the run is the root
-  for (const t of tests) {
-    const chain: string[] = [];
-    for (let s: Span | undefined = t; s; s = byId.get(s.parentSpanId)) chain.push(s.attributes['testtrace.kind']);
-    expect(chain.join(' → '), `${shard.label}: ${t.attributes['test.case.name']}`).toMatch(/^test( → suite)+ → file → worker → run$/);
-  }
+  for (const t of tests) expect(chainOf(byId, t), `${shard.label}: ${t.attributes['test.case.name']}`).toMatch(/^test( → suite)+ → file → worker → run$/);
   const roots = spans.filter((s) => s.parentSpanId === '');
   expect(roots.map((r) => r.attributes['testtrace.kind'])).toEqual(['run']);
   // hooks and phases hang from the test, suite or file they ran in
@@ -200,6 +225,74 @@ function expectSpansOfTrace(shard: Shard, spans: Span[]): void {
     const wallMs = runMeta.wallClockMs + (e.ts! - runMeta.ts) / 1000;
     expect(Math.abs(Number(t.start / 1000n) / 1000 - wallMs), t.name).toBeLessThan(1);
   }
+  /** The span starts where [start, end] starts relative to its file's slice, and lasts as long, within 1 µs. */
+  const atTime = (s: Span, start: number, end: number) => {
+    const f = fileSpan(s);
+    const fe = sliceOf(f)!;
+    return Math.abs(Number(s.start - f.start) - Math.round((start - fe.ts!) * 1000)) <= 1000 && Math.abs(Number(s.end - s.start) - Math.round((end - start) * 1000)) <= 1000;
+  };
+  const suiteSlices = events.filter((e) => e.ph === 'X' && e.cat === 'suite');
+  for (const su of spans.filter((s) => s.attributes['testtrace.kind'] === 'suite')) {
+    const same = suiteSlices.filter((e) => e.args?.file === su.attributes['testtrace.file'] && e.args?.fullName === su.attributes['test.suite.name']);
+    expect(
+      same.some((e) => atTime(su, e.ts!, e.ts! + e.dur!)),
+      `${shard.label}: suite ${su.attributes['test.suite.name']} at its slice's time`,
+    ).toBe(true);
+  }
+  expectInnerSpans(shard, spans, events, atTime);
+}
+
+const chainOf = (byId: Map<string, Span>, s: Span, show: (p: Span) => string = (p) => p.attributes['testtrace.kind']): string => {
+  const out: string[] = [];
+  for (let p: Span | undefined = s; p; p = byId.get(p.parentSpanId)) out.push(show(p));
+  return out.join(' → ');
+};
+
+/**
+ * Module loads, the user's task and regions and its log: every module slice of the trace is a
+ * span under the module that imported it, the file's import phase or the test that imported it
+ * at run time; the task and regions are under the test they ran in (a region inside the task
+ * under the task), the log an event of the region; all at their slices' times within 1 µs.
+ */
+function expectInnerSpans(shard: Shard, spans: Span[], events: TraceEvent[], atTime: (s: Span, start: number, end: number) => boolean): void {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const kind = (k: string) => spans.filter((s) => s.attributes['testtrace.kind'] === k);
+  const modules = kind('module');
+  const moduleSlices = events.filter((e) => e.cat === 'module' && e.ph === 'X');
+  expect(modules.length, `${shard.label}: module spans`).toBe(moduleSlices.length);
+  expect(modules.length).toBeGreaterThan(0);
+  for (const m of modules) {
+    expect(chainOf(byId, m), `${shard.label}: ${m.name}`).toMatch(/^(module → )+(phase → file|(phase → )?test( → suite)+ → file) → worker → run$/);
+    expect(m.attributes).toMatchObject({ 'testtrace.module': m.name, 'testtrace.module.kind': expect.any(String), 'testtrace.module.self_ms': expect.any(Number) });
+    expect(moduleSlices.some((e) => e.name === m.name && atTime(m, e.ts!, e.ts! + e.dur!)), `${shard.label}: ${m.name} at its slice's time`).toBe(true);
+  }
+  const name = (p: Span) => `${p.attributes['testtrace.kind']}:${p.name}`;
+  // a static import: the test file's module under the import phase, its ./spin under it
+  const statics = modules.filter((m) => m.name === 'tests/spin.ts' && byId.get(m.parentSpanId)?.name === 'tests/two-quick.test.ts');
+  expect(statics.map((m) => chainOf(byId, m, name))).toEqual([expect.stringMatching(/^module:tests\/spin\.ts → module:tests\/two-quick\.test\.ts → phase:import → file:tests\/two-quick\.test\.ts → worker:/)]);
+  // the run-time import, the regions and the task: under the test (Jest: under its `test body`)
+  const underTest = `(phase:test body → )?test:${ANNOTATED_TEST.split(' > ')[1]} → suite:annotated → file:tests/annotated\\.test\\.ts → worker:`;
+  const lazy = modules.filter((m) => m.name === 'tests/spin.ts' && m.attributes['testtrace.file'] === 'tests/annotated.test.ts');
+  expect(lazy).toHaveLength(1);
+  expect(chainOf(byId, lazy[0]!, name)).toMatch(new RegExp(`^module:tests/spin\\.ts → ${underTest}`));
+  const [task] = kind('task');
+  const regions = kind('region');
+  expect(kind('task')).toHaveLength(1);
+  expect(regions.map((r) => r.name).sort()).toEqual(['price', 'warm up']);
+  const warm = regions.find((r) => r.name === 'warm up')!;
+  const price = regions.find((r) => r.name === 'price')!;
+  expect(chainOf(byId, warm, name)).toMatch(new RegExp(`^region:warm up → ${underTest}`));
+  expect(chainOf(byId, task!, name)).toMatch(new RegExp(`^task:checkout → ${underTest}`));
+  expect(price.parentSpanId).toBe(task!.spanId);
+  expect(price.attributes['testtrace.task.id']).toBe(task!.attributes['testtrace.task.id']);
+  expect(price.events).toEqual([{ name: 'log: cart', attributes: { 'testtrace.log.category': 'cart', 'testtrace.log.message': 'priced', 'testtrace.task.id': task!.attributes['testtrace.task.id'] } }]);
+  for (const r of regions) {
+    const e = events.find((x) => x.cat === 'user.region' && x.ph === 'X' && x.name === r.name)!;
+    expect(atTime(r, e.ts!, e.ts! + e.dur!), `${shard.label}: region ${r.name} at its slice's time`).toBe(true);
+  }
+  const begin = events.find((x) => x.cat === 'user.task' && x.ph === 'b')!;
+  const end = events.find((x) => x.cat === 'user.task' && x.ph === 'e' && x.id === begin.id)!;
+  expect(atTime(task!, begin.ts!, end.ts!), `${shard.label}: the task at its slice's time`).toBe(true);
 }
 
 const shards: Shard[] = [];
@@ -211,6 +304,8 @@ beforeAll(async () => {
   ensureJestBuilt();
   const dir = fixture('attribution');
   fs.writeFileSync(path.join(dir, 'tests/outcomes.test.ts'), OUTCOMES);
+  fs.writeFileSync(path.join(dir, 'tests/annotated.test.ts'), ANNOTATED);
+  fs.copyFileSync(path.join(__dirname, 'fixtures/imports/babel.config.js'), path.join(dir, 'babel.config.js'));
   const v = traceRun(dir, ['run', '--trace=.tmp/vitest.out', '--trace-detail=full', '--reporter=default', '--reporter=json', '--outputFile.json=.tmp/report.json']);
   expect(v.code, v.output).toBe(1);
   shards.push({ label: 'Vitest 4.1', trace: path.join(dir, '.tmp/vitest.out'), report: readJsonReport(path.join(dir, '.tmp/report.json'), dir) });
@@ -268,6 +363,33 @@ describe('testtrace export otlp', () => {
       expect(typeof spin.attributes['testtrace.gc_ms']).toBe('number');
       expect(spin.attributes['testtrace.heap_before']).toBeGreaterThan(0);
     }
+  });
+
+  it('exports a merged trace as one run per shard, each with its own workers and tests', async () => {
+    const merged = path.join(tmp, 'merged.out');
+    const m = await testtrace(['merge', shards[0]!.trace, shards[1]!.trace, '-o', merged]);
+    expect(m.code, m.stderr).toBe(0);
+    server.requests.length = 0;
+    const r = await testtrace(['export', 'otlp', merged, `--endpoint=${server.url}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/, 2 runs \(its shards\), /);
+    const { spans } = decode(server.requests);
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+    // the same spans as the two shards exported on their own
+    expect(spans).toHaveLength(sent[0]!.spans.length + sent[1]!.spans.length);
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const runs = spans.filter((s) => s.parentSpanId === '');
+    expect(runs.map((s) => [s.name, s.attributes['testtrace.shard'], s.attributes['testtrace.tests']])).toEqual([
+      ['vitest run (shard 1)', 1, shards[0]!.report.length],
+      ['jest run (shard 2)', 2, shards[1]!.report.length],
+    ]);
+    const rootOf = (s: Span): Span => (byId.has(s.parentSpanId) ? rootOf(byId.get(s.parentSpanId)!) : s);
+    runs.forEach((run, i) => {
+      const tests = spans.filter((s) => s.attributes['testtrace.kind'] === 'test' && rootOf(s) === run);
+      expect(tests.map((t) => `${t.attributes['testtrace.file']} > ${t.attributes['test.case.name']}`).sort()).toEqual(shards[i]!.report.map((t) => `${t.file} > ${t.fullName}`).sort());
+      const workers = spans.filter((s) => s.parentSpanId === run.spanId && s.attributes['testtrace.kind'] === 'worker');
+      expect(workers.map((w) => w.name).sort()).toEqual([expect.stringMatching(new RegExp(`^shard ${i + 1}: worker 1 `)), expect.stringMatching(new RegExp(`^shard ${i + 1}: worker 2 `))]);
+    });
   });
 
   it('writes OTLP JSON lines with --out, the same spans in the same trace', async () => {

@@ -52,8 +52,8 @@ export function jestProbeBench({ probe, name, log, runs, workers }) {
   };
 }
 
-/** The core sources a bench arm can switch off one by one (cpu is off in default detail anyway). */
-export const SOURCES = ['async', 'gc', 'heap', 'eventloop', 'stalls', 'network'];
+/** The sources a bench arm can switch off one by one (cpu is off in default detail anyway; modules is the adapters' import profile). */
+export const SOURCES = ['async', 'gc', 'heap', 'eventloop', 'stalls', 'network', 'modules'];
 
 /** TESTTRACE_RUN_OPTIONS with `names` switched off; `extra` options (detail, rootDir) go along. */
 export function sourcesOff(names, extra = {}) {

@@ -106,6 +106,51 @@ describe('the span tree', () => {
   });
 });
 
+describe('the span tree: what happens inside a file', () => {
+  const us = (msTime: number) => msTime * 1000;
+  const asyncPair = (cat: string, name: string, id: string, startMs: number, endMs: number, args: Record<string, unknown>) => [
+    { name, cat, ph: 'b', id, ts: us(startMs), pid: 2, tid: 903, args },
+    { name, cat, ph: 'e', id, ts: us(endMs), pid: 2, tid: 903 },
+  ];
+  it('puts modules under their importer, tasks under their parent task, a request that outlives its test under it, and logs on the innermost span', () => {
+    const spans = tree([
+      ...run(1_700_000_000_000, 0),
+      slice('module', 'worker-setup.js', 2, 1, 1, 1, { module: 'worker-setup.js', selfMs: 1, kind: 'plain' }),
+      slice('module', 'src/b.ts', 2, 1, 11, 2, { module: 'src/b.ts', selfMs: 2, kind: 'transformed' }),
+      slice('module', 'src/a.ts', 2, 1, 13, 3, { module: 'src/a.ts', selfMs: 3, kind: 'transformed', transformMs: 1 }),
+      slice('module', 'a.test.ts', 2, 1, 10, 8, { module: 'a.test.ts', selfMs: 3, kind: 'transformed' }),
+      slice('phase', 'import', 2, 1, 10, 9, { file: 'a.test.ts' }),
+      { name: 'db', cat: 'user.log', ph: 'i', s: 't', ts: us(24), pid: 2, tid: 903, args: { message: 'hi', task: 2 } },
+      ...asyncPair('user.task', 'child', 'task-2', 23, 32, { id: 2, parent: 1 }),
+      ...asyncPair('user.task', 'parent', 'task-1', 22, 30, { id: 1 }),
+      test(2, 'a.test.ts', 's > t', 20, 15),
+      slice('suite', 's', 2, 1, 19, 17, { file: 'a.test.ts', fullName: 's' }),
+      ...asyncPair('net', 'GET http://127.0.0.1:1/x', 'net-1', 33, 50, { method: 'GET', url: 'http://127.0.0.1:1/x', status: 404 }),
+      slice('file', 'a.test.ts', 2, 1, 9, 30, { file: 'a.test.ts', status: 'passed' }),
+      { name: 'listen 127.0.0.1:2', cat: 'net', ph: 'i', s: 't', ts: us(45), pid: 2, tid: 902 },
+      slice('file', 'b.test.ts', 2, 1, 60, 5, { file: 'b.test.ts', status: 'passed' }),
+    ]);
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const chain = (name: string) => {
+      const out: string[] = [];
+      for (let p = spans.find((s) => s.name === name); p; p = byId.get(p.parentSpanId ?? '')) out.push(`${kind(p)}:${p.name}`);
+      return out.join(' < ');
+    };
+    expect(chain('worker-setup.js')).toBe('module:worker-setup.js < worker:worker 1 (pid 100) < run:vitest run');
+    expect(chain('src/a.ts')).toBe('module:src/a.ts < module:a.test.ts < phase:import < file:a.test.ts < worker:worker 1 (pid 100) < run:vitest run');
+    expect(chain('src/b.ts')).toMatch(/^module:src\/b\.ts < module:a\.test\.ts < phase:import/);
+    expect(chain('child')).toMatch(/^task:child < task:parent < test:t < suite:s < file:a\.test\.ts/);
+    // started in the test, ended after it and after its file: the test made it
+    expect(chain('GET http://127.0.0.1:1/x')).toMatch(/^net:GET http:\/\/127\.0\.0\.1:1\/x < test:t < suite:s/);
+    const request = spans.find((s) => kind(s) === 'net')!;
+    expect(request).toMatchObject({ role: 'client', error: 'HTTP 404', attributes: { 'http.request.method': 'GET', 'url.full': 'http://127.0.0.1:1/x', 'http.response.status_code': 404, 'testtrace.file': 'a.test.ts' } });
+    expect(spans.find((s) => s.name === 'child')!.events.map((e) => [e.name, e.attributes['testtrace.log.message']])).toEqual([['log: db', 'hi']]);
+    // between two files: the worker's
+    expect(spans.find((s) => kind(s) === 'worker')!.events.map((e) => e.name)).toEqual(['listen 127.0.0.1:2']);
+    expect(spans.find((s) => s.name === 'src/a.ts')!.attributes).toMatchObject({ 'testtrace.module.self_ms': 3, 'testtrace.module.transform_ms': 1, 'testtrace.module.kind': 'transformed' });
+  });
+});
+
 describe('export helpers', () => {
   it('puts trace times on the wall clock to the nanosecond', () => {
     // the anchor's own precision is a double's (wallClockMs); differences are exact

@@ -3,9 +3,9 @@ import { TraceError } from './errors.js';
 export type Detail = 'default' | 'full';
 export const DETAILS: readonly Detail[] = ['default', 'full'];
 
-/** The event sources that run inside a worker; each can be switched off. */
-export type SourceName = 'gc' | 'heap' | 'eventloop' | 'stalls' | 'async' | 'network' | 'cpu';
-export const SOURCE_NAMES: readonly SourceName[] = ['gc', 'heap', 'eventloop', 'stalls', 'async', 'network', 'cpu'];
+/** The event sources that run inside a worker; each can be switched off. `modules`: the adapters' import profile (docs/imports.md). */
+export type SourceName = 'gc' | 'heap' | 'eventloop' | 'stalls' | 'async' | 'network' | 'cpu' | 'modules';
+export const SOURCE_NAMES: readonly SourceName[] = ['gc', 'heap', 'eventloop', 'stalls', 'async', 'network', 'cpu', 'modules'];
 
 /** Options of start(). Every field is optional; unknown keys are rejected. */
 export interface TraceOptions {

@@ -214,6 +214,16 @@ export class Recorder {
     );
   }
 
+  /**
+   * Module loads below the threshold of one package, summed, at the end of the last:
+   * `{ package, loads, selfMs, withinMs }`, the loads lying in the `withinMs` before it.
+   */
+  moduleRest(pkg: string, tid: number, start: number, end: number, loads: number, selfUs: number): void {
+    this.writer.line(
+      `{"name":"modules under threshold","cat":"module.rest","ph":"i","s":"t","ts":${this.ts(end)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"package":${JSON.stringify(pkg)},"loads":${n(loads)},"selfMs":${n(roundUs(selfUs))},"withinMs":${n(roundUs(end - start))}}}`,
+    );
+  }
+
   threadName(tid: number, name: string, sortIndex?: number): void {
     this.emit({ name: Meta.threadName, ph: 'M', pid: this.pid, tid, args: { name } });
     if (sortIndex !== undefined) this.emit({ name: Meta.threadSortIndex, ph: 'M', pid: this.pid, tid, args: { sort_index: sortIndex } });

@@ -179,6 +179,7 @@ export class Tracer implements SpanSink {
 
   /** Starts a test. Concurrent tests get a lane of their own so slices never partially overlap. */
   testStart(info: TestInfo, ts: number = nowUs()): TestSpan {
+    this.moduleSpans?.flush();
     const lane = info.concurrent ? this.lanes.take() : 0;
     const tid = Track.main + lane;
     if (lane > 0 && !this.namedLanes.has(lane)) {
@@ -204,7 +205,9 @@ export class Tracer implements SpanSink {
    * the leaks of its tests that are still open are recorded as open at its end.
    */
   fileEnd(ts: number = nowUs()): void {
-    if (!this.writer.isClosed) this.callSources('fileEnd', ts);
+    if (this.writer.isClosed) return;
+    this.moduleSpans?.flush();
+    this.callSources('fileEnd', ts);
   }
 
   /** Records a test that did not run (skipped, todo) as a zero-length span. */
@@ -262,6 +265,7 @@ export class Tracer implements SpanSink {
   endSpan(span: Span, ts: number): void {
     this.openSpans.delete(span);
     if (span instanceof TestSpan) {
+      this.moduleSpans?.flush();
       span.endTs = ts;
       this.callSources('testEnd', span);
       this.lanes.release(span.lane);
@@ -339,6 +343,11 @@ export class Tracer implements SpanSink {
   closeSync(): TraceStats {
     if (!this.writer.isClosed) {
       this.detach();
+      try {
+        this.moduleSpans?.flush();
+      } catch (err) {
+        this.recorder.error('modules', err);
+      }
       this.annotations.unsubscribe(nowUs());
       // the chunk's extent, so that the run merge need not read every line to place it on a lane
       const end = asWritten(nowUs());

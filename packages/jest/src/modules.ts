@@ -2,15 +2,18 @@
  * The import profile on Jest (29, 30): every CommonJS module jest-runtime executes for a test
  * file, timed around the runtime's own executor, with the time its transformer (babel-jest,
  * ts-jest, @swc/jest, or a cache read) took for that file. Jest's own modules (jest-circus, expect)
- * are not the user's imports and are left out. ESM test files (vm.SourceTextModule) evaluate
- * their graph in one V8 call: no per-module spans there.
+ * are not the user's imports and are left out. ES modules: esm-modules.ts.
  */
 import { nowUs, type ModuleSpans } from '@testtrace/core';
+import { watchEsmLoads, withEndMarker, type EsmLoads } from './esm-modules.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 type Exec = (localModule: any, options: any, ...rest: unknown[]) => unknown;
 type Transform = (filename: string, options: any, ...rest: unknown[]) => unknown;
+
+/** An ES module's source text (JSON, WebAssembly and Node addons are built other ways). */
+const isEsmSource = (filename: string, options: any): boolean => options?.supportsStaticESM === true && !/\.(json|wasm|node)$/.test(filename);
 
 /** Wraps `owner[method]` on the instance; the wrapper calls the original with the same this and arguments. */
 function wrap<F extends (...args: any[]) => unknown>(owner: any, method: string, make: (original: F) => F): boolean {
@@ -22,10 +25,12 @@ function wrap<F extends (...args: any[]) => unknown>(owner: any, method: string,
 
 /**
  * Hooks the module loading of one test file's `runtime` (a new one per file): Jest 30's
- * `runtime.executor.exec` and `runtime.transformCache.transform`, Jest 29's `runtime._execModule`
- * and `runtime.transformFile`. Returns false when this jest-runtime has neither shape.
+ * `runtime.executor.exec` and `runtime.transformCache.transform` / `transformAsync`, Jest 29's
+ * `runtime._execModule` and `runtime.transformFile` / `transformFileAsync`; and, when Node runs
+ * ES modules in vm (`--experimental-vm-modules`), the file's ES modules (esm-modules.ts) through
+ * its test environment's global. Returns false when this jest-runtime has neither shape.
  */
-export function watchModuleLoads(runtime: any, modules: ModuleSpans): boolean {
+export function watchModuleLoads(runtime: any, modules: ModuleSpans, environmentGlobal?: unknown): boolean {
   const jest30 = typeof runtime?.executor?.exec === 'function';
   const execOwner = jest30 ? runtime.executor : runtime;
   const transformOwner = jest30 ? runtime.transformCache : runtime;
@@ -58,20 +63,47 @@ export function watchModuleLoads(runtime: any, modules: ModuleSpans): boolean {
     },
   );
   if (!hooked) return false;
+  const esm = watchEsmLoads(runtime, environmentGlobal, modules, kindOf);
+  const timed = (filename: string, options: any, start: number, result: unknown): unknown => {
+    try {
+      const us = nowUs() - start;
+      if (esm !== undefined && typeof result === 'string' && isEsmSource(filename, options)) {
+        esm.transformed(filename, start, us);
+        return withEndMarker(result, filename);
+      }
+      modules.transformed(filename, us);
+    } catch {
+      // the profile must never change a module's code
+    }
+    return result;
+  };
   wrap<Transform>(transformOwner, jest30 ? 'transform' : 'transformFile', (transform) =>
     function testtraceTransform(this: unknown, filename: string, options: any, ...rest: unknown[]) {
       if (options?.isInternalModule) return transform.call(this, filename, options, ...rest);
       const start = nowUs();
-      try {
-        return transform.call(this, filename, options, ...rest);
-      } finally {
-        try {
-          modules.transformed(filename, nowUs() - start);
-        } catch {
-          // ignore
-        }
-      }
+      return timed(filename, options, start, transform.call(this, filename, options, ...rest));
     },
   );
+  if (esm !== undefined) wrapAsyncTransform(transformOwner, jest30 ? 'transformAsync' : 'transformFileAsync', esm);
   return true;
+}
+
+/** The transform of an ES module that is not transformed synchronously (an async-only transformer, Jest 29). */
+function wrapAsyncTransform(owner: any, method: string, esm: EsmLoads): void {
+  wrap<Transform>(owner, method, (transform) =>
+    function testtraceTransformAsync(this: unknown, filename: string, options: any, ...rest: unknown[]) {
+      const start = nowUs();
+      const result = transform.call(this, filename, options, ...rest);
+      if (!isEsmSource(filename, options) || !result || typeof (result as Promise<unknown>).then !== 'function') return result;
+      return (result as Promise<unknown>).then((code) => {
+        try {
+          if (typeof code !== 'string') return code;
+          esm.transformed(filename, start, nowUs() - start);
+          return withEndMarker(code, filename);
+        } catch {
+          return code;
+        }
+      });
+    },
+  );
 }

@@ -194,7 +194,7 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
       state.envSetup = undefined;
       session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup);
       // the import profile: each module this file's runtime executes
-      watchModuleLoads(runtime, tracer.modules);
+      if (tracer.options.sources.modules) watchModuleLoads(runtime, tracer.modules, environment?.global);
       // The test environment's global gets the tracer's timer functions (for the first file it
       // copied Node's own before the tracer started; later ones copied the tracer's), but only
       // from jest-circus's first event on. jest-circus keeps the setTimeout it finds when it

@@ -11,9 +11,11 @@ import type { Command } from './command.js';
 const USAGE = `usage: testtrace export otlp FILE… (--endpoint=URL | --out=FILE.jsonl) [options]
 
 Sends traces to an OpenTelemetry backend (Jaeger, Grafana Tempo, Honeycomb, …) over OTLP/HTTP:
-the run, each worker, file, suite, test (each attempt its own span), hook and phase, with
-OpenTelemetry's test attributes, stalls and leaks as span events. Traces exported with the same
-run id (the shards of one CI run) share one trace id. Reads each trace once, in batches.
+the run (each shard of a merged trace its own), each worker, file, suite, test (each attempt its
+own span), hook and phase, module load, user task and region and network request, with
+OpenTelemetry's test attributes; stalls, leaks and user logs as span events. Traces exported
+with the same run id (the shards of one CI run) share one trace id. Reads each trace once, in
+batches.
   --endpoint=URL         the OTLP/HTTP endpoint: a base URL (http://localhost:4318) gets
                          /v1/traces added; a URL with a path is used as it is
   --out=FILE             write OTLP JSON lines instead of sending (one ExportTraceServiceRequest
@@ -120,7 +122,8 @@ export const exportCommand: Command = {
     const where = options.out ? `${options.out} (${count(result.requests, 'line')}, ${bytes(result.bytes)})` : `${options.url} (${count(result.requests, 'request')}${result.retried ? `, ${result.retried} retried` : ''}, ${bytes(result.bytes)} sent)`;
     io.out(`exported ${count(result.spans, 'span')} of ${count(result.traces.length, 'trace')} to ${where}; trace id from ${result.runIdFrom}`);
     for (const t of result.traces) {
-      io.out(`  ${t.file}: trace ${t.traceId}, ${count(t.spans, 'span')}, ${count(t.tests, 'test')} (${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped)`);
+      const runs = t.runs > 1 ? `, ${t.runs} runs (its shards)` : '';
+      io.out(`  ${t.file}: trace ${t.traceId}, ${count(t.spans, 'span')}${runs}, ${count(t.tests, 'test')} (${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped)`);
     }
     return 0;
   },

@@ -40,6 +40,8 @@ export interface ExportedTrace {
   file: string;
   traceId: string;
   spans: number;
+  /** Run spans: one, or one per shard of a merged trace. */
+  runs: number;
   tests: number;
   passed: number;
   failed: number;
@@ -116,7 +118,7 @@ export async function exportOtlp(options: OtlpExportOptions, io: Io): Promise<Ot
         while (batch.length >= options.batchSize) await dispatch(options.batchSize);
       }
       tree.finish(path.basename(file));
-      traces.push({ file, traceId: traceId ?? '', spans: tree.counts.spans, tests: tree.counts.tests, passed: tree.counts.passed, failed: tree.counts.failed, skipped: tree.counts.skipped });
+      traces.push({ file, traceId: traceId ?? '', spans: tree.counts.spans, runs: tree.counts.runs, tests: tree.counts.tests, passed: tree.counts.passed, failed: tree.counts.failed, skipped: tree.counts.skipped });
     }
     while (batch.length > 0) await dispatch(options.batchSize);
     await inFlight;

@@ -1,17 +1,16 @@
 import type { LineFilter } from '@testtrace/core/reader';
 
 /** Categories whose events the export never reads: skipped unparsed, by their raw line. */
-const SKIPPED = new Set(['module', 'net', 'user.task', 'user.region', 'user.log', 'console', 'disabled-by-default-v8.cpu_profiler', 'jest']);
+const SKIPPED = new Set(['console', 'disabled-by-default-v8.cpu_profiler', 'jest', 'module.rest']);
 
 const CAT = '","cat":"';
 
 /**
  * A reader line filter for `export`: counts the bytes of every line (for the progress line) and
  * skips, without parsing them, the events a span export does not use: counters, CPU profiles,
- * module loads, network, user annotations, console lines and async resources other than leak
- * reports. It only skips lines in the recorder's own layout (`{"name":…,"cat":…`), where the
- * first `","cat":"` is the event's category (a quote inside a string is escaped); anything else
- * is parsed.
+ * console lines and async resources other than leak reports. It only skips lines in the
+ * recorder's own layout (`{"name":…,"cat":…`), where the first `","cat":"` is the event's
+ * category (a quote inside a string is escaped); anything else is parsed.
  */
 export function exportLineFilter(onBytes: (n: number) => void): LineFilter {
   return (line: string) => {

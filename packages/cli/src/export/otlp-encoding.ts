@@ -20,8 +20,8 @@ export interface TracedSpan {
 type Serializer = typeof ProtobufTraceSerializer;
 type ReadableSpan = Parameters<Serializer['serializeRequest']>[0][number];
 
-// OpenTelemetry's SpanKind.INTERNAL and SpanStatusCode.UNSET / ERROR (numbers: the api's enums are not imported at run time)
-const SPAN_KIND_INTERNAL = 0;
+// OpenTelemetry's SpanKind and SpanStatusCode.UNSET / ERROR (numbers: the api's enums are not imported at run time)
+const SPAN_KIND = { internal: 0, server: 1, client: 2 } as const;
 const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
 const SAMPLED = 1;
@@ -50,7 +50,7 @@ export class OtlpEncoder {
     const endTime = clock.hrTime(span.end);
     return {
       name: span.name,
-      kind: SPAN_KIND_INTERNAL,
+      kind: SPAN_KIND[span.role ?? 'internal'],
       spanContext: () => context,
       parentSpanContext: span.parentSpanId ? { traceId, spanId: span.parentSpanId, traceFlags: SAMPLED } : undefined,
       startTime,

@@ -2,6 +2,7 @@ import type { TraceEvent } from '@testtrace/core/reader';
 import { SPAN_CATEGORIES, leakEvent, spanOf, stallEvent } from './attributes.js';
 import { TraceClock } from './clock.js';
 import { resolveParents, suiteStatuses, type Member } from './group.js';
+import { INNER_CATEGORIES, innerSpanOf, noteOf, resolveInner, type Inner, type InnerKind, type Note } from './inner.js';
 import { addEvent, newSpan, type Attributes, type ExportSpan } from './span.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -15,6 +16,8 @@ interface Group {
   root?: ExportSpan;
   start: number;
   end: number;
+  /** `testtrace.file` and `testtrace.project`: for its spans that name no file (Jest's `test body`, modules, regions…). */
+  file: Attributes;
 }
 
 interface Stall {
@@ -22,9 +25,24 @@ interface Stall {
   mid: number;
 }
 
+/**
+ * One run: a trace has one, a merged trace (`testtrace merge`) one per shard. Merge numbers each
+ * shard's processes in a block of its own, its main process (the one with `testtrace_run`) first,
+ * so a process belongs to the run with the highest main pid at or below its own.
+ */
+interface Run {
+  span: ExportSpan;
+  pid: number;
+  meta: Record<string, any> | undefined;
+  first: number;
+  last: number;
+  counts: { tests: number; passed: number; failed: number; skipped: number };
+}
+
 /** A worker lane (a `pid` of the trace): its span, its files in flight, and the GC and stalls not yet attributed. */
 interface Lane {
   pid: number;
+  run: Run;
   span: ExportSpan;
   worker: number | undefined;
   osPids: number[];
@@ -36,6 +54,11 @@ interface Lane {
   /** GC pauses as start/end pairs, in arrival order. */
   gc: number[];
   stalls: Stall[];
+  /** Module, task, region and network spans not yet given to a file, in arrival order. */
+  inner: Inner[];
+  notes: Note[];
+  /** Async slices (`b`) waiting for their end (`e`), by category and id. */
+  begun: Map<string, TraceEvent>;
 }
 
 export interface SpanTreeOptions {
@@ -46,30 +69,27 @@ export interface SpanTreeOptions {
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /**
- * Turns a trace's events, fed in file order, into OpenTelemetry-shaped spans: the run, a span per
- * worker lane, and under it each file, suite, test (each attempt its own span), hook and phase,
- * with stalls and leaks as span events and each test's GC time. Memory is bounded by the spans of
- * the files in flight, not by the trace: the trace writes a span when it ends, so a file's spans
- * come before its file span, and they are emitted once it has arrived (parents found by time, on
- * the file's own spans) and the lane's next file has ended (GC pauses and stalls of a file's last
- * moments are written after it). Worker and run spans are emitted by finish(), with their extent.
+ * Turns a trace's events, fed in file order, into OpenTelemetry-shaped spans: the run (one per
+ * shard of a merged trace), a span per worker lane, and under it each file, suite, test (each
+ * attempt its own span), hook and phase, with stalls and leaks as span events and each test's GC
+ * time; inside them module loads, user tasks and regions and network slices, with user logs and
+ * network instants as span events. Memory is bounded by the spans of the files in flight, not by
+ * the trace: the trace writes a span when it ends, so a file's spans come before its file span,
+ * and they are emitted once it has arrived (parents found by time, on the file's own spans) and
+ * the lane's next file has ended (GC pauses and stalls of a file's last moments are written after
+ * it). Worker and run spans are emitted by finish(), with their extent.
  */
 export class SpanTree {
-  readonly run: ExportSpan;
   /** The first `testtrace_run` metadata: the run's attributes and the clock's anchor. */
   runMeta: Record<string, any> | undefined;
   clock: TraceClock | undefined;
   private readonly lanes = new Map<number, Lane>();
   private readonly names = new Map<number, string>();
   private readonly mainPids = new Set<number>();
-  private runs = 0;
-  private first = Infinity;
-  private last = -Infinity;
-  readonly counts = { spans: 0, tests: 0, passed: 0, failed: 0, skipped: 0 };
+  private readonly runs: Run[] = [];
+  readonly counts = { spans: 0, tests: 0, passed: 0, failed: 0, skipped: 0, runs: 0 };
 
-  constructor(private readonly options: SpanTreeOptions) {
-    this.run = newSpan('run', 'test run', 0, 0);
-  }
+  constructor(private readonly options: SpanTreeOptions) {}
 
   add(e: TraceEvent): void {
     if (e.ph === 'M') {
@@ -81,9 +101,11 @@ export class SpanTree {
     const end = ts + (num(e.dur) ?? 0);
     if (e.ph === 'X') {
       const kind = e.cat === undefined ? undefined : SPAN_CATEGORIES[e.cat];
+      const inner = e.cat === undefined ? undefined : INNER_CATEGORIES[e.cat];
       if (kind) {
-        this.extend(ts, end);
         this.slice(e, kind);
+      } else if (inner) {
+        this.inner(e, inner, ts, end);
       } else if (e.cat === 'gc') {
         const lane = this.lane(e.pid);
         lane.gc.push(ts, end);
@@ -92,10 +114,11 @@ export class SpanTree {
       }
       return;
     }
-    if (e.ph === 'i' || e.ph === 'I') this.instant(e, ts);
+    if (e.ph === 'b' || e.ph === 'e') this.asyncSlice(e, ts);
+    else if (e.ph === 'i' || e.ph === 'I') this.instant(e, ts);
   }
 
-  /** Emits everything still held, then the worker spans and the run span. Call once, at the end. */
+  /** Emits everything still held, then the worker spans and the run spans. Call once, at the end. */
   finish(file: string): void {
     for (const lane of this.lanes.values()) this.endChunk(lane);
     const workers: ExportSpan[] = [];
@@ -107,17 +130,22 @@ export class SpanTree {
       if (lane.osPids.length) w.attributes['testtrace.pids'] = lane.osPids;
       workers.push(w);
     }
-    const run = this.run;
-    const meta = this.runMeta ?? {};
-    const runTs = num(meta.ts);
-    const runEnd = num(meta.endTs);
-    run.start = Math.min(runTs ?? Infinity, this.first);
-    run.end = Math.max(runEnd ?? -Infinity, this.last, run.start);
-    if (!Number.isFinite(run.start)) run.start = run.end = 0;
-    run.name = typeof meta.runner === 'string' ? `${meta.runner} run` : 'test run';
-    Object.assign(run.attributes, runAttributes(meta, file, this.runs, this.counts));
-    if (this.counts.failed > 0) run.error = `${this.counts.failed} test${this.counts.failed === 1 ? '' : 's'} failed`;
-    this.emit([...workers, run]);
+    if (this.runs.length === 0) this.runAt(0);
+    const runs: ExportSpan[] = [];
+    for (const r of this.runs) {
+      const run = r.span;
+      const meta = r.meta ?? {};
+      run.start = Math.min(num(meta.ts) ?? Infinity, r.first);
+      run.end = Math.max(num(meta.endTs) ?? -Infinity, r.last, run.start);
+      if (!Number.isFinite(run.start)) run.start = run.end = 0;
+      const shard = num(meta.shard);
+      run.name = `${typeof meta.runner === 'string' ? `${meta.runner} run` : 'test run'}${shard === undefined ? '' : ` (shard ${shard})`}`;
+      Object.assign(run.attributes, runAttributes(meta, file, r.counts));
+      if (r.counts.failed > 0) run.error = `${r.counts.failed} test${r.counts.failed === 1 ? '' : 's'} failed`;
+      runs.push(run);
+    }
+    this.counts.runs = runs.length;
+    this.emit([...workers, ...runs]);
   }
 
   private metadata(e: TraceEvent): void {
@@ -126,14 +154,17 @@ export class SpanTree {
       case 'process_name':
         if (typeof args.name === 'string') this.names.set(e.pid, args.name);
         return;
-      case 'testtrace_run':
-        this.runs++;
+      case 'testtrace_run': {
         this.mainPids.add(e.pid);
+        // a run made before its metadata arrived (an odd trace) takes it
+        const run = this.runs.length === 1 && this.runs[0]!.meta === undefined ? this.runs[0]! : this.runAt(e.pid);
+        run.meta = args;
         if (!this.runMeta) {
           this.runMeta = args;
           if (num(args.wallClockMs) !== undefined && num(args.ts) !== undefined) this.clock = new TraceClock(args.wallClockMs, args.ts);
         }
         return;
+      }
       case 'testtrace_worker': {
         const lane = this.lane(e.pid);
         // a new process on the lane: what the last one left open will not be closed
@@ -148,21 +179,38 @@ export class SpanTree {
     }
   }
 
-  private extend(start: number, end: number): void {
-    if (start < this.first) this.first = start;
-    if (end > this.last) this.last = end;
+  private runAt(pid: number): Run {
+    const run: Run = { span: newSpan('run', 'test run', 0, 0), pid, meta: undefined, first: Infinity, last: -Infinity, counts: { tests: 0, passed: 0, failed: 0, skipped: 0 } };
+    this.runs.push(run);
+    return run;
+  }
+
+  /** The run a process belongs to (see Run). */
+  private runOf(pid: number): Run {
+    let found: Run | undefined;
+    for (const r of this.runs) if (r.pid <= pid && (!found || r.pid > found.pid)) found = r;
+    return found ?? this.runs[0] ?? this.runAt(pid);
+  }
+
+  /** Widens the lane's span and its run's to hold [start, end]. */
+  private extend(lane: Lane, start: number, end: number): void {
+    const run = lane.run;
+    if (start < run.first) run.first = start;
+    if (end > run.last) run.last = end;
+    if (lane.span === run.span) return;
+    if (start < lane.span.start) lane.span.start = start;
+    if (end > lane.span.end) lane.span.end = end;
   }
 
   private slice(e: TraceEvent, kind: ExportSpan['kind']): void {
     const lane = this.lane(e.pid);
-    if (lane.span.start > e.ts!) lane.span.start = e.ts!;
     const span = spanOf(e, kind, lane.worker);
-    if (span.end > lane.span.end) lane.span.end = span.end;
-    if (kind === 'test') this.count(span);
+    this.extend(lane, span.start, span.end);
+    if (kind === 'test') this.count(lane.run, span);
     const file = typeof e.args?.file === 'string' ? e.args.file : undefined;
     // the main process's own phases (Jest's queued and run) belong to the run
     if (this.mainPids.has(e.pid) && e.tid !== TYPECHECK_TID) {
-      span.parentSpanId = this.run.spanId;
+      span.parentSpanId = lane.run.span.spanId;
       this.emit([span]);
       return;
     }
@@ -170,7 +218,11 @@ export class SpanTree {
     if (file !== undefined) {
       const key = `${typeof e.args?.project === 'string' ? e.args.project : ''}\0${file}`;
       group = lane.open.get(key);
-      if (!group) lane.open.set(key, (group = { members: [], start: Infinity, end: -Infinity }));
+      if (!group) {
+        const attributes: Attributes = { 'testtrace.file': file };
+        if (typeof e.args?.project === 'string' && e.args.project !== '') attributes['testtrace.project'] = e.args.project;
+        lane.open.set(key, (group = { members: [], start: Infinity, end: -Infinity, file: attributes }));
+      }
       lane.last = group;
       if (kind === 'file') {
         lane.open.delete(key);
@@ -179,6 +231,7 @@ export class SpanTree {
       }
     } else {
       group = lane.last;
+      if (group) Object.assign(span.attributes, group.file);
     }
     if (!group) {
       span.parentSpanId = lane.span.spanId;
@@ -195,16 +248,53 @@ export class SpanTree {
     }
   }
 
-  private count(span: ExportSpan): void {
-    this.counts.tests++;
+  private count(run: Run, span: ExportSpan): void {
     const status = span.attributes['testtrace.status'];
-    if (status === 'passed') this.counts.passed++;
-    else if (status === 'failed') this.counts.failed++;
-    else this.counts.skipped++;
+    const key = status === 'passed' ? 'passed' : status === 'failed' ? 'failed' : 'skipped';
+    for (const counts of [this.counts, run.counts]) {
+      counts.tests++;
+      counts[key]++;
+    }
+  }
+
+  /** A module load, a region, or (ended) a task, region or network async slice: held until its file's spans are. */
+  private inner(e: TraceEvent, kind: InnerKind, start: number, end: number): void {
+    const lane = this.lane(e.pid);
+    const inner = innerSpanOf(e, kind, start, end, lane.worker);
+    this.extend(lane, start, end);
+    if (this.mainPids.has(e.pid)) {
+      inner.span.parentSpanId = lane.run.span.spanId;
+      this.emit([inner.span]);
+    } else {
+      lane.inner.push(inner);
+    }
+  }
+
+  /** Pairs an async slice's begin and end (the recorder writes them together) into an inner span. */
+  private asyncSlice(e: TraceEvent, ts: number): void {
+    const kind = e.cat === undefined ? undefined : INNER_CATEGORIES[e.cat];
+    if (!kind || e.id === undefined) return;
+    const lane = this.lane(e.pid);
+    const key = `${e.cat}\0${String(e.id)}`;
+    if (e.ph === 'b') {
+      lane.begun.set(key, e);
+      return;
+    }
+    const begin = lane.begun.get(key);
+    if (!begin) return;
+    lane.begun.delete(key);
+    this.inner(begin, kind, begin.ts!, Math.max(begin.ts!, ts));
   }
 
   private instant(e: TraceEvent, ts: number): void {
     const args = e.args ?? {};
+    if (e.cat === 'user.log' || e.cat === 'net') {
+      const lane = this.lane(e.pid);
+      const note = noteOf(e, ts);
+      if (this.mainPids.has(e.pid)) addEvent(lane.run.span, note.event);
+      else lane.notes.push(note);
+      return;
+    }
     // leaks of a test are on its span already (its `leaks` arg); these were created outside tests
     if (e.cat === 'async' && e.name.startsWith('leak: ') && args.test === undefined) {
       addEvent(this.lane(e.pid).span, leakEvent({ type: e.name.slice(6), ...args }, ts));
@@ -221,15 +311,17 @@ export class SpanTree {
     let lane = this.lanes.get(pid);
     if (!lane) {
       const name = this.names.get(pid);
-      const m = name ? /^worker (\d+)/.exec(name) : null;
+      // a merged trace names its processes `shard N: worker 1 (pid …)`
+      const m = name ? /^(?:shard \d+: )?worker (\d+)/.exec(name) : null;
       const worker = m ? Number(m[1]) : this.mainPids.has(pid) ? undefined : pid;
+      const run = this.runOf(pid);
       // the main process's spans (Vitest's typecheck files) hang from the run itself
-      const span = this.mainPids.has(pid) ? this.run : newSpan('worker', name ?? `pid ${pid}`, Infinity, -Infinity, worker === undefined ? {} : { 'testtrace.worker': worker });
-      if (span !== this.run) {
+      const span = this.mainPids.has(pid) ? run.span : newSpan('worker', name ?? `pid ${pid}`, Infinity, -Infinity, worker === undefined ? {} : { 'testtrace.worker': worker });
+      if (span !== run.span) {
         span.end = -Infinity;
-        span.parentSpanId = this.run.spanId;
+        span.parentSpanId = run.span.spanId;
       }
-      lane = { pid, span, worker, osPids: [], open: new Map(), closed: [], gc: [], stalls: [] };
+      lane = { pid, run, span, worker, osPids: [], open: new Map(), closed: [], gc: [], stalls: [], inner: [], notes: [], begun: new Map() };
       this.lanes.set(pid, lane);
     }
     return lane;
@@ -252,10 +344,72 @@ export class SpanTree {
     const gc = sortedPairs(lane.gc);
     for (const s of spans) if (s.kind === 'test') s.attributes['testtrace.gc_ms'] = Math.round(overlap(gc, s.start, s.end)) / 1000;
     this.attachStalls(lane, spans, start, end);
+    const inner = this.attachInner(lane, groups, end);
     // what is left is for files still open: they start after these ended, except on the typecheck track
     const keepFrom = Math.min(end, ...[...lane.open.values(), ...lane.closed].map((g) => g.start));
     lane.gc = dropBefore(gc, keepFrom);
     this.emit(spans);
+    this.emit(inner);
+  }
+
+  /**
+   * Gives each inner span and note that started during one of these groups to it (parents by
+   * time among its spans, see resolveInner); those that started before them, or between them,
+   * hang from the worker; later ones wait for the next file. Returns the inner spans to emit.
+   */
+  private attachInner(lane: Lane, groups: readonly Group[], end: number): ExportSpan[] {
+    if (lane.inner.length === 0 && lane.notes.length === 0) return [];
+    const byGroup = new Map<Group, { inner: Inner[]; notes: Note[] }>();
+    const place = (start: number): { inner: Inner[]; notes: Note[] } | undefined => {
+      for (const g of groups) {
+        if (g.start <= start && start <= g.end) {
+          let bucket = byGroup.get(g);
+          if (!bucket) byGroup.set(g, (bucket = { inner: [], notes: [] }));
+          return bucket;
+        }
+      }
+      return undefined;
+    };
+    const out: ExportSpan[] = [];
+    const keepInner: Inner[] = [];
+    const keepNotes: Note[] = [];
+    for (const i of lane.inner) {
+      if (i.span.start > end) {
+        keepInner.push(i);
+        continue;
+      }
+      const bucket = place(i.span.start);
+      if (bucket) {
+        bucket.inner.push(i);
+      } else {
+        i.span.parentSpanId = lane.span.spanId;
+        out.push(i.span);
+      }
+    }
+    for (const n of lane.notes) {
+      if (n.event.ts > end) {
+        keepNotes.push(n);
+        continue;
+      }
+      const bucket = place(n.event.ts);
+      if (bucket) bucket.notes.push(n);
+      else addEvent(lane.span, n.event);
+    }
+    lane.inner = keepInner;
+    lane.notes = keepNotes;
+    for (const [g, bucket] of byGroup) {
+      resolveInner(
+        g.members.map((m) => m.span),
+        bucket.inner,
+        bucket.notes,
+        g.root ?? lane.span,
+      );
+      for (const i of bucket.inner) {
+        Object.assign(i.span.attributes, g.file);
+        out.push(i.span);
+      }
+    }
+    return out;
   }
 
   /**
@@ -298,6 +452,12 @@ export class SpanTree {
     for (const stall of lane.stalls) addEvent(lane.span, stallEvent(stall.event));
     lane.stalls = [];
     lane.gc = [];
+    for (const i of lane.inner) i.span.parentSpanId = lane.span.spanId;
+    this.emit(lane.inner.map((i) => i.span));
+    for (const n of lane.notes) addEvent(lane.span, n.event);
+    lane.inner = [];
+    lane.notes = [];
+    lane.begun.clear();
   }
 
   private emit(spans: ExportSpan[]): void {
@@ -351,7 +511,7 @@ function dropBefore(pairs: number[], from: number): number[] {
   return i === 0 ? pairs : pairs.slice(i);
 }
 
-function runAttributes(meta: Record<string, any>, file: string, runs: number, counts: SpanTree['counts']): Attributes {
+function runAttributes(meta: Record<string, any>, file: string, counts: Run['counts']): Attributes {
   const a: Attributes = { 'testtrace.trace_file': file, 'testtrace.tests': counts.tests, 'testtrace.tests.passed': counts.passed, 'testtrace.tests.failed': counts.failed, 'testtrace.tests.skipped': counts.skipped };
   const put = (key: string, v: unknown) => {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') a[key] = v;
@@ -368,7 +528,8 @@ function runAttributes(meta: Record<string, any>, file: string, runs: number, co
   put('host.arch', meta.arch === 'x64' ? 'amd64' : meta.arch);
   put('os.type', meta.platform === 'win32' ? 'windows' : meta.platform);
   put('testtrace.root_dir', meta.rootDir ?? meta.cwd);
-  if (runs > 1) a['testtrace.shards'] = runs;
+  put('testtrace.shard', meta.shard);
+  put('testtrace.shard_file', meta.shardFile);
   if (counts.tests > 0) a['test.suite.run.status'] = counts.failed > 0 ? 'failure' : counts.passed > 0 ? 'success' : 'skipped';
   return a;
 }

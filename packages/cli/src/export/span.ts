@@ -5,7 +5,7 @@ export type AttributeValue = string | number | boolean | string[] | number[];
 export type Attributes = Record<string, AttributeValue>;
 
 /** What a span stands for in the run: the `testtrace.kind` attribute. */
-export type SpanKindName = 'run' | 'worker' | 'file' | 'suite' | 'test' | 'hook' | 'phase';
+export type SpanKindName = 'run' | 'worker' | 'file' | 'suite' | 'test' | 'hook' | 'phase' | 'module' | 'task' | 'region' | 'net';
 
 /** A span event (a stall, a leak), at a time on the trace's clock. */
 export interface SpanEvent {
@@ -31,6 +31,8 @@ export interface ExportSpan {
   droppedEvents: number;
   /** Set for a failed test, hook or file: the span's status is ERROR with this message. */
   error?: string;
+  /** OpenTelemetry's span kind: a network request is a client's or a server's; else internal. */
+  role?: 'client' | 'server';
 }
 
 /** Events kept per span; more are counted as dropped (OTel SDKs keep 128 by default too). */

@@ -17,7 +17,7 @@ import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
 import { addKilled, addKilledFiles, progressMarker, type ProgressMarker, type UnfinishedRecord, type WrittenUnfinished } from './unfinished.js';
 import type {
-  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, ModuleSum, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, UncaughtRecord, WorkerChunk,
 } from './model.js';
 
@@ -166,6 +166,7 @@ export class ModelBuilder {
   /** Phase slices in trace order, assigned to file spans at the end. */
   private readonly phases: PhaseSlice[] = [];
   private readonly modules: ModuleSlice[] = [];
+  private readonly moduleSums: ModuleSum[] = [];
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
@@ -491,6 +492,13 @@ export class ModelBuilder {
       this.forceExits.push({ pid, ts, reason: String(args.reason ?? e.name), workerPid: num(args.workerPid) });
     } else if (e.cat === Category.uncaught) {
       this.uncaught.push({ pid, ts, message: String(args.message ?? ''), origin: String(args.origin ?? 'uncaughtException'), ...(str(args.test) !== undefined ? { test: args.test } : {}), ...(str(args.file) !== undefined ? { file: args.file } : {}) });
+    } else if (e.cat === Category.moduleRest) {
+      const loads = num(args.loads);
+      const selfMs = num(args.selfMs);
+      const withinMs = num(args.withinMs) ?? 0;
+      if (loads !== undefined && loads > 0 && selfMs !== undefined && selfMs >= 0 && withinMs >= 0) {
+        this.moduleSums.push({ pid, pkg: this.intern(String(args.package ?? '')), start: ts - withinMs * 1000, end: ts, loads, selfUs: selfMs * 1000 });
+      }
     } else if (e.cat === Category.progress) {
       const marker = progressMarker(e, pid, ts);
       if (marker) this.markers.push(marker);
@@ -588,6 +596,7 @@ export class ModelBuilder {
       hookTable: this.hookTable,
       phases,
       modules: this.modules,
+      moduleSums: this.moduleSums,
       owners,
       identities: TestIdentities.of(tests),
       queuedMs: this.queued,

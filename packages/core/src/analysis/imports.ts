@@ -1,4 +1,4 @@
-import type { ModuleSlice, TraceTables } from './model.js';
+import type { ModuleSlice, ModuleSum, TraceTables } from './model.js';
 
 /**
  * The import profile (`testtrace imports`): the `module` spans of every worker, nested by time
@@ -19,8 +19,9 @@ export interface ImportsOptions {
 
 /** One module over the whole run. Times in ms, summed over its loads. */
 export interface ModuleRow {
+  /** The module, or for the loads below default detail's threshold `PACKAGE (modules under 1 ms)`. */
   module: string;
-  /** `transformed`, `external`, `plain` (docs/format.md); several when loads differed. */
+  /** `transformed`, `external`, `plain` (docs/format.md); several when loads differed; `summed` for loads below the threshold. */
   kind: string;
   loads: number;
   /** Distinct test files that loaded it. */
@@ -88,6 +89,26 @@ interface Load {
   file: string;
   project?: string;
   test?: string;
+  /** Loads below the threshold summed (a `module.rest` event): how many; their time is their own (selfUs). */
+  summed?: number;
+}
+
+/** A load's inclusive time, µs: for summed loads, their own time (their modules nest each other). */
+function inclusiveUs(load: Load): number {
+  return load.summed !== undefined ? load.slice.selfUs : load.slice.end - load.slice.start;
+}
+
+/** The label of the loads below the threshold of one package. */
+export function summedLabel(pkg: string): string {
+  return `${pkg} (modules under 1 ms)`;
+}
+
+/** The summed loads as loads of their own, each placed in the file or test it lies in. */
+function summedLoads(sums: readonly ModuleSum[], windows: { tests: Window[]; places: Window[] }): Load[] {
+  return sums.map((sum) => {
+    const slice: ModuleSlice = { pid: sum.pid, module: summedLabel(sum.pkg), start: sum.start, end: sum.end, selfUs: sum.selfUs, kind: 'summed', transformUs: 0 };
+    return { slice, parent: -1, children: [], file: '', summed: sum.loads, ...placeOf(windows, sum.pid, sum.start, sum.end) };
+  });
 }
 
 interface Window {
@@ -109,9 +130,8 @@ function holder(windows: readonly Window[], pid: number, start: number, end: num
   return found;
 }
 
-/** Nests each pid's loads by time and names the file (and test) each root load was for. */
-function nestLoads(tables: TraceTables): Load[] {
-  const slices = [...tables.modules].sort((a, b) => a.pid - b.pid || a.start - b.start || b.end - a.end);
+/** Where a load may lie: the tests (by start), and the files' phases and spans (by start). */
+function windowsOf(tables: TraceTables): { tests: Window[]; places: Window[] } {
   const tests: Window[] = [];
   const t = tables.testTable;
   for (let i = 0; i < t.count; i++) {
@@ -123,6 +143,20 @@ function nestLoads(tables: TraceTables): Load[] {
     ...tables.phases.map((p) => ({ pid: p.pid, start: p.start, end: p.end, file: p.file, ...(p.project ? { project: p.project } : {}) })),
     ...tables.files.map((f) => ({ pid: f.pid, start: f.start, end: f.end, file: f.file, ...(f.project ? { project: f.project } : {}) })),
   ].sort((a, b) => a.start - b.start);
+  return { tests, places };
+}
+
+/** The file (and test) a load from `start` to `end` on `pid` was for, if any. */
+function placeOf(windows: { tests: Window[]; places: Window[] }, pid: number, start: number, end: number): { file: string; project?: string; test?: string } | undefined {
+  const test = holder(windows.tests, pid, start, end);
+  const place = test ?? holder(windows.places, pid, start, end);
+  if (!place) return undefined;
+  return { file: place.file, ...(place.project !== undefined ? { project: place.project } : {}), ...(test ? { test: test.test } : {}) };
+}
+
+/** Nests each pid's loads by time and names the file (and test) each root load was for. */
+function nestLoads(tables: TraceTables, windows: { tests: Window[]; places: Window[] }): Load[] {
+  const slices = [...tables.modules].sort((a, b) => a.pid - b.pid || a.start - b.start || b.end - a.end);
   const loads: Load[] = [];
   const open: number[] = [];
   for (const slice of slices) {
@@ -141,13 +175,8 @@ function nestLoads(tables: TraceTables): Load[] {
       if (p.project !== undefined) load.project = p.project;
       if (p.test !== undefined) load.test = p.test;
     } else {
-      const test = holder(tests, slice.pid, slice.start, slice.end);
-      const place = test ?? holder(places, slice.pid, slice.start, slice.end);
-      if (place) {
-        load.file = place.file;
-        if (place.project !== undefined) load.project = place.project;
-        if (test) load.test = test.test;
-      }
+      const place = placeOf(windows, slice.pid, slice.start, slice.end);
+      if (place) Object.assign(load, place);
     }
     loads.push(load);
     open.push(index);
@@ -187,10 +216,10 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
       byModule.set(s.module, acc);
     }
     acc.kinds.add(s.kind);
-    acc.loads++;
+    acc.loads += load.summed ?? 1;
     if (load.file) acc.files.add(`${load.project ?? ''}\0${load.file}`);
     acc.selfUs += s.selfUs;
-    acc.totalUs += s.end - s.start;
+    acc.totalUs += inclusiveUs(load);
     acc.transformUs += s.transformUs;
     if (load.test !== undefined) acc.dynamicIn.add(load.test);
     const chain = chainOf(loads, i);
@@ -219,7 +248,7 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
 function treeOf(loads: readonly Load[], i: number): ImportNode {
   const load = loads[i]!;
   const s = load.slice;
-  const node: ImportNode = { module: s.module, selfMs: ms(s.selfUs), totalMs: ms(s.end - s.start), kind: s.kind, children: load.children.map((c) => treeOf(loads, c)) };
+  const node: ImportNode = { module: s.module, selfMs: ms(s.selfUs), totalMs: ms(inclusiveUs(load)), kind: s.kind, children: load.children.map((c) => treeOf(loads, c)) };
   if (s.transformUs > 0) node.transformMs = ms(s.transformUs);
   if (load.parent < 0 && load.test !== undefined) node.test = load.test;
   return node;
@@ -234,7 +263,8 @@ const SORTS: Record<ImportSort, (a: ModuleRow, b: ModuleRow) => number> = {
 /** The import profile of a trace: modules ranked, and each file's import phase against its module spans. */
 export function importReport(tables: TraceTables, options: ImportsOptions = {}): ImportsReport {
   const by = options.by ?? 'total';
-  const loads = nestLoads(tables);
+  const windows = windowsOf(tables);
+  const loads = [...nestLoads(tables, windows), ...summedLoads(tables.moduleSums, windows)];
   const wanted = (file: string): boolean => options.file === undefined || file.includes(options.file);
   const shown: number[] = [];
   for (let i = 0; i < loads.length; i++) if (loads[i]!.file !== '' && wanted(loads[i]!.file)) shown.push(i);
@@ -255,12 +285,12 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
     for (const i of shown) {
       const load = loads[i]!;
       const s = load.slice;
-      if (load.parent < 0 && load.test === undefined && s.pid === p.pid && s.start >= p.start && s.end <= p.end) f.modulesMs += (s.end - s.start) / 1000;
+      if (load.parent < 0 && load.test === undefined && load.summed === undefined && s.pid === p.pid && s.start >= p.start && s.end <= p.end) f.modulesMs += (s.end - s.start) / 1000;
     }
   }
   for (const i of shown) {
     const load = loads[i]!;
-    if (load.parent >= 0 || load.test === undefined) continue;
+    if (load.parent >= 0 || load.test === undefined || load.summed !== undefined) continue;
     const key = keyOf(load.slice.pid, load.file, load.project);
     let f = fileIndex.get(key);
     if (f === undefined) {
@@ -286,14 +316,14 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
   const report: ImportsReport = {
     by,
     ...(options.file !== undefined ? { file: options.file } : {}),
-    loads: shown.length,
+    loads: shown.reduce((sum, i) => sum + (loads[i]!.summed ?? 1), 0),
     importMs: Math.round(importMs * 1000) / 1000,
     busyMs: Math.round(busyMs * 1000) / 1000,
     share: busyMs > 0 ? importMs / busyMs : 0,
     modules: options.limit !== undefined ? modules.slice(0, options.limit) : modules,
     files,
   };
-  if (tables.modules.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, or by a runner it does not hook (Jest ESM test files)';
+  if (tables.modules.length === 0 && tables.moduleSums.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, with the modules source off, or by a runner it does not hook';
   return report;
 }
 
@@ -306,7 +336,7 @@ export interface ImportHeadline {
 
 /** undefined when the trace has no module spans. */
 export function importHeadline(tables: TraceTables, top = 3): ImportHeadline | undefined {
-  if (tables.modules.length === 0) return undefined;
+  if (tables.modules.length === 0 && tables.moduleSums.length === 0) return undefined;
   const report = importReport(tables);
   // test files themselves are not what to fix: the modules they pull in are
   const tested = new Set(report.files.map((f) => f.file));

@@ -36,6 +36,8 @@ export interface TraceTables {
   owners: Owners;
   /** Module spans (the import profile), in trace order. */
   modules: ModuleSlice[];
+  /** Module loads below default detail's threshold, summed per package between test boundaries (`module.rest`). */
+  moduleSums: ModuleSum[];
   /** Event-loop stalls, by start time. */
   stalls: StallRecord[];
   /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
@@ -301,6 +303,17 @@ export interface ModuleSlice {
   selfUs: number;
   kind: string;
   transformUs: number;
+}
+
+export interface ModuleSum {
+  pid: number;
+  /** A dependency's package, or the project's top-level folder (`src`, `./`). */
+  pkg: string;
+  /** The first load's start and the last load's end. */
+  start: number;
+  end: number;
+  loads: number;
+  selfUs: number;
 }
 
 export interface TracerErrorRecord {

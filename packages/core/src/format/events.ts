@@ -24,6 +24,11 @@ export const Category = {
   phase: 'phase',
   /** One loaded module: its import, nested by importer (docs/imports.md). */
   module: 'module',
+  /**
+   * `modules under threshold`: the loads default detail does not write one by one, summed per
+   * package (a dependency) or top-level folder (the project), between two test boundaries.
+   */
+  moduleRest: 'module.rest',
   gc: 'gc',
   stall: 'stall',
   async: 'async',

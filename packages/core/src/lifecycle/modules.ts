@@ -28,13 +28,41 @@ export function moduleName(rootDir: string, id: string): string {
 }
 
 /**
+ * What a module's load below the threshold is summed under: its package for a dependency
+ * (`zod`, `@babel/core`; `name` is then `package/subpath`), else its top-level folder (`src/`),
+ * `./` for a file at the root, `(outside the root)` for a path outside it.
+ */
+export function packageOf(name: string, dependency: boolean): string {
+  if (!dependency && (name.startsWith('/') || /^[A-Za-z]:\//.test(name))) return '(outside the root)';
+  const slash = name.indexOf('/');
+  if (slash < 0) return dependency ? name : './';
+  if (!dependency) return name.slice(0, slash + 1);
+  if (name.startsWith('@')) {
+    const second = name.indexOf('/', slash + 1);
+    return second < 0 ? name : name.slice(0, second);
+  }
+  return name.slice(0, slash);
+}
+
+interface Summed {
+  loads: number;
+  selfUs: number;
+  start: number;
+  end: number;
+}
+
+/**
  * The module spans of one worker: what an adapter's loader hook reports when a module finishes
  * loading. The hot path: a name lookup and one line into the trace buffer.
  */
 export class ModuleSpans {
-  private readonly names = new Map<string, string>();
+  private readonly names = new Map<string, { name: string; pkg: string | undefined }>();
+  /** Loads below the threshold since the last flush(), by package (see packageOf). */
+  private readonly summed = new Map<string, Summed>();
   /** Open loads, innermost last (adapters whose loads nest synchronously: enter/exit). */
   private readonly stack: Array<{ id: string; start: number; children: number; transformUs: number }> = [];
+  /** Told of each load that nests in no other (enter/exit), e.g. by an adapter that also times ES modules. */
+  onTopLevelLoad: ((id: string, start: number, end: number) => void) | undefined;
   /** A transform that came before its module's load began. */
   private early: { id: string; us: number } | undefined;
 
@@ -45,20 +73,45 @@ export class ModuleSpans {
     private readonly minUs: number = 0,
   ) {}
 
-  private nameOf(id: string): string {
-    let name = this.names.get(id);
-    if (name === undefined) {
-      name = moduleName(this.rootDir, id);
-      if (this.names.size < MAX_NAMES) this.names.set(id, name);
+  private named(id: string): { name: string; pkg: string | undefined } {
+    let named = this.names.get(id);
+    if (named === undefined) {
+      named = { name: moduleName(this.rootDir, id), pkg: undefined };
+      if (this.names.size < MAX_NAMES) this.names.set(id, named);
     }
-    return name;
+    return named;
   }
 
-  /** A module that loaded from `start` to `end` (µs), `selfUs` of it outside the modules it loaded. */
+  /**
+   * A module that loaded from `start` to `end` (µs), `selfUs` of it outside the modules it loaded.
+   * A load below the threshold is summed with its package's until the next flush().
+   */
   loaded(id: string, start: number, end: number, selfUs: number, kind: ModuleKind, transformUs = 0): void {
     const dur = end - start;
-    if (dur < this.minUs) return;
-    this.recorder.moduleSlice(this.nameOf(id), Track.main, start, dur, selfUs, kind, transformUs);
+    const named = this.named(id);
+    if (dur >= this.minUs) {
+      this.recorder.moduleSlice(named.name, Track.main, start, dur, selfUs, kind, transformUs);
+      return;
+    }
+    const pkg = (named.pkg ??= packageOf(named.name, id.includes(NODE_MODULES) || id.includes('\\node_modules\\')));
+    const sum = this.summed.get(pkg);
+    if (sum === undefined) this.summed.set(pkg, { loads: 1, selfUs, start, end });
+    else {
+      sum.loads++;
+      sum.selfUs += selfUs;
+      if (start < sum.start) sum.start = start;
+      if (end > sum.end) sum.end = end;
+    }
+  }
+
+  /**
+   * Writes the loads summed since the last call, one event per package. The tracer calls it at
+   * each test's start and end and at a file's end, so that a sum lies in one file's import or one test.
+   */
+  flush(): void {
+    if (this.summed.size === 0) return;
+    for (const [pkg, sum] of this.summed) this.recorder.moduleRest(pkg, Track.main, sum.start, sum.end, sum.loads, sum.selfUs);
+    this.summed.clear();
   }
 
   /** The load of `id` starts now (`ts`); its end is exit(). For loaders that nest synchronously (require). */
@@ -89,6 +142,7 @@ export class ModuleSpans {
     const dur = ts - load.start;
     const parent = this.stack[this.stack.length - 1];
     if (parent !== undefined) parent.children += dur;
+    else this.onTopLevelLoad?.(load.id, load.start, ts);
     this.loaded(load.id, load.start, ts, dur - load.children, kind, load.transformUs);
   }
 }

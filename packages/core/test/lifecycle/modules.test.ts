@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moduleName } from '../../src/lifecycle/modules.js';
+import { moduleName, packageOf } from '../../src/lifecycle/modules.js';
 import { modelFromEvents, importReport } from '../../src/analysis.js';
 import type { TraceEvent } from '../../src/format/events.js';
 
@@ -34,5 +34,19 @@ describe('importReport', () => {
     expect(lazy.dynamicIn).toEqual(['t.test.ts > loads late']);
     expect(report.files).toEqual([{ file: 't.test.ts', pid: 2, importMs: 5, modulesMs: 4.8, dynamicMs: 2 }]);
     expect(importReport(modelFromEvents(events), { by: 'self' }).modules[0]!.module).toBe('src/a.ts');
+  });
+});
+
+describe('packageOf', () => {
+  it('sums a dependency under its package, scoped or not', () => {
+    expect(packageOf('zod/lib/types.js', true)).toBe('zod');
+    expect(packageOf('@babel/core/lib/index.js', true)).toBe('@babel/core');
+    expect(packageOf('left-pad', true)).toBe('left-pad');
+  });
+  it('sums a project file under its top-level folder', () => {
+    expect(packageOf('src/util/a.ts', false)).toBe('src/');
+    expect(packageOf('setup.ts', false)).toBe('./');
+    expect(packageOf('/elsewhere/y.ts', false)).toBe('(outside the root)');
+    expect(packageOf('C:/elsewhere/y.ts', false)).toBe('(outside the root)');
   });
 });

@@ -43,7 +43,8 @@ class ModuleWatch {
     if (fetch !== undefined) {
       this.fetches.delete(id);
       if (fetch.end <= start + 1000 && fetch.start < start) {
-        transformUs = fetch.end - fetch.start;
+        // the wait for its code: the fetch, and the module runner's work between it and the evaluation
+        transformUs = start - fetch.start;
         start = fetch.start;
       }
     }

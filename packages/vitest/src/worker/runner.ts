@@ -252,7 +252,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
         const tracer = ensureTracer(config);
         if (tracer && testGlobal) tracer.adoptGlobal(testGlobal);
         // the import profile: each module Vitest evaluates, from its own timing
-        watchModuleExecution((this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
+        if (tracer?.options.sources.modules) watchModuleExecution((this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
       });
       // Vitest 4.0.11+: runner.trace(name, attrs, fn) times cleanup and onFinished callbacks
       const baseTrace = (this as any).trace;
@@ -312,7 +312,9 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
     onBeforeCollect(paths: string[]): unknown {
       safe(() => {
         // set by Vitest after the runner's constructor (4 and 5)
-        watchModuleFetch((this as any).moduleRunner, (this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
+        if (state().tracer?.options.sources.modules) {
+          watchModuleFetch((this as any).moduleRunner, (this as any).workerState?.moduleExecutionInfo, () => (state().disabled ? undefined : state().tracer));
+        }
         this.__tt_collectTs = nowUs();
         this.__tt_collecting = paths[0];
         this.__tt_importEnd = 0;

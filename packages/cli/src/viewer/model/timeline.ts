@@ -87,6 +87,8 @@ export class TimelineBuilder {
       case 'i':
       case 'I':
       case 'n': {
+        // sums of small module loads: on the Imports page, not markers at each test's boundary
+        if (event.cat === 'module.rest') return;
         const track = this.track(event.pid, event.tid);
         const detail = detailOf(event);
         track.instTs.push(ts);
