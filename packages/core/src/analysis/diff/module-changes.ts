@@ -1,3 +1,5 @@
+import { packageOf } from '../../lifecycle/modules.js';
+import { summedLabel } from '../imports.js';
 import type { ModuleFigure, RunFigures } from './run-figures.js';
 
 /**
@@ -12,6 +14,13 @@ import type { ModuleFigure, RunFigures } from './run-figures.js';
  * - a module that disappeared from it (in at least half the base's runs, in none of the head's) is
  *   a `removed module`, the same way round: its inclusive load time in the base, and the removed
  *   modules it had brought counted in it.
+ *
+ * A package's loads under default detail's threshold, summed (`src (modules under 1 ms)`), are
+ * not a module of the graph: a module near 1 ms moves in and out of the sum from one run to the
+ * next. A sum is compared by its time alone, 0 on a side without it, so that a new package of
+ * many small modules shows once the sum clears the noise rule. For the same reason a module on one
+ * side only, under NEAR_SUM_MS a load, whose package has a sum on the other side, is taken to be
+ * in that sum there: neither new nor removed.
  *
  * A side without module spans (a trace recorded without the import profile) compares nothing.
  */
@@ -29,6 +38,15 @@ export interface ModuleChange {
 }
 
 type ByModule = Map<string, (ModuleFigure | undefined)[]>;
+
+/** A module's load under this (ms) can be in its package's sum in another run (the threshold is 1 ms). */
+export const NEAR_SUM_MS = 5;
+
+/** Whether `list`, a module of one side only, may be in its package's sum on the `other` side. */
+function maybeSummed(module: string, list: (ModuleFigure | undefined)[], other: ByModule): boolean {
+  const near = list.every((x) => !x || x.totalMs < NEAR_SUM_MS * x.loads);
+  return near && [true, false].some((dependency) => other.has(summedLabel(packageOf(module, dependency))));
+}
 
 function byModule(runs: readonly RunFigures[]): ByModule {
   const out: ByModule = new Map();
@@ -49,7 +67,7 @@ function byModule(runs: readonly RunFigures[]): ByModule {
 function onlyOn(side: ByModule, other: ByModule): Map<string, number> {
   const fresh = new Set<string>();
   for (const [module, list] of side) {
-    if (other.has(module)) continue;
+    if (other.has(module) || list.some((x) => x?.summed) || maybeSummed(module, list, other)) continue;
     if (list.filter(Boolean).length * 2 >= list.length) fresh.add(module);
   }
   const parentOf = (module: string) => side.get(module)!.find(Boolean)!.parent;
@@ -86,10 +104,16 @@ export function moduleChanges(b: readonly RunFigures[], h: readonly RunFigures[]
     const bs = base.get(m)!;
     out.push(withBrought({ kind: 'removed module', module: m, file: bs.find(Boolean)!.file, base: total(bs), head: zeros(h) }, brought));
   }
+  const own = (list: (ModuleFigure | undefined)[] | undefined, runs: readonly RunFigures[]) => (list ? list.map((x) => x?.selfMs ?? 0) : zeros(runs));
   for (const [module, hs] of head) {
     const bs = base.get(module);
-    if (!bs) continue;
-    out.push({ kind: 'module', module, file: hs.find(Boolean)!.file, base: bs.map((x) => x?.selfMs ?? 0), head: hs.map((x) => x?.selfMs ?? 0) });
+    if (!bs && !hs.some((x) => x?.summed)) continue;
+    out.push({ kind: 'module', module, file: hs.find(Boolean)!.file, base: own(bs, b), head: own(hs, h) });
+  }
+  // sums only in the base
+  for (const [module, bs] of base) {
+    if (head.has(module) || !bs.some((x) => x?.summed)) continue;
+    out.push({ kind: 'module', module, file: bs.find(Boolean)!.file, base: own(bs, b), head: zeros(h) });
   }
   return out;
 }
