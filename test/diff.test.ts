@@ -1,25 +1,29 @@
 /**
- * End-to-end: `testtrace diff` on real runs of test/fixtures/diff, Vitest 4.1 and Jest 30 (2
- * workers). Run twice as it is, the suite gives no significant change and --fail-on exits 0; a
- * copy with one test slowed by 200 ms, one leaked interval and an import that spins 500 ms gives
+ * End-to-end: `testtrace diff` on real runs of test/fixtures/diff (2 workers). A copy with one test
+ * slowed by 200 ms, one leaked interval, an import that spins 500 ms and one renamed test gives
  * exactly those changes (and what they imply: the file and the run's import time, the stall of
- * the import), and --fail-on exits 3. One set of traces per runner serves every check.
+ * the import) and --fail-on exits 3; the same pair the other way round gives a removed module, a
+ * gone leak and a faster test, and --fail-on on regressions exits 0. On the default runners
+ * (Vitest 4.1, Jest 30) the suite is also run twice as it is, which gives no significant change
+ * and --fail-on exit 0, and the Diff page is checked in Chromium; Vitest 3.2, Vitest 5 (on Node
+ * 22) and Jest 29 run the changed-vs-base pair only. One set of traces per runner serves every check.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../packages/cli/test/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testtrace } from './cli-on-trace.js';
-import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
-import { ensureBuilt as ensureVitestBuilt, fixture, traceRun } from './vitest/helpers.js';
+import { testtrace, testtraceJson } from './cli-on-trace.js';
+import { ensureBuilt as ensureJestBuilt, runJest, type Version as JestVersion } from './jest/helpers.js';
+import { ensureBuilt as ensureVitestBuilt, fixture, traceRun, VITEST_VERSIONS, type VitestVersion } from './vitest/helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** The fixture's copy with the three changes made at their markers. */
-function changedCopy(): string {
-  const dir = fixture('diff');
+/** The fixture's copy with the changes made at their markers, `vitest` resolving to `version`. */
+function changedCopy(version: VitestVersion['version']): string {
+  const dir = fixture('diff', version);
   const edit = (file: string, marker: string, code: string) => {
     const full = path.join(dir, file);
     const text = fs.readFileSync(full, 'utf8');
@@ -37,47 +41,120 @@ const SLOWED = 'tests/prices.test.ts > price service > fetches a price';
 const RENAMED = { file: 'tests/report.test.ts', from: 'monthly report > renders the rows', fullName: 'monthly report > renders every row' };
 const LEAKER = 'tests/cart.test.ts > cart > adds items';
 const IMPORTER = 'tests/search.test.ts';
+const HEAVY = 'src/heavy.ts';
 
-function diffJson(args: string[]): any {
-  const r = testtrace(['diff', ...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
+const diffJson = (args: string[]): any => testtraceJson(['diff', ...args]);
+
+/** Where Jest spends a worker's warm-up: loading Babel and its preset for babel-jest, and the test framework. */
+const WARMUP_PHASES = ['import', 'test framework setup', 'environment load'];
+
+/**
+ * Jest: what a worker's warm-up puts on the file it runs first, and so on the run. Its length
+ * follows how busy the machine's 2 cores are: under the load of other work it went from 0.36 s to
+ * 0.94 s (a stall of a file's import) and from 0.36 s to 1.1 s (of its test framework setup)
+ * between one run and the next, which the one-run thresholds do not tell from a change.
+ */
+function warmup(c: any): boolean {
+  switch (c.kind) {
+    case 'run':
+    case 'file':
+    case 'gc':
+      return true;
+    case 'time':
+    case 'phase':
+      return WARMUP_PHASES.includes(c.phase ?? c.what);
+    case 'stall':
+      return WARMUP_PHASES.some((p) => c.what.startsWith(`${p} of tests/`));
+    case 'module':
+      // a test file's own load holds its transform
+      return c.module.startsWith('tests/');
+    default:
+      return false;
+  }
 }
 
-/** Every change is one of the three made, or what follows from them. */
-function expectTheThreeChanges(report: any): void {
+/**
+ * A change is one of those made, or what follows from them: in `direction` +1 (base → head) the
+ * run got slower, in -1 (head → base) faster; its utilisation may go either way. With `jest`, a
+ * worker's warm-up too (see warmup).
+ */
+function explained(c: any, direction: 1 | -1, jest: boolean): boolean {
+  return (
+    (jest && warmup(c)) ||
+    c.what === SLOWED ||
+    c.what === LEAKER ||
+    c.file === IMPORTER ||
+    (c.kind === 'renamed test' && c.file === RENAMED.file) ||
+    (c.file === 'tests/prices.test.ts' && c.kind === 'file') ||
+    (c.kind === 'run' && c.what === 'utilisation') ||
+    ((c.kind === 'run' || c.kind === 'time') && (c.delta ?? 0) * direction > 0)
+  );
+}
+
+/**
+ * The noise of one run a side in base → head and head → base: changes that none of the edits
+ * explains, and the slowed test when it is not reported (a first test of a file once took 100 ms
+ * instead of 25 in a base run of Jest 29, leaving 125 ms of the 200: under the one-run threshold).
+ */
+function noiseOf(base: string, head: string, jest: boolean): any[] {
+  const forward = diffJson([base, head]).changes as any[];
+  const backward = diffJson([head, base]).changes as any[];
+  const hidden = [forward, backward].some((changes) => !changes.some((c) => c.kind === 'test' && c.what === SLOWED)) ? [{ kind: 'hidden', what: SLOWED }] : [];
+  return [...forward.filter((c) => !explained(c, 1, jest)), ...backward.filter((c) => !explained(c, -1, jest)), ...hidden];
+}
+
+const summaryOf = (changes: any[]) => JSON.stringify(changes.map((c) => [c.kind, c.what, c.base, c.head]));
+
+/**
+ * Every change is one of the four made, or what follows from them. The file's import made 500 ms
+ * slower clears the one-run threshold (2×) too, except with Jest, where the import of a worker's
+ * first file also holds its warm-up (300 ms to 1.1 s).
+ */
+function expectTheChanges(report: any, jest: boolean): void {
   const changes = report.changes as any[];
-  const summary = JSON.stringify(changes.map((c) => [c.kind, c.what, c.base, c.head]));
+  const summary = summaryOf(changes);
   const slowed = changes.find((c) => c.kind === 'test' && c.what === SLOWED);
   expect(slowed, summary).toBeTruthy();
-  expect(slowed.delta).toBeGreaterThan(180);
+  // 200 ms less the noise of one run: Jest 29's first test of a file took 50 ms instead of 25
+  expect(slowed.delta).toBeGreaterThan(150);
   const leak = changes.find((c) => c.kind === 'new leak');
   expect(leak, summary).toMatchObject({ what: LEAKER, leak: { type: 'Timeout', kind: 'interval' } });
   expect(leak.leak.frame).toMatch(/tests\/cart\.test\.ts:\d+/);
   const load = changes.find((c) => c.kind === 'phase' && c.phase === 'import' && c.file === IMPORTER);
-  expect(load, summary).toBeTruthy();
-  // the import spins 500 ms; the base's own import time is noise subtracted from the delta
-  expect(load.head).toBeGreaterThan(480);
-  expect(load.delta).toBeGreaterThan(300);
+  if (!jest || load) {
+    expect(load, summary).toBeTruthy();
+    // the import spins 500 ms; the base's own import time is noise subtracted from the delta
+    expect(load.head).toBeGreaterThan(480);
+    expect(load.delta).toBeGreaterThan(300);
+  }
   expect(changes.filter((c) => c.kind === 'new leak')).toHaveLength(1);
   expect(changes.filter((c) => c.kind === 'renamed test'), summary).toEqual([expect.objectContaining({ ...RENAMED, what: `${RENAMED.file} > ${RENAMED.fullName}`, unit: 'ms' })]);
   // the heavy import is a module new to the graph, loaded by the importing file
-  expect(changes.find((c) => c.kind === 'new module'), summary).toMatchObject({ module: 'src/heavy.ts', file: IMPORTER });
-  for (const c of changes) {
-    const explained =
-      c.what === SLOWED ||
-      c.what === LEAKER ||
-      c.file === IMPORTER ||
-      (c.kind === 'renamed test' && c.file === RENAMED.file) ||
-      (c.file === 'tests/prices.test.ts' && c.kind === 'file') ||
-      ((c.kind === 'run' || c.kind === 'time') && (c.delta ?? 0) > 0);
-    expect(explained, `unexpected change ${JSON.stringify(c)}`).toBe(true);
-  }
+  const modules = changes.filter((c) => c.kind === 'new module' || c.kind === 'removed module');
+  expect(modules, summary).toEqual([expect.objectContaining({ kind: 'new module', module: HEAVY, what: HEAVY, file: IMPORTER, base: 0, unit: 'ms' })]);
+  expect(modules[0].head).toBeGreaterThan(480);
+  for (const c of changes) expect(explained(c, 1, jest), `unexpected change ${JSON.stringify(c)}`).toBe(true);
   expect(report.tests).toMatchObject({ matched: 11, renamed: 1, added: 0, removed: 0 });
 }
 
+/** head → base: the same changes undone; the heavy module is gone from the graph. */
+function expectTheChangesUndone(report: any, jest: boolean): void {
+  const changes = report.changes as any[];
+  const summary = summaryOf(changes);
+  const removed = changes.filter((c) => c.kind === 'removed module' || c.kind === 'new module');
+  expect(removed, summary).toEqual([expect.objectContaining({ kind: 'removed module', module: HEAVY, what: HEAVY, file: IMPORTER, head: 0, unit: 'ms' })]);
+  expect(removed[0].base).toBeGreaterThan(480);
+  expect(removed[0].delta).toBeCloseTo(-removed[0].base, 2);
+  expect(changes.filter((c) => c.kind.endsWith('leak')), summary).toEqual([expect.objectContaining({ kind: 'gone leak', what: LEAKER })]);
+  expect(changes.find((c) => c.kind === 'test' && c.what === SLOWED)?.delta, summary).toBeLessThan(-150);
+  expect(changes.filter((c) => c.kind === 'renamed test'), summary).toEqual([expect.objectContaining({ file: RENAMED.file, from: RENAMED.fullName, fullName: RENAMED.from })]);
+  for (const c of changes) expect(explained(c, -1, jest), `unexpected change ${JSON.stringify(c)}`).toBe(true);
+}
+
+/** The terms of --fail-on on what a test list and the import graph gained or lost. */
+const SET_TERMS = 'new-tests,removed-tests,renamed-tests,new-modules,removed-modules';
+
 const CLI = path.resolve(__dirname, '../packages/cli/bin/testtrace.js');
-const CHROMIUM = '/usr/bin/chromium';
 let browser: Browser | undefined;
 
 afterAll(async () => {
@@ -100,9 +177,9 @@ async function viewDiff(base: string, head: string): Promise<{ url: string; stop
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-/** The Diff page in headless Chromium: its rows, and where each link of a change leads. */
-async function checkDiffPage(base: string, head: string, json: any): Promise<void> {
-  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+/** The Diff page of `testtrace view --diff BASE HEAD` in headless Chromium, given to `check`; no page errors. */
+async function onDiffPage(base: string, head: string, check: (page: Page, ready: (name: string) => Promise<unknown>) => Promise<void>): Promise<void> {
+  browser ??= await launchChromium();
   const viewer = await viewDiff(base, head);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const problems: string[] = [];
@@ -114,13 +191,36 @@ async function checkDiffPage(base: string, head: string, json: any): Promise<voi
   try {
     await page.goto(viewer.url);
     await ready('diff');
+    await check(page, ready);
+    expect(problems).toEqual([]);
+  } finally {
+    await page.close();
+    viewer.stop();
+  }
+}
+
+/** The changes the Diff page lists: each row's kind and what. */
+const diffRows = (page: Page) => page.$$eval('tr.diff-change', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.kind, (tr as HTMLElement).dataset.what]));
+/** The navigation bar: each link's text, target and class. */
+const navLinks = (page: Page) => page.$$eval('#nav a', (as) => as.map((a) => [a.textContent, a.getAttribute('href'), a.className]));
+
+/** The Diff page: its rows, the navigation to it, and where each link of a change leads. */
+async function checkDiffPage(base: string, head: string, json: any): Promise<void> {
+  await onDiffPage(base, head, async (page, ready) => {
     // the page lists exactly the changes of `diff --json`, in its order, from the same report
-    const rows = await page.$$eval('tr.diff-change', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.kind, (tr as HTMLElement).dataset.what]));
-    expect(rows).toEqual(json.changes.map((c: any) => [c.kind, c.what]));
+    expect(await diffRows(page)).toEqual(json.changes.map((c: any) => [c.kind, c.what]));
     const served = await page.evaluate(async () => (await fetch('api/diff')).json());
     expect(served.report).toEqual(json);
     const sides = served.sides;
     expect(sides.base.url).not.toBe(sides.head.url);
+    // the navigation bar leads to the Diff page, and from it to every other page
+    expect(await navLinks(page)).toContainEqual(['Diff', '#/diff', 'active']);
+    await page.click('#nav a[href="#/tests"]');
+    await ready('tests');
+    expect(await navLinks(page)).toContainEqual(['Diff', '#/diff', '']);
+    await page.click('#nav a[href="#/diff"]');
+    await ready('diff');
+    expect(await diffRows(page)).toHaveLength(json.changes.length);
     const linksOf = (i: number, side: 'base' | 'head') => page.$$eval(`tr.diff-change:nth-child(${i + 1}) a.diff-link[class*="diff-${side}-"]`, (as) => as.map((a) => (a as HTMLAnchorElement).href));
     // every link of the slowed and the renamed test, read before leaving the page
     const slowed = json.changes.findIndex((c: any) => c.kind === 'test' && c.what === SLOWED);
@@ -138,6 +238,12 @@ async function checkDiffPage(base: string, head: string, json: any): Promise<voi
       await ready('test');
       expect(await page.$eval('h1.test-title', (h) => h.textContent)).toContain('fetches a price');
     }
+    // from the base's own viewer too, the navigation bar leads back to the Diff page
+    await page.goto(links.slowed.base[0]!);
+    await ready('timeline');
+    await page.click('#nav a[href="#/diff"]');
+    await ready('diff');
+    expect(await diffRows(page)).toHaveLength(json.changes.length);
     // the renamed test: its old name in the base, its new one in the head
     for (const [side, name] of [['base', 'renders the rows'], ['head', 'renders every row']] as const) {
       const [, test] = links.renamed[side];
@@ -146,84 +252,145 @@ async function checkDiffPage(base: string, head: string, json: any): Promise<voi
       await ready('test');
       expect(await page.$eval('h1.test-title', (h) => h.textContent)).toContain(name);
     }
-    expect(problems).toEqual([]);
-  } finally {
-    await page.close();
-    viewer.stop();
-  }
+  });
 }
 
-function expectDiffOf(traces: () => { base: string; again: string; head: string }): void {
-  it('gives no significant change for the suite run twice as it is, and --fail-on exits 0', () => {
-    const { base, again } = traces();
-    const r = testtrace(['diff', base, again, '--fail-on=wall>5%,test>20%,new-leaks,new-failures,new-stalls']);
+/** head → base on the Diff page: the removed module, linked to the base's timeline only. */
+async function checkRemovedModuleRow(base: string, head: string, json: any): Promise<void> {
+  await onDiffPage(base, head, async (page, ready) => {
+    expect(await diffRows(page)).toEqual(json.changes.map((c: any) => [c.kind, c.what]));
+    const row = page.locator('tr.diff-change[data-kind="removed module"]');
+    expect(await row.locator('td').first().textContent()).toBe('removed module');
+    expect(await row.locator('td').nth(2).textContent()).toBe(HEAVY);
+    expect(await row.locator('td').nth(4).textContent()).toBe('not in head');
+    await row.locator('a.diff-base-timeline').click();
+    await ready('timeline');
+    expect(page.url()).toMatch(/#\/timeline\/-?\d+,-?\d+$/);
+  });
+}
+
+/** One runner the diff runs on: how it records the fixture (changed or not) into a trace. */
+interface DiffRunner {
+  name: string;
+  /** The default runners: also the unchanged pair, the text and Markdown, and the Diff page. */
+  full: boolean;
+  /** Jest: a worker's warm-up shows in a file's figures (see warmup). */
+  jest: boolean;
+  ensureBuilt(): void;
+  record(changed: boolean, out: string): Promise<void>;
+}
+
+const vitestRunner = (version: VitestVersion['version'], full = false): DiffRunner => ({
+  name: `Vitest ${VITEST_VERSIONS[version].label}`,
+  full,
+  jest: false,
+  ensureBuilt: ensureVitestBuilt,
+  async record(changed, out) {
+    const dir = changed ? changedCopy(version) : fixture('diff', version);
+    const r = traceRun(dir, ['run', `--trace=${out}`], { node: VITEST_VERSIONS[version].node() });
+    expect(r.code, r.output).toBe(0);
+  },
+});
+
+const jestRunner = (version: JestVersion, full = false): DiffRunner => ({
+  name: `Jest ${version}`,
+  full,
+  jest: true,
+  ensureBuilt: ensureJestBuilt,
+  async record(changed, out) {
+    const r = await runJest('diff', [], { cwd: changed ? changedCopy('4') : fixture('diff'), keepTraceAt: out, version });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toContain('no significant change');
-    expect(diffJson([base, again]).changes).toEqual([]);
-  });
-
-  it('gives exactly the slowed test, the leaked interval and the heavy import', () => {
-    const { base, head } = traces();
-    expectTheThreeChanges(diffJson([base, head]));
-  });
-
-  it('exits 3 with --fail-on for them, one line per condition that holds', () => {
-    const { base, head } = traces();
-    const r = testtrace(['diff', base, head, '--fail-on=test>100%,new-leaks,import>300ms,new-failures']);
-    expect(r.code, r.stderr).toBe(3);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/--fail-on test>100% holds: test tests\/prices\.test\.ts > price service > fetches a price \+\d+ ms/);
-    expect(lines[1]).toMatch(/--fail-on new-leaks holds: new leak tests\/cart\.test\.ts > cart > adds items/);
-    expect(lines[2]).toMatch(/--fail-on import>300ms holds/);
-  });
-
-  it('prints the changes as text and Markdown, largest first after the new leak', () => {
-    const { base, head } = traces();
-    const text = testtrace(['diff', base, head]);
-    expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/new leak .*cart > adds items: Timeout \(interval\) created at/);
-    const md = testtrace(['diff', base, head, '--markdown']);
-    expect(md.stdout).toMatch(/^### testtrace diff: \d+ changes: 1 new leak/);
-    expect(md.stdout).toContain('<details>');
-    // the same runs given as lists of one
-    expect(diffJson(['--base', base, '--head', head]).changes.length).toBe(diffJson([base, head]).changes.length);
-  });
-
-  it('opens the Diff page in the viewer: exactly the changes of diff --json, each linked to both timelines', async () => {
-    const { base, head } = traces();
-    await checkDiffPage(base, head, diffJson([base, head]));
-  }, 90_000);
-}
-
-// TT_DIFF_KEEP=DIR keeps the traces there, to look at them after the run, and reuses them when all are there
-const keep = process.env.TT_DIFF_KEEP ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tt-diff-e2e-'));
-const kept = (traces: Record<string, string>) => process.env.TT_DIFF_KEEP !== undefined && Object.values(traces).every((t) => fs.existsSync(t));
-
-describe('testtrace diff on Vitest 4.1', () => {
-  const traces = { base: path.join(keep, 'vitest-base.out'), again: path.join(keep, 'vitest-again.out'), head: path.join(keep, 'vitest-head.out') };
-  beforeAll(() => {
-    ensureVitestBuilt();
-    if (kept(traces)) return;
-    const same = fixture('diff');
-    for (const [dir, out] of [[same, traces.base], [same, traces.again], [changedCopy(), traces.head]] as const) {
-      const r = traceRun(dir, ['run', `--trace=${out}`]);
-      expect(r.code, r.output).toBe(0);
-    }
-  });
-  expectDiffOf(() => traces);
+  },
 });
 
-describe('testtrace diff on Jest 30', () => {
-  const traces = { base: path.join(keep, 'jest-base.out'), again: path.join(keep, 'jest-again.out'), head: path.join(keep, 'jest-head.out') };
-  beforeAll(async () => {
-    ensureJestBuilt();
-    if (kept(traces)) return;
-    const same = fixture('diff');
-    for (const [dir, out] of [[same, traces.base], [same, traces.again], [changedCopy(), traces.head]] as const) {
-      const r = await runJest('diff', [], { cwd: dir, keepTraceAt: out });
+const RUNNERS = [vitestRunner('4', true), jestRunner(30, true), vitestRunner('3.2'), vitestRunner('5'), jestRunner(29)];
+
+const traceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-diff-e2e-'));
+
+for (const runner of RUNNERS) {
+  describe(`testtrace diff on ${runner.name}`, () => {
+    const slug = runner.name.replace(/\W+/g, '-').toLowerCase();
+    const base = path.join(traceDir, `${slug}-base.out`);
+    const again = path.join(traceDir, `${slug}-again.out`);
+    const head = path.join(traceDir, `${slug}-head.out`);
+    beforeAll(async () => {
+      runner.ensureBuilt();
+      // one run a side has a measured rate of false positives under this machine's shared load
+      // (docs/cli.md): a set whose pairs show noise (noiseOf) is recorded once more; a change the
+      // diff makes up, or misses, every time still fails the tests below
+      for (let attempt = 1; ; attempt++) {
+        await runner.record(false, base);
+        if (runner.full) await runner.record(false, again);
+        await runner.record(true, head);
+        const noise = [...noiseOf(base, head, runner.jest), ...(runner.full ? diffJson([base, again]).changes : [])];
+        if (noise.length === 0 || attempt === 2) break;
+        console.warn(`testtrace diff on ${runner.name}: recording again after noise: ${summaryOf(noise)}`);
+      }
+    });
+
+    it('gives exactly the slowed test, the leaked interval, the heavy import and the renamed test', () => {
+      const report = diffJson([base, head]);
+      expectTheChanges(report, runner.jest);
+      if (!runner.jest) expect(testtrace(['diff', base, head, '--fail-on=import>300ms']).code).toBe(3);
+    });
+
+    it('exits 3 with --fail-on for them, one line per condition that holds', () => {
+      const r = testtrace(['diff', base, head, '--fail-on=test>100%,new-leaks,module>300ms,new-failures']);
+      expect(r.code, r.stderr).toBe(3);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/--fail-on test>100% holds: test tests\/prices\.test\.ts > price service > fetches a price \+\d+ ms/);
+      expect(lines[1]).toMatch(/--fail-on new-leaks holds: new leak tests\/cart\.test\.ts > cart > adds items/);
+      // with Jest, a test file's own load holding the warm-up can be the larger
+      expect(lines[2]).toMatch(runner.jest ? /^testtrace diff: --fail-on module>300ms holds: / : /^testtrace diff: --fail-on module>300ms holds: new module src\/heavy\.ts \+\d+ ms new$/);
+      const sets = testtrace(['diff', base, head, `--fail-on=${SET_TERMS}`]);
+      expect(sets.code, sets.stderr).toBe(3);
+      expect(sets.stderr.trim().split('\n')).toEqual([
+        'testtrace diff: --fail-on renamed-tests holds: renamed test tests/report.test.ts > monthly report > renders every row',
+        expect.stringMatching(/^testtrace diff: --fail-on new-modules holds: new module src\/heavy\.ts \+\d+ ms new$/),
+      ]);
+    });
+
+    it('the other way round gives the module removed from the graph, the gone leak and the faster test; --fail-on gates on regressions only', () => {
+      expectTheChangesUndone(diffJson([head, base]), runner.jest);
+      // not with Jest the terms a worker's warm-up can make hold (see warmup)
+      const terms = `test>20%,new-leaks,new-failures,new-modules,new-tests${runner.jest ? '' : ',wall>5%,import>100ms,module>100ms,new-stalls'}`;
+      const regressions = testtrace(['diff', head, base, `--fail-on=${terms}`]);
+      expect(regressions.code, regressions.stderr).toBe(0);
+      const sets = testtrace(['diff', head, base, `--fail-on=${SET_TERMS}`]);
+      expect(sets.code, sets.stderr).toBe(3);
+      expect(sets.stderr.trim().split('\n')).toEqual([
+        'testtrace diff: --fail-on renamed-tests holds: renamed test tests/report.test.ts > monthly report > renders the rows',
+        expect.stringMatching(/^testtrace diff: --fail-on removed-modules holds: removed module src\/heavy\.ts -\d+ ms -100%$/),
+      ]);
+    });
+
+    if (!runner.full) return;
+
+    it('gives no significant change for the suite run twice as it is, and --fail-on exits 0', () => {
+      const r = testtrace(['diff', base, again, `--fail-on=wall>5%,test>20%,new-leaks,new-failures,new-stalls,${SET_TERMS}`]);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    }
+      expect(r.stdout).toContain('no significant change');
+      expect(diffJson([base, again]).changes).toEqual([]);
+    });
+
+    it('prints the changes as text and Markdown, largest first after the new leak', () => {
+      const text = testtrace(['diff', base, head]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/new leak .*cart > adds items: Timeout \(interval\) created at/);
+      const md = testtrace(['diff', base, head, '--markdown']);
+      expect(md.stdout).toMatch(/^### testtrace diff: \d+ changes: 1 new leak/);
+      expect(md.stdout).toContain('<details>');
+      // the same runs given as lists of one
+      expect(diffJson(['--base', base, '--head', head]).changes.length).toBe(diffJson([base, head]).changes.length);
+      // the other way round, the removed module in both forms
+      expect(testtrace(['diff', head, base]).stdout).toMatch(/^ {2}removed module +-\d+ ms +-100% +\d+ ms → 0 +src\/heavy\.ts$/m);
+      expect(testtrace(['diff', head, base, '--markdown']).stdout).toMatch(/^\| removed module \| -\d+ ms \(-100%\), \d+ ms → 0 \| src\/heavy\.ts \|$/m);
+    });
+
+    it('opens the Diff page in the viewer from its navigation bar: exactly the changes of diff --json, each linked to both timelines', async () => {
+      await checkDiffPage(base, head, diffJson([base, head]));
+      await checkRemovedModuleRow(head, base, diffJson([head, base]));
+    }, 120_000);
   });
-  expectDiffOf(() => traces);
-});
+}

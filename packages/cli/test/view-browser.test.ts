@@ -70,6 +70,8 @@ describe('viewer in Chromium, on a traced Vitest run', () => {
     const attempts = tests.reduce((n, t) => n + (t.attempts?.length ?? 1), 0);
     const text = await page.textContent('main');
     expect(text).toContain('vitest 4.');
+    // the Diff page is in the navigation bar of `view --diff` only (test/diff.test.ts)
+    expect(await page.$$eval('#nav a', (as) => as.map((a) => a.textContent))).toEqual(['Overview', 'Timeline', 'Tests', 'Stalls', 'Leaks', 'MMU', 'Imports']);
     expect(text).toContain(`${tests.length}tests (${attempts} attempts)`);
     expect(await page.$$eval('section.card h2', (hs) => hs.map((h) => h.textContent))).toEqual(
       expect.arrayContaining(['Tests by status', 'Workers', 'Slowest tests', 'Longest stalls', 'Problems']),

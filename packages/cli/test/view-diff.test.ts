@@ -41,6 +41,8 @@ describe('testtrace view --diff', () => {
       expect(await get(`${viewer.base.url}api/diff`)).toEqual(data);
       expect(data.report).toEqual(JSON.parse(JSON.stringify(diff([runFigures(viewer.base.data.model)], [runFigures(viewer.data.model)]))));
       expect(data.sides).toEqual({ base: { url: viewer.base.url, file: base }, head: { url: viewer.url, file: head } });
+      // both pages' shells say they serve a diff: their navigation bars link the Diff page
+      for (const url of [viewer.url, viewer.base.url]) expect(await (await fetch(url)).text()).toContain('<body data-diff="true">');
       expect(((await get(`${viewer.base.url}api/tests`)) as unknown[]).length).toBe(3);
       expect(((await get(`${viewer.url}api/tests`)) as unknown[]).length).toBe(4);
     });

@@ -11,11 +11,16 @@ import type { Change, DiffReport } from '@testtrace/core/analysis';
  *   new-failures  a test fails that passed (or did not exist) in the base
  *   new-stalls    an owner with no stall in the base has one in the head
  *   flaky         a test passed only on a retry in the head and never in the base
+ *   new-tests, removed-tests, renamed-tests
+ *                 a test is new, removed or renamed (tests matched by name, renames: diff/renames.ts)
+ *   new-modules, removed-modules
+ *                 a module appeared in, or disappeared from, the import graph
  *   any           any change at all
  *
  * METRIC is `wall`, `busy`, `gc` (the run's), `test`, `file` (any test's or file's duration),
- * `import` (any file's import), or `stall` (any owner's stall time). Only changes that cleared the
- * noise count: `wall>5%` holds when the diff reports the wall time as changed and by more than 5%.
+ * `import` (any file's import), `module` (any module's own load time, or a new module's) or
+ * `stall` (any owner's stall time). Only changes that cleared the noise count: `wall>5%` holds
+ * when the diff reports the wall time as changed and by more than 5%.
  */
 export const EXIT_FAIL_ON = 3;
 
@@ -23,9 +28,21 @@ export type FailTerm =
   | { kind: 'flag'; flag: Flag; text: string }
   | { kind: 'limit'; metric: Metric; value: number; unit: '%' | 'ms'; text: string };
 
-const METRICS = ['wall', 'busy', 'gc', 'test', 'file', 'import', 'stall'] as const;
+const METRICS = ['wall', 'busy', 'gc', 'test', 'file', 'import', 'module', 'stall'] as const;
 type Metric = (typeof METRICS)[number];
-const FLAGS = ['new-leaks', 'new-failures', 'new-stalls', 'flaky', 'any'] as const;
+
+/** The flags that hold for changes of one kind, and the kind. */
+const KIND_FLAGS = {
+  'new-leaks': 'new leak',
+  'new-failures': 'new failure',
+  flaky: 'flaky',
+  'new-tests': 'new test',
+  'removed-tests': 'removed test',
+  'renamed-tests': 'renamed test',
+  'new-modules': 'new module',
+  'removed-modules': 'removed module',
+} as const satisfies Record<string, Change['kind']>;
+const FLAGS = ['new-leaks', 'new-failures', 'new-stalls', 'flaky', 'new-tests', 'removed-tests', 'renamed-tests', 'new-modules', 'removed-modules', 'any'] as const;
 type Flag = (typeof FLAGS)[number];
 
 /** Parses EXPR; throws an Error whose message says what is wrong with which term. */
@@ -53,6 +70,8 @@ function ofMetric(metric: Metric, c: Change): boolean {
       return c.kind === 'run' && c.what === 'GC';
     case 'import':
       return (c.kind === 'phase' && c.phase === 'import') || (c.kind === 'time' && c.what === 'import');
+    case 'module':
+      return c.kind === 'module' || c.kind === 'new module';
     default:
       return c.kind === metric;
   }
@@ -64,14 +83,12 @@ function matches(term: FailTerm, changes: readonly Change[]): Change[] {
     switch (term.flag) {
       case 'any':
         return [...changes];
-      case 'new-leaks':
-        return changes.filter((c) => c.kind === 'new leak');
-      case 'new-failures':
-        return changes.filter((c) => c.kind === 'new failure');
       case 'new-stalls':
         return changes.filter((c) => c.kind === 'stall' && c.base === 0);
-      case 'flaky':
-        return changes.filter((c) => c.kind === 'flaky');
+      default: {
+        const kind = KIND_FLAGS[term.flag];
+        return changes.filter((c) => c.kind === kind);
+      }
     }
   }
   return changes.filter((c) => {

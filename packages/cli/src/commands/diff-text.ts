@@ -44,7 +44,8 @@ export function changeLabel(c: Change): string {
     case 'module':
       return `${more ? 'slower' : 'faster'} module`;
     case 'new module':
-      return 'new module';
+    case 'removed module':
+      return c.kind;
     default:
       return `${more ? 'slower' : 'faster'} ${c.kind}`;
   }

@@ -15,17 +15,18 @@ const USAGE = `usage: testtrace diff BASE HEAD [options]
 What changed between two runs of a suite: the run's wall and busy time, utilisation and where
 the time went; tests and files slower or faster; new, removed, renamed and moved tests; tests that
 started or stopped failing or became flaky; new leaks, new stalls, GC and heap per file; modules
-whose load time changed or that are new to the import graph. Only changes beyond noise are
-reported: give each side several runs of the same code (--base/--head, wildcards allowed:
-'base-*.out') to see smaller changes; the method is in docs/cli.md. To browse the changes with
-both timelines: testtrace view --diff BASE HEAD.
+whose load time changed, that are new to the import graph or gone from it. Only changes beyond
+noise are reported: give each side several runs of the same code (--base/--head, wildcards
+allowed: 'base-*.out') to see smaller changes; the method is in docs/cli.md. To browse the
+changes with both timelines: testtrace view --diff BASE HEAD.
   --base FILE…     the runs before the change (instead of BASE)
   --head FILE…     the runs after it (instead of HEAD)
   --json           print the diff as JSON (schema in docs/cli.md)
   --markdown       print it as GitHub-flavoured Markdown, short, for a CI job summary or PR comment
   --fail-on=EXPR   exit ${EXIT_FAIL_ON} when a condition holds: comma-separated wall>5%, busy>…, gc>…,
-                   test>20%, file>…, import>200ms, stall>…, new-leaks, new-failures, new-stalls,
-                   flaky, any`;
+                   test>20%, file>…, import>200ms, module>…, stall>…, new-leaks, new-failures,
+                   new-stalls, flaky, new-tests, removed-tests, renamed-tests, new-modules,
+                   removed-modules, any`;
 
 interface DiffArgs {
   base: string[];

@@ -34,11 +34,16 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+export interface ShellOptions {
+  /** Served by `testtrace view --diff`: the navigation bar links the Diff page (`<body data-diff="true">`). */
+  diff?: boolean;
+}
+
 /**
  * The page shell: every page is drawn by app.js from the JSON API. Its links are relative: the
  * server serves it under a secret path (`/TOKEN/`), and everything it loads is below it.
  */
-export function shell(title: string): string {
+export function shell(title: string, options: ShellOptions = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -48,7 +53,7 @@ export function shell(title: string): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/app.css">
 </head>
-<body>
+<body${options.diff ? ' data-diff="true"' : ''}>
 <header class="top"><a class="brand" href="#/">testtrace</a><span class="file">${escapeHtml(title)}</span><nav id="nav"></nav></header>
 <main id="app"><p class="loading">Loading…</p></main>
 <script src="assets/app.js"></script>
@@ -58,7 +63,7 @@ export function shell(title: string): string {
 }
 
 /** Reads the bundled assets once, at startup. A missing bundle is one clear line. */
-export function loadAssets(title: string, root: string = packageRoot()): Assets {
+export function loadAssets(title: string, root: string = packageRoot(), options: ShellOptions = {}): Assets {
   const dir = path.join(root, ASSET_DIR);
   const read = (name: string): Buffer => {
     try {
@@ -67,5 +72,5 @@ export function loadAssets(title: string, root: string = packageRoot()): Assets 
       throw new Error(`the viewer's assets are missing (${path.join(dir, name)}): build the package with \`npm run build\``);
     }
   };
-  return { html: shell(title), js: read('app.js'), css: read('app.css') };
+  return { html: shell(title, options), js: read('app.js'), css: read('app.css') };
 }

@@ -61,6 +61,7 @@ export type ChangeKind =
   | 'stall'      // event-loop stall time of an owner (new when the base had none)
   | 'module'     // a module's own load time (import profile)
   | 'new module' // a module that appeared in the graph, with the new modules it brought
+  | 'removed module' // a module that disappeared from the graph, with the removed modules it had brought
   | 'new leak' | 'gone leak'
   | 'new failure' | 'fixed' | 'flaky'
   | 'new test' | 'removed test' | 'renamed test';
@@ -81,9 +82,9 @@ export interface Change {
   project?: string;
   file?: string;
   fullName?: string;
-  /** The module (kinds `module`, `new module`); `file` is the test file at the head of its chain. */
+  /** The module (kinds `module`, `new module`, `removed module`); `file` is the test file at the head of its chain. */
   module?: string;
-  /** For `new module`: the other new modules it brought in. */
+  /** For `new module` (`removed module`): the other new (removed) modules it brought in. */
   brought?: number;
   /** A phase's name (kind `phase`). */
   phase?: string;
@@ -312,9 +313,9 @@ function stallChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void
 function importChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void {
   for (const m of moduleChanges(b, h)) {
     const v = judged('module', m.base, m.head);
-    // a module new to the graph is a change at any size, as a new test is
+    // a module new to the graph, or gone from it, is a change at any size, as a new test is
     if (m.kind === 'module' && !v.significant) continue;
-    const what = m.kind === 'new module' && m.brought ? `${m.module} (and ${m.brought} modules it loaded)` : m.module;
+    const what = m.brought ? `${m.module} (and ${m.brought} modules it loaded)` : m.module;
     changes.push(tidy({ kind: m.kind, what, unit: 'ms' as const, ...strip(v), module: m.module, file: m.file || undefined, brought: m.brought }));
   }
 }

@@ -19,8 +19,8 @@ const routes: Route[] = [
   { path: 'leaks', title: 'Leaks', page: leaksPage, nav: true },
   { path: 'mmu', title: 'MMU', page: mmuPage, nav: true },
   { path: 'imports', title: 'Imports', page: importsPage, nav: true },
-  // served only by `testtrace view --diff`
-  { path: 'diff', title: 'Diff', page: diffPage, nav: false },
+  // served only by `testtrace view --diff`, whose page shell says so (assets.ts)
+  { path: 'diff', title: 'Diff', page: diffPage, nav: document.body.dataset.diff === 'true' },
 ];
 
 new Router(routes, document.getElementById('app')!, document.getElementById('nav')!).start();

@@ -39,7 +39,7 @@ export async function startDiffViewer(baseFile: string, headFile: string, option
   // filled once both servers listen; every request comes after that
   const payload: DiffData = { report, links: changeLinks(report, base, head), sides: { base: { url: '', file: baseFile }, head: { url: '', file: headFile } } };
   const routes = (side: 'base' | 'head', loaded: TraceLoad, file: string) =>
-    viewerRoutes(loaded, loadAssets(`${side}: ${path.basename(file)}`, options.packageRoot), file).get('/api/diff', () => json(payload));
+    viewerRoutes(loaded, loadAssets(`${side}: ${path.basename(file)}`, options.packageRoot, { diff: true }), file).get('/api/diff', () => json(payload));
   const baseServer = await startServer(routes('base', baseLoad, baseFile), 0);
   let headServer: RunningServer;
   try {

@@ -47,7 +47,7 @@ function linkOn(trace: LoadedTrace, c: Change, file: string | undefined, fullNam
     );
     return s ? { timeline: windowHash(trace, s.start, s.end) } : undefined;
   }
-  if (c.kind === 'module' || c.kind === 'new module') {
+  if (c.kind === 'module' || c.kind === 'new module' || c.kind === 'removed module') {
     const load = longest(m.modules.filter((x) => x.module === c.module));
     return load ? { timeline: windowHash(trace, load.start, load.end) } : undefined;
   }
@@ -71,7 +71,7 @@ export function changeLinks(report: DiffReport, base: LoadedTrace, head: LoadedT
     const headFile = c.file === undefined ? undefined : (moved.get(`${c.project ?? ''}\0${c.file}`) ?? c.file);
     const links: ChangeLinks = {};
     const b = c.kind === 'new test' || c.kind === 'new module' ? undefined : linkOn(base, c, c.file, c.from ?? c.fullName);
-    const h = c.kind === 'removed test' ? undefined : linkOn(head, c, headFile, c.fullName);
+    const h = c.kind === 'removed test' || c.kind === 'removed module' ? undefined : linkOn(head, c, headFile, c.fullName);
     if (b) links.base = b;
     if (h) links.head = h;
     return links;

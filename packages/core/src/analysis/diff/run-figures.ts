@@ -46,6 +46,8 @@ export interface ModuleFigure {
   parent: string;
   /** The test file at the head of that chain. */
   file: string;
+  /** A package's loads under default detail's threshold, summed (`PACKAGE (modules under 1 ms)`), not one module. */
+  summed?: true;
 }
 
 /** A test: its attempts folded together. */
@@ -238,6 +240,8 @@ function moduleFigures(model: TraceModel): ModuleFigure[] {
     // the chain starts with the test file, or with `file > test (at run time)` for a load inside a test
     const head = m.chain[0] ?? '';
     const file = head.endsWith(' (at run time)') ? head.split(' > ')[0]! : head;
-    return { module: m.module, selfMs: m.selfMs, totalMs: m.totalMs, loads: m.loads, parent: m.chain.length > 1 ? m.chain[m.chain.length - 2]! : '', file };
+    const figure: ModuleFigure = { module: m.module, selfMs: m.selfMs, totalMs: m.totalMs, loads: m.loads, parent: m.chain.length > 1 ? m.chain[m.chain.length - 2]! : '', file };
+    if (m.kind === 'summed') figure.summed = true;
+    return figure;
   });
 }

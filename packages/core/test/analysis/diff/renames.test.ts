@@ -62,6 +62,34 @@ describe('per-module import changes', () => {
     expect(changes).toEqual([{ kind: 'new module', what: 'src/heavy.ts (and 2 modules it loaded)', unit: 'ms', base: 0, head: 9, delta: 9, method: 'threshold', module: 'src/heavy.ts', file: 'a.test.ts', brought: 2 }]);
   });
 
+  it('reports a module gone from the graph once, with the removed modules it had brought counted in it', () => {
+    const base = run([{}], [mod('src/a.ts', 10), mod('src/heavy.ts', 5, 'a.test.ts', 9), mod('lib/x.js', 3, 'src/heavy.ts'), mod('lib/y.js', 1, 'lib/x.js')]);
+    const head = run([{}], [mod('src/a.ts', 10)]);
+    expect(diff(base, head).changes).toEqual([
+      { kind: 'removed module', what: 'src/heavy.ts (and 2 modules it loaded)', unit: 'ms', base: 9, head: 0, delta: -9, relative: -1, method: 'threshold', module: 'src/heavy.ts', file: 'a.test.ts', brought: 2 },
+    ]);
+    // one removed and one new module, each on its own
+    const swapped = run([{}], [mod('src/a.ts', 10), mod('src/light.ts', 2)]);
+    expect(diff(base, swapped).changes.map((c) => [c.kind, c.what])).toEqual([
+      ['removed module', 'src/heavy.ts (and 2 modules it loaded)'],
+      ['new module', 'src/light.ts'],
+    ]);
+  });
+
+  it('takes the sums of loads under 1 ms for no module: compared by time alone, and a small module may be in them', () => {
+    const sum = (pkg: string, selfMs: number): ModuleFigure => ({ ...mod(`${pkg} (modules under 1 ms)`, selfMs), summed: true });
+    // src/b.ts took 1.2 ms in the base and went into the sum of src/ in the head; src/c.ts the other way
+    const base = run([{}], [mod('src/a.ts', 10), mod('src/b.ts', 1.2), sum('tiny-lib', 0.5)]);
+    const head = run([{}], [mod('src/a.ts', 10), sum('src/', 0.9), mod('tiny-lib/c.js', 1.1)]);
+    expect(diff(base, head).changes).toEqual([]);
+    // a new package of many small modules: its sum, once it clears the rule
+    const big = run([{}], [mod('src/a.ts', 10), mod('src/b.ts', 1.2), sum('tiny-lib', 0.5), sum('huge-lib', 900)]);
+    expect(diff(base, big).changes.map((c) => [c.kind, c.module, c.delta])).toEqual([['module', 'huge-lib (modules under 1 ms)', 900]]);
+    // a module of 20 ms is not one that went into a sum
+    const gone = run([{}], [mod('src/a.ts', 10), sum('src/', 0.9), sum('tiny-lib', 0.5)]);
+    expect(diff(run([{}], [mod('src/a.ts', 10), mod('src/b.ts', 20), sum('tiny-lib', 0.5)]), gone).changes.map((c) => [c.kind, c.module])).toEqual([['removed module', 'src/b.ts']]);
+  });
+
   it('compares nothing when a side has no module spans', () => {
     expect(diff(run([{}]), run([{}], [mod('src/a.ts', 900)])).changes).toEqual([]);
   });
