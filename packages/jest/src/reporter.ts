@@ -7,6 +7,8 @@ import {
   RUN_OPTIONS_ENV,
   RunTrace,
   TraceError,
+  awaitChunksClosed,
+  chunkIsClosed,
   current,
   forEachChunkEvent,
   listChunks,
@@ -47,28 +49,6 @@ function readCliOptions(): Record<string, unknown> {
     return JSON.parse(raw) as Record<string, unknown>;
   } catch {
     throw new TraceError(`${CLI_OPTIONS_ENV} is not valid JSON`, 'EINVAL');
-  }
-}
-
-/** Sleeps synchronously (usable in signal handlers). */
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function chunkIsClosed(file: string): boolean {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const len = Math.min(size, 64);
-      const buf = Buffer.alloc(len);
-      fs.readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').trimEnd().endsWith(']');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false;
   }
 }
 
@@ -380,8 +360,7 @@ export class TestTraceReporter {
       // an in-band tracer lives in this process: close its chunk now (its own handler runs after ours)
       current()?.stopOnSignal(signal);
       // give the workers (which got the signal too when it came from a terminal) a moment to close their chunks
-      const deadline = Date.now() + 500;
-      while (Date.now() < deadline && listChunks(this.run!.runDir).some((c) => !chunkIsClosed(c))) sleepSync(25);
+      awaitChunksClosed(this.run!.runDir, 500);
       this.finish(signal);
     } catch {
       // never stand in the way of the signal

@@ -4,7 +4,7 @@ import type { Colors } from '../cli/io.js';
 import { lifetimeCounts } from '../cli/leak-text.js';
 import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
-import { renderSummaryMarkdown } from './summary-markdown.js';
+import { renderSummaryMarkdown, unfinishedCount, unfinishedName } from './summary-markdown.js';
 
 const USAGE = `usage: testtrace summary FILE [--json | --markdown]
 
@@ -48,11 +48,9 @@ function leakLines(leaks: Summary['leaks'], label: (l: string) => string, c: Col
 /** What was still running when each worker's trace ended, for how long, and what it waited on. */
 function unfinishedLines(list: Summary['unfinished'], label: (l: string) => string, c: Colors): string[] {
   if (list.length === 0) return [];
-  const tests = list.filter((u) => u.kind === 'test').length;
-  const what = [tests && count(tests, 'test'), list.length - tests && count(list.length - tests, 'hook')].filter(Boolean).join(' and ');
-  const lines = [`${label('running')}${c.yellow(`${what} still running when the trace ended`)}`];
+  const lines = [`${label('running')}${c.yellow(`${unfinishedCount(list)} still running when the trace ended`)}`];
   for (const u of list) {
-    const name = u.kind === 'hook' ? `${u.file} > ${u.fullName ? `${u.fullName} ` : ''}(${u.hook})` : `${u.project ? `[${u.project}] ` : ''}${u.file} > ${u.fullName}`;
+    const name = unfinishedName(u);
     if (u.killed) {
       lines.push(`  ${c.bold(name)} on ${u.worker}: ${u.endedBy}`);
       lines.push(c.dim('    the worker was killed with no chance to write: nothing after the test\'s start was recorded (how long it ran, what it waited on)'));
