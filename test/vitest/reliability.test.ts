@@ -50,6 +50,27 @@ describe('disk trouble', () => {
     }
   });
 
+  it.skipIf(noTmpfs !== undefined)(`the temporary directory fills (the workers' chunks): summary says whose data was lost, not that they crashed${noTmpfs ? ` (skipped: ${noTmpfs})` : ''}`, () => {
+    const dir = fixture('vitest-reliability');
+    const disk = mountTmpfs(48);
+    try {
+      const trace = path.join(dir, '.tmp/lost.out');
+      // no assertion on Vitest's exit code: its own temporary files share the full disk (untraced,
+      // a full TMPDIR fails every file: measured), so a file may fail here that would not otherwise
+      const r = traceRun(dir, ['run', `--trace=${trace}`, '--trace-detail=full', 'tests'], { env: { TMPDIR: disk.dir } });
+      expect(r.stderr).toMatch(/^testtrace: \d tracer errors?: writing the trace to .*chunk-.* failed: ENOSPC/m);
+      const s = testtraceJson(['summary', trace]);
+      expect(s.dataLost.length).toBeGreaterThan(0);
+      for (const l of s.dataLost) expect(l.reason).toMatch(/^writing the trace to .*chunk-.* failed: ENOSPC.*: the worker ran on, untraced; its events after that are lost$/);
+      expect(s.crashes).toEqual([]);
+      for (const w of s.workers) expect(w.crashed).toBe(false);
+      for (const u of s.unfinished) expect(u).toMatchObject({ dataLost: true });
+      expect(testtrace(['summary', trace]).stdout).toMatch(/^lost {5}worker \d \(pids? [\d, …]+\): writing the trace to .* failed: ENOSPC/m);
+    } finally {
+      disk.unmount();
+    }
+  });
+
   it.skipIf(noTmpfs !== undefined)(`a read-only place: refused before any test runs; turned read-only during the run: the trace goes to the temporary directory, said in one line${noTmpfs ? ` (skipped: ${noTmpfs})` : ''}`, async () => {
     const dir = fixture('vitest-reliability');
     const disk = mountTmpfs(1024);

@@ -255,6 +255,7 @@ export class TestTraceReporter {
         this.run.crash({ pid: Number(killed[1]) }, killed[0], relativeToRoot(this.rootDir, String(test?.path)));
       }
       const extra = testResult?.[RESULT_KEY] as ResultExtra | undefined;
+      if (extra?.writeFailure) this.run.writeFailed({ pid: extra.pid, threadId: extra.threadId }, extra.writeFailure);
       if (extra?.traced) {
         this.filesTraced++;
       } else if (extra?.error) {

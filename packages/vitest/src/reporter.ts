@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
-  RunTrace, TraceError, awaitChunksClosed, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
+  RunTrace, TraceError, awaitChunksClosed, chunkIsClosed, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
@@ -348,12 +348,28 @@ export default class TraceReporter {
       try {
         lines = fs.readFileSync(progressFile, 'utf8').split('\n').filter(Boolean);
       } catch {
-        continue;
+        // nothing to read (never written: the disk was full)
       }
-      for (const line of lines) if (line.startsWith('error\t')) this.errors.push(line.slice(6));
+      let writeFailed = false;
+      for (const line of lines) {
+        if (!line.startsWith('error\t')) continue;
+        this.errors.push(line.slice(6));
+        // its tracer's words when the chunk could not be written (disk full): data lost, not a death
+        if (m && line.startsWith(`error\twriting the trace to ${chunk} failed`)) {
+          run.writeFailed({ pid: Number(m[1]), threadId: Number(m[2]) }, line.slice(6));
+          writeFailed = true;
+        }
+      }
+      // its tracer could not even say so (the full disk took that line too): the disk says it
+      if (m && !writeFailed && list.length === 0 && !chunkIsClosed(chunk) && diskFull(this.chunkDir)) {
+        run.writeFailed({ pid: Number(m[1]), threadId: Number(m[2]) }, `writing the trace to ${chunk} failed: the disk of ${this.chunkDir} is full`);
+        writeFailed = true;
+      }
       const progress = lines.filter((l) => !l.startsWith('error\t'));
       const last = progress[progress.length - 1]?.split('\t');
       if (!m || !last || last[0] !== 'start') continue;
+      // a file whose end the full disk kept from the progress file, on a worker Vitest saw no death of
+      if (writeFailed && list.length === 0) continue;
       const file = last[2];
       // Vitest names the file in "Worker exited unexpectedly … while running test file /abs/path"
       const reason = (file && list.find((r) => r.includes(file))) ?? list[0] ?? 'the worker died while running this file';
@@ -480,4 +496,14 @@ function resolveVitestModules(root: string, major: number): Pick<WorkerConfig, '
     // the worker falls back to bare specifiers
   }
   return out;
+}
+
+/** No space left for an unprivileged write where `dir` is (statfs; false when it cannot tell). */
+function diskFull(dir: string): boolean {
+  try {
+    const fsStats = fs.statfsSync(dir);
+    return fsStats.bavail * fsStats.bsize < 4096;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import type { Summary } from '@testtrace/core/analysis';
 import { count, duration, percent, testLabel } from '../cli/format.js';
-import { details, mdTable } from '../cli/markdown.js';
+import { cell, details, mdTable } from '../cli/markdown.js';
 
 /** `testtrace summary --markdown`: the run in a line, where the time went, the slowest tests; the rest folded. */
 export function renderSummaryMarkdown(s: Summary): string[] {
@@ -20,6 +20,8 @@ export function renderSummaryMarkdown(s: Summary): string[] {
     ),
     '',
     ...unfinishedMarkdown(s.unfinished),
+    ...s.dataLost.map((l) => `**Trace data lost** on ${cell(l.worker)}: ${cell(l.reason)}`),
+    ...(s.dataLost.length ? [''] : []),
   ];
   const body = [
     '**Slowest tests**',
@@ -52,7 +54,7 @@ export function unfinishedCount(list: Summary['unfinished']): string {
 function unfinishedMarkdown(list: Summary['unfinished']): string[] {
   if (list.length === 0) return [];
   const rows = list.map((u) => {
-    const waiting = u.killed ? 'unknown: killed with no chance to write' : u.waitingOn.map((w) => `${w.type}${w.label ? ` ${w.label}` : ''}`).join('; ') || 'nothing it created';
+    const waiting = u.dataLost ? 'unknown: its end was never written' : u.killed ? 'unknown: killed with no chance to write' : u.waitingOn.map((w) => `${w.type}${w.label ? ` ${w.label}` : ''}`).join('; ') || 'nothing it created';
     return [unfinishedName(u), u.worker, u.killed ? '?' : duration(u.runningMs), u.endedBy, waiting];
   });
   return [`**${unfinishedCount(list)} still running when the trace ended**`, '', ...mdTable(['running', 'worker', 'for', 'until', 'waiting on'], rows, [false, false, true, false, false]), ''];

@@ -51,6 +51,11 @@ function unfinishedLines(list: Summary['unfinished'], label: (l: string) => stri
   const lines = [`${label('running')}${c.yellow(`${unfinishedCount(list)} still running when the trace ended`)}`];
   for (const u of list) {
     const name = unfinishedName(u);
+    if (u.dataLost) {
+      lines.push(`  ${c.bold(name)} on ${u.worker}: ${u.endedBy}`);
+      lines.push(c.dim('    its end was never written: the worker\'s trace stops at its start (it may well have finished)'));
+      continue;
+    }
     if (u.killed) {
       lines.push(`  ${c.bold(name)} on ${u.worker}: ${u.endedBy}`);
       lines.push(c.dim('    the worker was killed with no chance to write: nothing after the test\'s start was recorded (how long it ran, what it waited on)'));
@@ -164,6 +169,7 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   lines.push(...leakLines(s.leaks, label, c));
   lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim(noCpuSamples(r.detail))}`);
   for (const exit of s.forceExits) lines.push(`${label('exit')}${c.yellow(`${exit.worker}: ${exit.reason}`)}`);
+  for (const lost of s.dataLost) lines.push(`${label('lost')}${c.yellow(`${lost.worker}: ${lost.reason}`)}`);
   for (const crash of s.crashes) {
     const where = crash.running ? `, running ${crash.running}` : crash.file ? ` (${crash.file})` : '';
     lines.push(`${label('crash')}${c.red(`${crash.worker}: ${crash.reason}${where}`)}`);
