@@ -84,6 +84,21 @@ export function runScenarios(v: VitestVersion): void {
     });
   });
 
+  describe(`Vitest ${v.label}: "close timed out" (a globalSetup leaves a server listening)`, () => {
+    it('adds what kept the main process alive to the trace, named, and says so in one line', () => {
+      const dir = fixture('vitest-reliability', v.version);
+      const r = traceRun(dir, ['run', '--trace=.tmp/close.out', 'tests'], { env: { MOCK_API: '1' }, node: v.node() });
+      expect(r.output).toContain('close timed out after 1000ms');
+      expect(r.stderr).toMatch(/^testtrace: Vitest's close timed out; its main process was kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ \(added to \.tmp\/close\.out\)$/m);
+      const trace = path.join(dir, '.tmp/close.out');
+      expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow(); // still strict JSON
+      const s = testtraceJson(['summary', trace]);
+      expect(s.tests.byStatus).toEqual({ passed: 5 });
+      expect(s.leaks.keptAlive).toEqual([{ worker: expect.stringMatching(/^vitest \(main, pid \d+\)$/), resources: [{ type: 'TCPSERVERWRAP', label: expect.stringMatching(/^server on 127\.0\.0\.1:\d+$/) }] }]);
+      expect(testtrace(['summary', trace]).stdout).toMatch(/^ {2}vitest \(main, pid \d+\) kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from outside any test$/m);
+    });
+  });
+
   describe(`Vitest ${v.label}: workers that die`, () => {
     it("keeps the other workers' data, ends a dead worker with a marker saying how, and counts the tests that never finished", () => {
       const dir = fixture('vitest-reliability', v.version);

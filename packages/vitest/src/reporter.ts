@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
-  RunTrace, TraceError, awaitChunksClosed, chunkIsClosed, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
+  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, keptAliveEvents, mainProcessHandles, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
@@ -70,6 +70,8 @@ export default class TraceReporter {
   /** The project's `.testtrace/` directory, when a project runner needed a module there. */
   private projectShims: string | undefined;
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
+  /** The trace file the last run wrote, absolute. */
+  private lastTrace: string | undefined;
   /** The last unhandled rejection of the main process, one line. */
   private mainRejection: string | undefined;
   private readonly onRejection = (err: unknown) => {
@@ -304,6 +306,24 @@ export default class TraceReporter {
     return relativeToRoot(this.vitest.config?.root ?? process.cwd(), module.moduleId);
   }
 
+  /**
+   * Vitest's close timed out ("close timed out after 10000ms"): something keeps its main process
+   * alive after the run (a globalSetup's server, a plugin's timer). The trace, written when the run
+   * ended, gets what that is now, as resources the main process kept open.
+   */
+  onProcessTimeout(): void {
+    if (!this.active || this.lastTrace === undefined) return;
+    try {
+      const handles = mainProcessHandles();
+      const named = handles.map((h) => `${h.type}${h.label ? ` ${h.label}` : ''}`).join('; ') || 'nothing Node lists (no ref\'d handle or timer)';
+      const added = appendToClosedTrace(this.lastTrace, keptAliveEvents(handles, nowUs()));
+      const where = added ? `added to ${this.options!.output}` : `not added to ${this.options!.output} (not a closed trace)`;
+      process.stderr.write(`testtrace: Vitest's close timed out; its main process was kept alive by ${named} (${where})\n`);
+    } catch (err) {
+      process.stderr.write(`testtrace: Vitest's close timed out; naming what kept it alive failed: ${(err as Error).message}\n`);
+    }
+  }
+
   onTestRunEnd(modules: readonly AnyProject[] = [], unhandledErrors: readonly unknown[] = [], reason?: string): void {
     if (!this.active || !this.run) return;
     const crashMessages = unhandledErrors
@@ -399,6 +419,7 @@ export default class TraceReporter {
   private report(stats: RunStats | undefined): void {
     const out = process.stdout;
     if (stats && this.options!.output) {
+      this.lastTrace = path.resolve(this.options!.output);
       this.tracesWritten++;
       writtenTraces().add(path.resolve(this.options!.output));
       const mb = (stats.bytes / 1e6).toFixed(stats.bytes < 1e6 ? 2 : 1);

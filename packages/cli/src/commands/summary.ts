@@ -37,7 +37,7 @@ function leakLines(leaks: Summary['leaks'], label: (l: string) => string, c: Col
   const harmless = ownHooks ? c.dim(`; ${lifetimeCounts(leaks.byLifetime, ['own-hooks'])}, not leaks`) : '';
   if (leaks.count === 0) return [`${label('leaks')}none${harmless}`];
   const which = lifetimeCounts(leaks.byLifetime, LEAK_LIFETIMES.filter((l) => l !== 'own-hooks'));
-  const lines = [`${label('leaks')}${c.yellow(`${count(leaks.count, 'resource')} left open by ${count(leaks.tests, 'test')}`)}: ${which}${harmless}${c.dim(' (testtrace leaks FILE)')}`];
+  const lines = [`${label('leaks')}${c.yellow(`${count(leaks.count, 'resource')} left open ${leaks.tests ? `by ${count(leaks.tests, 'test')}` : 'outside any test'}`)}: ${which}${harmless}${c.dim(' (testtrace leaks FILE)')}`];
   for (const k of leaks.keptAlive) {
     const what = k.resources.map((r) => `${r.type}${r.label ? ` ${r.label}` : ''}${r.test ? c.dim(` from ${r.file} > ${r.test}`) : c.dim(' from outside any test')}`);
     lines.push(`  ${k.worker} kept alive by ${what.join('; ')}`);

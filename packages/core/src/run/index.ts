@@ -8,3 +8,4 @@ export {
 export { forEachChunkEvent, readChunkEnds, chunkIsClosed, type ChunkEnds } from './chunk-file.js';
 export { commandLine } from './command-line.js';
 export { assignLanes, type ChunkExtent } from './lanes.js';
+export { mainProcessHandles, keptAliveEvents, appendToClosedTrace, type MainHandle } from './main-handles.js';
