@@ -13,7 +13,7 @@ export interface MainHandle {
 
 type Owner = {
   constructor?: { name?: string };
-  _handle?: { constructor?: { name?: string } } | null;
+  _handle?: { constructor?: { name?: string }; fd?: number } | null;
   _isStdio?: boolean;
   _unref?: boolean;
   hasRef?: () => boolean;
@@ -35,7 +35,8 @@ export function mainProcessHandles(): MainHandle[] {
       if (owner._isStdio || owner._unref === true || (typeof owner.hasRef === 'function' && !owner.hasRef())) continue;
       const handle = owner._handle ?? undefined;
       const kind = handle?.constructor?.name;
-      if (kind === 'TTY') continue;
+      // stdin as well as stdout and stderr (only the latter two are marked _isStdio)
+      if (kind === 'TTY' || (handle?.fd !== undefined && handle.fd >= 0 && handle.fd <= 2)) continue;
       const server = owner.listening !== undefined;
       const type = kind === 'TCP' ? (server ? 'TCPSERVERWRAP' : 'TCPWRAP') : kind === 'Pipe' ? (server ? 'PIPESERVERWRAP' : 'PIPEWRAP') : kind === 'Process' ? 'PROCESSWRAP' : (kind ?? owner.constructor?.name ?? 'handle');
       const entry: MainHandle = { type };
