@@ -54,6 +54,24 @@ describe('disk trouble', () => {
     }
   });
 
+  it.skipIf(noTmpfs !== undefined)(`the temporary directory fills (the workers' chunks): summary says whose data was lost, not that they crashed${noTmpfs ? ` (skipped: ${noTmpfs})` : ''}`, () => {
+    const disk = mountTmpfs(48);
+    try {
+      const trace = path.join(scratch(), 'lost.out');
+      const r = runSync(trace, ['--maxWorkers=2', 'tests'], { TMPDIR: disk.dir, TESTTRACE_DETAIL: 'full' });
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/Tests: {7}5 passed, 5 total/);
+      expect(r.stderr).toMatch(/^testtrace: tracing was incomplete: writing the trace to .*chunk-.* failed: (ENOSPC|the disk of )/m);
+      const s = testtraceJson(['summary', trace]);
+      expect(s.dataLost.length).toBeGreaterThan(0);
+      for (const l of s.dataLost) expect(l.reason).toMatch(/^writing the trace to .*chunk-.* failed: .*: the worker ran on, untraced; its events after that are lost$/);
+      expect(s.crashes).toEqual([]);
+      for (const u of s.unfinished) expect(u).toMatchObject({ dataLost: true });
+    } finally {
+      disk.unmount();
+    }
+  });
+
   it.skipIf(noTmpfs !== undefined)(`a read-only place: refused before any test runs; turned read-only during the run: the trace goes to the temporary directory, said in one line${noTmpfs ? ` (skipped: ${noTmpfs})` : ''}`, async () => {
     const disk = mountTmpfs(1024);
     try {

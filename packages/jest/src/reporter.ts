@@ -8,6 +8,7 @@ import {
   RunTrace,
   TraceError,
   awaitChunksClosed,
+  diskFull,
   chunkIsClosed,
   current,
   forEachChunkEvent,
@@ -101,6 +102,10 @@ export class TestTraceReporter {
   private filesTraced = 0;
   private closed = false;
   private readonly reportedCrashes = new Set<number>();
+  /** Files Jest reported a result for without an execution error (relative): no worker died in them. */
+  private readonly filesDone = new Set<string>();
+  /** Workers whose tracer said its writes failed (with a file's result). */
+  private readonly writeFailed = new Set<number>();
   /** Per file, Jest's message about a worker that died running it when it names no pid ("Jest worker ran out of memory and crashed"). */
   private readonly deathWords = new Map<string, string>();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
@@ -246,6 +251,7 @@ export class TestTraceReporter {
     if (!this.run || this.closed) return;
     try {
       const execError = String(testResult?.testExecError?.message ?? '');
+      if (!testResult?.testExecError) this.filesDone.add(relativeToRoot(this.rootDir, String(test?.path)));
       const killed = /worker process \(pid=(\d+)\)[^\n]*/.exec(execError);
       // Jest's own words about a worker that died without naming it (out of memory, process.exit)
       if (!killed && /worker|child process/i.test(execError)) this.deathWords.set(relativeToRoot(this.rootDir, String(test?.path)), firstLine(execError));
@@ -255,7 +261,11 @@ export class TestTraceReporter {
         this.run.crash({ pid: Number(killed[1]) }, killed[0], relativeToRoot(this.rootDir, String(test?.path)));
       }
       const extra = testResult?.[RESULT_KEY] as ResultExtra | undefined;
-      if (extra?.writeFailure) this.run.writeFailed({ pid: extra.pid, threadId: extra.threadId }, extra.writeFailure);
+      if (extra?.writeFailure && !this.writeFailed.has(extra.pid)) {
+        this.writeFailed.add(extra.pid);
+        this.run.writeFailed({ pid: extra.pid, threadId: extra.threadId }, extra.writeFailure);
+        this.problem(extra.writeFailure);
+      }
       if (extra?.traced) {
         this.filesTraced++;
       } else if (extra?.error) {
@@ -302,6 +312,16 @@ export class TestTraceReporter {
       const worker = chunkWorker(chunk);
       if (worker && this.reportedCrashes.has(worker.pid)) continue;
       const running = runningFile(chunk);
+      // its writes failed (its tracer said so with a file's result, or the disk is full under a
+      // part whose files Jest had results for): data lost, not a death or a force-exit
+      if (!closed && !interrupted && worker && (this.writeFailed.has(worker.pid) || ((running === undefined || this.filesDone.has(running)) && diskFull(run.runDir)))) {
+        if (!this.writeFailed.has(worker.pid)) {
+          const failure = `writing the trace to ${chunk} failed: the disk of ${run.runDir} is full`;
+          run.writeFailed(worker, failure);
+          this.problem(failure);
+        }
+        continue;
+      }
       if (!interrupted && running === undefined && worker) {
         run.forceExited(
           worker,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
-  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, keptAliveEvents, mainProcessHandles, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
+  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, diskFull, keptAliveEvents, mainProcessHandles, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
@@ -517,14 +517,4 @@ function resolveVitestModules(root: string, major: number): Pick<WorkerConfig, '
     // the worker falls back to bare specifiers
   }
   return out;
-}
-
-/** No space left for an unprivileged write where `dir` is (statfs; false when it cannot tell). */
-function diskFull(dir: string): boolean {
-  try {
-    const fsStats = fs.statfsSync(dir);
-    return fsStats.bavail * fsStats.bsize < 4096;
-  } catch {
-    return false;
-  }
 }

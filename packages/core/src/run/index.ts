@@ -1,5 +1,5 @@
 export { RunTrace, MAIN_PID, type RunInfo, type RunStats, type CloseOptions } from './run-trace.js';
-export { startWorkerChunk, listChunks, awaitChunksClosed, workerOptionsFromEnv, RUN_DIR_ENV, RUN_OPTIONS_ENV } from './worker-chunk.js';
+export { startWorkerChunk, listChunks, awaitChunksClosed, diskFull, workerOptionsFromEnv, RUN_DIR_ENV, RUN_OPTIONS_ENV } from './worker-chunk.js';
 export { writePerTestTraces, keepsTrace, type PerTestOptions } from './per-test.js';
 export {
   resolveAdapterOptions, parseTraceArgs, traceOptionsHelp, relativeToRoot, OUTPUT_ENV, ENV_OF, PER_TEST_MODES, FLAG_OF,

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statfsSync } from 'node:fs';
 import { chunkIsClosed } from './chunk-file.js';
 import { join } from 'node:path';
 import { current, start, type Tracer } from '../tracer.js';
@@ -98,6 +98,19 @@ function closesOnSignal(chunk: string): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * No room left for a write where `dir` is (statfs; false when it cannot tell): a worker's part
+ * that was never closed, by a worker its runner saw no death of, was cut short by the full disk.
+ */
+export function diskFull(dir: string): boolean {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize < 4096;
   } catch {
     return false;
   }
