@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
-import { killLikeCi, signalGroup, startGroup, until, type GroupRun } from '../process-group.js';
+import { ctrlCTwice, killLikeCi, startGroup, until, type GroupRun } from '../process-group.js';
 import { FIXTURES, jestBin, type Version } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -79,12 +79,7 @@ export function runScenarios(version: Version): void {
       const run = start(trace, ['--maxWorkers=2', 'tests', 'hangs'], {}, [], version);
       await until('the other files', () => (run.out().match(/^PASS tests\//gm) ?? []).length === 2);
       await new Promise((r) => setTimeout(r, 1000));
-      signalGroup(run, 'SIGINT');
-      await new Promise((r) => setTimeout(r, 100));
-      signalGroup(run, 'SIGINT');
-      const exit = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
-      signalGroup(run, 'SIGKILL');
-      expect(exit).not.toBe('still running');
+      expect(await ctrlCTwice(run)).toBe(true);
       expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow();
       expect(testStatuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
       expect(testtraceJson(['summary', trace]).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
