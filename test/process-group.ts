@@ -55,3 +55,16 @@ export async function until(what: string, check: () => boolean, timeoutMs = 60_0
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Ctrl-C twice, 100 ms apart, as an impatient user presses it; true when the run exited within
+ * 30 s (its hung test waits for minutes: an exit is the signals' doing). The group is killed after.
+ */
+export async function ctrlCTwice(run: GroupRun): Promise<boolean> {
+  signalGroup(run, 'SIGINT');
+  await new Promise((r) => setTimeout(r, 100));
+  signalGroup(run, 'SIGINT');
+  const exit = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
+  signalGroup(run, 'SIGKILL');
+  return exit !== 'still running';
+}

@@ -4,7 +4,7 @@
  * recorded here: a Vitest run (full detail: CPU profiles, modules, async resources, concurrent
  * lanes, failures, skips, todos) and a Jest run (retries, hooks, a timeout). Whatever the file,
  * the answer is a result or one line naming our error: never another exception, never a hang.
- * What it found is in docs/security-and-fuzzing.md and packages/core/test/analysis/bad-input.test.ts.
+ * What it found is in docs/reliability.md and packages/core/test/analysis/bad-input.test.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

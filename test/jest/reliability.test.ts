@@ -3,119 +3,23 @@
  * killed, "did not exit", Ctrl-C, workers dying, disk trouble, two runs on one path, a size cap)
  * and says what happened (docs/reliability.md).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
-import { killLikeCi, signalGroup, startGroup, until, type GroupRun } from '../process-group.js';
+import { startGroup, until } from '../process-group.js';
 import { mountTmpfs, tmpfsUnavailable } from '../tmpfs.js';
-import { FIXTURES, ROOT, ensureBuilt, jestBin } from './helpers.js';
+import { ROOT, ensureBuilt, jestBin } from './helpers.js';
+import { FIXTURE, env, runScenarios, runSync, scratch, start } from './reliability-scenarios.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const FIXTURE = path.join(FIXTURES, 'jest-reliability');
 const JEST_TRACE = path.join(ROOT, 'packages/jest/bin/jest-trace.js');
-
-function scratch(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'tt-jest-rel-'));
-}
-
-function env(trace: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(e)) if (key.startsWith('VITEST') || key.startsWith('TESTTRACE') || key === 'NODE_OPTIONS') delete e[key];
-  return { ...e, TRACE_OUT: trace, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1', ...extra };
-}
-
-/** Jest 30 in a process group of its own; `args` after the bin, a fresh cache. */
-function start(trace: string, args: string[], extra: Record<string, string> = {}, nodeArgs: string[] = []): GroupRun {
-  return startGroup([...nodeArgs, jestBin(30), ...args, `--cacheDirectory=${path.join(scratch(), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra) });
-}
-
-function runSync(trace: string, args: string[], extra: Record<string, string> = {}, nodeArgs: string[] = [], bin = jestBin(30)) {
-  const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args, `--cacheDirectory=${path.join(path.dirname(trace), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra), encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}` };
-}
 
 const testSpans = (trace: string) => (JSON.parse(fs.readFileSync(trace, 'utf8')) as any[]).filter((e) => e.cat === 'test' && e.ph === 'X');
 
-describe('a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s later)', () => {
-  it('leaves a trace that says which test on which worker ran for how long, and what it waited on', async () => {
-    const trace = path.join(scratch(), 'hung.out');
-    const run = start(trace, ['--maxWorkers=2', 'tests', 'hangs']);
-    await until('the other files', () => (run.out().match(/^PASS tests\//gm) ?? []).length === 2);
-    await new Promise((r) => setTimeout(r, 1500));
-    await killLikeCi(run, 1500);
-    const s = testtraceJson(['summary', trace]);
-    expect(s.files.total).toBe(3);
-    expect(s.tests.byStatus).toEqual({ passed: 6, unfinished: 1 });
-    for (const w of s.workers) expect(w.gcShare).toBeLessThanOrEqual(1);
-    expect(s.unfinished).toHaveLength(1);
-    const hung = s.unfinished[0];
-    expect(hung).toMatchObject({ kind: 'test', file: 'hangs/profile.test.js', fullName: 'fetches the profile', endedBy: 'SIGTERM', killed: false });
-    expect(hung.runningMs).toBeGreaterThan(0);
-    expect(hung.waitingOn.map((w: any) => w.type).sort()).toEqual(['TCPSERVERWRAP', 'TCPWRAP']);
-    for (const w of hung.waitingOn) expect(w.stack.join('\n')).toContain('hangs/silent-server.js');
-    expect(s.leaks.count).toBe(0);
-    const text = testtrace(['summary', trace]).stdout;
-    expect(text).toMatch(/^ {2}hangs\/profile\.test\.js > fetches the profile on worker \d \(pid \d+\), for .+, until SIGTERM$/m);
-  });
-
-  it('names what kept Jest from exiting after the last test ("Jest did not exit one second after the test run has completed")', async () => {
-    const trace = path.join(scratch(), 'no-exit.out');
-    const run = start(trace, ['--runInBand', 'leaks', 'tests/prices']);
-    await until('Jest\'s warning', () => run.out().includes('Jest did not exit one second after the test run has completed'));
-    await killLikeCi(run, 1000);
-    const kept = testtraceJson(['summary', trace]).leaks.keptAlive;
-    expect(kept).toHaveLength(1);
-    expect(kept[0].resources).toMatchObject([{ type: 'TCPSERVERWRAP', file: 'leaks/notify.test.js', test: 'starts the notification server' }]);
-    expect(testtrace(['summary', trace]).stdout).toMatch(/kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from leaks\/notify\.test\.js > starts the notification server/);
-  });
-});
-
-describe('Ctrl-C (SIGINT to the group) in the middle of a run', () => {
-  it('closes the trace with every finished test; a second Ctrl-C exits at once', async () => {
-    const trace = path.join(scratch(), 'int.out');
-    const run = start(trace, ['--maxWorkers=2', 'tests', 'hangs']);
-    await until('the other files', () => (run.out().match(/^PASS tests\//gm) ?? []).length === 2);
-    await new Promise((r) => setTimeout(r, 1000));
-    signalGroup(run, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 100));
-    signalGroup(run, 'SIGINT');
-    const exit = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
-    signalGroup(run, 'SIGKILL');
-    expect(exit).not.toBe('still running');
-    expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow();
-    expect(testStatuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
-    expect(testtraceJson(['summary', trace]).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
-  });
-});
-
-describe('workers that die', () => {
-  it("keeps the other workers' data, ends a dead worker with a marker saying how, and counts the tests that never finished", () => {
-    const trace = path.join(scratch(), 'deaths.out');
-    const r = runSync(trace, ['--maxWorkers=2', 'deaths', 'tests/cart'], {}, ['--max-old-space-size=128']);
-    expect(r.code, r.output).toBe(1);
-    const got = testStatuses(trace);
-    expect(got).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'cart > is empty by default': 'passed' });
-    expect(got['builds the search index']).toBe('unfinished');
-    expect(got['calls into the native module']).toBe('unfinished');
-    expect(got['shuts the app down']).toBe('unfinished');
-    // jest-circus fails the test an exception in a timer hits, and the worker lives on: the trace has the exception
-    expect(got['schedules a retry']).toBe('failed');
-    const s = testtraceJson(['summary', trace]);
-    expect(s.tests.byStatus.unfinished).toBe(3);
-    const crash = (file: string) => s.crashes.find((c: any) => c.file === file || c.running?.startsWith(file));
-    expect(crash('deaths/abort.test.js').reason).toMatch(/signal=SIGABRT/);
-    expect(crash('deaths/oom.test.js').reason).toBe('Jest worker ran out of memory and crashed');
-    expect(crash('deaths/exit.test.js').reason).toMatch(/^the worker exited \(code 1\) in the middle of a test/);
-    expect(s.unfinished.find((u: any) => u.file === 'deaths/exit.test.js')).toMatchObject({ endedBy: 'the process exited (code 1)', killed: false });
-    expect(s.unfinished.find((u: any) => u.file === 'deaths/oom.test.js')).toMatchObject({ killed: true });
-    expect(s.uncaught).toMatchObject([{ message: 'retry failed in a timer', file: 'deaths/timer.test.js', test: 'schedules a retry' }]);
-  });
-});
+runScenarios(30);
 
 describe('disk trouble', () => {
   it('makes the output directory again when it was removed during the run; the tests report as untraced', async () => {
@@ -145,6 +49,24 @@ describe('disk trouble', () => {
       const loaded = testtrace(['summary', trace, '--json']);
       expect(loaded.code, loaded.stderr).toBe(0);
       expect(fs.readdirSync(disk.dir)).toEqual(['full.out']);
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  it.skipIf(noTmpfs !== undefined)(`the temporary directory fills (the workers' chunks): summary says whose data was lost, not that they crashed${noTmpfs ? ` (skipped: ${noTmpfs})` : ''}`, () => {
+    const disk = mountTmpfs(48);
+    try {
+      const trace = path.join(scratch(), 'lost.out');
+      const r = runSync(trace, ['--maxWorkers=2', 'tests'], { TMPDIR: disk.dir, TESTTRACE_DETAIL: 'full' });
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/Tests: {7}5 passed, 5 total/);
+      expect(r.stderr).toMatch(/^testtrace: tracing was incomplete: writing the trace to .*chunk-.* failed: (ENOSPC|the disk of )/m);
+      const s = testtraceJson(['summary', trace]);
+      expect(s.dataLost.length).toBeGreaterThan(0);
+      for (const l of s.dataLost) expect(l.reason).toMatch(/^writing the trace to .*chunk-.* failed: .*: the worker ran on, untraced; its events after that are lost$/);
+      expect(s.crashes).toEqual([]);
+      for (const u of s.unfinished) expect(u).toMatchObject({ dataLost: true });
     } finally {
       disk.unmount();
     }

@@ -309,6 +309,11 @@ export class Tracer implements SpanSink {
   }
 
   /** The test running on the main track, if any. */
+  /** Why writing this trace failed (disk full, file gone), if it did: nothing is written after it. */
+  get writeFailure(): string | undefined {
+    return this.writer.failure;
+  }
+
   get currentTest(): TestSpan | undefined {
     return this.current;
   }

@@ -7,6 +7,9 @@ import {
   RUN_OPTIONS_ENV,
   RunTrace,
   TraceError,
+  awaitChunksClosed,
+  diskFull,
+  chunkIsClosed,
   current,
   forEachChunkEvent,
   listChunks,
@@ -47,28 +50,6 @@ function readCliOptions(): Record<string, unknown> {
     return JSON.parse(raw) as Record<string, unknown>;
   } catch {
     throw new TraceError(`${CLI_OPTIONS_ENV} is not valid JSON`, 'EINVAL');
-  }
-}
-
-/** Sleeps synchronously (usable in signal handlers). */
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function chunkIsClosed(file: string): boolean {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const len = Math.min(size, 64);
-      const buf = Buffer.alloc(len);
-      fs.readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').trimEnd().endsWith(']');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false;
   }
 }
 
@@ -121,6 +102,10 @@ export class TestTraceReporter {
   private filesTraced = 0;
   private closed = false;
   private readonly reportedCrashes = new Set<number>();
+  /** Files Jest reported a result for without an execution error (relative): no worker died in them. */
+  private readonly filesDone = new Set<string>();
+  /** Workers whose tracer said its writes failed (with a file's result). */
+  private readonly writeFailed = new Set<number>();
   /** Per file, Jest's message about a worker that died running it when it names no pid ("Jest worker ran out of memory and crashed"). */
   private readonly deathWords = new Map<string, string>();
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
@@ -266,6 +251,7 @@ export class TestTraceReporter {
     if (!this.run || this.closed) return;
     try {
       const execError = String(testResult?.testExecError?.message ?? '');
+      if (!testResult?.testExecError) this.filesDone.add(relativeToRoot(this.rootDir, String(test?.path)));
       const killed = /worker process \(pid=(\d+)\)[^\n]*/.exec(execError);
       // Jest's own words about a worker that died without naming it (out of memory, process.exit)
       if (!killed && /worker|child process/i.test(execError)) this.deathWords.set(relativeToRoot(this.rootDir, String(test?.path)), firstLine(execError));
@@ -275,6 +261,11 @@ export class TestTraceReporter {
         this.run.crash({ pid: Number(killed[1]) }, killed[0], relativeToRoot(this.rootDir, String(test?.path)));
       }
       const extra = testResult?.[RESULT_KEY] as ResultExtra | undefined;
+      if (extra?.writeFailure && !this.writeFailed.has(extra.pid)) {
+        this.writeFailed.add(extra.pid);
+        this.run.writeFailed({ pid: extra.pid, threadId: extra.threadId }, extra.writeFailure);
+        this.problem(extra.writeFailure);
+      }
       if (extra?.traced) {
         this.filesTraced++;
       } else if (extra?.error) {
@@ -321,6 +312,16 @@ export class TestTraceReporter {
       const worker = chunkWorker(chunk);
       if (worker && this.reportedCrashes.has(worker.pid)) continue;
       const running = runningFile(chunk);
+      // its writes failed (its tracer said so with a file's result, or the disk is full under a
+      // part whose files Jest had results for): data lost, not a death or a force-exit
+      if (!closed && !interrupted && worker && (this.writeFailed.has(worker.pid) || ((running === undefined || this.filesDone.has(running)) && diskFull(run.runDir)))) {
+        if (!this.writeFailed.has(worker.pid)) {
+          const failure = `writing the trace to ${chunk} failed: the disk of ${run.runDir} is full`;
+          run.writeFailed(worker, failure);
+          this.problem(failure);
+        }
+        continue;
+      }
       if (!interrupted && running === undefined && worker) {
         run.forceExited(
           worker,
@@ -380,8 +381,7 @@ export class TestTraceReporter {
       // an in-band tracer lives in this process: close its chunk now (its own handler runs after ours)
       current()?.stopOnSignal(signal);
       // give the workers (which got the signal too when it came from a terminal) a moment to close their chunks
-      const deadline = Date.now() + 500;
-      while (Date.now() < deadline && listChunks(this.run!.runDir).some((c) => !chunkIsClosed(c))) sleepSync(25);
+      awaitChunksClosed(this.run!.runDir, 500);
       this.finish(signal);
     } catch {
       // never stand in the way of the signal

@@ -226,6 +226,8 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
       if (result && typeof result === 'object') {
         const extra: ResultExtra = { pid: process.pid, threadId: thread().threadId, traced: session !== undefined };
         if (error) extra.error = error;
+        const writeFailure = session?.tracer.writeFailure;
+        if (writeFailure) extra.writeFailure = writeFailure;
         result[RESULT_KEY] = extra;
       }
     } catch {

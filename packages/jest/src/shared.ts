@@ -28,6 +28,8 @@ export interface ResultExtra {
   traced: boolean;
   /** Why not, when it was not. */
   error?: string;
+  /** Writing the worker's chunk failed (disk full): it carries on untraced. Travels with the result, not on the full disk. */
+  writeFailure?: string;
 }
 
 /** This package's dist directory (where runner.js lives). */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
-  RunTrace, TraceError, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
+  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, diskFull, keptAliveEvents, mainProcessHandles, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
@@ -70,6 +70,15 @@ export default class TraceReporter {
   /** The project's `.testtrace/` directory, when a project runner needed a module there. */
   private projectShims: string | undefined;
   private readonly onSignal = (signal: NodeJS.Signals) => this.handleSignal(signal);
+  /** The trace file the last run wrote, absolute. */
+  private lastTrace: string | undefined;
+  /** The last unhandled rejection of the main process, one line. */
+  private mainRejection: string | undefined;
+  private readonly onRejection = (err: unknown) => {
+    const e = err as { message?: unknown; code?: unknown } | undefined;
+    const message = String(e?.message ?? err).split('\n')[0]!;
+    this.mainRejection = typeof e?.code === 'string' ? `${message} (${e.code})` : message;
+  };
 
   constructor(options: TraceReporterOptions = {}, via = 'reporter') {
     this.given = options ?? {};
@@ -123,8 +132,13 @@ export default class TraceReporter {
     // open now: a bad path fails before any test runs
     this.openRun();
     this.chunkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testtrace-vitest-'));
-    process.once('exit', (code) => this.onExit(code));
-    for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, this.onSignal);
+    // first: Vitest 3.2's logger calls process.exit() inside its own 'exit' and signal listeners,
+    // and Node runs no 'exit' listener after that (measured: an aborted fork's "Channel closed")
+    process.prependOnceListener('exit', (code) => this.onExit(code));
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.prependListener(s, this.onSignal);
+    // what made Vitest 3.2 exit mid-run (a dead fork's "Channel closed"); only beside Vitest's
+    // own listener: a listener of ours alone would keep Node from crashing on the rejection
+    if (process.listenerCount('unhandledRejection') > 0) process.prependListener('unhandledRejection', this.onRejection);
     const unsupported = this.projects().filter((p: AnyProject) => p.config?.browser?.enabled);
     if (unsupported.length) {
       this.note(`browser mode is not traced (project${unsupported.length > 1 ? 's' : ''} ${unsupported.map((p: AnyProject) => p.name || '(root)').join(', ')}); only Node workers are`);
@@ -180,7 +194,8 @@ export default class TraceReporter {
     try {
       if (this.run && this.runUsed) {
         this.note(`Vitest's main process exited (code ${code}) before the run ended: the trace holds what the workers had written`);
-        this.finish('the main process exited while this file ran');
+        const after = this.mainRejection ? `, after an unhandled rejection in it: ${this.mainRejection}` : '';
+        this.finish(`Vitest's main process exited (code ${code}) while this file ran${after}`);
       }
     } finally {
       this.cleanup();
@@ -188,6 +203,7 @@ export default class TraceReporter {
   }
 
   private cleanup(): void {
+    process.off('unhandledRejection', this.onRejection);
     for (const shim of this.shims) fs.rmSync(shim, { force: true });
     if (this.chunkDir) fs.rmSync(this.chunkDir, { recursive: true, force: true });
     try {
@@ -290,17 +306,36 @@ export default class TraceReporter {
     return relativeToRoot(this.vitest.config?.root ?? process.cwd(), module.moduleId);
   }
 
+  /**
+   * Vitest's close timed out ("close timed out after 10000ms"): something keeps its main process
+   * alive after the run (a globalSetup's server, a plugin's timer). The trace, written when the run
+   * ended, gets what that is now, as resources the main process kept open.
+   */
+  onProcessTimeout(): void {
+    if (!this.active || this.lastTrace === undefined) return;
+    try {
+      const handles = mainProcessHandles();
+      const named = handles.map((h) => `${h.type}${h.label ? ` ${h.label}` : ''}`).join('; ') || 'nothing Node lists (no ref\'d handle or timer)';
+      const added = appendToClosedTrace(this.lastTrace, keptAliveEvents(handles, nowUs()));
+      const where = added ? `added to ${this.options!.output}` : `not added to ${this.options!.output} (not a closed trace)`;
+      process.stderr.write(`testtrace: Vitest's close timed out; its main process was kept alive by ${named} (${where})\n`);
+    } catch (err) {
+      process.stderr.write(`testtrace: Vitest's close timed out; naming what kept it alive failed: ${(err as Error).message}\n`);
+    }
+  }
+
   onTestRunEnd(modules: readonly AnyProject[] = [], unhandledErrors: readonly unknown[] = [], reason?: string): void {
     if (!this.active || !this.run) return;
     const crashMessages = unhandledErrors
       .map((e) => [e, (e as any)?.cause].filter(Boolean).map((x) => String((x as Error)?.message ?? x)).join(': '))
       .filter((m) => /worker exited unexpectedly|channel closed|terminated|ERR_IPC|process\.exit|Worker exited|SIGKILL|out of memory/i.test(m));
     this.typecheck.write(this.run, this.vitest.config?.root ?? process.cwd());
-    this.finish(crashMessages[0] ?? (reason === 'interrupted' ? 'the run was interrupted' : undefined));
+    this.finish(crashMessages.length ? crashMessages : reason === 'interrupted' ? 'the run was interrupted' : undefined);
     void modules;
   }
 
-  private finish(crashReason: string | undefined): RunStats | undefined {
+  /** `crashReason`: why a worker died during its file; of several, the one naming the file wins. */
+  private finish(crashReason: string | string[] | undefined): RunStats | undefined {
     const run = this.run;
     if (!run) return undefined;
     this.run = undefined;
@@ -324,7 +359,8 @@ export default class TraceReporter {
   }
 
   /** Chunks whose worker started a file and never finished it: the worker died during that file. */
-  private markCrashes(chunks: string[], run: RunTrace, reason: string | undefined): void {
+  private markCrashes(chunks: string[], run: RunTrace, reasons: string | string[] | undefined): void {
+    const list = typeof reasons === 'string' ? [reasons] : (reasons ?? []);
     for (const chunk of chunks) {
       const m = /chunk-(\d+)-(\d+)-/.exec(path.basename(chunk));
       const progressFile = chunk.replace(/\.trace$/, '.files');
@@ -332,13 +368,32 @@ export default class TraceReporter {
       try {
         lines = fs.readFileSync(progressFile, 'utf8').split('\n').filter(Boolean);
       } catch {
-        continue;
+        // nothing to read (never written: the disk was full)
       }
-      for (const line of lines) if (line.startsWith('error\t')) this.errors.push(line.slice(6));
+      let writeFailed = false;
+      for (const line of lines) {
+        if (!line.startsWith('error\t')) continue;
+        this.errors.push(line.slice(6));
+        // its tracer's words when the chunk could not be written (disk full): data lost, not a death
+        if (m && line.startsWith(`error\twriting the trace to ${chunk} failed`)) {
+          run.writeFailed({ pid: Number(m[1]), threadId: Number(m[2]) }, line.slice(6));
+          writeFailed = true;
+        }
+      }
+      // its tracer could not even say so (the full disk took that line too): the disk says it
+      if (m && !writeFailed && list.length === 0 && !chunkIsClosed(chunk) && diskFull(this.chunkDir)) {
+        run.writeFailed({ pid: Number(m[1]), threadId: Number(m[2]) }, `writing the trace to ${chunk} failed: the disk of ${this.chunkDir} is full`);
+        writeFailed = true;
+      }
       const progress = lines.filter((l) => !l.startsWith('error\t'));
       const last = progress[progress.length - 1]?.split('\t');
       if (!m || !last || last[0] !== 'start') continue;
-      run.crash({ pid: Number(m[1]), threadId: Number(m[2]) }, reason ?? 'the worker died while running this file', last[2]);
+      // a file whose end the full disk kept from the progress file, on a worker Vitest saw no death of
+      if (writeFailed && list.length === 0) continue;
+      const file = last[2];
+      // Vitest names the file in "Worker exited unexpectedly … while running test file /abs/path"
+      const reason = (file && list.find((r) => r.includes(file))) ?? list[0] ?? 'the worker died while running this file';
+      run.crash({ pid: Number(m[1]), threadId: Number(m[2]) }, reason, file);
     }
   }
 
@@ -364,6 +419,7 @@ export default class TraceReporter {
   private report(stats: RunStats | undefined): void {
     const out = process.stdout;
     if (stats && this.options!.output) {
+      this.lastTrace = path.resolve(this.options!.output);
       this.tracesWritten++;
       writtenTraces().add(path.resolve(this.options!.output));
       const mb = (stats.bytes / 1e6).toFixed(stats.bytes < 1e6 ? 2 : 1);
@@ -385,7 +441,10 @@ export default class TraceReporter {
   private handleSignal(signal: NodeJS.Signals): void {
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, this.onSignal);
     try {
-      if (this.run) this.finish(`the run was interrupted (${signal})`);
+      if (this.run) {
+        awaitChunksClosed(this.chunkDir, 500);
+        this.finish(`the run was interrupted (${signal})`);
+      }
     } finally {
       this.cleanup();
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);

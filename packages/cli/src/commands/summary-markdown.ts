@@ -1,6 +1,6 @@
 import type { Summary } from '@testtrace/core/analysis';
 import { count, duration, percent, testLabel } from '../cli/format.js';
-import { details, mdTable } from '../cli/markdown.js';
+import { cell, details, mdTable } from '../cli/markdown.js';
 
 /** `testtrace summary --markdown`: the run in a line, where the time went, the slowest tests; the rest folded. */
 export function renderSummaryMarkdown(s: Summary): string[] {
@@ -19,6 +19,9 @@ export function renderSummaryMarkdown(s: Summary): string[] {
       [false, true, true, true, true],
     ),
     '',
+    ...unfinishedMarkdown(s.unfinished),
+    ...s.dataLost.map((l) => `**Trace data lost** on ${cell(l.worker)}: ${cell(l.reason)}`),
+    ...(s.dataLost.length ? [''] : []),
   ];
   const body = [
     '**Slowest tests**',
@@ -33,4 +36,26 @@ export function renderSummaryMarkdown(s: Summary): string[] {
   if (s.errors.count || s.crashes.length) body.push('', `Tracer errors: ${s.errors.count}; crashes: ${s.crashes.length}.`);
   lines.push(...details(`Details: slowest tests, workers${s.stalls.count ? ', stalls' : ''}`, body));
   return lines;
+}
+
+/** A test or hook still running when the trace ended, as the summaries name it. */
+export function unfinishedName(u: Summary['unfinished'][number]): string {
+  if (u.kind === 'hook') return `${u.file} > ${u.fullName ? `${u.fullName} ` : ''}(${u.hook})`;
+  return `${u.project ? `[${u.project}] ` : ''}${u.file} > ${u.fullName}`;
+}
+
+/** `2 tests and 1 hook`. */
+export function unfinishedCount(list: Summary['unfinished']): string {
+  const tests = list.filter((u) => u.kind === 'test').length;
+  return [tests && count(tests, 'test'), list.length - tests && count(list.length - tests, 'hook')].filter(Boolean).join(' and ');
+}
+
+/** What was still running when the trace ended: unfolded, a hung run's first question. */
+function unfinishedMarkdown(list: Summary['unfinished']): string[] {
+  if (list.length === 0) return [];
+  const rows = list.map((u) => {
+    const waiting = u.dataLost ? 'unknown: its end was never written' : u.killed ? 'unknown: killed with no chance to write' : u.waitingOn.map((w) => `${w.type}${w.label ? ` ${w.label}` : ''}`).join('; ') || 'nothing it created';
+    return [unfinishedName(u), u.worker, u.killed ? '?' : duration(u.runningMs), u.endedBy, waiting];
+  });
+  return [`**${unfinishedCount(list)} still running when the trace ended**`, '', ...mdTable(['running', 'worker', 'for', 'until', 'waiting on'], rows, [false, false, true, false, false]), ''];
 }

@@ -4,7 +4,7 @@ import type { Colors } from '../cli/io.js';
 import { lifetimeCounts } from '../cli/leak-text.js';
 import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
-import { renderSummaryMarkdown } from './summary-markdown.js';
+import { renderSummaryMarkdown, unfinishedCount, unfinishedName } from './summary-markdown.js';
 
 const USAGE = `usage: testtrace summary FILE [--json | --markdown]
 
@@ -37,7 +37,7 @@ function leakLines(leaks: Summary['leaks'], label: (l: string) => string, c: Col
   const harmless = ownHooks ? c.dim(`; ${lifetimeCounts(leaks.byLifetime, ['own-hooks'])}, not leaks`) : '';
   if (leaks.count === 0) return [`${label('leaks')}none${harmless}`];
   const which = lifetimeCounts(leaks.byLifetime, LEAK_LIFETIMES.filter((l) => l !== 'own-hooks'));
-  const lines = [`${label('leaks')}${c.yellow(`${count(leaks.count, 'resource')} left open by ${count(leaks.tests, 'test')}`)}: ${which}${harmless}${c.dim(' (testtrace leaks FILE)')}`];
+  const lines = [`${label('leaks')}${c.yellow(`${count(leaks.count, 'resource')} left open ${leaks.tests ? `by ${count(leaks.tests, 'test')}` : 'outside any test'}`)}: ${which}${harmless}${c.dim(' (testtrace leaks FILE)')}`];
   for (const k of leaks.keptAlive) {
     const what = k.resources.map((r) => `${r.type}${r.label ? ` ${r.label}` : ''}${r.test ? c.dim(` from ${r.file} > ${r.test}`) : c.dim(' from outside any test')}`);
     lines.push(`  ${k.worker} kept alive by ${what.join('; ')}`);
@@ -48,11 +48,14 @@ function leakLines(leaks: Summary['leaks'], label: (l: string) => string, c: Col
 /** What was still running when each worker's trace ended, for how long, and what it waited on. */
 function unfinishedLines(list: Summary['unfinished'], label: (l: string) => string, c: Colors): string[] {
   if (list.length === 0) return [];
-  const tests = list.filter((u) => u.kind === 'test').length;
-  const what = [tests && count(tests, 'test'), list.length - tests && count(list.length - tests, 'hook')].filter(Boolean).join(' and ');
-  const lines = [`${label('running')}${c.yellow(`${what} still running when the trace ended`)}`];
+  const lines = [`${label('running')}${c.yellow(`${unfinishedCount(list)} still running when the trace ended`)}`];
   for (const u of list) {
-    const name = u.kind === 'hook' ? `${u.file} > ${u.fullName ? `${u.fullName} ` : ''}(${u.hook})` : `${u.project ? `[${u.project}] ` : ''}${u.file} > ${u.fullName}`;
+    const name = unfinishedName(u);
+    if (u.dataLost) {
+      lines.push(`  ${c.bold(name)} on ${u.worker}: ${u.endedBy}`);
+      lines.push(c.dim('    its end was never written: the worker\'s trace stops at its start (it may well have finished)'));
+      continue;
+    }
     if (u.killed) {
       lines.push(`  ${c.bold(name)} on ${u.worker}: ${u.endedBy}`);
       lines.push(c.dim('    the worker was killed with no chance to write: nothing after the test\'s start was recorded (how long it ran, what it waited on)'));
@@ -166,6 +169,7 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   lines.push(...leakLines(s.leaks, label, c));
   lines.push(`${label('cpu')}${s.cpuProfile ? 'CPU samples recorded (testtrace stalls FILE shows the hot stacks)' : c.dim(noCpuSamples(r.detail))}`);
   for (const exit of s.forceExits) lines.push(`${label('exit')}${c.yellow(`${exit.worker}: ${exit.reason}`)}`);
+  for (const lost of s.dataLost) lines.push(`${label('lost')}${c.yellow(`${lost.worker}: ${lost.reason}`)}`);
   for (const crash of s.crashes) {
     const where = crash.running ? `, running ${crash.running}` : crash.file ? ` (${crash.file})` : '';
     lines.push(`${label('crash')}${c.red(`${crash.worker}: ${crash.reason}${where}`)}`);

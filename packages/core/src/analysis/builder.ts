@@ -486,8 +486,10 @@ export class ModelBuilder {
       }
     } else if (e.cat === Category.tracer) {
       this.errors.push({ pid, ts, source: String(args.source ?? 'tracer'), message: String(args.message ?? e.name) });
-    } else if (e.cat === Category.crash) {
-      this.crashes.push({ pid, ts, reason: String(args.reason ?? e.name), file: str(args.file), workerPid: num(args.workerPid) });
+    } else if (e.cat === Category.crash || e.cat === Category.lost) {
+      const crash: CrashRecord = { pid, ts, reason: String(args.reason ?? e.name), file: str(args.file), workerPid: num(args.workerPid) };
+      if (e.cat === Category.lost) crash.lost = true;
+      this.crashes.push(crash);
     } else if (e.cat === Category.exit) {
       this.forceExits.push({ pid, ts, reason: String(args.reason ?? e.name), workerPid: num(args.workerPid) });
     } else if (e.cat === Category.uncaught) {
@@ -546,7 +548,7 @@ export class ModelBuilder {
       }
     }
     for (const pid of this.cpu.pids()) this.process(pid).hasCpuProfile = true;
-    for (const c of this.crashes) this.process(c.pid).crashed = true;
+    for (const c of this.crashes) if (!c.lost) this.process(c.pid).crashed = true;
     for (const f of this.forceExits) this.process(f.pid).forceExited = true;
 
     const tests = this.testTable;

@@ -347,4 +347,6 @@ export interface CrashRecord {
   reason: string;
   file?: string;
   workerPid?: number;
+  /** Not a death: the worker's chunk writes failed and what it did after is missing (`lost`). */
+  lost?: boolean;
 }

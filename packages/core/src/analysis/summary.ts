@@ -158,6 +158,8 @@ export interface Summary {
   leaks: LeakSummary;
   errors: { count: number; messages: string[] };
   crashes: { worker: string; reason: string; file?: string; /** The test or hook it was running, when the trace shows it. */ running?: string }[];
+  /** Workers whose chunk writes failed (disk full, directory gone): not crashes; what they did after is missing. */
+  dataLost: { worker: string; reason: string }[];
   /** Exceptions nothing caught, with the test that was running. */
   uncaught: { worker: string; message: string; origin: string; file?: string; test?: string }[];
   /** Tests and suite hooks still running when their worker's trace ended: which, for how long, and what they waited on. */
@@ -393,7 +395,8 @@ export function summarize(model: TraceTables, options: SummaryOptions = {}): Sum
     leaks: leakSummary(model),
     ...withImports(importHeadline(model)),
     errors: { count: model.errors.length, messages: model.errors.slice(0, 10).map((e) => `${e.source}: ${e.message}`) },
-    crashes: model.crashes.map((c) => {
+    dataLost: model.crashes.filter((c) => c.lost).map((c) => ({ worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason })),
+    crashes: model.crashes.filter((c) => !c.lost).map((c) => {
       const running = runningAt(model, c.pid, c.ts);
       return { worker: nameOf.get(c.pid) ?? `pid ${c.pid}`, reason: c.reason, ...(c.file ? { file: c.file } : {}), ...(running ? { running } : {}) };
     }),

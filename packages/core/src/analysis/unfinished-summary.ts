@@ -25,6 +25,8 @@ export interface UnfinishedSummary {
   endedBy: string;
   /** The worker was killed with no chance to write: only the test's start was on disk, so what it waited on is unknown. */
   killed: boolean;
+  /** Only the test's start is in the trace because the worker's chunk writes failed (see Summary.dataLost): it may well have finished. */
+  dataLost?: boolean;
   /** Resources the test created that were still alive when the trace ended, most telling first. */
   waitingOn: WaitingOn[];
 }
@@ -56,6 +58,7 @@ export function unfinishedSummary(tables: TraceTables, names: ReadonlyMap<number
       runningMs: round((u.end - u.start) / 1000),
       endedBy: u.why,
       killed: u.killed,
+      ...(u.lost ? { dataLost: true } : {}),
       waitingOn,
     };
   });

@@ -28,6 +28,8 @@ export interface UnfinishedRecord {
   why: string;
   /** Only its start marker was on disk: the worker was killed before it could write anything. */
   killed: boolean;
+  /** Only its start marker was on disk because the worker's chunk writes failed, not because it died. */
+  lost?: boolean;
 }
 
 /** A `progress` instant: a test or a suite's hook started. */
@@ -75,10 +77,10 @@ export interface WrittenUnfinished {
 }
 
 /** When the trace of a worker killed at `ts` or later ended: its crash marker, else the process's last event. */
-function endOf(pid: number, ts: number, crashes: readonly CrashRecord[], lastTs: number): { end: number; why: string } {
+function endOf(pid: number, ts: number, crashes: readonly CrashRecord[], lastTs: number): { end: number; why: string; lost: boolean } {
   let best: CrashRecord | undefined;
   for (const c of crashes) if (c.pid === pid && c.ts !== undefined && c.ts >= ts && (best === undefined || c.ts < best.ts!)) best = c;
-  return { end: best?.ts ?? Math.max(ts, lastTs), why: best?.reason ?? 'the worker ended without closing its trace' };
+  return { end: best?.ts ?? Math.max(ts, lastTs), why: best?.reason ?? 'the worker ended without closing its trace', lost: best?.lost === true };
 }
 
 /**
@@ -100,8 +102,8 @@ export function addKilled(
   const out: (WrittenUnfinished & { killed: boolean })[] = written.map((w) => ({ ...w, killed: false }));
   for (const m of markers) {
     if (started.has(`${m.pid}:${m.ts}`)) continue;
-    const { end, why } = endOf(m.pid, m.ts, crashes, lastTs(m.pid));
-    const base = { pid: m.pid, file: m.file, fullName: m.fullName, start: m.ts, end, why, killed: true, ...(m.project ? { project: m.project } : {}) };
+    const { end, why, lost } = endOf(m.pid, m.ts, crashes, lastTs(m.pid));
+    const base = { pid: m.pid, file: m.file, fullName: m.fullName, start: m.ts, end, why, killed: true, ...(lost ? { lost } : {}), ...(m.project ? { project: m.project } : {}) };
     if (m.span === Category.test) {
       const row = tests.add(m.pid, m.tid, m.ts, end, m.file, m.name, m.fullName, UNFINISHED, m.retry, 0, false, m.project, m.id);
       out.push({ kind: 'test', row, tid: m.tid, ...base });

@@ -39,6 +39,8 @@ export const Category = {
   console: 'console',
   tracer: 'tracer',
   crash: 'crash',
+  /** `worker trace cut short`: a worker's chunk writes failed (disk full, gone): it ran on, untraced. */
+  lost: 'lost',
   exit: 'exit',
   /**
    * `test`/`hook` instants written and flushed as a test or a suite's hook starts, so that a worker

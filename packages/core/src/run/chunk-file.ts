@@ -246,3 +246,21 @@ export function topLevelNumber(line: string, envelope: LineEnvelope, name: 'ts' 
   const value = Number(line.slice(start, end));
   return Number.isFinite(value) ? value : undefined;
 }
+
+/** Whether a chunk's file ends with `]`: its tracer closed it (a torn or killed chunk does not). */
+export function chunkIsClosed(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size, 64);
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      return buf.toString('utf8').trimEnd().endsWith(']');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}

@@ -84,6 +84,7 @@ export class RunTrace {
   private readonly notes: string[] = [];
   private readonly crashes: { pid?: number; threadId?: number; reason: string; file?: string; ts: number }[] = [];
   private readonly forceExits: { pid: number; threadId?: number; reason: string }[] = [];
+  private readonly writeFailures: { pid: number; threadId?: number; reason: string }[] = [];
   private readonly errors: string[] = [];
   private stats: RunStats | undefined;
 
@@ -143,6 +144,14 @@ export class RunTrace {
    */
   forceExited(worker: { pid: number; threadId?: number }, reason: string): void {
     this.forceExits.push({ ...worker, reason });
+  }
+
+  /**
+   * Marks a worker whose chunk writes failed (`reason`: its tracer's words, e.g. ENOSPC): an
+   * unclosed chunk of it ends with `worker trace cut short` instead of `worker crashed`.
+   */
+  writeFailed(worker: { pid: number; threadId?: number }, reason: string): void {
+    this.writeFailures.push({ ...worker, reason });
   }
 
   /**
@@ -271,12 +280,19 @@ export class RunTrace {
       const reason = `the worker exited (code ${chunk.exitCode}) in the middle of a test${reported ? `: ${reported.reason}` : ''}`;
       writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
       if (reported) reported.ts = -1;
+    } else if (!chunk.closed && this.writeFailedFor(chunk) && !this.crashes.some((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId)) {
+      const reason = `${this.writeFailedFor(chunk)!.reason}: the worker ran on, untraced; its events after that are lost`;
+      writer.line(JSON.stringify({ name: 'worker trace cut short', cat: Category.lost, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, workerPid: chunk.pid } }));
     } else if (!chunk.closed) {
       const reported = this.crashes.find((c) => c.pid === chunk.pid && (c.threadId ?? chunk.threadId) === chunk.threadId);
       const reason = reported?.reason ?? 'the worker ended without closing its trace (killed or crashed); events after its last flush are lost';
       writer.line(JSON.stringify({ name: 'worker crashed', cat: Category.crash, ph: 'i', s: 'p', ts: chunk.end, pid, tid: Track.main, args: { reason, file: reported?.file, workerPid: chunk.pid } }));
       if (reported) reported.ts = -1;
     }
+  }
+
+  private writeFailedFor(chunk: ChunkExtent): { reason: string } | undefined {
+    return this.writeFailures.find((f) => f.pid === chunk.pid && (f.threadId ?? chunk.threadId) === chunk.threadId);
   }
 
   private scan(file: string): ChunkExtent {
@@ -300,6 +316,9 @@ export class RunTrace {
       parseEvent(line, scan, (event) => this.scanEvent(event, extent, extend), last);
     });
     extent.closed = result.closed;
+    // nothing of it reached the disk (its first write failed): its name says whose it is
+    const named = /^chunk-(\d+)-(\d+)-/.exec(basename(file));
+    if (extent.pid === 0 && named) Object.assign(extent, { pid: Number(named[1]), threadId: Number(named[2]) });
     if (result.corrupt) this.errors.push(`${basename(file)}: ${result.corrupt} unreadable line(s) skipped`);
     if (!Number.isFinite(extent.start)) extent.start = this.startTs;
     if (!Number.isFinite(extent.end)) extent.end = extent.start;

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statfsSync } from 'node:fs';
+import { chunkIsClosed } from './chunk-file.js';
 import { join } from 'node:path';
 import { current, start, type Tracer } from '../tracer.js';
 import { thread } from '../thread.js';
@@ -76,4 +77,41 @@ export function listChunks(runDir: string): string[] {
 /** The creation time in a chunk's name: `chunk-PID-THREAD-TIME-N.trace`. */
 function chunkTime(name: string): number {
   return Number(name.split('-')[3]) || 0;
+}
+
+/**
+ * Waits synchronously (usable in a signal handler), at most `ms`, until every chunk of `runDir` is
+ * closed: workers that got the same signal from a terminal or CI close theirs in a moment, and a
+ * merge before that would take them for killed.
+ */
+export function awaitChunksClosed(runDir: string, ms: number): void {
+  const deadline = Date.now() + ms;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const open = () => listChunks(runDir).some((c) => !chunkIsClosed(c) && closesOnSignal(c));
+  while (Date.now() < deadline && open()) Atomics.wait(pause, 0, 0, 25);
+}
+
+/** A chunk's process is another one, still alive (a worker thread of this process gets no signal). */
+function closesOnSignal(chunk: string): boolean {
+  const pid = Number(/chunk-(\d+)-/.exec(chunk)?.[1]);
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * No room left for a write where `dir` is (statfs; false when it cannot tell): a worker's part
+ * that was never closed, by a worker its runner saw no death of, was cut short by the full disk.
+ */
+export function diskFull(dir: string): boolean {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize < 4096;
+  } catch {
+    return false;
+  }
 }

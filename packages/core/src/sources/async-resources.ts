@@ -520,7 +520,7 @@ function firesWithin(resource: object, ts: number, ms: number): boolean {
   return timer._idleStart + timer._idleTimeout - (ts / 1000 + loopClockOffsetMs) <= ms;
 }
 
-function describeHandle(type: LeakableType, resource: object): string | undefined {
+export function describeHandle(type: LeakableType, resource: object): string | undefined {
   try {
     if (type === 'Timeout') {
       // Node's Timeout keeps the period in _idleTimeout and, for setInterval, the same in _repeat

@@ -130,12 +130,13 @@ export const overviewPage: Page = async (root) => {
       ),
       section(
         'Problems',
-        s.errors.count === 0 && s.crashes.length === 0 && s.forceExits.length === 0 && s.run.notes.length === 0
+        s.errors.count === 0 && s.crashes.length === 0 && s.dataLost.length === 0 && s.forceExits.length === 0 && s.run.notes.length === 0
           ? h('p', { class: 'muted' }, 'No tracer errors, crashes or notes.')
           : h(
               'ul',
               { class: 'problems' },
               ...s.forceExits.map((f) => h('li', {}, `${f.worker}: ${f.reason}`)),
+              ...s.dataLost.map((l) => h('li', { class: 'error' }, `${l.worker}: trace data lost: ${l.reason}`)),
               ...s.crashes.map((c) => h('li', { class: 'error' }, `${c.worker} crashed: ${c.reason}${c.file ? ` (${c.file})` : ''}`)),
               ...s.errors.messages.map((m) => h('li', { class: 'error' }, `tracer error: ${m}`)),
               ...s.run.notes.map((n) => h('li', {}, `note: ${n}`)),

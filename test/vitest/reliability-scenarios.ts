@@ -1,0 +1,136 @@
+/**
+ * The reliability scenarios that depend most on the runner's own behaviour (a hung run killed from
+ * outside, Ctrl-C, workers dying), as functions of the Vitest version: reliability.test.ts runs
+ * them on 4.1, reliability-versions.test.ts on 3.2 and 5 (docs/reliability.md).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
+import { ctrlCTwice, killLikeCi, startGroup, until, type GroupRun } from '../process-group.js';
+import { BIN, fixture, readTrace, traceRun, type VitestVersion } from './helpers.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
+  for (const key of Object.keys(e)) if (key.startsWith('VITEST') || key === 'TESTTRACE' || key === 'NODE_OPTIONS') delete e[key];
+  return e;
+}
+
+/** `vitest-trace ARGS` in `dir`, in a process group of its own, on the version's Node. */
+export function start(dir: string, args: string[], extra: Record<string, string> = {}, v?: VitestVersion): GroupRun {
+  return startGroup([BIN, ...args], { cwd: dir, env: env(extra), node: v?.node() });
+}
+
+/**
+ * One worker per file of `tests hangs`: with two, Vitest 3.2 never starts the third file while the
+ * hung one holds a worker (measured, untraced too).
+ */
+const THREE_WORKERS = ['--maxWorkers=3'];
+
+export function runScenarios(v: VitestVersion): void {
+  describe(`Vitest ${v.label}: a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s later)`, () => {
+    it('leaves a trace that says which test on which worker ran for how long, and what it waited on', async () => {
+      const dir = fixture('vitest-reliability', v.version);
+      const run = start(dir, ['run', '--trace=.tmp/hung.out', ...THREE_WORKERS, 'tests', 'hangs'], {}, v);
+      await until('the other files', () => /✓ tests\/prices\.test\.js/.test(run.out()) && /✓ tests\/cart\.test\.js/.test(run.out()));
+      await new Promise((r) => setTimeout(r, 1500)); // the hung file's first test is long done
+      await killLikeCi(run, 1500);
+      const trace = path.join(dir, '.tmp/hung.out');
+      const s = testtraceJson(['summary', trace]);
+      expect(s.files.total).toBe(3);
+      expect(s.files.byStatus.unfinished).toBe(1);
+      expect(s.tests.byStatus).toEqual({ passed: 6, unfinished: 1 });
+      expect(s.utilisation).toBeGreaterThan(0);
+      for (const w of s.workers) expect(w.gcShare).toBeLessThanOrEqual(1);
+      expect(s.unfinished).toHaveLength(1);
+      const hung = s.unfinished[0];
+      expect(hung).toMatchObject({ kind: 'test', file: 'hangs/profile.test.js', fullName: 'fetches the profile', endedBy: 'SIGTERM', killed: false });
+      expect(hung.worker).toMatch(/^worker \d \(pids? /);
+      expect(hung.runningMs).toBeGreaterThan(0);
+      expect(hung.waitingOn.map((w: any) => w.type).sort()).toEqual(['TCPSERVERWRAP', 'TCPWRAP']);
+      for (const w of hung.waitingOn) expect(w.stack.join('\n')).toContain('hangs/silent-server.js');
+      expect(s.crashes.map((c: any) => c.running)).toContain('hangs/profile.test.js > fetches the profile');
+      expect(s.leaks.count).toBe(0); // what a running test holds is what it waits on, not a leak
+      const text = testtrace(['summary', trace]).stdout;
+      expect(text).toMatch(/^running  1 test still running when the trace ended$/m);
+      expect(text).toMatch(/^ {2}hangs\/profile\.test\.js > fetches the profile on worker \d \(pids? [\d, …]+\), for .+, until SIGTERM$/m);
+      expect(text).toMatch(/^ {4}waiting on TCPWRAP socket to 127\.0\.0\.1:\d+$/m);
+      const md = testtrace(['summary', trace, '--markdown']).stdout;
+      expect(md).toMatch(/^\*\*1 test still running when the trace ended\*\*$/m);
+      const row = /^\| hangs\/profile\.test\.js \\> fetches the profile \| worker \d \(pids? [\d, …]+\) \| .+ \| SIGTERM \| (.+) \|$/m.exec(md);
+      expect(row, md).not.toBeNull();
+      expect(row![1]!.split('; ').sort()).toEqual([expect.stringMatching(/^TCPSERVERWRAP server on 127\.0\.0\.1:\d+$/), expect.stringMatching(/^TCPWRAP socket to 127\.0\.0\.1:\d+$/)]);
+    });
+  });
+
+  describe(`Vitest ${v.label}: Ctrl-C (SIGINT to the group) in the middle of a run`, () => {
+    it('closes the trace with every finished test; a second Ctrl-C exits at once', async () => {
+      const dir = fixture('vitest-reliability', v.version);
+      const run = start(dir, ['run', '--trace=.tmp/int.out', ...THREE_WORKERS, 'tests', 'hangs'], {}, v);
+      await until('the other files', () => /✓ tests\/prices\.test\.js/.test(run.out()) && /✓ tests\/cart\.test\.js/.test(run.out()));
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await ctrlCTwice(run)).toBe(true);
+      const trace = path.join(dir, '.tmp/int.out');
+      expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow(); // closed: strict JSON
+      expect(testStatuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
+      expect(testtraceJson(['summary', trace]).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
+    });
+  });
+
+  describe(`Vitest ${v.label}: "close timed out" (a globalSetup leaves a server listening)`, () => {
+    it('adds what kept the main process alive to the trace, named, and says so in one line', () => {
+      const dir = fixture('vitest-reliability', v.version);
+      const r = traceRun(dir, ['run', '--trace=.tmp/close.out', 'tests'], { env: { MOCK_API: '1' }, node: v.node() });
+      expect(r.output).toContain('close timed out after 1000ms');
+      expect(r.stderr).toMatch(/^testtrace: Vitest's close timed out; its main process was kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ \(added to \.tmp\/close\.out\)$/m);
+      const trace = path.join(dir, '.tmp/close.out');
+      expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow(); // still strict JSON
+      const s = testtraceJson(['summary', trace]);
+      expect(s.tests.byStatus).toEqual({ passed: 5 });
+      expect(s.leaks.keptAlive).toEqual([{ worker: expect.stringMatching(/^vitest \(main, pid \d+\)$/), resources: [{ type: 'TCPSERVERWRAP', label: expect.stringMatching(/^server on 127\.0\.0\.1:\d+$/) }] }]);
+      expect(testtrace(['summary', trace]).stdout).toMatch(/^ {2}vitest \(main, pid \d+\) kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from outside any test$/m);
+    });
+  });
+
+  describe(`Vitest ${v.label}: workers that die`, () => {
+    it("keeps the other workers' data, ends a dead worker with a marker saying how, and counts the tests that never finished", () => {
+      const dir = fixture('vitest-reliability', v.version);
+      const r = traceRun(dir, ['run', '--trace=.tmp/deaths.out', 'deaths', 'tests/cart.test.js'], { env: { DEATH_HEAP: '64' }, node: v.node() });
+      expect(r.code, r.output).toBe(1);
+      const trace = path.join(dir, '.tmp/deaths.out');
+      const got = testStatuses(trace);
+      // the other worker's file, intact
+      expect(got).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'cart > is empty by default': 'passed' });
+      // out of memory and abort: killed with no chance to write; their tests are known by their start
+      expect(got['builds the search index']).toBe('unfinished');
+      expect(got['calls into the native module']).toBe('unfinished');
+      const s = testtraceJson(['summary', trace]);
+      expect(s.unfinished.filter((u: any) => u.killed).map((u: any) => u.file).sort()).toEqual(['deaths/abort.test.js', 'deaths/oom.test.js']);
+      expect(s.crashes.map((c: any) => c.running).sort()).toEqual(['deaths/abort.test.js > calls into the native module', 'deaths/oom.test.js > builds the search index']);
+      if (v.version === '3.2') {
+        // Vitest 3.2's main process exits at the first dead fork (an unhandled "Channel closed"):
+        // the files still queued never run, and the trace is merged in its exit
+        expect(s.run.notes).toContain("Vitest's main process exited (code 1) before the run ended: the trace holds what the workers had written");
+        for (const c of s.crashes) expect(c.reason).toMatch(/^Vitest's main process exited \(code 1\) while this file ran, after an unhandled rejection in it: Channel closed/);
+      } else {
+        // Vitest turns process.exit into a failure and survives an exception in a timer: the trace says so
+        expect(got['shuts the app down']).toBe('failed');
+        expect(s.tests.byStatus.unfinished).toBe(2);
+        for (const c of s.crashes) {
+          expect(c.reason).toMatch(/Worker exited unexpectedly/);
+          // Vitest 5 names the file: each death gets its own message
+          if (/while running test file/.test(c.reason)) expect(c.reason).toContain(c.running.split(' > ')[0]);
+        }
+        expect(s.uncaught).toMatchObject([{ message: 'retry failed in a timer', file: 'deaths/timer.test.js', test: 'schedules a retry' }]);
+      }
+      const events = readTrace(trace);
+      for (const file of ['deaths/oom.test.js', 'deaths/abort.test.js']) {
+        expect(events.some((e) => e.cat === 'crash' && e.args!.file === file), `a crash marker for ${file}`).toBe(true);
+      }
+      const md = testtrace(['summary', trace, '--markdown']).stdout;
+      expect(md).toMatch(/^\*\*2 tests still running when the trace ended\*\*$/m);
+      expect(md).toMatch(/^\| deaths\/oom\.test\.js \\> builds the search index \| worker \d \(pids? [\d, …]+\) \| \? \| .+ \| unknown: killed with no chance to write \|$/m);
+    });
+  });
+}
