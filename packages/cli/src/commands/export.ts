@@ -29,10 +29,11 @@ batches.
   --resource-attr=K=V    a resource attribute (repeat for more)
   --batch-size=N         spans per request (default 1000)
   --timeout=MS           time allowed for each request, its retries included (default 30000)
-Sending is OpenTelemetry's own exporter's: a 429, 502, 503 or 504 answer, a timeout or a network
-error is retried up to 5 times, after about 1 s, 1.5 s, 2.3 s, 3.4 s, 5 s or the receiver's
-Retry-After, while --timeout lasts. Any other answer than 2xx, or a request still failing after
-its retries, is one error line and exit code 1. docs/export.md has the attributes and how to send to Jaeger and Tempo.`;
+Requests go through OpenTelemetry's own OTLP/HTTP exporter: a 429, 502, 503 or 504 answer, a
+timeout or a network error is retried up to 5 times, after about 1 s, 1.5 s, 2.3 s, 3.4 s and 5 s
+(or the receiver's Retry-After), while --timeout lasts. Any other answer than 2xx, or a request
+still failing after its retries, is one error line and exit code 1. docs/export.md has the
+attributes and how to send to Jaeger and Tempo.`;
 
 const TARGETS = ['otlp'] as const;
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;

@@ -63,7 +63,7 @@ export class HttpSink implements SpanSink {
     this.attempts = 1;
     this.pastDeadline = false;
     const result = await new Promise<{ code: number; error?: Error }>((resolve) => this.delegate.export(spans, resolve));
-    // the delegate frees its one slot only after the callback: let it, or the next export is refused
+    // the delegate frees its one slot only after this callback: wait for it, or the next export may be refused
     await this.delegate.forceFlush();
     if (result.code !== SUCCESS) throw new Error(this.failure(result.error));
     this.requests++;
@@ -124,7 +124,7 @@ export class HttpSink implements SpanSink {
       const said = describeBody(error.data ?? '');
       return `${url} answered ${error.code}${error.message ? ` ${error.message}` : ''}${said ? `: ${said}` : ''}`;
     }
-    if (error instanceof OTLPExporterError) return `${url} kept answering 429, 502, 503 or 504${gaveUp}`;
+    if (error instanceof OTLPExporterError) return `${url} ${this.attempts === 1 ? 'asked to retry later' : 'kept asking to retry later'} (429, 502, 503 or 504)${gaveUp}`;
     // the request's deadline is the whole --timeout, whatever the attempts before took
     if (error?.message === 'Request timed out') return `cannot send to ${url}: no answer within --timeout=${this.options.timeoutMs}`;
     const code = (error as { code?: unknown } | undefined)?.code;
