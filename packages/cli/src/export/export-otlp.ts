@@ -80,9 +80,10 @@ export async function exportOtlp(options: OtlpExportOptions, io: Io): Promise<Ot
   let inFlight: Promise<void> = Promise.resolve();
   let spans = 0;
   const dispatch = async (take: number) => {
-    const next = readable.of(batch.splice(0, take));
+    const next = batch.splice(0, take);
     await inFlight;
-    inFlight = sink.write(next);
+    // made only now, so that they die young: kept across the wait, they reached the old generation
+    inFlight = sink.write(readable.of(next));
     // a failed request fails the export at the next await, not as an unhandled rejection
     inFlight.catch(() => {});
   };
