@@ -28,11 +28,12 @@ batches.
   --service-name=NAME    the resource's service.name (default testtrace)
   --resource-attr=K=V    a resource attribute (repeat for more)
   --batch-size=N         spans per request (default 1000)
-  --retries=N            retries of a request on 429, 5xx and network errors (default 5),
-                         after 1 s, 2 s, 4 s … or the receiver's Retry-After
-  --timeout=MS           time allowed for each request (default 30000)
-Any other answer than 2xx, or a request still failing after its retries, is one error line and
-exit code 1. docs/export.md has the attributes and how to send to Jaeger and Tempo.`;
+  --timeout=MS           time allowed for each request, its retries included (default 30000)
+Requests go through OpenTelemetry's own OTLP/HTTP exporter: a 429, 502, 503 or 504 answer, a
+timeout or a network error is retried up to 5 times, after about 1 s, 1.5 s, 2.3 s, 3.4 s and 5 s
+(or the receiver's Retry-After), while --timeout lasts. Any other answer than 2xx, or a request
+still failing after its retries, is one error line and exit code 1. docs/export.md has the
+attributes and how to send to Jaeger and Tempo.`;
 
 const TARGETS = ['otlp'] as const;
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
@@ -83,7 +84,6 @@ export const exportCommand: Command = {
       'service-name': { type: 'string' },
       'resource-attr': { type: 'string', multiple: true },
       'batch-size': { type: 'string' },
-      retries: { type: 'string' },
       timeout: { type: 'string' },
     });
     const v = values as Record<string, string | undefined> & { header?: string[]; 'resource-attr'?: string[] };
@@ -106,7 +106,6 @@ export const exportCommand: Command = {
       protocol,
       headers: pairs('header', v.header),
       compression: compression as 'gzip' | 'none',
-      retries: wholeNumber('retries', v.retries, 5, 0),
       timeoutMs: wholeNumber('timeout', v.timeout, 30_000, 1),
       batchSize: wholeNumber('batch-size', v['batch-size'], 1000, 1),
       runId: v['run-id'],
@@ -119,7 +118,7 @@ export const exportCommand: Command = {
     // OpenTelemetry's packages load with the export alone: no other command pays for them
     const { exportOtlp } = await import('../export/export-otlp.js');
     const result = await exportOtlp(options, io);
-    const where = options.out ? `${options.out} (${count(result.requests, 'line')}, ${bytes(result.bytes)})` : `${options.url} (${count(result.requests, 'request')}${result.retried ? `, ${result.retried} retried` : ''}, ${bytes(result.bytes)} sent)`;
+    const where = options.out ? `${options.out} (${count(result.requests, 'line')}, ${bytes(result.bytes)})` : `${options.url} (${count(result.requests, 'request')}${result.retried ? `, ${result.retried} retried` : ''}, ${bytes(result.bytes)} of ${options.protocol === 'http/json' ? 'JSON' : 'protobuf'}${options.compression === 'gzip' ? ' before gzip' : ''})`;
     io.out(`exported ${count(result.spans, 'span')} of ${count(result.traces.length, 'trace')} to ${where}; trace id from ${result.runIdFrom}`);
     for (const t of result.traces) {
       const runs = t.runs > 1 ? `, ${t.runs} runs (its shards)` : '';

@@ -10,10 +10,10 @@ import type { Io } from '../cli/io.js';
 import { VERSION } from '../cli/version.js';
 import { ciRun, ownRunId, traceIdOf } from './ci-run.js';
 import { exportLineFilter } from './line-filter.js';
-import { OtlpEncoder, type Protocol, type TracedSpan } from './otlp-encoding.js';
-import { OtlpHttpSender } from './otlp-http.js';
+import { ReadableSpans, type Protocol, type TracedSpan } from './otlp-encoding.js';
+import { HttpSink } from './otlp-http.js';
 import { Progress } from './progress.js';
-import { HttpSink, JsonLinesSink, type RequestSink } from './sinks.js';
+import { JsonLinesSink, type SpanSink } from './sinks.js';
 import type { Attributes } from './span.js';
 import { SpanTree } from './span-tree.js';
 
@@ -26,7 +26,7 @@ export interface OtlpExportOptions {
   protocol: Protocol;
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
-  retries: number;
+  /** For each request, its retries included. */
   timeoutMs: number;
   /** Spans per request. */
   batchSize: number;
@@ -53,44 +53,37 @@ export interface OtlpExportResult {
   spans: number;
   requests: number;
   retried: number;
+  /** Written to --out, or serialized for the endpoint (before gzip). */
   bytes: number;
   runIdFrom: string;
 }
 
 export async function exportOtlp(options: OtlpExportOptions, io: Io): Promise<OtlpExportResult> {
   const ci = ciRun(options.env ?? process.env);
-  const encoder = new OtlpEncoder({
-    protocol: options.out ? 'http/json' : options.protocol,
+  const readable = new ReadableSpans({
     version: VERSION,
     resource: { 'service.name': options.serviceName, ...ci.attributes, ...options.resourceAttributes },
   });
-  let sender: OtlpHttpSender | undefined;
-  let sink: RequestSink;
-  if (options.out) {
-    sink = new JsonLinesSink(options.out);
-  } else {
-    sender = new OtlpHttpSender({
-      url: options.url!,
-      headers: options.headers,
-      contentType: options.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
-      compression: options.compression,
-      retries: options.retries,
-      timeoutMs: options.timeoutMs,
-      onRetry: (message) => io.err(`testtrace export: ${message}`),
-    });
-    sink = new HttpSink(sender, (response) => {
-      const rejected = encoder.rejected(response);
-      if (rejected) io.err(`testtrace export: the receiver rejected ${rejected.spans} span${rejected.spans === 1 ? '' : 's'}${rejected.message ? `: ${rejected.message}` : ''}`);
-    });
-  }
+  const http = options.out
+    ? undefined
+    : new HttpSink({
+        url: options.url!,
+        protocol: options.protocol,
+        headers: options.headers,
+        compression: options.compression,
+        timeoutMs: options.timeoutMs,
+        say: (line) => io.err(`testtrace export: ${line}`),
+      });
+  const sink: SpanSink = http ?? new JsonLinesSink(options.out!);
   const runIdFrom = options.runId !== undefined ? '--run-id' : ci.runId !== undefined ? `${ci.system}'s variables` : "each trace's own run";
   const batch: TracedSpan[] = [];
   let inFlight: Promise<void> = Promise.resolve();
   let spans = 0;
   const dispatch = async (take: number) => {
-    const request = encoder.encode(batch.splice(0, take));
+    const next = batch.splice(0, take);
     await inFlight;
-    inFlight = sink.write(request);
+    // made only now, so that they die young: kept across the wait, they reached the old generation
+    inFlight = sink.write(readable.of(next));
     // a failed request fails the export at the next await, not as an unhandled rejection
     inFlight.catch(() => {});
   };
@@ -126,7 +119,7 @@ export async function exportOtlp(options: OtlpExportOptions, io: Io): Promise<Ot
     await inFlight.catch(() => {});
     await sink.close();
   }
-  return { traces, spans, requests: sink.requests, retried: sender?.retried ?? 0, bytes: sender ? sender.bytesSent : sink.bytes, runIdFrom };
+  return { traces, spans, requests: sink.requests, retried: http?.retried ?? 0, bytes: sink.bytes, runIdFrom };
 }
 
 async function isGzipFile(file: string): Promise<boolean> {

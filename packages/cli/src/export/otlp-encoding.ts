@@ -1,9 +1,9 @@
 /**
- * ExportSpans to OTLP bytes with OpenTelemetry's own serializers (@opentelemetry/otlp-transformer):
- * ExportTraceServiceRequest as protobuf or as OTLP JSON. Loaded only by `testtrace export`.
+ * ExportSpans as the ReadableSpans that OpenTelemetry's serializers (@opentelemetry/otlp-transformer)
+ * and export delegate (@opentelemetry/otlp-exporter-base) take. Loaded only by `testtrace export`.
  */
 import type { Attributes as OtelAttributes } from '@opentelemetry/api';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { hrDuration, type TraceClock } from './clock.js';
 import type { Attributes, ExportSpan } from './span.js';
@@ -17,8 +17,8 @@ export interface TracedSpan {
   clock: TraceClock;
 }
 
-type Serializer = typeof ProtobufTraceSerializer;
-type ReadableSpan = Parameters<Serializer['serializeRequest']>[0][number];
+/** The span type of OpenTelemetry's SDK, as its serializers declare it (the SDK itself is not a dependency). */
+export type ReadableSpan = Parameters<(typeof ProtobufTraceSerializer)['serializeRequest']>[0][number];
 
 // OpenTelemetry's SpanKind and SpanStatusCode.UNSET / ERROR (numbers: the api's enums are not imported at run time)
 const SPAN_KIND = { internal: 0, server: 1, client: 2 } as const;
@@ -26,22 +26,18 @@ const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
 const SAMPLED = 1;
 
-export class OtlpEncoder {
+export class ReadableSpans {
   private readonly resource: Resource;
   private readonly scope: { name: string; version: string };
-  private readonly serializer: Serializer;
 
-  constructor(options: { protocol: Protocol; resource: Attributes; version: string }) {
+  constructor(options: { resource: Attributes; version: string }) {
     this.resource = resourceFromAttributes(options.resource as OtelAttributes);
     this.scope = { name: 'testtrace', version: options.version };
-    this.serializer = options.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
   }
 
-  /** One ExportTraceServiceRequest with these spans. */
-  encode(spans: readonly TracedSpan[]): Uint8Array {
-    const bytes = this.serializer.serializeRequest(spans.map((s) => this.readable(s)));
-    if (!bytes) throw new Error('the OpenTelemetry serializer returned nothing');
-    return bytes;
+  /** These spans, each with the one resource and the testtrace scope. */
+  of(spans: readonly TracedSpan[]): ReadableSpan[] {
+    return spans.map((s) => this.readable(s));
   }
 
   private readable({ span, traceId, clock }: TracedSpan): ReadableSpan {
@@ -67,18 +63,5 @@ export class OtlpEncoder {
       droppedEventsCount: span.droppedEvents,
       droppedLinksCount: 0,
     } as ReadableSpan;
-  }
-
-  /** The partial-success part of a response body: spans the receiver rejected, and why. */
-  rejected(body: Uint8Array): { spans: number; message: string } | undefined {
-    try {
-      const response = this.serializer.deserializeResponse(body) as { partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string } };
-      const partial = response?.partialSuccess;
-      const spans = Number(partial?.rejectedSpans ?? 0);
-      if (!partial || (!(spans > 0) && !partial.errorMessage)) return undefined;
-      return { spans, message: partial.errorMessage ?? '' };
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -1,40 +1,140 @@
-import zlib from 'node:zlib';
-import { promisify } from 'node:util';
+/**
+ * Sends spans over OTLP/HTTP with OpenTelemetry's own export delegate
+ * (@opentelemetry/otlp-exporter-base, built as its OTLPTraceExporter builds it): its serializers,
+ * its node:http transport (gzip, headers, the OTEL_EXPORTER_OTLP_* variables as fallbacks) and its
+ * retry policy. The delegate reports a retry only through OpenTelemetry's diag logger, so the
+ * exporter listens there while it sends.
+ */
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { OTLPExporterError, type CompressionAlgorithm, type IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { JsonTraceSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
+import type { Protocol, ReadableSpan } from './otlp-encoding.js';
+import type { SpanSink } from './sinks.js';
 
-const gzip = promisify(zlib.gzip);
-
-export interface HttpSenderOptions {
+export interface HttpExportOptions {
   url: string;
+  protocol: Protocol;
   headers: Record<string, string>;
-  contentType: string;
   compression: 'gzip' | 'none';
-  /** Attempts after the first one, for 429, 5xx and network errors. */
-  retries: number;
-  /** Per attempt, ms. */
+  /** The delegate's deadline for one request, its retries included, ms. */
   timeoutMs: number;
-  /** The first retry's wait when the receiver gives no Retry-After, doubled each time, ms. */
-  backoffMs?: number;
-  /** Says that a request is being retried (one line). */
-  onRetry?: (message: string) => void;
-  sleep?: (ms: number) => Promise<void>;
+  /** One line to stderr: a retry, a partial success, what OpenTelemetry warns about. */
+  say: (line: string) => void;
 }
 
-/** The longest wait between attempts, whatever Retry-After asks for. */
-const MAX_WAIT_MS = 60_000;
+// the delegate's component type, as its OTLPTraceExporter names it (for its self-metrics, off here)
+const COMPONENT_TYPE = 'otlp_http_span_exporter';
+// @opentelemetry/core's ExportResultCode.SUCCESS (core is not a dependency of ours)
+const SUCCESS = 0;
+const RETRY_SCHEDULED = /^Scheduling export retry in (-?\d+)ms/;
+const GAVE_UP_ON_DEADLINE = /exceeds remaining timeout/;
 
-/** Seconds or an HTTP date, as ms from now; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+/** The sink of `--endpoint`: each batch is one export of the delegate, awaited before the next. */
+export class HttpSink implements SpanSink {
+  requests = 0;
+  retried = 0;
+  /** Serialized request bytes, before gzip (the delegate compresses as it streams). */
+  bytes = 0;
+  private readonly delegate: IOtlpExportDelegate<ReadableSpan[]>;
+  private attempts = 0;
+  private pastDeadline = false;
+
+  constructor(private readonly options: HttpExportOptions) {
+    diag.setLogger(this.diagLogger(), { logLevel: DiagLogLevel.VERBOSE, suppressOverrideMessage: true });
+    const json = options.protocol === 'http/json';
+    const config = convertLegacyHttpOptions(
+      {
+        url: options.url,
+        headers: options.headers,
+        compression: options.compression as CompressionAlgorithm,
+        timeoutMillis: options.timeoutMs,
+        // one export at a time: the next batch waits for this one (bounded memory)
+        concurrencyLimit: 1,
+      },
+      'TRACES',
+      'v1/traces',
+      { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' },
+    );
+    this.delegate = createOtlpHttpExportDelegate(config, this.serializer(json ? JsonTraceSerializer : ProtobufTraceSerializer), COMPONENT_TYPE, TraceExporterMetricsHelper, undefined);
+  }
+
+  async write(spans: ReadableSpan[]): Promise<void> {
+    this.attempts = 1;
+    this.pastDeadline = false;
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) => this.delegate.export(spans, resolve));
+    // the delegate frees its one slot only after this callback: wait for it, or the next export may be refused
+    await this.delegate.forceFlush();
+    if (result.code !== SUCCESS) throw new Error(this.failure(result.error));
+    this.requests++;
+  }
+
+  async close(): Promise<void> {
+    await this.delegate.shutdown();
+    diag.disable();
+  }
+
+  /** Counts the bytes it serializes and says what a receiver's partial success rejected. */
+  private serializer(base: ISerializer<ReadableSpan[], IExportTraceServiceResponse>): ISerializer<ReadableSpan[], IExportTraceServiceResponse> {
+    return {
+      serializeRequest: (spans) => {
+        const bytes = base.serializeRequest(spans);
+        this.bytes += bytes?.length ?? 0;
+        return bytes;
+      },
+      deserializeResponse: (data) => {
+        const response = base.deserializeResponse(data);
+        const partial = response?.partialSuccess;
+        const spans = Number(partial?.rejectedSpans ?? 0);
+        if (partial && (spans > 0 || partial.errorMessage)) {
+          this.options.say(`the receiver rejected ${spans} span${spans === 1 ? '' : 's'}${partial.errorMessage ? `: ${partial.errorMessage}` : ''}`);
+        }
+        return response;
+      },
+    };
+  }
+
+  private diagLogger(): DiagLogger {
+    const say = (args: unknown[]) => this.options.say(`OpenTelemetry: ${oneLine(args)}`);
+    const ignore = () => {};
+    return {
+      verbose: (message) => {
+        const retry = RETRY_SCHEDULED.exec(message);
+        if (!retry) return;
+        this.retried++;
+        this.attempts++;
+        const ms = Math.max(0, Number(retry[1]));
+        this.options.say(`${this.options.url} did not take the request (429, 502, 503, 504, a timeout or a network error); retrying in ${ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`}`);
+      },
+      debug: ignore,
+      info: (message) => {
+        if (GAVE_UP_ON_DEADLINE.test(message)) this.pastDeadline = true;
+      },
+      // the delegate's own partial-success warning: said above, with the numbers
+      warn: (message, ...args) => (message.startsWith('Received Partial Success') ? undefined : say([message, ...args])),
+      error: (message, ...args) => say([message, ...args]),
+    };
+  }
+
+  /** The delegate's error as one line: the status and what the receiver said, or why nothing was answered. */
+  private failure(error: Error | undefined): string {
+    const url = this.options.url;
+    const gaveUp = this.attempts > 1 || this.pastDeadline ? ` (gave up after ${this.attempts} attempt${this.attempts === 1 ? '' : 's'}${this.pastDeadline ? `: the next would have been past --timeout=${this.options.timeoutMs}` : ''})` : '';
+    if (error instanceof OTLPExporterError && error.code !== undefined) {
+      const said = describeBody(error.data ?? '');
+      return `${url} answered ${error.code}${error.message ? ` ${error.message}` : ''}${said ? `: ${said}` : ''}`;
+    }
+    if (error instanceof OTLPExporterError) return `${url} ${this.attempts === 1 ? 'asked to retry later' : 'kept asking to retry later'} (429, 502, 503 or 504)${gaveUp}`;
+    // the request's deadline is the whole --timeout, whatever the attempts before took
+    if (error?.message === 'Request timed out') return `cannot send to ${url}: no answer within --timeout=${this.options.timeoutMs}`;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return `cannot send to ${url}: ${typeof code === 'string' ? code : oneLine([error?.message ?? 'unknown error'])}${gaveUp}`;
+  }
 }
 
 /** Printable text of a response body (a JSON Status's message, or the readable runs of a protobuf one), one line. */
-function describeBody(body: Uint8Array, contentType: string | null): string {
-  const text = Buffer.from(body).toString('utf8');
-  if (contentType?.includes('json')) {
+function describeBody(text: string): string {
+  if (text.trimStart().startsWith('{')) {
     try {
       const message = JSON.parse(text)?.message;
       if (typeof message === 'string') return message.split('\n')[0]!.slice(0, 200);
@@ -46,70 +146,10 @@ function describeBody(body: Uint8Array, contentType: string | null): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f\ufffd]+/g, ' ').trim().slice(0, 200);
 }
 
-function retryable(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
-/**
- * POSTs OTLP/HTTP requests to one endpoint: gzip, the user's headers, and retries with
- * exponential backoff (1 s, 2 s, 4 s … with jitter, or the receiver's Retry-After) on 429, 5xx
- * and network errors. Any other answer but 2xx is an error whose message is one line: the
- * status and what the receiver said.
- */
-export class OtlpHttpSender {
-  requests = 0;
-  retried = 0;
-  bytesSent = 0;
-  private readonly sleep: (ms: number) => Promise<void>;
-
-  constructor(private readonly options: HttpSenderOptions) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  }
-
-  /** Sends one request body; resolves to the response body of the 2xx answer. */
-  async send(payload: Uint8Array): Promise<Uint8Array> {
-    const o = this.options;
-    const body = o.compression === 'gzip' ? await gzip(payload) : payload;
-    const headers: Record<string, string> = { ...o.headers, 'content-type': o.contentType };
-    if (o.compression === 'gzip') headers['content-encoding'] = 'gzip';
-    let backoff = o.backoffMs ?? 1000;
-    for (let attempt = 0; ; attempt++) {
-      let why = '';
-      let wait: number | undefined;
-      let response: Response | undefined;
-      let answer = new Uint8Array(0);
-      this.requests++;
-      try {
-        response = await fetch(o.url, { method: 'POST', headers, body: body as unknown as BodyInit, signal: AbortSignal.timeout(o.timeoutMs) });
-        answer = new Uint8Array(await response.arrayBuffer());
-      } catch (err) {
-        response = undefined;
-        why = `cannot send to ${o.url}: ${networkReason(err, o.timeoutMs)}`;
-      }
-      if (response) {
-        if (response.ok) {
-          this.bytesSent += body.length;
-          return answer;
-        }
-        const said = describeBody(answer, response.headers.get('content-type'));
-        why = `${o.url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${said ? `: ${said}` : ''}`;
-        if (!retryable(response.status)) throw new Error(why);
-        wait = retryAfterMs(response.headers.get('retry-after'));
-      }
-      if (attempt >= o.retries) throw new Error(`${why} (gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`);
-      const ms = Math.min(MAX_WAIT_MS, wait ?? backoff * (0.8 + 0.4 * Math.random()));
-      backoff *= 2;
-      this.retried++;
-      o.onRetry?.(`${why}; retrying in ${ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`}`);
-      await this.sleep(ms);
-    }
-  }
-}
-
-function networkReason(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code) return cause.code;
-  if (cause?.message) return cause.message.split('\n')[0]!;
-  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+function oneLine(args: unknown[]): string {
+  return args
+    .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a)))
+    .join(' ')
+    .split('\n')[0]!
+    .slice(0, 300);
 }

@@ -1,46 +1,31 @@
 import fs from 'node:fs';
-import type { OtlpHttpSender } from './otlp-http.js';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from './otlp-encoding.js';
 
-/** Where encoded ExportTraceServiceRequests go: an OTLP/HTTP endpoint or a JSON-lines file. */
-export interface RequestSink {
-  write(request: Uint8Array): Promise<void>;
+/** Where batches of spans go: an OTLP/HTTP endpoint (otlp-http.ts) or a JSON-lines file. */
+export interface SpanSink {
+  /** One ExportTraceServiceRequest with these spans; resolves when it is written or sent. */
+  write(spans: ReadableSpan[]): Promise<void>;
   close(): Promise<void>;
   /** Requests written. */
   readonly requests: number;
   readonly bytes: number;
 }
 
-export class HttpSink implements RequestSink {
-  requests = 0;
-  bytes = 0;
-
-  constructor(
-    private readonly sender: OtlpHttpSender,
-    private readonly onRejected: (response: Uint8Array) => void,
-  ) {}
-
-  async write(request: Uint8Array): Promise<void> {
-    const response = await this.sender.send(request);
-    this.requests++;
-    this.bytes += request.length;
-    this.onRejected(response);
-  }
-
-  async close(): Promise<void> {}
-}
-
 /**
  * One ExportTraceServiceRequest in OTLP JSON per line: the OpenTelemetry Collector's file receiver
  * (otlpjsonfile) reads this format. Written as it goes, with backpressure from the disk.
  */
-export class JsonLinesSink implements RequestSink {
+export class JsonLinesSink implements SpanSink {
   requests = 0;
   bytes = 0;
   private handle: fs.promises.FileHandle | undefined;
 
   constructor(private readonly file: string) {}
 
-  async write(request: Uint8Array): Promise<void> {
+  async write(spans: ReadableSpan[]): Promise<void> {
+    const request = JsonTraceSerializer.serializeRequest(spans);
+    if (!request) throw new Error('the OpenTelemetry serializer returned nothing');
     this.handle ??= await fs.promises.open(this.file, 'w');
     await this.handle.write(request);
     await this.handle.write('\n');
