@@ -23,7 +23,8 @@ function renderTree(nodes: ImportNode[], totalMs: number, c: Colors, depth: numb
   const shown = nodes.filter((n) => totalMs <= 0 || n.totalMs / totalMs >= MIN_TREE_SHARE);
   for (const n of shown) {
     const where = n.test ? c.dim(`  in ${n.test}`) : '';
-    lines.push(`  ${duration(n.totalMs).padStart(9)} ${duration(n.selfMs).padStart(9)}  ${'  '.repeat(depth)}${n.module}${c.dim(` ${n.kind}`)}${where}`);
+    const vite = n.viteMs !== undefined ? c.dim(` (waited ${duration(n.transformMs ?? 0)} for its code, Vite transforming it ${duration(n.viteMs)})`) : '';
+    lines.push(`  ${duration(n.totalMs).padStart(9)} ${duration(n.selfMs).padStart(9)}  ${'  '.repeat(depth)}${n.module}${c.dim(` ${n.kind}`)}${vite}${where}`);
     renderTree(n.children, totalMs, c, depth + 1, lines);
   }
   const folded = nodes.length - shown.length;
@@ -34,19 +35,27 @@ export function renderImports(report: ImportsReport, c: Colors, width?: number):
   if (report.note) return [report.note];
   const lines = [
     `${c.bold(`import: ${percent(report.share)} of busy time`)} (${duration(report.importMs)} of ${duration(report.busyMs)}), ${count(report.loads, 'module load')}, sorted by ${report.by}`,
-    '',
   ];
+  const vite = report.vite;
+  if (vite) {
+    lines.push(
+      `vite: ${count(vite.transforms, 'module')} transformed in the main process (${duration(vite.transformMs)} summed); the loads waited ${duration(vite.waitMs)} for code (WAIT), ${duration(vite.viteMs)} of it while Vite transformed the module (VITE)`,
+    );
+  }
+  lines.push('');
   const rows = report.modules.slice(0, SHOWN).map((m) => [
     duration(m.totalMs),
     duration(m.selfMs),
     String(m.files),
     duration(m.meanMs),
+    ...(vite ? [m.transformMs > 0 ? duration(m.transformMs) : '–', m.viteMs > 0 ? duration(m.viteMs) : '–'] : []),
     m.module,
     m.chain.length > 1 ? c.dim(m.chain.slice(0, -1).join(' > ')) : '',
   ]);
+  const viteColumns = vite ? [{ header: 'WAIT', right: true }, { header: 'VITE', right: true }] : [];
   lines.push(
     ...table(
-      [{ header: 'TOTAL', right: true }, { header: 'SELF', right: true }, { header: 'FILES', right: true }, { header: 'MEAN', right: true }, { header: 'MODULE' }, { header: 'PULLED IN BY' }],
+      [{ header: 'TOTAL', right: true }, { header: 'SELF', right: true }, { header: 'FILES', right: true }, { header: 'MEAN', right: true }, ...viteColumns, { header: 'MODULE' }, { header: 'PULLED IN BY' }],
       rows,
       { width, header: c.dim },
     ),
