@@ -52,6 +52,11 @@ describe('Imports page in Chromium, on a traced Vitest run of the imports fixtur
     const first = await page.$$eval('table tbody tr:first-child td.num', (tds) => tds.map((td) => td.textContent));
     expect(first[0]).toBe('1');
     expect(first.slice(1, 3)).toEqual([formatMs(report.modules[0].totalMs), formatMs(report.modules[0].selfMs)]);
+    // the wait for its code, and the part of it Vite spent transforming the module in the main process
+    const top = report.modules[0];
+    expect(first.slice(-2)).toEqual([top.transformMs > 0 ? formatMs(top.transformMs) : '–', top.viteMs > 0 ? formatMs(top.viteMs) : '–']);
+    expect(report.vite.transforms).toBeGreaterThan(0);
+    expect(await page.textContent('.imp-vite')).toContain(`${report.vite.transforms} modules transformed in the main process (${formatMs(report.vite.transformMs)} summed)`);
     // the run-time import is listed with its test
     expect(await page.textContent('main')).toContain('src/lazy.ts in tests/dynamic.test.ts > imports at run time');
     // a file's tree, drawn when opened: the barrel under its test file, its three modules under it
