@@ -25,7 +25,7 @@ function loadBar(selfMs: number, totalMs: number, scaleMs: number): HTMLElement 
 function viteLine(data: ImportsData): HTMLElement | undefined {
   const vite = data.vite;
   if (!vite) return undefined;
-  return h('p', { class: 'muted imp-vite' }, `vite: ${vite.transforms} modules transformed in the main process (${formatMs(vite.transformMs)} summed); the loads waited ${formatMs(vite.waitMs)} for code, ${formatMs(vite.viteMs)} of it while Vite transformed the module`);
+  return h('p', { class: 'muted imp-vite' }, `vite: ${vite.transforms} modules transformed in the main process over the run (${formatMs(vite.transformMs)} summed); these loads waited ${formatMs(vite.waitMs)} for their code, ${formatMs(vite.viteMs)} of it while Vite transformed the module waited for`);
 }
 
 function ranking(data: ImportsData): HTMLElement {
