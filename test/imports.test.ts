@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testtrace } from './cli-on-trace.js';
-import { ensureBuilt as ensureVitestBuilt, fixture, traceRun, VITEST_VERSIONS } from './vitest/helpers.js';
+import { ensureBuilt as ensureVitestBuilt, fixture, readTrace, traceRun, VITEST_VERSIONS } from './vitest/helpers.js';
 import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
 import { ensureInstalled } from './toolchains.js';
 
@@ -142,6 +142,62 @@ function compareWithVitest(dir: string, report: any): void {
   console.log(`modules against Vitest's importDurations (ours less fetch vs totalTime, ms): ${lines.join('; ')}`);
 }
 
+/** The fixture's modules Vite transforms (the dependencies are external: Node loads them). */
+const TRANSFORMED = [
+  'tests/barrel.test.ts', 'tests/format.test.ts', 'tests/plain.test.ts', 'tests/dynamic.test.ts',
+  'src/barrel/index.ts', 'src/barrel/a.ts', 'src/barrel/b.ts', 'src/barrel/c.ts', 'src/format.ts', 'src/shared.ts', 'src/spin.ts', 'src/lazy.ts', 'src/small/index.ts',
+];
+
+/**
+ * Vite's transforms in the main process: one `transform` span per module the fixture transforms
+ * (a cache answer to the other files' fetches writes nothing), none for the external dependencies,
+ * apart in time on each `vite transforms` track. With `linked`, each lies inside the wait for its
+ * code of a worker's load of that module (Vitest 4 and 5 time that wait), and the report credits
+ * the waits with them.
+ */
+function expectViteTransforms(trace: string, { linked }: { linked: boolean }): void {
+  const events = readTrace(trace);
+  const transforms = events.filter((e) => e.cat === 'transform');
+  const names = transforms.map((e) => e.name);
+  for (const m of TRANSFORMED) expect(names.filter((n) => n === m), `${m} in ${names.join(', ')}`).toHaveLength(1);
+  expect(names.filter((n) => n.startsWith('heavy-lib') || n.startsWith('tiny-lib'))).toEqual([]);
+  for (const t of transforms) {
+    expect(t.pid).toBe(1);
+    expect(t.args?.module).toBe(t.name);
+    expect(t.args?.environment).toBe('ssr');
+  }
+  const tracks = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.pid === 1).map((e) => [e.tid, e.args?.name]));
+  for (const tid of new Set(transforms.map((t) => t.tid))) {
+    expect(tracks.get(tid)).toMatch(/^vite transforms/);
+    const spans = transforms.filter((t) => t.tid === tid).sort((a, b) => a.ts! - b.ts!);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]!.ts!).toBeGreaterThanOrEqual(spans[i - 1]!.ts! + spans[i - 1]!.dur!);
+  }
+  const report = imports(trace);
+  expect(report.vite.transforms).toBe(transforms.length);
+  if (!linked) {
+    expect(report.vite.viteMs).toBe(0);
+    expect(report.vite.unmatched).toBe(transforms.length);
+    return;
+  }
+  // each transform inside the wait of a load of its module: the load that asked for it first
+  const waits = events.filter((e) => e.cat === 'module' && e.pid !== 1 && e.args?.transformMs > 0);
+  for (const t of transforms.filter((x) => TRANSFORMED.includes(x.name))) {
+    const inside = waits.filter((w) => w.name === t.name && w.ts! <= t.ts! && t.ts! + t.dur! <= w.ts! + w.args!.transformMs * 1000);
+    expect(inside.length, `${t.name}: transform inside a worker's wait for its code`).toBeGreaterThan(0);
+  }
+  expect(report.vite.unmatched).toBe(0);
+  for (const m of TRANSFORMED) {
+    const row = report.modules.find((x: any) => x.module === m);
+    expect(row.viteMs, m).toBeGreaterThan(0);
+    expect(row.viteMs, m).toBeLessThanOrEqual(row.transformMs);
+  }
+  // the header is the rows summed
+  const sum = (key: string) => report.modules.reduce((s: number, m: any) => s + m[key], 0);
+  expect(report.vite.viteMs).toBeCloseTo(sum('viteMs'), 2);
+  expect(report.vite.waitMs).toBeCloseTo(sum('transformMs'), 2);
+  expect(report.vite.viteMs).toBeLessThanOrEqual(report.vite.waitMs);
+}
+
 describe('import profile', () => {
   let dir: string;
   beforeAll(() => {
@@ -157,6 +213,7 @@ describe('import profile', () => {
     // per file, Vitest's import phase also holds the resolution of the test file's id (an RPC): sums only
     expectProfile(path.join(dir, '.tmp/v.out'), { perFile: false });
     compareWithVitest(dir, imports(path.join(dir, '.tmp/v.out')));
+    expectViteTransforms(path.join(dir, '.tmp/v.out'), { linked: true });
     const full = traceRun(dir, ['run', '--trace=.tmp/v-full.out', '--trace-detail=full']);
     expect(full.code, full.output).toBe(0);
     // which of Vite's modules fall under 1 ms depends on the machine's load (each waits for an RPC): counts only
@@ -210,9 +267,10 @@ describe('import profile', () => {
     expect(r.code, r.output).toBe(0);
     expectProfile(path.join(v5, '.tmp/v5.out'), { perFile: false });
     compareWithVitest(v5, imports(path.join(v5, '.tmp/v5.out')));
+    expectViteTransforms(path.join(v5, '.tmp/v5.out'), { linked: true });
   }, 600_000);
 
-  it('Vitest 3.2: only the evaluation of the modules Vite transforms (docs/imports.md)', () => {
+  it('Vitest 3.2: only the evaluation of the modules Vite transforms, and Vite\'s transforms unlinked (docs/imports.md)', () => {
     const v32 = prepared('3.2');
     const r = traceRun(v32, ['run', '--trace=.tmp/v32.out'], { node: VITEST_VERSIONS['3.2'].node() });
     expect(r.code, r.output).toBe(0);
@@ -229,6 +287,8 @@ describe('import profile', () => {
     for (const m of ['a', 'b', 'c']) expect(row(`src/barrel/${m}.ts`)?.chain).toEqual(['tests/barrel.test.ts', 'src/barrel/index.ts', `src/barrel/${m}.ts`]);
     expect(row('src/shared.ts')?.files).toBe(4);
     expect(row('src/lazy.ts')?.dynamicIn).toEqual(['tests/dynamic.test.ts > imports at run time']);
+    // vite-node's transforms are Vite's too: on the main process, with no worker wait to link them to
+    expectViteTransforms(path.join(v32, '.tmp/v32.out'), { linked: false });
   }, 600_000);
 
   it('Jest 29: the same as Jest 30, per file within 10%', async () => {

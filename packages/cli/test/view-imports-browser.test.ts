@@ -52,6 +52,11 @@ describe('Imports page in Chromium, on a traced Vitest run of the imports fixtur
     const first = await page.$$eval('table tbody tr:first-child td.num', (tds) => tds.map((td) => td.textContent));
     expect(first[0]).toBe('1');
     expect(first.slice(1, 3)).toEqual([formatMs(report.modules[0].totalMs), formatMs(report.modules[0].selfMs)]);
+    // the wait for its code, and the part of it Vite spent transforming the module in the main process
+    const top = report.modules[0];
+    expect(first.slice(-2)).toEqual([top.transformMs > 0 ? formatMs(top.transformMs) : '–', top.viteMs > 0 ? formatMs(top.viteMs) : '–']);
+    expect(report.vite.transforms).toBeGreaterThan(0);
+    expect(await page.textContent('.imp-vite')).toContain(`${report.vite.transforms} modules transformed in the main process over the run (${formatMs(report.vite.transformMs)} summed)`);
     // the run-time import is listed with its test
     expect(await page.textContent('main')).toContain('src/lazy.ts in tests/dynamic.test.ts > imports at run time');
     // a file's tree, drawn when opened: the barrel under its test file, its three modules under it
@@ -69,7 +74,7 @@ describe('Imports page in Chromium, on a traced Vitest run of the imports fixtur
     await page.close();
   });
 
-  it('the timeline draws the module spans nested under each file`s import phase', async () => {
+  it('the timeline draws the module spans nested under each file`s import phase, and Vite`s transforms on the main process', async () => {
     const res = await fetch(`${viewer.url}api/timeline`);
     const data = (await res.json()) as TimelineData;
     const cat = (name: string) => data.strings.indexOf(name);
@@ -95,8 +100,17 @@ describe('Imports page in Chromium, on a traced Vitest run of the imports fixtur
     // every load written as a span but the run-time import (inside its test) lies in an import phase
     const summed = report.modules.filter((m: { kind: string }) => m.kind === 'summed').reduce((n: number, m: { loads: number }) => n + m.loads, 0);
     expect(nested).toBe(report.loads - summed - 1);
+    // Vite's transforms on the main process's own tracks, one row each: spans apart in time
+    const viteTracks = data.processes[0]!.tracks.filter((t) => t.name.startsWith('vite transforms'));
+    expect(viteTracks.length).toBeGreaterThan(0);
+    for (const t of viteTracks) {
+      expect(t.rows).toHaveLength(1);
+      expect(new Set(t.rows[0]!.cat.map((c) => data.strings[c]))).toEqual(new Set(['transform']));
+    }
+    expect(viteTracks.reduce((n, t) => n + t.rows[0]!.cat.length, 0)).toBe(report.vite.transforms);
     const { page, problems } = await openPage(browser, viewer, '#/timeline');
     expect(await page.textContent('.legend')).toContain('module');
+    expect(await page.textContent('.legend')).toContain('transform');
     expect(problems).toEqual([]);
     await page.close();
   });

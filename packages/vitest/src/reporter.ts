@@ -14,6 +14,7 @@ import {
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
 import { TypecheckRecorder } from './typecheck.js';
+import { TransformRecorder } from './transforms.js';
 import { CLI_REPORTER } from './cli-reporter.js';
 
 /** Set on the Vitest instance by the reporter that traces it, so nothing is injected twice. */
@@ -54,6 +55,7 @@ export default class TraceReporter {
   private readonly notes: string[] = [];
   private readonly queued = new Map<string, number>();
   private readonly typecheck = new TypecheckRecorder();
+  private readonly transforms = new TransformRecorder();
   private errors: string[] = [];
   private runs = 0;
   private active = false;
@@ -149,6 +151,7 @@ export default class TraceReporter {
       process.stdout.write(`testtrace: watch mode: each run rewrites ${this.outputName()}\n`);
     }
     this.injectRunners();
+    for (const project of this.projects()) this.transforms.watch(viteServerOf(project));
   }
 
   private note(message: string): void {
@@ -342,6 +345,7 @@ export default class TraceReporter {
     this.runsFinished++;
     let stats: RunStats | undefined;
     try {
+      this.transforms.write(run, this.vitest.config?.root ?? process.cwd());
       const chunks = listChunks(this.chunkDir);
       this.markCrashes(chunks, run, crashReason);
       stats = run.close({ chunks, perTest: { mode: this.options!.perTest, dir: this.options!.traceDir } });
@@ -462,6 +466,15 @@ function outputFileTraceOnCommandLine(): string | undefined {
   if (i === -1) return undefined;
   const arg = process.argv[i]!;
   return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : process.argv[i + 1] ?? '';
+}
+
+/** A project's Vite dev server (`project.vite` throws before the project has one). */
+function viteServerOf(project: AnyProject): unknown {
+  try {
+    return project.vite;
+  } catch {
+    return undefined;
+  }
 }
 
 function safeState(module: AnyProject): string | undefined {

@@ -19,12 +19,18 @@ const SHOWN = 25;
 /** Tree lines under a file (--file): children below this share of their file's import are folded. */
 const MIN_TREE_SHARE = 0.01;
 
-function renderTree(nodes: ImportNode[], totalMs: number, c: Colors, depth: number, lines: string[]): void {
+/** With Vite's transforms in the trace: each load's wait for its code, and Vite's part of it. */
+function waitNote(n: ImportNode, vite: boolean): string {
+  if (!vite || n.transformMs === undefined) return '';
+  return ` (waited ${duration(n.transformMs)} for its code${n.viteMs !== undefined ? `, Vite transforming it ${duration(n.viteMs)}` : ''})`;
+}
+
+function renderTree(nodes: ImportNode[], totalMs: number, c: Colors, depth: number, lines: string[], vite: boolean): void {
   const shown = nodes.filter((n) => totalMs <= 0 || n.totalMs / totalMs >= MIN_TREE_SHARE);
   for (const n of shown) {
     const where = n.test ? c.dim(`  in ${n.test}`) : '';
-    lines.push(`  ${duration(n.totalMs).padStart(9)} ${duration(n.selfMs).padStart(9)}  ${'  '.repeat(depth)}${n.module}${c.dim(` ${n.kind}`)}${where}`);
-    renderTree(n.children, totalMs, c, depth + 1, lines);
+    lines.push(`  ${duration(n.totalMs).padStart(9)} ${duration(n.selfMs).padStart(9)}  ${'  '.repeat(depth)}${n.module}${c.dim(` ${n.kind}${waitNote(n, vite)}`)}${where}`);
+    renderTree(n.children, totalMs, c, depth + 1, lines, vite);
   }
   const folded = nodes.length - shown.length;
   if (folded > 0) lines.push(c.dim(`  ${''.padStart(19)}  ${'  '.repeat(depth)}${count(folded, 'smaller module')}`));
@@ -34,19 +40,27 @@ export function renderImports(report: ImportsReport, c: Colors, width?: number):
   if (report.note) return [report.note];
   const lines = [
     `${c.bold(`import: ${percent(report.share)} of busy time`)} (${duration(report.importMs)} of ${duration(report.busyMs)}), ${count(report.loads, 'module load')}, sorted by ${report.by}`,
-    '',
   ];
+  const vite = report.vite;
+  if (vite) {
+    lines.push(
+      `vite: ${count(vite.transforms, 'module')} transformed in the main process over the run (${duration(vite.transformMs)} summed); these loads waited ${duration(vite.waitMs)} for their code (WAIT), ${duration(vite.viteMs)} of it while Vite transformed the module waited for (VITE)`,
+    );
+  }
+  lines.push('');
   const rows = report.modules.slice(0, SHOWN).map((m) => [
     duration(m.totalMs),
     duration(m.selfMs),
     String(m.files),
     duration(m.meanMs),
+    ...(vite ? [m.transformMs > 0 ? duration(m.transformMs) : '–', m.viteMs > 0 ? duration(m.viteMs) : '–'] : []),
     m.module,
     m.chain.length > 1 ? c.dim(m.chain.slice(0, -1).join(' > ')) : '',
   ]);
+  const viteColumns = vite ? [{ header: 'WAIT', right: true }, { header: 'VITE', right: true }] : [];
   lines.push(
     ...table(
-      [{ header: 'TOTAL', right: true }, { header: 'SELF', right: true }, { header: 'FILES', right: true }, { header: 'MEAN', right: true }, { header: 'MODULE' }, { header: 'PULLED IN BY' }],
+      [{ header: 'TOTAL', right: true }, { header: 'SELF', right: true }, { header: 'FILES', right: true }, { header: 'MEAN', right: true }, ...viteColumns, { header: 'MODULE' }, { header: 'PULLED IN BY' }],
       rows,
       { width, header: c.dim },
     ),
@@ -61,7 +75,7 @@ export function renderImports(report: ImportsReport, c: Colors, width?: number):
     for (const f of report.files) {
       lines.push('', c.bold(`${f.file}${f.project ? ` [${f.project}]` : ''}`) + c.dim(`  import ${duration(f.importMs)}, its modules ${duration(f.modulesMs)}${f.dynamicMs ? `, at run time ${duration(f.dynamicMs)}` : ''}`));
       lines.push(c.dim('      TOTAL      SELF  MODULE'));
-      renderTree(f.tree ?? [], f.importMs + f.dynamicMs, c, 0, lines);
+      renderTree(f.tree ?? [], f.importMs + f.dynamicMs, c, 0, lines, vite !== undefined);
     }
   }
   return lines;

@@ -17,7 +17,7 @@ import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
 import { addKilled, addKilledFiles, progressMarker, type ProgressMarker, type UnfinishedRecord, type WrittenUnfinished } from './unfinished.js';
 import type {
-  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, ModuleSum, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, ModuleSum, TransformSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, UncaughtRecord, WorkerChunk,
 } from './model.js';
 
@@ -167,6 +167,7 @@ export class ModelBuilder {
   private readonly phases: PhaseSlice[] = [];
   private readonly modules: ModuleSlice[] = [];
   private readonly moduleSums: ModuleSum[] = [];
+  private readonly transforms: TransformSlice[] = [];
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
@@ -439,6 +440,9 @@ export class ModelBuilder {
           transformUs: (num(args.transformMs) ?? 0) * 1000,
         });
         return;
+      case Category.transform:
+        this.transforms.push({ module: this.intern(String(args.module ?? e.name)), environment: this.intern(String(args.environment ?? '')), start: ts, end });
+        return;
       case Category.gc:
         this.timeline(pid).gc.add(ts, end);
         return;
@@ -599,6 +603,7 @@ export class ModelBuilder {
       phases,
       modules: this.modules,
       moduleSums: this.moduleSums,
+      transforms: this.transforms,
       owners,
       identities: TestIdentities.of(tests),
       queuedMs: this.queued,

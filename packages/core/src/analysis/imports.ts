@@ -1,4 +1,4 @@
-import type { ModuleSlice, ModuleSum, TraceTables } from './model.js';
+import type { ModuleSlice, ModuleSum, TraceTables, TransformSlice } from './model.js';
 
 /**
  * The import profile (`testtrace imports`): the `module` spans of every worker, nested by time
@@ -30,7 +30,14 @@ export interface ModuleRow {
   totalMs: number;
   /** Mean inclusive time per load. */
   meanMs: number;
+  /** The wait for its code, summed over loads (Vitest: the fetch from the main process; Jest: its transformer). */
   transformMs: number;
+  /**
+   * Of transformMs, the time Vite spent transforming this module in Vitest's main process while a
+   * load waited (the overlap of its `transform` span with the wait); the rest of the wait is the
+   * round trip, the queue in the main process, a cache answer and the runner's own work.
+   */
+  viteMs: number;
   /** The chain that pulled it in most often (shortest among equals): the test file first, this module last. */
   chain: string[];
   /** Tests that loaded it at run time (`await import()`, `require` inside a test): `file > full name`. */
@@ -44,6 +51,8 @@ export interface ImportNode {
   totalMs: number;
   kind: string;
   transformMs?: number;
+  /** Of transformMs, Vite's transform of it in the main process (see ModuleRow.viteMs). */
+  viteMs?: number;
   /** The test that loaded it at run time, for a load outside the file's import. */
   test?: string;
   children: ImportNode[];
@@ -77,12 +86,33 @@ export interface ImportsReport {
   share: number;
   modules: ModuleRow[];
   files: FileImports[];
+  /** Vite's transforms in Vitest's main process, when the trace has them. */
+  vite?: ViteTransforms;
   /** Why the report is empty, when it is: no module spans in this trace. */
   note?: string;
 }
 
+/**
+ * Vite's transforms in Vitest's main process against the workers' waits for code. The transforms
+ * are the whole run's (the main process serves every file); the waits are the loads shown.
+ */
+export interface ViteTransforms {
+  /** `transform` spans: modules Vite transformed (once per module and environment, unless invalidated). */
+  transforms: number;
+  /** Their durations summed, ms (they overlap each other while they await). */
+  transformMs: number;
+  /** Transforms no load shown waited for (the main process's own imports, files left out by --file). */
+  unmatched: number;
+  /** The loads' waits for code, summed, ms: the modules' transformMs. */
+  waitMs: number;
+  /** Of waitMs, the time Vite transformed the module waited for: the modules' viteMs. */
+  viteMs: number;
+}
+
 interface Load {
   slice: ModuleSlice;
+  /** Of the load's wait for its code, µs during Vite's transform of the module (see ModuleRow.viteMs). */
+  viteUs: number;
   parent: number;
   children: number[];
   /** The test file it was loaded for, or '' when it lies outside every file. */
@@ -107,7 +137,7 @@ export function summedLabel(pkg: string): string {
 function summedLoads(sums: readonly ModuleSum[], windows: { tests: Window[]; places: Window[] }): Load[] {
   return sums.map((sum) => {
     const slice: ModuleSlice = { pid: sum.pid, module: summedLabel(sum.pkg), start: sum.start, end: sum.end, selfUs: sum.selfUs, kind: 'summed', transformUs: 0 };
-    return { slice, parent: -1, children: [], file: '', summed: sum.loads, ...placeOf(windows, sum.pid, sum.start, sum.end) };
+    return { slice, viteUs: 0, parent: -1, children: [], file: '', summed: sum.loads, ...placeOf(windows, sum.pid, sum.start, sum.end) };
   });
 }
 
@@ -167,7 +197,7 @@ function nestLoads(tables: TraceTables, windows: { tests: Window[]; places: Wind
     }
     const parent = open.length ? open[open.length - 1]! : -1;
     const index = loads.length;
-    const load: Load = { slice, parent, children: [], file: '' };
+    const load: Load = { slice, viteUs: 0, parent, children: [], file: '' };
     if (parent >= 0) {
       const p = loads[parent]!;
       p.children.push(index);
@@ -182,6 +212,35 @@ function nestLoads(tables: TraceTables, windows: { tests: Window[]; places: Wind
     open.push(index);
   }
   return loads;
+}
+
+/**
+ * Credits each load's wait for its code (from the span's start, transformUs long) with the time
+ * Vite's transforms of the same module overlapped it; returns which transforms some load waited for.
+ */
+function matchTransforms(loads: Load[], transforms: readonly TransformSlice[]): Set<TransformSlice> {
+  const byModule = new Map<string, TransformSlice[]>();
+  for (const t of transforms) {
+    const list = byModule.get(t.module);
+    if (list === undefined) byModule.set(t.module, [t]);
+    else list.push(t);
+  }
+  const matched = new Set<TransformSlice>();
+  if (byModule.size === 0) return matched;
+  for (const load of loads) {
+    const s = load.slice;
+    if (s.transformUs <= 0) continue;
+    const waitEnd = s.start + s.transformUs;
+    let us = 0;
+    for (const t of byModule.get(s.module) ?? []) {
+      const overlap = Math.min(t.end, waitEnd) - Math.max(t.start, s.start);
+      if (overlap <= 0) continue;
+      us += overlap;
+      matched.add(t);
+    }
+    load.viteUs = Math.min(us, s.transformUs);
+  }
+  return matched;
 }
 
 function chainOf(loads: readonly Load[], i: number): string[] {
@@ -203,6 +262,7 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
     selfUs: number;
     totalUs: number;
     transformUs: number;
+    viteUs: number;
     chains: Map<string, { chain: string[]; n: number }>;
     dynamicIn: Set<string>;
   }
@@ -212,7 +272,7 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
     const s = load.slice;
     let acc = byModule.get(s.module);
     if (acc === undefined) {
-      acc = { kinds: new Set(), loads: 0, files: new Set(), selfUs: 0, totalUs: 0, transformUs: 0, chains: new Map(), dynamicIn: new Set() };
+      acc = { kinds: new Set(), loads: 0, files: new Set(), selfUs: 0, totalUs: 0, transformUs: 0, viteUs: 0, chains: new Map(), dynamicIn: new Set() };
       byModule.set(s.module, acc);
     }
     acc.kinds.add(s.kind);
@@ -221,6 +281,7 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
     acc.selfUs += s.selfUs;
     acc.totalUs += inclusiveUs(load);
     acc.transformUs += s.transformUs;
+    acc.viteUs += load.viteUs;
     if (load.test !== undefined) acc.dynamicIn.add(load.test);
     const chain = chainOf(loads, i);
     const key = chain.join('\0');
@@ -239,6 +300,7 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
       totalMs: ms(acc.totalUs),
       meanMs: ms(acc.totalUs / acc.loads),
       transformMs: ms(acc.transformUs),
+      viteMs: ms(acc.viteUs),
       chain,
       dynamicIn: [...acc.dynamicIn],
     };
@@ -250,6 +312,7 @@ function treeOf(loads: readonly Load[], i: number): ImportNode {
   const s = load.slice;
   const node: ImportNode = { module: s.module, selfMs: ms(s.selfUs), totalMs: ms(inclusiveUs(load)), kind: s.kind, children: load.children.map((c) => treeOf(loads, c)) };
   if (s.transformUs > 0) node.transformMs = ms(s.transformUs);
+  if (load.viteUs > 0) node.viteMs = ms(load.viteUs);
   if (load.parent < 0 && load.test !== undefined) node.test = load.test;
   return node;
 }
@@ -268,6 +331,7 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
   const wanted = (file: string): boolean => options.file === undefined || file.includes(options.file);
   const shown: number[] = [];
   for (let i = 0; i < loads.length; i++) if (loads[i]!.file !== '' && wanted(loads[i]!.file)) shown.push(i);
+  const matched = matchTransforms(shown.map((i) => loads[i]!), tables.transforms);
 
   const files: FileImports[] = [];
   const fileIndex = new Map<string, FileImports>();
@@ -323,8 +387,17 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
     modules: options.limit !== undefined ? modules.slice(0, options.limit) : modules,
     files,
   };
+  if (tables.transforms.length > 0) report.vite = viteTransforms(tables.transforms, matched, modules);
   if (tables.modules.length === 0 && tables.moduleSums.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, with the modules source off, or by a runner it does not hook';
   return report;
+}
+
+function viteTransforms(transforms: readonly TransformSlice[], matched: Set<TransformSlice>, modules: readonly ModuleRow[]): ViteTransforms {
+  const us = transforms.reduce((sum, t) => sum + (t.end - t.start), 0);
+  // the rows' own rounded figures summed: the header agrees with the table's columns
+  const waitMs = modules.reduce((sum, m) => sum + m.transformMs, 0);
+  const viteMs = modules.reduce((sum, m) => sum + m.viteMs, 0);
+  return { transforms: transforms.length, transformMs: ms(us), unmatched: transforms.length - matched.size, waitMs: Math.round(waitMs * 1000) / 1000, viteMs: Math.round(viteMs * 1000) / 1000 };
 }
 
 /** The summary's import line: the share of busy time spent importing, and the modules that cost most. */

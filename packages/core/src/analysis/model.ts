@@ -38,6 +38,8 @@ export interface TraceTables {
   modules: ModuleSlice[];
   /** Module loads below default detail's threshold, summed per package between test boundaries (`module.rest`). */
   moduleSums: ModuleSum[];
+  /** Vite's transforms in Vitest's main process (`transform` spans), in trace order. */
+  transforms: TransformSlice[];
   /** Event-loop stalls, by start time. */
   stalls: StallRecord[];
   /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
@@ -303,6 +305,15 @@ export interface ModuleSlice {
   selfUs: number;
   kind: string;
   transformUs: number;
+}
+
+/** One `transform` span: a module Vite transformed in Vitest's main process (docs/imports.md). Times in µs. */
+export interface TransformSlice {
+  module: string;
+  /** The Vite environment (`ssr`, `client`, …). */
+  environment: string;
+  start: number;
+  end: number;
 }
 
 export interface ModuleSum {

@@ -29,6 +29,11 @@ export const Category = {
    * package (a dependency) or top-level folder (the project), between two test boundaries.
    */
   moduleRest: 'module.rest',
+  /**
+   * One module Vite transformed in Vitest's main process (`environment.transformRequest` when it
+   * did the work, not a cache answer), on the `vite transforms` tracks (docs/imports.md).
+   */
+  transform: 'transform',
   gc: 'gc',
   stall: 'stall',
   async: 'async',
@@ -65,6 +70,11 @@ export const Track = {
   cpu: 904,
   /** Vitest's typecheck (tsc) run, on the main process. */
   typecheck: 905,
+  /**
+   * Vite's transforms in Vitest's main process: the first of its lanes (transforms overlap as they
+   * await; lane n is `transforms + n`, each lane's spans apart in time).
+   */
+  transforms: 1000,
 } as const;
 
 export const TRACK_NAMES: Record<number, string> = {

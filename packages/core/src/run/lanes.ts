@@ -16,8 +16,9 @@ export interface ChunkExtent {
 /**
  * Assigns chunks to worker lanes: a lane holds chunks that never overlap in time, so a pool of N
  * workers shows as N lanes however many processes it forked. Returns the lane index per chunk.
+ * Any spans will do (the main process's Vite transforms, which overlap as they await).
  */
-export function assignLanes(chunks: readonly ChunkExtent[]): number[] {
+export function assignLanes(chunks: readonly { start: number; end: number }[]): number[] {
   const order = chunks.map((_, i) => i).sort((a, b) => chunks[a]!.start - chunks[b]!.start);
   const laneEnds: number[] = [];
   const laneOf: number[] = new Array(chunks.length);

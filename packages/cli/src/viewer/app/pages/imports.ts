@@ -21,6 +21,13 @@ function loadBar(selfMs: number, totalMs: number, scaleMs: number): HTMLElement 
   return bar;
 }
 
+/** The main process's Vite transforms against the workers' waits: the same figures as testtrace imports. */
+function viteLine(data: ImportsData): HTMLElement | undefined {
+  const vite = data.vite;
+  if (!vite) return undefined;
+  return h('p', { class: 'muted imp-vite' }, `vite: ${vite.transforms} modules transformed in the main process over the run (${formatMs(vite.transformMs)} summed); these loads waited ${formatMs(vite.waitMs)} for their code, ${formatMs(vite.viteMs)} of it while Vite transformed the module waited for`);
+}
+
 function ranking(data: ImportsData): HTMLElement {
   const rank = new Map(data.modules.map((m, i) => [m, i]));
   const scale = data.modules.reduce((max, m) => Math.max(max, m.totalMs), 0);
@@ -34,6 +41,7 @@ function ranking(data: ImportsData): HTMLElement {
       { key: 'loads', title: 'loads', value: (m) => m.loads, numeric: true },
       { key: 'mean', title: 'mean', value: (m) => m.meanMs, cell: (m) => formatMs(m.meanMs), numeric: true },
       { key: 'transform', title: 'waiting for code', value: (m) => m.transformMs, cell: (m) => (m.transformMs > 0 ? formatMs(m.transformMs) : '–'), numeric: true },
+      ...(data.vite ? [{ key: 'vite', title: 'of it Vite', value: (m: ModuleRow) => m.viteMs, cell: (m: ModuleRow) => (m.viteMs > 0 ? formatMs(m.viteMs) : '–'), numeric: true }] : []),
       { key: 'module', title: 'module', value: (m) => m.module, cell: (m) => h('span', { class: 'imp-module', 'data-module': m.module }, m.module, h('span', { class: 'muted' }, ` ${m.kind}`)) },
       { key: 'chain', title: 'pulled in by', value: (m) => m.chain.join(' > '), cell: (m) => h('span', { class: 'muted' }, m.chain.slice(0, -1).join(' > ')) },
     ],
@@ -82,6 +90,7 @@ export const importsPage: Page = async (root) => {
   }
   root.append(
     h('p', { class: 'muted' }, `import: ${formatPercent(data.share)} of busy time (${formatMs(data.importMs)} of ${formatMs(data.busyMs)}), ${data.loads} module loads · total is inclusive, self the module's own code (the bar's dark part) · same ranking as testtrace imports --json`),
+    ...[viteLine(data)].filter((p): p is HTMLElement => p !== undefined),
     section('Modules by total time', ranking(data)),
   );
   const files = [...data.files].sort((a, b) => b.importMs + b.dynamicMs - (a.importMs + a.dynamicMs));

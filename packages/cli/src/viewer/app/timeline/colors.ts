@@ -5,6 +5,8 @@ export const CATEGORY_COLORS: Record<string, string> = {
   hook: '#ffd166',
   phase: '#b0bec5',
   module: '#bcaaa4',
+  // Vite's transforms in Vitest's main process: the module's brown, darker
+  transform: '#8d6e63',
   gc: '#fb8c00',
   stall: '#e53935',
   async: '#80cbc4',

@@ -1,7 +1,7 @@
 import { h } from '../dom.js';
 import { CATEGORY_COLORS, STATUS_COLORS } from './colors.js';
 
-const SHOWN = ['file', 'suite', 'hook', 'phase', 'module', 'gc', 'stall', 'async', 'net', 'user.task'];
+const SHOWN = ['file', 'suite', 'hook', 'phase', 'module', 'transform', 'gc', 'stall', 'async', 'net', 'user.task'];
 
 /** The colour key under a timeline. */
 export function legend(): HTMLElement {
