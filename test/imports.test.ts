@@ -73,6 +73,19 @@ function expectProfile(trace: string, { perFile, esm = false }: { perFile: boole
   expect(one.files[0].tree[0].children.map((c: any) => c.module)).toContain('src/barrel/index.ts');
 }
 
+/**
+ * Jest with a fresh cache: each test file's code is transformed once (a miss), and the module
+ * every file loads is read from the cache by all but the first file of each worker.
+ */
+function expectJestCache(trace: string): void {
+  const report = imports(trace);
+  for (const m of report.modules.filter((x: any) => x.module.startsWith('tests/'))) expect(m.cache, m.module).toEqual({ hits: 0, misses: 1 });
+  const shared = report.modules.find((x: any) => x.module === 'src/shared.ts');
+  expect(shared.cache.hits + shared.cache.misses).toBe(4);
+  expect(shared.cache.misses).toBeGreaterThanOrEqual(1);
+  expect(shared.cache.misses).toBeLessThanOrEqual(2);
+}
+
 /** Module loads per package (`tiny-lib`, `src/`): spans, plus the loads summed below the threshold. */
 function loadsByPackage(report: any): Map<string, number> {
   const loads = new Map<string, number>();
@@ -225,6 +238,7 @@ describe('import profile', () => {
     const run = await runJest('imports', ['--maxWorkers=2'], { cwd: dir, keepTraceAt: trace });
     expect(run.code, run.stderr).toBe(0);
     expectProfile(trace, { perFile: true });
+    expectJestCache(trace);
     const fullTrace = path.join(dir, '.tmp/j-full.out');
     const full = await runJest('imports', ['--maxWorkers=2'], { cwd: dir, keepTraceAt: fullTrace, env: { TRACE_DETAIL: 'full' } });
     expect(full.code, full.stderr).toBe(0);
@@ -296,5 +310,6 @@ describe('import profile', () => {
     const run = await runJest('imports', ['--maxWorkers=2'], { cwd: dir, keepTraceAt: trace, version: 29 });
     expect(run.code, run.stderr).toBe(0);
     expectProfile(trace, { perFile: true });
+    expectJestCache(trace);
   }, 600_000);
 });

@@ -203,13 +203,13 @@ export class Recorder {
 
   /**
    * A loaded module: `complete(Category.module, name, tid, ts, dur, { module, selfMs, kind,
-   * transformMs? })` with no object built (one per module a test file loads).
+   * transformMs?, cached? })` with no object built (one per module a test file loads).
    */
-  moduleSlice(name: string, tid: number, ts: number, dur: number, selfUs: number, kind: string, transformUs: number): void {
+  moduleSlice(name: string, tid: number, ts: number, dur: number, selfUs: number, kind: string, transformUs: number, cached?: boolean): void {
     const module = JSON.stringify(name);
     this.writer.line(
       `{"name":${module},"cat":"module","ph":"X",${this.tsDur(ts, dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"module":${module},"selfMs":${n(roundUs(selfUs))},"kind":${q(kind)}${
-        transformUs > 0 ? `,"transformMs":${n(roundUs(transformUs))}` : ''
+        transformUs > 0 ? `,"transformMs":${n(roundUs(transformUs))}${cached === undefined ? '' : `,"cached":${cached}`}` : ''
       }}}`,
     );
   }

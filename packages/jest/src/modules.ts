@@ -64,14 +64,15 @@ export function watchModuleLoads(runtime: any, modules: ModuleSpans, environment
   );
   if (!hooked) return false;
   const esm = watchEsmLoads(runtime, environmentGlobal, modules, kindOf);
-  const timed = (filename: string, options: any, start: number, result: unknown): unknown => {
+  const builds = buildCounter(transformer);
+  const timed = (filename: string, options: any, start: number, result: unknown, builtBefore: number): unknown => {
     try {
       const us = nowUs() - start;
       if (esm !== undefined && typeof result === 'string' && isEsmSource(filename, options)) {
         esm.transformed(filename, start, us);
         return withEndMarker(result, filename);
       }
-      modules.transformed(filename, us);
+      modules.transformed(filename, us, builds ? builds.n === builtBefore : undefined);
     } catch {
       // the profile must never change a module's code
     }
@@ -81,11 +82,34 @@ export function watchModuleLoads(runtime: any, modules: ModuleSpans, environment
     function testtraceTransform(this: unknown, filename: string, options: any, ...rest: unknown[]) {
       if (options?.isInternalModule) return transform.call(this, filename, options, ...rest);
       const start = nowUs();
-      return timed(filename, options, start, transform.call(this, filename, options, ...rest));
+      const builtBefore = builds?.n ?? 0;
+      return timed(filename, options, start, transform.call(this, filename, options, ...rest), builtBefore);
     },
   );
   if (esm !== undefined) wrapAsyncTransform(transformOwner, jest30 ? 'transformAsync' : 'transformFileAsync', esm);
   return true;
+}
+
+const BUILDS = Symbol.for('testtrace.jest.transformBuilds');
+
+/**
+ * Counts the transform results Jest's ScriptTransformer builds: its transformer ran, where a
+ * cache read builds none. Wrapped once per ScriptTransformer (a worker may reuse one across files).
+ */
+function buildCounter(transformer: any): { n: number } | undefined {
+  if (transformer === null || typeof transformer !== 'object') return undefined;
+  const known = transformer[BUILDS] as { n: number } | undefined;
+  if (known !== undefined) return known;
+  const counter = { n: 0 };
+  const hooked = wrap<(...args: unknown[]) => unknown>(transformer, '_buildTransformResult', (build) =>
+    function testtraceBuild(this: unknown, ...args: unknown[]) {
+      counter.n++;
+      return build.apply(this, args);
+    },
+  );
+  if (!hooked) return undefined;
+  Object.defineProperty(transformer, BUILDS, { value: counter });
+  return counter;
 }
 
 /** The transform of an ES module that is not transformed synchronously (an async-only transformer, Jest 29). */

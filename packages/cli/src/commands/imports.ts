@@ -19,8 +19,12 @@ const SHOWN = 25;
 /** Tree lines under a file (--file): children below this share of their file's import are folded. */
 const MIN_TREE_SHARE = 0.01;
 
-/** With Vite's transforms in the trace: each load's wait for its code, and Vite's part of it. */
+/**
+ * With Vite's transforms in the trace: each load's wait for its code, and Vite's part of it. On
+ * Jest: whether its transformer ran or the code came from the cache.
+ */
 function waitNote(n: ImportNode, vite: boolean): string {
+  if (n.cached !== undefined && n.transformMs !== undefined) return ` (${n.cached ? 'code from the transform cache' : 'transformer ran'}: ${duration(n.transformMs)})`;
   if (!vite || n.transformMs === undefined) return '';
   return ` (waited ${duration(n.transformMs)} for its code${n.viteMs !== undefined ? `, Vite transforming it ${duration(n.viteMs)}` : ''})`;
 }

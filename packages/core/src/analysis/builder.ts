@@ -438,6 +438,7 @@ export class ModelBuilder {
           selfUs: (num(args.selfMs) ?? (end - ts) / 1000) * 1000,
           kind: this.intern(String(args.kind ?? '')),
           transformUs: (num(args.transformMs) ?? 0) * 1000,
+          ...(typeof args.cached === 'boolean' ? { cached: args.cached } : {}),
         });
         return;
       case Category.transform:

@@ -38,6 +38,8 @@ export interface ModuleRow {
    * round trip, the queue in the main process, a cache answer and the runner's own work.
    */
   viteMs: number;
+  /** Jest: of its loads, how many got their code from Jest's transform cache and how many ran the transformer (absent when the trace does not say). */
+  cache?: { hits: number; misses: number };
   /** The chain that pulled it in most often (shortest among equals): the test file first, this module last. */
   chain: string[];
   /** Tests that loaded it at run time (`await import()`, `require` inside a test): `file > full name`. */
@@ -53,6 +55,8 @@ export interface ImportNode {
   transformMs?: number;
   /** Of transformMs, Vite's transform of it in the main process (see ModuleRow.viteMs). */
   viteMs?: number;
+  /** Jest: its code came from the transform cache (true) or the transformer ran (false). */
+  cached?: boolean;
   /** The test that loaded it at run time, for a load outside the file's import. */
   test?: string;
   children: ImportNode[];
@@ -263,6 +267,8 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
     totalUs: number;
     transformUs: number;
     viteUs: number;
+    hits: number;
+    misses: number;
     chains: Map<string, { chain: string[]; n: number }>;
     dynamicIn: Set<string>;
   }
@@ -272,7 +278,7 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
     const s = load.slice;
     let acc = byModule.get(s.module);
     if (acc === undefined) {
-      acc = { kinds: new Set(), loads: 0, files: new Set(), selfUs: 0, totalUs: 0, transformUs: 0, viteUs: 0, chains: new Map(), dynamicIn: new Set() };
+      acc = { kinds: new Set(), loads: 0, files: new Set(), selfUs: 0, totalUs: 0, transformUs: 0, viteUs: 0, hits: 0, misses: 0, chains: new Map(), dynamicIn: new Set() };
       byModule.set(s.module, acc);
     }
     acc.kinds.add(s.kind);
@@ -281,6 +287,8 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
     acc.selfUs += s.selfUs;
     acc.totalUs += inclusiveUs(load);
     acc.transformUs += s.transformUs;
+    if (s.cached === true) acc.hits++;
+    else if (s.cached === false) acc.misses++;
     acc.viteUs += load.viteUs;
     if (load.test !== undefined) acc.dynamicIn.add(load.test);
     const chain = chainOf(loads, i);
@@ -301,6 +309,7 @@ function rank(loads: readonly Load[], shown: readonly number[]): ModuleRow[] {
       meanMs: ms(acc.totalUs / acc.loads),
       transformMs: ms(acc.transformUs),
       viteMs: ms(acc.viteUs),
+      ...(acc.hits + acc.misses > 0 ? { cache: { hits: acc.hits, misses: acc.misses } } : {}),
       chain,
       dynamicIn: [...acc.dynamicIn],
     };
@@ -313,6 +322,7 @@ function treeOf(loads: readonly Load[], i: number): ImportNode {
   const node: ImportNode = { module: s.module, selfMs: ms(s.selfUs), totalMs: ms(inclusiveUs(load)), kind: s.kind, children: load.children.map((c) => treeOf(loads, c)) };
   if (s.transformUs > 0) node.transformMs = ms(s.transformUs);
   if (load.viteUs > 0) node.viteMs = ms(load.viteUs);
+  if (s.cached !== undefined) node.cached = s.cached;
   if (load.parent < 0 && load.test !== undefined) node.test = load.test;
   return node;
 }

@@ -305,6 +305,8 @@ export interface ModuleSlice {
   selfUs: number;
   kind: string;
   transformUs: number;
+  /** Jest: the code came from its transform cache (true) or its transformer ran (false). */
+  cached?: boolean;
 }
 
 /** One `transform` span: a module Vite transformed in Vitest's main process (docs/imports.md). Times in µs. */

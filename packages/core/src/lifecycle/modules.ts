@@ -63,11 +63,11 @@ export class ModuleSpans {
   /** Loads below the threshold since the last flush(), by package (see packageOf). */
   private readonly summed = new Map<string, Summed>();
   /** Open loads, innermost last (adapters whose loads nest synchronously: enter/exit). */
-  private readonly stack: Array<{ id: string; start: number; children: number; transformUs: number }> = [];
+  private readonly stack: Array<{ id: string; start: number; children: number; transformUs: number; cached: boolean | undefined }> = [];
   /** Told of each load that nests in no other (enter/exit), e.g. by an adapter that also times ES modules. */
   onTopLevelLoad: ((id: string, start: number, end: number) => void) | undefined;
   /** A transform that came before its module's load began. */
-  private early: { id: string; us: number } | undefined;
+  private early: { id: string; us: number; cached: boolean | undefined } | undefined;
 
   constructor(
     private readonly recorder: Recorder,
@@ -89,11 +89,11 @@ export class ModuleSpans {
    * A module that loaded from `start` to `end` (µs), `selfUs` of it outside the modules it loaded.
    * A load below the threshold is summed with its package's until the next flush().
    */
-  loaded(id: string, start: number, end: number, selfUs: number, kind: ModuleKindOf, transformUs = 0): void {
+  loaded(id: string, start: number, end: number, selfUs: number, kind: ModuleKindOf, transformUs = 0, cached?: boolean): void {
     const dur = end - start;
     const named = this.named(id);
     if (dur >= this.minUs) {
-      this.recorder.moduleSlice(named.name, Track.main, start, dur, selfUs, typeof kind === 'function' ? kind(id) : kind, transformUs);
+      this.recorder.moduleSlice(named.name, Track.main, start, dur, selfUs, typeof kind === 'function' ? kind(id) : kind, transformUs, cached);
       return;
     }
     const pkg = (named.pkg ??= packageOf(named.name, id.includes(NODE_MODULES) || id.includes('\\node_modules\\')));
@@ -121,21 +121,26 @@ export class ModuleSpans {
   enter(id: string, ts: number): void {
     const early = this.early;
     let transformUs = 0;
+    let cached: boolean | undefined;
     if (early !== undefined && early.id === id) {
       transformUs = early.us;
+      cached = early.cached;
       this.early = undefined;
     }
-    this.stack.push({ id, start: ts, children: 0, transformUs });
+    this.stack.push({ id, start: ts, children: 0, transformUs, cached });
   }
 
   /**
    * `us` spent transforming `id`: counted in its load, also when the loader transformed it just
    * before the load began (Jest reads a file's syntax before it decides how to load it).
+   * `cached`: the code came from the runner's transform cache (true) or its transformer ran (false).
    */
-  transformed(id: string, us: number): void {
+  transformed(id: string, us: number, cached?: boolean): void {
     const top = this.stack[this.stack.length - 1];
-    if (top !== undefined && top.id === id) top.transformUs += us;
-    else this.early = { id, us };
+    if (top !== undefined && top.id === id) {
+      top.transformUs += us;
+      top.cached = cached;
+    } else this.early = { id, us, cached };
   }
 
   /** The innermost open load ended at `ts`: written as a span, its time counted in its parent's children. */
@@ -146,6 +151,6 @@ export class ModuleSpans {
     const parent = this.stack[this.stack.length - 1];
     if (parent !== undefined) parent.children += dur;
     else this.onTopLevelLoad?.(load.id, load.start, ts);
-    this.loaded(load.id, load.start, ts, dur - load.children, kind, load.transformUs);
+    this.loaded(load.id, load.start, ts, dur - load.children, kind, load.transformUs, load.cached);
   }
 }
