@@ -233,6 +233,22 @@ describe('import profile', () => {
     expectEveryLoadCounted(path.join(dir, '.tmp/v.out'), path.join(dir, '.tmp/v-full.out'));
   }, 300_000);
 
+  it('Vitest 4.1, every pool, and without isolation a module counts once per worker', () => {
+    for (const pool of ['threads', 'vmThreads', 'vmForks']) {
+      const trace = path.join(dir, `.tmp/pool-${pool}.out`);
+      const r = traceRun(dir, ['run', `--trace=${trace}`, `--pool=${pool}`]);
+      expect(r.code, r.output).toBe(0);
+      expectProfile(trace, { perFile: false });
+    }
+    const trace = path.join(dir, '.tmp/no-isolate.out');
+    const r = traceRun(dir, ['run', `--trace=${trace}`, '--no-isolate', '--maxWorkers=2']);
+    expect(r.code, r.output).toBe(0);
+    const shared = imports(trace).modules.find((m: any) => m.module === 'src/shared.ts');
+    // four files on two workers that keep their modules: loaded once in each worker at most
+    expect(shared.loads).toBeGreaterThanOrEqual(1);
+    expect(shared.loads).toBeLessThanOrEqual(2);
+  }, 300_000);
+
   it('Jest 30: the same, per file within 10%', async () => {
     const trace = path.join(dir, '.tmp/j.out');
     const run = await runJest('imports', ['--maxWorkers=2'], { cwd: dir, keepTraceAt: trace });
