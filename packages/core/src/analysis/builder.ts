@@ -11,6 +11,7 @@ import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
 import { TestIdentities } from './test-identity.js';
 import { TestTable } from './test-table.js';
+import { TestDetails, detailOf } from './test-details.js';
 import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
@@ -127,6 +128,11 @@ export interface BuilderOptions {
    * included, instead of about 1 KB (docs/cli.md).
    */
   records?: boolean;
+  /**
+   * Without records: keep each test's heap, event-loop delay and async-resource counts too, as
+   * columns (`details`), for a viewer that shows one test at a time. About 50 bytes a test.
+   */
+  details?: boolean;
 }
 
 /**
@@ -178,8 +184,12 @@ export class ModelBuilder {
   /** For each test in start order, its index in file order (set by finishTables). */
   private testOrder: Uint32Array | undefined;
 
+  /** Each test's details (BuilderOptions.details), in start order once finishTables() has run. */
+  readonly details: TestDetails | undefined;
+
   constructor(options: BuilderOptions = {}) {
     this.records = options.records ?? true;
+    this.details = options.details ? new TestDetails(this.strings) : undefined;
   }
 
   /**
@@ -229,7 +239,8 @@ export class ModelBuilder {
     }
     const hook = HOOK_LINE.exec(line);
     if (!hook) return true;
-    return { name: hook[5]!, cat: Category.hook, ph: 'X', ts: Number(hook[1]), dur: Number(hook[2]), pid: Number(hook[3]), tid: Number(hook[4]), args: { hook: hook[5] } };
+    const args = { file: jsonString(hook[6]!), hook: hook[7], fullName: jsonString(hook[8]!), status: hook[9] };
+    return { name: jsonString(hook[1]!), cat: Category.hook, ph: 'X', ts: Number(hook[2]), dur: Number(hook[3]), pid: Number(hook[4]), tid: Number(hook[5]), args };
   }
 
   /** A heap or event-loop counter as the recorder writes it: its time, and the heap's `used`. */
@@ -378,12 +389,13 @@ export class ModelBuilder {
         if (typeof args.error === 'string') this.testTable.errors.set(i, args.error);
         if (typeof args.unfinished === 'string') this.unfinished.push({ kind: 'test', pid, row: i, file, ...projectOf(args), fullName, start: ts, end, why: args.unfinished });
         if (this.records) this.testRecords.push(this.testRecord(e, i, pid, ts, end, leaks));
+        this.details?.set(i, args);
         proc.tests++;
         return;
       }
       case Category.hook: {
         const hook = String(args.hook ?? e.name);
-        this.hookTable.add(pid, e.tid, ts, end, hook);
+        this.hookTable.add(pid, e.tid, ts, end, hook, e.name, { file: String(args.file ?? ''), fullName: str(args.fullName), status: str(args.status), error: str(args.error) });
         if (typeof args.unfinished === 'string' && (hook === 'beforeAll' || hook === 'afterAll')) {
           this.unfinished.push({ kind: 'hook', pid, hook, file: String(args.file ?? ''), fullName: str(args.fullName) ?? '', start: ts, end, why: args.unfinished });
         }
@@ -466,11 +478,7 @@ export class ModelBuilder {
     if (leaks.length > 0) test.leaks = leaks;
     test.concurrent = table.concurrent[i] === 1;
     if (typeof args.error === 'string') test.error = args.error;
-    if (num(args.heapBefore) !== undefined) test.heapBefore = args.heapBefore;
-    if (num(args.heapAfter) !== undefined) test.heapAfter = args.heapAfter;
-    if (args.elDelay && typeof args.elDelay === 'object') test.elDelay = args.elDelay;
-    if (args.async && typeof args.async === 'object') test.async = args.async;
-    return test;
+    return Object.assign(test, detailOf(args));
   }
 
   private instant(e: TraceEvent, pid: number, ts: number): void {
@@ -550,6 +558,7 @@ export class ModelBuilder {
     }
     for (const f of addKilledFiles(unfinished, this.files, this.phases)) this.process(f.pid).files++;
     this.testOrder = tests.sortByStart();
+    this.details?.permute(this.testOrder);
     this.stalls.sort((a, b) => a.start - b.start);
     attributeHooks(tests, this.hookTable);
     const byPid = testsByPid(tests);
