@@ -165,7 +165,14 @@ export class ModelBuilder {
   private readonly crashes: CrashRecord[] = [];
   private readonly forceExits: ForceExitRecord[] = [];
   /** Tests and suite hooks that started (`progress` instants): a killed worker's running test is known by its marker alone. */
-  private readonly markers: ProgressMarker[] = [];
+  /**
+   * The markers no test or hook span has matched yet (same pid and start), by `pid:ts`, each with
+   * its place in the file: a marker comes before its span, so only the spans in flight (and those
+   * of a killed worker) are kept, not one per test. A span read before its marker leaves the marker
+   * here, and addKilled then checks it against every span.
+   */
+  private readonly markers = new Map<string, { marker: ProgressMarker; seq: number }[]>();
+  private markerSeq = 0;
   private readonly uncaught: UncaughtRecord[] = [];
   /** Spans their tracer wrote unfinished (the trace closed in the middle of them). */
   private readonly unfinished: WrittenUnfinished[] = [];
@@ -367,6 +374,11 @@ export class ModelBuilder {
     }
   }
 
+  /** A test or hook span started at `ts` on `pid`: the progress markers there are matched. */
+  private spanStarted(pid: number, ts: number): void {
+    if (this.markers.size > 0) this.markers.delete(`${pid}:${ts}`);
+  }
+
   private intern(value: string): string {
     return this.strings.intern(value);
   }
@@ -382,6 +394,7 @@ export class ModelBuilder {
         const retry = num(args.retry) ?? 0;
         const concurrent = args.concurrent === true;
         const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent, str(args.project), idOf(args.id));
+        this.spanStarted(pid, ts);
         const leaks = leakList(args.leaks, pid);
         if (leaks.length > 0) this.testTable.leaks.set(i, leaks);
         const closedByHooks = leakList(args.closedByHooks, pid);
@@ -395,6 +408,7 @@ export class ModelBuilder {
       }
       case Category.hook: {
         const hook = String(args.hook ?? e.name);
+        this.spanStarted(pid, ts);
         this.hookTable.add(pid, e.tid, ts, end, hook, e.name, { file: String(args.file ?? ''), fullName: str(args.fullName), status: str(args.status), error: str(args.error) });
         if (typeof args.unfinished === 'string' && (hook === 'beforeAll' || hook === 'afterAll')) {
           this.unfinished.push({ kind: 'hook', pid, hook, file: String(args.file ?? ''), fullName: str(args.fullName) ?? '', start: ts, end, why: args.unfinished });
@@ -501,7 +515,13 @@ export class ModelBuilder {
       this.uncaught.push({ pid, ts, message: String(args.message ?? ''), origin: String(args.origin ?? 'uncaughtException'), ...(str(args.test) !== undefined ? { test: args.test } : {}), ...(str(args.file) !== undefined ? { file: args.file } : {}) });
     } else if (e.cat === Category.progress) {
       const marker = progressMarker(e, pid, ts);
-      if (marker) this.markers.push(marker);
+      if (marker) {
+        const key = `${marker.pid}:${marker.ts}`;
+        const list = this.markers.get(key);
+        const entry = { marker, seq: this.markerSeq++ };
+        if (list) list.push(entry);
+        else this.markers.set(key, [entry]);
+      }
     }
   }
 
@@ -550,7 +570,8 @@ export class ModelBuilder {
     for (const f of this.forceExits) this.process(f.pid).forceExited = true;
 
     const tests = this.testTable;
-    const unfinished = addKilled(this.markers, this.unfinished, tests, this.hookTable, this.crashes, (pid) => this.processes.get(pid)?.lastTs ?? -Infinity);
+    const markers = [...this.markers.values()].flat().sort((a, b) => a.seq - b.seq).map((m) => m.marker);
+    const unfinished = addKilled(markers, this.unfinished, tests, this.hookTable, this.crashes, (pid) => this.processes.get(pid)?.lastTs ?? -Infinity);
     for (const u of unfinished) {
       if (!u.killed || u.row === undefined) continue;
       this.process(u.pid).tests++;
