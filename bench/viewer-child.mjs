@@ -30,8 +30,10 @@ const server = spawn(process.execPath, [path.join(root, 'packages/cli/bin/testtr
 let out = '';
 server.stdout.on('data', (d) => (out += d));
 const rss = watchPeakRss(server.pid, 100);
-while (!/http:\/\/127\.0\.0\.1:\d+\//.test(out)) await sleep(10);
-const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)[1];
+// the printed address, with the server's secret path prefix (every request needs it)
+const ADDRESS = /(http:\/\/127\.0\.0\.1:\d+\/(?:[^\s/]+\/)?)(?:\s|#|$)/;
+while (!ADDRESS.test(out)) await sleep(10);
+const url = ADDRESS.exec(out)[1];
 // answered: the first response of the server
 await status(url);
 const answeredMs = performance.now() - t0;

@@ -39,7 +39,7 @@ describe('testtrace view --diff', () => {
     it('serves on both viewers the report of diff, and each side its own trace', async () => {
       const data = (await get(`${viewer.url}api/diff`)) as DiffData;
       expect(await get(`${viewer.base.url}api/diff`)).toEqual(data);
-      expect(data.report).toEqual(JSON.parse(JSON.stringify(diff([runFigures(viewer.base.data.model)], [runFigures(viewer.data.model)]))));
+      expect(data.report).toEqual(JSON.parse(JSON.stringify(diff([runFigures(viewer.base.model)], [runFigures(viewer.model)]))));
       expect(data.sides).toEqual({ base: { url: viewer.base.url, file: base }, head: { url: viewer.url, file: head } });
       // both pages' shells say they serve a diff: their navigation bars link the Diff page
       for (const url of [viewer.url, viewer.base.url]) expect(await (await fetch(url)).text()).toContain('<body data-diff="true">');
@@ -53,7 +53,7 @@ describe('testtrace view --diff', () => {
       expect(data.report.changes[i]).toMatchObject({ what: 'alpha/file-0.test.js > suite 0 > test 3' });
       const links = data.links[i]!;
       expect(links.base).toBeUndefined();
-      const test = viewer.data.model.tests.find((t) => t.fullName === 'suite 0 > test 3')!;
+      const test = viewer.model.tests.find((t) => t.fullName === 'suite 0 > test 3')!;
       expect(links.head!.test).toBe(`#/test/${test.index}`);
       const [start, end] = links.head!.timeline.replace('#/timeline/', '').split(',').map(Number);
       const origin = viewer.data.timeline.origin;

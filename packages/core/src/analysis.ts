@@ -14,7 +14,9 @@
  */
 export { ModelBuilder, buildModel, buildTables, modelFromEvents, sourceOf, type BuildOptions, type BuilderOptions } from './analysis/builder.js';
 export { TestTable } from './analysis/test-table.js';
-export { HookTable } from './analysis/hook-table.js';
+export { gcOf } from './analysis/attribution.js';
+export { HookTable, type HookArgs } from './analysis/hook-table.js';
+export { TestDetails, type TestDetail } from './analysis/test-details.js';
 export type {
   TraceModel, TraceTables, TraceSource, RunMetadata, WorkerChunk, ProcessRecord, ProcessTimeline, FileRecord, LeakSite, LeakFate, TestRecord,
   HookRecord, StallRecord, ModuleSlice, TracerErrorRecord, CrashRecord,

@@ -115,7 +115,7 @@ export async function runView(args: ViewArgs, io: ViewIo): Promise<number> {
       const m = data.model;
       if (m.source.truncated) io.err(`testtrace: note: ${args.file} ends inside an event (the run was cut short); the torn last event was dropped`);
       else if (!m.source.closed) io.err(`testtrace: note: ${args.file} was not closed (the run was cut short); showing everything it recorded`);
-      io.out(`read ${m.tests.length} tests, ${m.source.events} events in ${(viewer.load.status().elapsedMs / 1000).toFixed(1)} s`);
+      io.out(`read ${m.testTable.count} tests, ${m.source.events} events in ${(viewer.load.status().elapsedMs / 1000).toFixed(1)} s`);
     });
   }
   // listen for Ctrl-C only once serving: while a large trace loads, Ctrl-C just ends the process

@@ -1,4 +1,4 @@
-import { importReport, leakReport, mmuTable, stallReport, summarize, testRowMaker, type TestRecord, type TraceModel } from '@testtrace/core/analysis';
+import { gcOf, importReport, leakReport, mmuTable, stallReport, summarize, testRowMaker, type TestDetail as SpanDetail, type TestRecord, type TraceTables } from '@testtrace/core/analysis';
 import type { LoadedTrace } from './load.js';
 import { sliceTimeline } from './model/slice.js';
 import type { TimelineStore } from './model/store.js';
@@ -17,13 +17,15 @@ const TEST_PAGE_COLUMNS = 4096;
  * use and kept as its JSON bytes (and their compressed forms).
  */
 export class ViewerData {
-  readonly model: TraceModel;
+  readonly model: TraceTables;
   readonly timeline: TimelineStore;
+  private readonly details: (test: number) => SpanDetail;
   private readonly cache = new Map<string, Payload>();
 
   constructor(loaded: LoadedTrace) {
     this.model = loaded.model;
     this.timeline = loaded.timeline;
+    this.details = loaded.details;
   }
 
   /** A payload, computed once. */
@@ -76,54 +78,101 @@ export class ViewerData {
     return report;
   }
 
-  private byName: Map<string, number> | undefined;
+  /** Tests ordered by full name (its string number), then index: testId's index. */
+  private byFullName: Uint32Array | undefined;
 
   /** The id of an attempt named as the reports name tests: project, file, full name, place among same-name tests, retry. */
   testId(t: AttemptName): number | null {
-    if (!this.byName) {
-      this.byName = new Map();
-      for (const r of this.model.tests) {
-        const key = attemptKey(r);
-        if (!this.byName.has(key)) this.byName.set(key, r.index);
-      }
+    const table = this.model.testTable;
+    const name = table.strings.find(t.fullName);
+    if (name === undefined) return null;
+    const names = table.fullNameId;
+    const order = (this.byFullName ??= Uint32Array.from({ length: table.count }, (_, i) => i).sort((a, b) => names[a]! - names[b]! || a - b));
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (names[order[mid]!]! < name) lo = mid + 1;
+      else hi = mid;
     }
-    return this.byName.get(attemptKey(t)) ?? null;
+    const key = attemptKey(t);
+    // the first attempt with that key, as the reports name it
+    for (let k = lo; k < order.length && names[order[k]!] === name; k++) {
+      const i = order[k]!;
+      if (attemptKey(this.attemptName(i)) === key) return i;
+    }
+    return null;
+  }
+
+  private attemptName(i: number): AttemptName {
+    const table = this.model.testTable;
+    const identities = this.model.identities;
+    const nameIndex = identities.nameIndex[identities.testOf[i]!]!;
+    return { file: table.file(i), fullName: table.fullName(i), retry: table.retry[i]!, project: table.project(i), nameIndex: nameIndex > 0 ? nameIndex : undefined };
   }
 
   /** The test page's data, or undefined for an unknown id. */
   test(id: number): TestDetail | undefined {
-    const t = this.model.tests[id];
-    if (!t) return undefined;
+    const model = this.model;
+    const table = model.testTable;
+    if (!(id < table.count)) return undefined;
     const origin = this.timeline.origin;
-    const start = t.start - origin;
-    const end = t.end - origin;
+    const start = table.start[id]! - origin;
+    const end = table.end[id]! - origin;
     // the test fills most of the view; zoom out for its neighbours
     const pad = Math.max((end - start) * 0.2, 20);
     const window: [number, number] = [start - pad, end + pad];
-    const hooks = this.model.hooks
-      .filter((hook) => hook.test === id)
-      .map((hook) => ({ name: hook.name, hook: hook.hook, durationMs: round3(hook.durationMs), status: hook.status, error: hook.error, start: round3(hook.start - origin) }));
-    const attempts = Array.from(this.model.identities.attemptsOf(t.test), (i) => {
-      const o = this.model.tests[i]!;
-      return { id: o.index, retry: o.retry, status: o.status };
-    });
+    const hookTable = model.hookTable;
+    const hooks = [];
+    for (let h = 0; h < hookTable.count; h++) {
+      if (hookTable.test[h] !== id) continue;
+      hooks.push({ name: hookTable.name(h), hook: hookTable.hook(h), durationMs: round3(hookTable.durationMs(h)), status: hookTable.status(h), error: hookTable.errors.get(h), start: round3(hookTable.start[h]! - origin) });
+    }
+    const identities = model.identities;
+    const attempts = Array.from(identities.attemptsOf(identities.testOf[id]!), (i) => ({ id: i, retry: table.retry[i]!, status: table.status(i) }));
+    const gc = gcOf(table, id, model.timelines);
+    const pid = table.pid(id);
+    const detail = this.details(id);
     return {
-      row: attemptRow(t),
-      pid: t.pid,
-      error: t.error,
-      heapBefore: t.heapBefore,
-      heapAfter: t.heapAfter,
-      elDelay: t.elDelay,
-      async: t.async,
-      gcCount: t.gcCount,
-      stallMs: round3(t.stallMs),
-      stalls: t.stalls,
-      queuedMs: round3(t.queuedMs),
+      row: this.attemptRow(id, gc.ms),
+      pid,
+      error: table.errors.get(id),
+      heapBefore: detail.heapBefore,
+      heapAfter: detail.heapAfter,
+      elDelay: detail.elDelay,
+      async: detail.async,
+      gcCount: gc.count,
+      stallMs: round3(table.stallMs[id]!),
+      stalls: table.stalls[id]!,
+      queuedMs: round3(model.queuedMs.get(table.unit(id)) ?? 0),
       hooks,
-      leaks: t.leaks.map((l) => ({ type: l.type, id: l.id, stack: l.stack, label: l.label, library: l.library })),
+      leaks: (table.leaks.get(id) ?? []).map((l) => ({ type: l.type, id: l.id, stack: l.stack, label: l.label, library: l.library })),
       attempts,
-      timeline: this.timeline.window({ from: window[0], to: window[1], columns: TEST_PAGE_COLUMNS, pid: t.pid }),
+      timeline: this.timeline.window({ from: window[0], to: window[1], columns: TEST_PAGE_COLUMNS, pid }),
       window,
+    };
+  }
+
+  /** Test i's own figures, for its page. */
+  private attemptRow(i: number, gcMs: number): AttemptRow {
+    const table = this.model.testTable;
+    const name = this.attemptName(i);
+    const pid = table.pid(i);
+    return {
+      id: i,
+      file: name.file,
+      ...(name.project !== undefined ? { project: name.project } : {}),
+      fullName: name.fullName,
+      ...(name.nameIndex !== undefined ? { nameIndex: name.nameIndex } : {}),
+      status: table.status(i),
+      retry: name.retry,
+      worker: this.model.processes.find((p) => p.pid === pid)?.name ?? `pid ${pid}`,
+      durationMs: round3(table.durationMs(i)),
+      hooksMs: round3(table.hooksMs[i]!),
+      bodyMs: round3(table.bodyMs(i)),
+      gcMs: round3(gcMs),
+      maxStallMs: round3(table.maxStallMs[i]!),
+      concurrent: table.concurrent[i] === 1,
     };
   }
 }
@@ -132,24 +181,4 @@ type AttemptName = Pick<TestRecord, 'file' | 'fullName' | 'retry' | 'project' | 
 
 function attemptKey(t: AttemptName): string {
   return `${t.project ?? ''}\0${t.file}\0${t.fullName}\0${t.nameIndex ?? 0}\0${t.retry}`;
-}
-
-/** An attempt's own figures, for its page. */
-function attemptRow(t: TestRecord): AttemptRow {
-  return {
-    id: t.index,
-    file: t.file,
-    ...(t.project !== undefined ? { project: t.project } : {}),
-    fullName: t.fullName,
-    ...(t.nameIndex !== undefined ? { nameIndex: t.nameIndex } : {}),
-    status: t.status,
-    retry: t.retry,
-    worker: t.worker,
-    durationMs: round3(t.durationMs),
-    hooksMs: round3(t.hooksMs),
-    bodyMs: round3(t.bodyMs),
-    gcMs: round3(t.gcMs),
-    maxStallMs: round3(t.maxStallMs),
-    concurrent: t.concurrent,
-  };
 }

@@ -11,6 +11,7 @@ import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
 import { TestIdentities } from './test-identity.js';
 import { TestTable } from './test-table.js';
+import { TestDetails, detailOf } from './test-details.js';
 import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
@@ -127,6 +128,11 @@ export interface BuilderOptions {
    * included, instead of about 1 KB (docs/cli.md).
    */
   records?: boolean;
+  /**
+   * Without records: keep each test's heap, event-loop delay and async-resource counts too, as
+   * columns (`details`), for a viewer that shows one test at a time. About 50 bytes a test.
+   */
+  details?: boolean;
 }
 
 /**
@@ -159,7 +165,14 @@ export class ModelBuilder {
   private readonly crashes: CrashRecord[] = [];
   private readonly forceExits: ForceExitRecord[] = [];
   /** Tests and suite hooks that started (`progress` instants): a killed worker's running test is known by its marker alone. */
-  private readonly markers: ProgressMarker[] = [];
+  /**
+   * The markers no test or hook span has matched yet (same pid and start), by `pid:ts`, each with
+   * its place in the file: a marker comes before its span, so only the spans in flight (and those
+   * of a killed worker) are kept, not one per test. A span read before its marker leaves the marker
+   * here, and addKilled then checks it against every span.
+   */
+  private readonly markers = new Map<string, { marker: ProgressMarker; seq: number }[]>();
+  private markerSeq = 0;
   private readonly uncaught: UncaughtRecord[] = [];
   /** Spans their tracer wrote unfinished (the trace closed in the middle of them). */
   private readonly unfinished: WrittenUnfinished[] = [];
@@ -180,8 +193,12 @@ export class ModelBuilder {
   /** For each test in start order, its index in file order (set by finishTables). */
   private testOrder: Uint32Array | undefined;
 
+  /** Each test's details (BuilderOptions.details), in start order once finishTables() has run. */
+  readonly details: TestDetails | undefined;
+
   constructor(options: BuilderOptions = {}) {
     this.records = options.records ?? true;
+    this.details = options.details ? new TestDetails(this.strings) : undefined;
   }
 
   /**
@@ -231,7 +248,8 @@ export class ModelBuilder {
     }
     const hook = HOOK_LINE.exec(line);
     if (!hook) return true;
-    return { name: hook[5]!, cat: Category.hook, ph: 'X', ts: Number(hook[1]), dur: Number(hook[2]), pid: Number(hook[3]), tid: Number(hook[4]), args: { hook: hook[5] } };
+    const args = { file: jsonString(hook[6]!), hook: hook[7], fullName: jsonString(hook[8]!), status: hook[9] };
+    return { name: jsonString(hook[1]!), cat: Category.hook, ph: 'X', ts: Number(hook[2]), dur: Number(hook[3]), pid: Number(hook[4]), tid: Number(hook[5]), args };
   }
 
   /** A heap or event-loop counter as the recorder writes it: its time, and the heap's `used`. */
@@ -358,6 +376,11 @@ export class ModelBuilder {
     }
   }
 
+  /** A test or hook span started at `ts` on `pid`: the progress markers there are matched. */
+  private spanStarted(pid: number, ts: number): void {
+    if (this.markers.size > 0) this.markers.delete(`${pid}:${ts}`);
+  }
+
   private intern(value: string): string {
     return this.strings.intern(value);
   }
@@ -373,6 +396,7 @@ export class ModelBuilder {
         const retry = num(args.retry) ?? 0;
         const concurrent = args.concurrent === true;
         const i = this.testTable.add(pid, e.tid, ts, end, file, name, fullName, status, retry, num(args.maxStallMs) ?? 0, concurrent, str(args.project), idOf(args.id));
+        this.spanStarted(pid, ts);
         const leaks = leakList(args.leaks, pid);
         if (leaks.length > 0) this.testTable.leaks.set(i, leaks);
         const closedByHooks = leakList(args.closedByHooks, pid);
@@ -380,12 +404,14 @@ export class ModelBuilder {
         if (typeof args.error === 'string') this.testTable.errors.set(i, args.error);
         if (typeof args.unfinished === 'string') this.unfinished.push({ kind: 'test', pid, row: i, file, ...projectOf(args), fullName, start: ts, end, why: args.unfinished });
         if (this.records) this.testRecords.push(this.testRecord(e, i, pid, ts, end, leaks));
+        this.details?.set(i, args);
         proc.tests++;
         return;
       }
       case Category.hook: {
         const hook = String(args.hook ?? e.name);
-        this.hookTable.add(pid, e.tid, ts, end, hook);
+        this.spanStarted(pid, ts);
+        this.hookTable.add(pid, e.tid, ts, end, hook, e.name, { file: String(args.file ?? ''), fullName: str(args.fullName), status: str(args.status), error: str(args.error) });
         if (typeof args.unfinished === 'string' && (hook === 'beforeAll' || hook === 'afterAll')) {
           this.unfinished.push({ kind: 'hook', pid, hook, file: String(args.file ?? ''), fullName: str(args.fullName) ?? '', start: ts, end, why: args.unfinished });
         }
@@ -472,11 +498,7 @@ export class ModelBuilder {
     if (leaks.length > 0) test.leaks = leaks;
     test.concurrent = table.concurrent[i] === 1;
     if (typeof args.error === 'string') test.error = args.error;
-    if (num(args.heapBefore) !== undefined) test.heapBefore = args.heapBefore;
-    if (num(args.heapAfter) !== undefined) test.heapAfter = args.heapAfter;
-    if (args.elDelay && typeof args.elDelay === 'object') test.elDelay = args.elDelay;
-    if (args.async && typeof args.async === 'object') test.async = args.async;
-    return test;
+    return Object.assign(test, detailOf(args));
   }
 
   private instant(e: TraceEvent, pid: number, ts: number): void {
@@ -508,7 +530,13 @@ export class ModelBuilder {
       }
     } else if (e.cat === Category.progress) {
       const marker = progressMarker(e, pid, ts);
-      if (marker) this.markers.push(marker);
+      if (marker) {
+        const key = `${marker.pid}:${marker.ts}`;
+        const list = this.markers.get(key);
+        const entry = { marker, seq: this.markerSeq++ };
+        if (list) list.push(entry);
+        else this.markers.set(key, [entry]);
+      }
     }
   }
 
@@ -557,7 +585,8 @@ export class ModelBuilder {
     for (const f of this.forceExits) this.process(f.pid).forceExited = true;
 
     const tests = this.testTable;
-    const unfinished = addKilled(this.markers, this.unfinished, tests, this.hookTable, this.crashes, (pid) => this.processes.get(pid)?.lastTs ?? -Infinity);
+    const markers = [...this.markers.values()].flat().sort((a, b) => a.seq - b.seq).map((m) => m.marker);
+    const unfinished = addKilled(markers, this.unfinished, tests, this.hookTable, this.crashes, (pid) => this.processes.get(pid)?.lastTs ?? -Infinity);
     for (const u of unfinished) {
       if (!u.killed || u.row === undefined) continue;
       this.process(u.pid).tests++;
@@ -565,6 +594,7 @@ export class ModelBuilder {
     }
     for (const f of addKilledFiles(unfinished, this.files, this.phases)) this.process(f.pid).files++;
     this.testOrder = tests.sortByStart();
+    this.details?.permute(this.testOrder);
     this.stalls.sort((a, b) => a.start - b.start);
     attributeHooks(tests, this.hookTable);
     const byPid = testsByPid(tests);

@@ -26,9 +26,12 @@ export const COUNTED_LINE = /^\{"name":"(?!leak[: ])(?:[^"\\]|\\.)*","cat":"(asy
 /** `heap` and `eventloop` counters: 1 name, 2 ts, 3 pid and 4 (heap) `used`. */
 export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d{1,15}(?:\.\d+)?),"pid":(-?\d{1,15}),"tid":-?\d+,"args":\{(?:"used":(\d{1,15})[,}]|"utilization")/;
 
-/** A hook span, args and all (file, hook, fullName, status: no error): 1 ts, 2 dur, 3 pid, 4 tid, 5 the hook's kind. */
+/**
+ * A hook span, args and all (file, hook, fullName, status: no error): 1 ts, 2 dur, 3 pid, 4 tid,
+ * 5 the hook's kind, 6 name, 7 file, 8 fullName, 9 status (strings as written, see jsonString).
+ */
 export const HOOK_LINE = new RegExp(
-  String.raw`^\{"name":"${STR}","cat":"hook","ph":"X","ts":(${NUM}),"dur":(${NUM}),"pid":(-?\d+),"tid":(-?\d+),"args":\{"file":"${STR}","hook":"([^"\\\x00-\x1f]*)","fullName":"${STR}","status":"[^"\\\x00-\x1f]*"\}\}$`,
+  String.raw`^\{"name":"(${STR})","cat":"hook","ph":"X","ts":(${NUM}),"dur":(${NUM}),"pid":(-?\d+),"tid":(-?\d+),"args":\{"file":"(${STR})","hook":"([^"\\\x00-\x1f]*)","fullName":"(${STR})","status":"([^"\\\x00-\x1f]*)"\}\}$`,
 );
 
 /**

@@ -6,6 +6,7 @@ import { FileSink } from '../writer/sink.js';
 import { TraceWriter } from '../writer/trace-writer.js';
 import { TraceError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { ShiftedLine, shiftLine } from './merge-lines.js';
 
 export interface MergeShard {
   file: string;
@@ -28,6 +29,9 @@ export interface MergeResult {
   shards: MergeShard[];
 }
 
+/** The merge writes in 1 MiB pieces, as the reader reads: fewer, larger writes than a worker's. */
+const MERGE_BUFFER_BYTES = 1024 * 1024;
+
 interface Anchor {
   wallClockMs: number;
   ts: number;
@@ -49,7 +53,7 @@ async function anchorOf(file: string): Promise<Anchor | undefined> {
 }
 
 /** Async ids must not collide between shards: numbers and hex ids are moved up, other strings prefixed. */
-function shardId(id: unknown, shard: number): unknown {
+export function shardId(id: unknown, shard: number): unknown {
   const offset = shard * 2 ** 40;
   if (typeof id === 'number') return id + offset;
   if (typeof id !== 'string') return id; // not an id a viewer reads: kept as it was
@@ -77,7 +81,7 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
   // write to a temporary file beside the output, renamed at the end: a failed merge leaves no half trace
   const tmp = `${outAbs}.${process.pid}.tmp`;
   const sink = new FileSink(tmp);
-  const writer = new TraceWriter(sink);
+  const writer = new TraceWriter(sink, MERGE_BUFFER_BYTES);
   const shards: MergeShard[] = [];
   let nextPid = 1;
   try {
@@ -98,10 +102,29 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
         return p;
       };
       const info: MergeShard = { file, shard, events: 0, offsetUs, alignedBy: anchor?.by ?? 'none', pids: {}, closed: false, truncated: false };
-      const batches = readEventBatches(file);
+      const idOf = (id: unknown) => shardId(id, shard);
+      // Most lines are rewritten on their text (merge-lines.ts) and written from the reader's line
+      // filter; the others are parsed and written by the loop below. While the reader holds parsed
+      // events the loop has not written yet (`held`), a rewritten line takes its place among them
+      // as a ShiftedLine instead, so the output keeps the shard's order (and its pid numbering).
+      let held = true; // the reader parses the first event without showing it to the filter
+      const lineFilter = (line: string): boolean | TraceEvent => {
+        const shifted = shiftLine(line, offsetUs, idOf);
+        if (shifted === undefined) return (held = true);
+        if (held) return shifted as unknown as TraceEvent; // not an event: only the loop below sees it
+        writer.line(shifted.text(pidOf(shifted.pid)));
+        info.events++;
+        return false;
+      };
+      const batches = readEventBatches(file, { lineFilter });
       let next = await batches.next();
       while (!next.done) {
-        for (const e of next.value) {
+        for (const e of next.value as (TraceEvent | ShiftedLine)[]) {
+          if (e instanceof ShiftedLine) {
+            writer.line(e.text(pidOf(e.pid)));
+            info.events++;
+            continue;
+          }
           const out = shift(e, shard, offsetUs, pidOf(e.pid));
           if (out.ph === 'M') {
             if (out.name === Meta.end || out.name === 'testtrace_merge') continue;
@@ -118,6 +141,7 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
           writer.line(JSON.stringify(out));
           info.events++;
         }
+        held = false;
         next = await batches.next();
       }
       info.closed = next.value.closed;
@@ -147,7 +171,8 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
   return { output, events: writer.events, bytes: writer.bytes, shards };
 }
 
-function shift(e: TraceEvent, shard: number, offsetUs: number, pid: number): TraceEvent {
+/** An event of shard `shard` moved by `offsetUs` and given `pid`: the merge of a parsed event (exported for tests). */
+export function shift(e: TraceEvent, shard: number, offsetUs: number, pid: number): TraceEvent {
   const out: TraceEvent = { ...e, pid };
   if (typeof e.ts === 'number') out.ts = e.ts + offsetUs;
   if (e.id !== undefined && (e.ph === 'b' || e.ph === 'e' || e.ph === 'n' || e.ph === 'P')) out.id = shardId(e.id, shard) as TraceEvent['id'];

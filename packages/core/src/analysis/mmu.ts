@@ -1,5 +1,5 @@
 import { IntervalList } from './intervals.js';
-import type { TraceModel } from './model.js';
+import type { TraceTables } from './model.js';
 
 export interface MmuOptions {
   /** Window sizes, ms. Default 1 ms to 10 s in 1-2-5 steps, up to the longest worker's span. */
@@ -57,7 +57,7 @@ export function minimumMutatorUtilisation(gc: IntervalList, t0: number, t1: numb
 }
 
 /** MMU per worker across window sizes; GC slices are the time not left to the program. */
-export function mmuTable(model: TraceModel, options: MmuOptions = {}): MmuTable {
+export function mmuTable(model: TraceTables, options: MmuOptions = {}): MmuTable {
   const workers = model.processes.filter((p) => model.timelines.get(p.pid)?.gc.count || p.kind === 'worker');
   const longest = Math.max(0, ...workers.map((p) => (p.lastTs - p.firstTs) / 1000));
   const windowsMs = options.windowsMs ?? [...DEFAULT_WINDOWS.filter((w) => w < longest), ...(longest > 0 ? [Math.round(longest * 1000) / 1000] : [])];

@@ -1,5 +1,5 @@
 import type { HotStack } from './cpu.js';
-import type { StallRecord, TraceModel } from './model.js';
+import type { StallRecord, TraceTables } from './model.js';
 import type { OwnerOverlap } from './owners.js';
 import { describeOwners, type OwnerShare } from './owner-label.js';
 
@@ -107,7 +107,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
  * Event-loop stalls over a threshold, one row per blocked interval, with its owners (the owner
  * rule: the largest overlap, see Owners) and the hottest stacks.
  */
-export function stallReport(model: TraceModel, options: StallsOptions = {}): StallReport {
+export function stallReport(model: TraceTables, options: StallsOptions = {}): StallReport {
   const threshold = options.thresholdMs ?? 0;
   const rows: StallRow[] = [];
   const nameOf = new Map(model.processes.map((p) => [p.pid, p.name]));
@@ -138,8 +138,9 @@ export function stallReport(model: TraceModel, options: StallsOptions = {}): Sta
     if (owner.test) row.test = owner.test;
     const main = interval.owners[0];
     if (main && (main.kind === 'hook' || main.kind === 'suite hook')) {
-      const h = model.hooks[main.index]!;
-      row.hook = { hook: h.hook, file: h.file, ...(h.fullName !== undefined ? { fullName: h.fullName } : {}) };
+      const hooks = model.hookTable;
+      const fullName = hooks.fullName(main.index);
+      row.hook = { hook: hooks.hook(main.index), file: hooks.file(main.index), ...(fullName !== undefined ? { fullName } : {}) };
     }
     rows.push(row);
   }

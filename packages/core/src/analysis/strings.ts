@@ -22,6 +22,11 @@ export class StringTable {
     return id;
   }
 
+  /** The number of `value`, or undefined when the table has never seen it. */
+  find(value: string): number | undefined {
+    return this.ids.get(value);
+  }
+
   /** Distinct strings: every number given is below it. */
   get size(): number {
     return this.values.length;

@@ -19,6 +19,11 @@ export class Tracks {
     return id;
   }
 
+  /** The number of (pid, tid), or undefined when no entry ran there. */
+  find(pid: number, tid: unknown): number | undefined {
+    return this.byPid.get(pid)?.get(typeof tid === 'number' ? tid : NaN);
+  }
+
   pid(track: number): number {
     return this.pids[track]!;
   }

@@ -108,7 +108,7 @@ export function addKilled(
       const row = tests.add(m.pid, m.tid, m.ts, end, m.file, m.name, m.fullName, UNFINISHED, m.retry, 0, false, m.project, m.id);
       out.push({ kind: 'test', row, tid: m.tid, ...base });
     } else {
-      hooks.add(m.pid, m.tid, m.ts, end, m.hook ?? m.name);
+      hooks.add(m.pid, m.tid, m.ts, end, m.hook ?? m.name, m.name, { file: m.file, fullName: m.fullName, status: UNFINISHED });
       out.push({ kind: 'hook', hook: m.hook ?? m.name, ...base });
     }
   }

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { diff, runFigures } from '@testtrace/core/analysis';
+import { diff, runFigures, type TraceModel } from '@testtrace/core/analysis';
 import { viewerRoutes } from '../api.js';
 import { loadAssets } from '../assets.js';
 import type { ViewerData } from '../data.js';
 import { TraceLoad } from '../load-state.js';
-import { loadTrace } from '../load.js';
+import { loadTraceWithRecords } from '../load.js';
 import { json } from '../routes.js';
 import { startServer, type RunningServer } from '../server.js';
 import { changeLinks } from './links.js';
@@ -18,8 +18,10 @@ export interface DiffViewerOptions {
 
 /** The head's viewer, whose `#/diff` page is the diff; `base` serves the base's trace. */
 export interface DiffViewer extends RunningServer {
-  base: RunningServer & { data: ViewerData };
+  base: RunningServer & { data: ViewerData; model: TraceModel };
   data: ViewerData;
+  /** The head's whole model, records and all, as the diff compared it. */
+  model: TraceModel;
   diff: DiffData;
 }
 
@@ -30,8 +32,8 @@ export interface DiffViewer extends RunningServer {
  */
 export async function startDiffViewer(baseFile: string, headFile: string, options: DiffViewerOptions = {}): Promise<DiffViewer> {
   // one trace at a time: a large trace's loading holds its whole stream
-  const base = await loadTrace(baseFile);
-  const head = await loadTrace(headFile);
+  const base = await loadTraceWithRecords(baseFile);
+  const head = await loadTraceWithRecords(headFile);
   const report = diff([runFigures(base.model)], [runFigures(head.model)]);
   const baseLoad = new TraceLoad(baseFile, base);
   const headLoad = new TraceLoad(headFile, head);
@@ -56,7 +58,8 @@ export async function startDiffViewer(baseFile: string, headFile: string, option
       await Promise.all([headServer.close(), baseServer.close()]);
     },
     data: headData,
-    base: { ...baseServer, data: baseData },
+    model: head.model,
+    base: { ...baseServer, data: baseData, model: base.model },
     diff: payload,
   };
 }

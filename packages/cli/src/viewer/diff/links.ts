@@ -7,7 +7,7 @@ const PAD = (us: number) => Math.max(us * 0.25, 1000);
 const round = (us: number) => Math.round(us);
 
 /** The timeline hash zoomed to [start, end] (absolute µs of the trace). */
-function windowHash(trace: LoadedTrace, start: number, end: number): string {
+function windowHash(trace: LoadedTrace<TraceModel>, start: number, end: number): string {
   const origin = trace.timeline.origin;
   const pad = PAD(end - start);
   return `#/timeline/${round(start - origin - pad)},${round(end - origin + pad)}`;
@@ -32,7 +32,7 @@ function longest<T extends { start: number; end: number }>(list: readonly T[]): 
 const TEST_KINDS = new Set<Change['kind']>(['test', 'new test', 'removed test', 'renamed test', 'new failure', 'fixed', 'flaky', 'new leak', 'gone leak']);
 
 /** Where `c` is in one side's trace, or undefined when it is not there. `file` and `fullName` are that side's names. */
-function linkOn(trace: LoadedTrace, c: Change, file: string | undefined, fullName: string | undefined): SideLink | undefined {
+function linkOn(trace: LoadedTrace<TraceModel>, c: Change, file: string | undefined, fullName: string | undefined): SideLink | undefined {
   const m = trace.model;
   const whole: SideLink = { timeline: '#/timeline' };
   if (TEST_KINDS.has(c.kind) && file !== undefined && fullName !== undefined) {
@@ -65,7 +65,7 @@ function linkOn(trace: LoadedTrace, c: Change, file: string | undefined, fullNam
  * names (a moved file's head name is in `report.moves`) and a renamed test by its head name (its
  * base name is `from`).
  */
-export function changeLinks(report: DiffReport, base: LoadedTrace, head: LoadedTrace): ChangeLinks[] {
+export function changeLinks(report: DiffReport, base: LoadedTrace<TraceModel>, head: LoadedTrace<TraceModel>): ChangeLinks[] {
   const moved = new Map(report.moves.map((mv) => [`${mv.project ?? ''}\0${mv.from}`, mv.to]));
   return report.changes.map((c) => {
     const headFile = c.file === undefined ? undefined : (moved.get(`${c.project ?? ''}\0${c.file}`) ?? c.file);

@@ -119,7 +119,10 @@ export class TimelineBuilder {
       const tracks: StoreTrack[] = [];
       const rawTracks = [...p.tracks.values()].filter(hasData);
       rawTracks.sort((a, b) => (a.sort ?? a.tid) - (b.sort ?? b.tid) || a.tid - b.tid);
-      for (const t of rawTracks) {
+      // each raw track is let go once built: the raw and built columns of every track never coexist
+      while (rawTracks.length > 0) {
+        const t = rawTracks.shift()!;
+        p.tracks.delete(t.tid);
         const built = buildTrack(t, origin, ids);
         end = Math.max(end, trackEnd(built));
         tracks.push(built);
