@@ -90,6 +90,10 @@ export function runScenarios(v: VitestVersion): void {
       expect(s.tests.byStatus).toEqual({ passed: 5 });
       expect(s.leaks.keptAlive).toEqual([{ worker: expect.stringMatching(/^vitest \(main, pid \d+\)$/), resources: [{ type: 'TCPSERVERWRAP', label: expect.stringMatching(/^server on 127\.0\.0\.1:\d+$/) }] }]);
       expect(testtrace(['summary', trace]).stdout).toMatch(/^ {2}vitest \(main, pid \d+\) kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from outside any test$/m);
+      // no creation stack: `leaks` sends the user to what runs in the main process, not to a test file
+      const leaks = testtrace(['leaks', trace]).stdout;
+      expect(leaks).toContain("the runner's main process made it: look at the config's global setup, plugins and reporters");
+      expect(leaks).not.toContain("file's module scope");
     });
   });
 

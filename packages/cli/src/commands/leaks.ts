@@ -17,8 +17,12 @@ another test or hook. Most harmful first; what kept each worker alive comes firs
 type Origin = { file: string; fullName: string } | undefined;
 
 /** Why a stack without a frame of the project says nothing more, and where to look instead. */
-function whereToLook(s: { stack: string; library?: string }, type: string, origin: Origin): string {
-  const place = origin ? `look at ${origin.file} > ${origin.fullName}` : "look at the file's module scope and beforeAll hooks";
+function whereToLook(s: { stack: string; library?: string }, type: string, origin: Origin, mainProcess: boolean): string {
+  const place = origin
+    ? `look at ${origin.file} > ${origin.fullName}`
+    : mainProcess
+      ? "the runner's main process made it: look at the config's global setup, plugins and reporters"
+      : "look at the file's module scope and beforeAll hooks";
   if (s.stack === '') {
     if (s.library !== undefined) return `no stack: made by ${s.library}, whose timers default detail records without stacks (its first ones never reached your code); ${place}`;
     if (type === 'FILEHANDLE') return `no stack: Node makes a FileHandle in the open's completion callback, off your code's stack; ${place}`;
@@ -27,12 +31,12 @@ function whereToLook(s: { stack: string; library?: string }, type: string, origi
   return `no frame of your code: ${s.library ?? 'a library'} made it off your call stack (in a callback or a promise job); ${place}`;
 }
 
-function renderStack(s: LeakStack, type: string, origin: Origin, c: Colors): string[] {
+function renderStack(s: LeakStack, type: string, origin: Origin, mainProcess: boolean, c: Colors): string[] {
   const lines: string[] = [];
   if (s.label) lines.push(`    ${s.label}`);
   const view = viewStack(s.stack);
   lines.push(...view.lines.map((l) => c.dim(`    ${l}`)));
-  if (!view.reachesProject) lines.push(`    ${c.yellow(whereToLook(s, type, origin))}`);
+  if (!view.reachesProject) lines.push(`    ${c.yellow(whereToLook(s, type, origin, mainProcess))}`);
   return lines;
 }
 
@@ -42,7 +46,7 @@ function renderGroup(g: LeakGroup, origin: Origin, c: Colors): string[] {
   const lines = [g.lifetime === 'worker-exit' ? c.red(head) : head];
   g.stacks.slice(0, 3).forEach((s, i) => {
     if (g.stacks.length > 1) lines.push(c.dim(`    stack ${i + 1} of ${g.stacks.length}${s.count > 1 ? ` (×${s.count})` : ''}:`));
-    lines.push(...renderStack(s, g.type, origin, c));
+    lines.push(...renderStack(s, g.type, origin, g.mainProcess === true, c));
   });
   if (g.stacks.length > 3) lines.push(c.dim(`    … ${g.stacks.length - 3} more stacks`));
   return lines;

@@ -66,6 +66,8 @@ export interface LeakGroup {
   refed: boolean;
   /** Distinct creation stacks, most frequent first. */
   stacks: LeakStack[];
+  /** Made in the runner's main process (a global setup, a plugin, a reporter), not in a worker. */
+  mainProcess?: true;
 }
 
 export interface TestLeaks {
@@ -247,5 +249,9 @@ export function leakReport(tables: TraceTables, options: LeakReportOptions = {})
   const keptAlive = [...kept]
     .map(([pid, resources]) => ({ worker: names.get(pid) ?? `pid ${pid}`, pid, resources }))
     .sort((a, b) => a.pid - b.pid);
-  return { total, hidden, byLifetime, keptAlive, tests: report, outsideTests: outside.length > 0 ? group(outside) : [] };
+  const main = new Set(tables.processes.filter((p) => p.kind === 'main').map((p) => p.pid));
+  const inMain = outside.filter((l) => main.has(l.leak.pid ?? 0));
+  const inWorkers = outside.filter((l) => !main.has(l.leak.pid ?? 0));
+  const outsideTests = [...group(inWorkers), ...group(inMain).map((g): LeakGroup => ({ ...g, mainProcess: true }))];
+  return { total, hidden, byLifetime, keptAlive, tests: report, outsideTests };
 }
