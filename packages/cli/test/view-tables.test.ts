@@ -81,7 +81,8 @@ describe('the viewer on tables', () => {
       const onTables = new ViewerData(loaded);
       const onRecords = new ViewerData(records);
       expect(model.tests.length).toBeGreaterThan(5);
-      withDetails += model.tests.filter((t) => t.elDelay !== undefined && t.async !== undefined && t.heapBefore !== undefined).length;
+      // the details compared: a test has those its sources wrote (an event-loop delay only where the loop moved)
+      withDetails += model.tests.filter((t) => t.elDelay !== undefined || t.async !== undefined || t.heapBefore !== undefined).length;
       for (let i = 0; i < model.tests.length; i++) {
         const page = sent(onTables.test(i)) as Record<string, unknown>;
         expect(page).toMatchObject(sent(fromRecords(model, i)) as Record<string, unknown>);
