@@ -10,11 +10,10 @@ import { unitKey } from './units.js';
  * signal, `process.exit`), or the worker was killed with no chance to write (SIGKILL, out of
  * memory, abort) and only the progress marker flushed at its start shows it.
  */
-export interface UnfinishedRecord {
+/** A test or suite hook that started and never finished, as both the tracer's record and the analysis give it. */
+interface UnfinishedSpan {
   kind: 'test' | 'hook';
   pid: number;
-  /** The test's index in the test table (start order), for a test. */
-  test?: number;
   /** The hook's kind (`beforeAll`, `afterAll`), for a hook. */
   hook?: string;
   file: string;
@@ -26,6 +25,11 @@ export interface UnfinishedRecord {
   end: number;
   /** How it ended: `SIGTERM`, `exit code 1`, `tracing stopped`, or the runner's words about a dead worker. */
   why: string;
+}
+
+export interface UnfinishedRecord extends UnfinishedSpan {
+  /** The test's index in the test table (start order), for a test. */
+  test?: number;
   /** Only its start marker was on disk: the worker was killed before it could write anything. */
   killed: boolean;
   /** Only its start marker was on disk because the worker's chunk writes failed, not because it died. */
@@ -61,19 +65,10 @@ export function progressMarker(e: TraceEvent, pid: number, ts: number): Progress
 }
 
 /** An unfinished span as its tracer wrote it, before the tables are in start order. */
-export interface WrittenUnfinished {
-  kind: 'test' | 'hook';
-  pid: number;
+export interface WrittenUnfinished extends UnfinishedSpan {
   /** The test's index in file order, for a test. */
   row?: number;
   tid?: number;
-  hook?: string;
-  file: string;
-  project?: string;
-  fullName: string;
-  start: number;
-  end: number;
-  why: string;
 }
 
 /** When the trace of a worker killed at `ts` or later ended: its crash marker, else the process's last event. */
