@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceEvent } from '@testtrace/core';
+import net from 'node:net';
+import { Track, type TraceEvent } from '@testtrace/core';
 import { TimelineBuilder } from '../src/viewer/model/timeline.js';
 import { firstEndingAfter, lowerBound, sliceTimeline } from '../src/viewer/model/slice.js';
 import type { SliceRow, TimelineData } from '../src/viewer/model/types.js';
+import { onlySources, runTest, traced } from '../../core/test/sources/helpers.js';
 
 const X = (pid: number, tid: number, cat: string, name: string, ts: number, dur: number, args?: Record<string, unknown>): TraceEvent => ({ name, cat, ph: 'X', pid, tid, ts, dur, args });
 
@@ -52,6 +54,30 @@ describe('timeline model', () => {
     expect(data.tests.map((t) => [t.id, t.fullName, t.status])).toEqual([[0, 'a > one', 'passed'], [1, 'a > two', 'failed']]);
     expect(tests.rows[1]!.ref).toEqual([0, 1]);
     expect(data.end).toBe(600);
+  });
+
+  it("marks a test's leaks on its process's async track from its one record: made at `ageMs` before its end, leaked at its end", async () => {
+    const t = traced({ sources: onlySources('async') });
+    let server: net.Server | undefined;
+    await runTest(t.tracer, 'leaks a server', async () => {
+      server = net.createServer();
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    });
+    const events = (await t.finish()) as TraceEvent[];
+    server!.close();
+    const span = events.find((e) => e.cat === 'test')!;
+    const [leak] = span.args!.leaks as { type: string; ageMs: number }[];
+    expect(leak!.type).toBe('TCPSERVERWRAP');
+    expect(events.filter((e) => /^(leak|created): /.test(e.name))).toEqual([]);
+    const data = build(events);
+    const track = data.processes[0]!.tracks.find((tr) => tr.tid === Track.async)!;
+    const end = span.ts! + span.dur! - data.origin;
+    expect(track.instants.name.map((i) => data.strings[i])).toEqual(['created: TCPSERVERWRAP', 'leak: TCPSERVERWRAP']);
+    expect(track.instants.ts[0]).toBeCloseTo(end - leak!.ageMs * 1000, 3);
+    expect(track.instants.ts[1]).toBeCloseTo(end, 3);
+    // a trace that also wrote the report as an event of its own (testtrace 0.1) is marked once
+    const older = build([...events, { name: 'leak: TCPSERVERWRAP', cat: 'async', ph: 'i', s: 't', pid: span.pid, tid: Track.async, ts: span.ts! + span.dur!, args: { type: 'TCPSERVERWRAP', id: (leak as any).id } }]);
+    expect(older.processes[0]!.tracks.find((tr) => tr.tid === Track.async)!.instants.ts).toHaveLength(2);
   });
 
   it('keeps rows free of overlaps when spans only partly overlap (concurrent work on one thread)', () => {

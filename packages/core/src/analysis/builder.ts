@@ -103,7 +103,9 @@ function toFate(name: string, args: Record<string, any>, pid: number, ts: number
   const fate = closed ? 'closed' : FATES[String(args.at)];
   if (fate === undefined || typeof args.id !== 'number') return undefined;
   const out: LeakFate = { pid, ts, type: String(args.type ?? name.slice(name.indexOf(': ') + 2)), id: args.id, fate };
-  if (closed && num(args.seen) !== undefined) out.seen = args.seen;
+  // `openMsBefore`; older traces wrote `seen`, the check's trace time
+  if (closed && num(args.openMsBefore) !== undefined) out.seen = ts - args.openMsBefore * 1000;
+  else if (closed && num(args.seen) !== undefined) out.seen = args.seen;
   if (typeof args.test === 'string') out.test = args.test;
   if (typeof args.file === 'string') out.file = args.file;
   return out;

@@ -117,4 +117,10 @@ export interface LeakRecord {
   label?: string;
   /** The package that made it, when its stack is not recorded (a library's timer in default detail). */
   library?: string;
+  /**
+   * How long before the test's end it was made (ms), when no `created: TYPE` instant was written
+   * for it (default detail defers a handle's creation record to its test's end, and a leak's is
+   * this record).
+   */
+  ageMs?: number;
 }

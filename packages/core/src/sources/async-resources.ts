@@ -16,6 +16,7 @@ import { LeakWatch } from './leak-watch.js';
 import { TimerSites } from './timer-sites.js';
 import { HandleCloses } from './handle-closes.js';
 import { addTo, tallyArg, type Tally } from './tally.js';
+import { roundMs } from './util.js';
 
 /** A leakable resource seen by `init`, kept until its test ends. */
 interface ResourceRecord {
@@ -422,36 +423,54 @@ export class AsyncResourceSource implements Source {
         if (closed !== undefined) tallyClosed(closed, r, ts);
         continue;
       }
-      if (r.deferred) {
-        // it outlives its test (a leak, an idle keep-alive socket, a leaked child's pipes): its
-        // creation is written after all, at the time it was made
-        const label = r.pool === undefined ? undefined : poolSocketLabel(r.pool, false);
-        this.recorder.resourceInstant(`created: ${r.type}`, Track.async, r.created, r.type, r.id, undefined, r.stack, label, r.test);
-      }
-      if (r.type === 'Timeout' && firesWithin(r.resource, ts, DUE_SOON_MS)) {
-        // a one-shot timer about to fire (jsdom's 1 ms timer on focus()) ends by itself: counted, not a leak
-        this.dueSoon++;
+      const leak = this.asLeak(r, ts, atStop, childStacks);
+      if (leak === undefined) {
+        // it outlives its test without leaking (an idle keep-alive socket, a connection its server
+        // accepted): its creation is written after all, at the time it was made; a child's pipes
+        // are the child's
+        if (r.deferred && !(r.type === 'PIPEWRAP' && childStacks.has(r.stack))) {
+          const label = r.pool === undefined ? undefined : poolSocketLabel(r.pool, false);
+          this.recorder.resourceInstant(`created: ${r.type}`, Track.async, r.created, r.type, r.id, undefined, r.stack, label, r.test);
+        }
         continue;
       }
-      if (r.pool !== undefined && !poolSocketLeaks(r.pool)) continue;
-      if ((r.type === 'TCPWRAP' || r.type === 'PIPEWRAP') && r.pool === undefined && isAcceptedSocket(r.resource)) continue;
-      if (r.type === 'PIPEWRAP' && (childStacks.has(r.stack) || isStdioPipe(r.resource))) continue;
-      if (r.frames !== undefined) {
-        r.stack = formatFrames(r.frames);
-        r.frames = undefined;
-        // a timer whose callback is shared (a promise's resolve) is judged by its own stack
-        if (madeByRunner(r.stack)) continue;
+      if (atStop) {
+        // no test's record carries it: its report and its creation are events of their own
+        if (r.deferred) this.recorder.resourceInstant(`created: ${r.type}`, Track.async, r.created, r.type, r.id, undefined, leak.stack, leak.label, r.test);
+        this.recorder.resourceInstant(`leak: ${r.type}`, Track.async, ts, r.type, r.id, undefined, leak.stack, leak.label, r.test);
+        leaks.push({ ...leak, test: r.test, file: r.file });
+      } else {
+        // the test's `leaks` arg is its one record: when it was made, if not written then
+        if (r.deferred) leak.ageMs = roundMs((ts - r.created) / 1000);
+        this.watch.add(r.type, r.id, r.resource, r.test, r.file, ts);
+        leaks.push(leak);
       }
-      if (atStop && r.test === undefined && !hasUserFrame(r.stack)) continue;
-      const stack = r.stack !== '' || !isServerType(r.type) ? r.stack : this.serverStack(r.resource);
-      const label = r.pool !== undefined ? poolSocketLabel(r.pool, true) : describeHandle(r.type, r.resource);
-      const leak: LeakRecord = withLabel({ type: r.type, id: r.id, stack }, label);
-      if (r.library !== undefined) leak.library = r.library;
-      this.recorder.resourceInstant(`leak: ${r.type}`, Track.async, ts, r.type, r.id, undefined, stack, label, r.test);
-      if (!atStop) this.watch.add(r.type, r.id, r.resource, r.test, r.file, ts);
-      leaks.push(atStop ? { ...leak, test: r.test, file: r.file } : leak);
     }
     return leaks;
+  }
+
+  /** `r`, alive at `ts`, as a leak; undefined when it is not one (due soon, pooled, accepted, a child's pipe, the runner's). */
+  private asLeak(r: ResourceRecord, ts: number, atStop: boolean, childStacks: ReadonlySet<string>): LeakRecord | undefined {
+    if (r.type === 'Timeout' && firesWithin(r.resource, ts, DUE_SOON_MS)) {
+      // a one-shot timer about to fire (jsdom's 1 ms timer on focus()) ends by itself: counted, not a leak
+      this.dueSoon++;
+      return undefined;
+    }
+    if (r.pool !== undefined && !poolSocketLeaks(r.pool)) return undefined;
+    if ((r.type === 'TCPWRAP' || r.type === 'PIPEWRAP') && r.pool === undefined && isAcceptedSocket(r.resource)) return undefined;
+    if (r.type === 'PIPEWRAP' && (childStacks.has(r.stack) || isStdioPipe(r.resource))) return undefined;
+    if (r.frames !== undefined) {
+      r.stack = formatFrames(r.frames);
+      r.frames = undefined;
+      // a timer whose callback is shared (a promise's resolve) is judged by its own stack
+      if (madeByRunner(r.stack)) return undefined;
+    }
+    if (atStop && r.test === undefined && !hasUserFrame(r.stack)) return undefined;
+    const stack = r.stack !== '' || !isServerType(r.type) ? r.stack : this.serverStack(r.resource);
+    const label = r.pool !== undefined ? poolSocketLabel(r.pool, true) : describeHandle(r.type, r.resource);
+    const leak: LeakRecord = withLabel({ type: r.type, id: r.id, stack }, label);
+    if (r.library !== undefined) leak.library = r.library;
+    return leak;
   }
 
   private serverStack(handle: object): string {

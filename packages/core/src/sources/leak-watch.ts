@@ -4,6 +4,11 @@ import { Category, Track } from '../format/events.js';
 import { asWritten, type Recorder } from '../recorder.js';
 import { isAlive, type LeakableType } from './liveness.js';
 
+/** µs as ms to the nanosecond: `seen` must still fall inside the span it was checked at. */
+function nsAsMs(us: number): number {
+  return Math.round(us * 1000) / 1e6;
+}
+
 /** Leaks younger than this are checked every POLL_MS between boundaries: "closed 50 ms after the test". */
 const POLL_FOR_US = 2_000_000;
 const POLL_MS = 10;
@@ -75,7 +80,8 @@ export class LeakWatch {
         w.seen = ts;
         this.watched[kept++] = w;
       } else {
-        this.recorder.instant(Category.async, `leak closed: ${w.type}`, Track.async, ts, { type: w.type, id: w.id, test: w.test, seen: asWritten(w.seen) });
+        // `openMsBefore`, not the check's time: a time inside args is not moved when traces are merged
+        this.recorder.instant(Category.async, `leak closed: ${w.type}`, Track.async, ts, { type: w.type, id: w.id, openMsBefore: nsAsMs(asWritten(ts) - asWritten(w.seen)) });
       }
     }
     this.watched.length = kept;

@@ -1,4 +1,4 @@
-import type { TraceEvent } from '@testtrace/core';
+import { Track, type TraceEvent } from '@testtrace/core';
 import { Column } from './columns.js';
 import { Interner } from './interner.js';
 import { TimelineStore, type StoreProcess, type StoreRow, type StoreTests, type StoreTrack } from './store.js';
@@ -60,6 +60,7 @@ export class TimelineBuilder {
   private readonly asyncOpen = new Map<string, { ev: TraceEvent; ts: number; track: RawTrack }>();
   private readonly asyncTracks = new Map<string, number>();
   private readonly counterTracks = new Map<string, number>();
+  private readonly leakMarked = new Set<string>();
   private events = 0;
   private origin = Infinity;
 
@@ -89,12 +90,8 @@ export class TimelineBuilder {
       case 'n': {
         // sums of small module loads: on the Imports page, not markers at each test's boundary
         if (event.cat === 'module.rest') return;
-        const track = this.track(event.pid, event.tid);
-        const detail = detailOf(event);
-        track.instTs.push(ts);
-        track.instName.push(this.strings.id(event.name));
-        track.instCat.push(this.strings.id(event.cat ?? ''));
-        track.instDetail.push(detail ? this.details.id(detail) : 0);
+        if (event.cat === 'async' && event.name.startsWith('leak: ') && !this.firstLeakMark(event.pid, event.args?.id)) return;
+        this.instant(this.track(event.pid, event.tid), ts, event.name, event.cat ?? '', detailOf(event));
         return;
       }
       case 'C':
@@ -211,12 +208,43 @@ export class TimelineBuilder {
       t.tid.push(event.tid);
       t.start.push(ts);
       t.dur.push(dur);
+      if (Array.isArray(a.leaks)) this.leakMarks(event.pid, ts + dur, a.leaks);
     }
     track.spanTs.push(ts);
     track.spanDur.push(dur);
     track.spanName.push(this.strings.id(event.name));
     track.spanCat.push(this.strings.id(event.cat ?? ''));
     track.spanRef.push(ref);
+  }
+
+  private instant(track: RawTrack, ts: number, name: string, cat: string, detail: string): void {
+    track.instTs.push(ts);
+    track.instName.push(this.strings.id(name));
+    track.instCat.push(this.strings.id(cat));
+    track.instDetail.push(detail ? this.details.id(detail) : 0);
+  }
+
+  /**
+   * A test's leaks on its process's async track, as the tracer once wrote them as events of their
+   * own: `leak: TYPE` at the test's end, `created: TYPE` when it was made (its `ageMs`).
+   */
+  private leakMarks(pid: number, end: number, leaks: unknown[]): void {
+    const track = this.track(pid, Track.async);
+    for (const leak of leaks) {
+      const { type, id, ageMs } = (leak ?? {}) as { type?: unknown; id?: unknown; ageMs?: unknown };
+      if (typeof type !== 'string' || !this.firstLeakMark(pid, id)) continue;
+      if (typeof ageMs === 'number' && ageMs >= 0) this.instant(track, end - ageMs * 1000, `created: ${type}`, 'async', type);
+      this.instant(track, end, `leak: ${type}`, 'async', type);
+    }
+  }
+
+  /** False for a leak already marked: older traces wrote a `leak: TYPE` instant besides the test's `leaks`. */
+  private firstLeakMark(pid: number, id: unknown): boolean {
+    if (typeof id !== 'number') return true;
+    const key = `${pid}:${id}`;
+    if (this.leakMarked.has(key)) return false;
+    this.leakMarked.add(key);
+    return true;
   }
 
   private asyncEvent(event: TraceEvent, ts: number): void {
