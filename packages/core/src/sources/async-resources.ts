@@ -7,7 +7,7 @@ import { Track, type LeakRecord } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
-import { captureFrames, captureStack, formatFrames, hasUserFrame, setStackRoot } from './stack.js';
+import { CAPTURE_LIMIT, captureFrames, captureStack, formatFrames, hasUserFrame, setStackRoot } from './stack.js';
 import { isAcceptedSocket, isAlive, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
 import { FetchPoolTracker, poolSocketLabel, poolSocketLeaks, type PoolSocket } from './fetch-pool.js';
 import { CreationWindows } from './creation-windows.js';
@@ -24,7 +24,7 @@ interface ResourceRecord {
   type: LeakableType;
   resource: object;
   stack: string;
-  /** Unformatted frames, formatted into `stack` only if the resource leaks (timers, default detail). */
+  /** Unformatted frames, formatted into `stack` only if the resource outlives its test (default detail). */
   frames: object | undefined;
   test: string | undefined;
   file: string | undefined;
@@ -124,10 +124,11 @@ export class AsyncResourceSource implements Source {
   private closed: Tally = new Map();
   private outsideRecords: ResourceRecord[] = [];
   private readonly serverIds = new Set<number>();
-  private readonly listenStacks = new WeakMap<object, string>();
+  private readonly listenStacks = new WeakMap<object, string | object>();
   private readonly onListen = (message: { server?: object }) => {
     try {
-      if (message.server !== undefined) this.listenStacks.set(message.server, captureStack());
+      // formatted only if the server leaks (serverStack)
+      if (message.server !== undefined) this.listenStacks.set(message.server, captureFrames(CAPTURE_LIMIT));
     } catch (err) {
       this.recorder.error(this.name, err);
     }
@@ -347,8 +348,14 @@ export class AsyncResourceSource implements Source {
       } else if (this.full) stack = captureStack();
       else if (verdict === 'library') library = site!.library;
       else frames = captureFrames(TIMER_CAPTURE_LIMIT);
+    } else if (pool !== undefined) {
+      stack = pool.opener?.stack ?? '';
+    } else if (!this.full && this.test !== undefined) {
+      // default detail writes a handle only if it outlives its test: its frames are formatted then
+      // (through the runner's source maps, ~100 µs in a Vitest worker), most never
+      frames = captureFrames(CAPTURE_LIMIT);
     } else {
-      stack = pool === undefined ? captureStack() : (pool.opener?.stack ?? '');
+      stack = captureStack();
     }
     const test = this.test?.fullName ?? pool?.opener?.test;
     const created = nowUs();
@@ -415,14 +422,24 @@ export class AsyncResourceSource implements Source {
     closed?: Tally,
   ): (LeakRecord & { test?: string; file?: string })[] {
     const leaks: (LeakRecord & { test?: string; file?: string })[] = [];
+    const alive = records.map((r) => isAlive(r.type, r.resource));
+    // a handle's stack is formatted only now, and only if it outlives the test (or is the child
+    // process whose pipes do: they fold into it by their shared stack)
+    const pipesAlive = records.some((r, i) => alive[i] && r.type === 'PIPEWRAP');
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (alive[i] || (pipesAlive && r.type === 'PROCESSWRAP')) formatHandleStack(r);
+    }
     const childStacks = new Set<string>();
     for (const r of records) if (r.type === 'PROCESSWRAP') childStacks.add(r.stack);
-    for (const r of records) {
-      if (!isAlive(r.type, r.resource)) {
-        if (r.openAtBody && closedByHooks !== undefined) closedByHooks.push(withLabel({ type: r.type, id: r.id, stack: r.stack }, r.bodyLabel));
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (!alive[i]) {
+        if (r.openAtBody && closedByHooks !== undefined) closedByHooks.push(withLabel({ type: r.type, id: r.id, stack: formatHandleStack(r) }, r.bodyLabel));
         if (closed !== undefined) tallyClosed(closed, r, ts);
         continue;
       }
+      if (r.type !== 'Timeout' && madeByRunner(r.stack)) continue;
       const leak = this.asLeak(r, ts, atStop, childStacks);
       if (leak === undefined) {
         // it outlives its test without leaking (an idle keep-alive socket, a connection its server
@@ -475,7 +492,12 @@ export class AsyncResourceSource implements Source {
 
   private serverStack(handle: object): string {
     const server = ownerOf(handle);
-    return server === undefined ? '' : (this.listenStacks.get(server) ?? '');
+    if (server === undefined) return '';
+    const stack = this.listenStacks.get(server);
+    if (stack === undefined || typeof stack === 'string') return stack ?? '';
+    const text = formatFrames(stack);
+    this.listenStacks.set(server, text);
+    return text;
   }
 
   private before(id: number): void {
@@ -562,6 +584,15 @@ export function describeHandle(type: LeakableType, resource: object): string | u
     // a closing handle may refuse: the leak stands without a label
   }
   return undefined;
+}
+
+/** A handle's stack, formatted from its frames on first use (a timer's waits for the leak check: it may be due soon). */
+function formatHandleStack(r: ResourceRecord): string {
+  if (r.frames !== undefined && r.type !== 'Timeout') {
+    r.stack = formatFrames(r.frames);
+    r.frames = undefined;
+  }
+  return r.stack;
 }
 
 function withLabel(leak: LeakRecord, label: string | undefined): LeakRecord {
