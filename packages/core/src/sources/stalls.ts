@@ -137,6 +137,7 @@ export class StallSource implements Source {
       test = cut.test;
     }
     pieces.push([from, end, test]);
+    mergeShortRuns(pieces);
     const late = roundMs(lateMs);
     for (let i = 0; i < pieces.length; i++) {
       const [pieceStart, pieceEnd, pieceTest] = pieces[i]!;
@@ -175,6 +176,28 @@ export class StallSource implements Source {
 /** How much of the blocked interval from `start` to `end` (trace µs) lies inside the test's window, in ms (0 or less: none). */
 function overlapMs(window: TestWindow | undefined, start: number, end: number): number {
   return window === undefined ? 0 : (Math.min(end, window.end) - Math.max(start, window.start)) / 1000;
+}
+
+/**
+ * Pieces shorter than this that follow each other are written as one slice that names no test: a
+ * file of one-line tests run back to back blocks the loop through all of them, and a slice each
+ * (~180 bytes) was two fifths of such a trace. The analyzer cuts by overlap with the tests anyway.
+ */
+const MIN_PIECE_US = 1000;
+
+/** Folds each run of two or more consecutive short pieces into one piece without a test, in place. */
+function mergeShortRuns(pieces: [number, number, string | undefined][]): void {
+  const short = (k: number) => pieces[k]![1] - pieces[k]![0] < MIN_PIECE_US;
+  let kept = 0;
+  let i = 0;
+  while (i < pieces.length) {
+    let j = i;
+    while (j < pieces.length && short(j)) j++;
+    if (j - i >= 2) pieces[kept++] = [pieces[i]![0], pieces[j - 1]![1], undefined];
+    else pieces[kept++] = pieces[i]!;
+    i = Math.max(j, i + 1);
+  }
+  pieces.length = kept;
 }
 
 /** Nearest-rank percentile of ascending values. */

@@ -84,6 +84,31 @@ describe('stall source', () => {
     expect(testSpan(events, 'slow').args.maxStallMs).toBe(slow.args.maxStallMs);
   });
 
+  it('writes a run of short pieces (one-line tests back to back) as one slice that names no test', async () => {
+    const t = traced({ sources: onlySources('stalls') });
+    await sleep(20);
+    const first = performance.now();
+    // 300 tests of ~0.1 ms in one macrotask, then one long enough to be a piece of its own
+    for (let i = 0; i < 300; i++) t.tracer.testStart({ file: 'a.test.js', name: `tiny ${i}`, fullName: `sources > tiny ${i}` }).finish({ status: 'passed' });
+    spin(Math.max(0, 80 - (performance.now() - first)));
+    const long = t.tracer.testStart({ file: 'a.test.js', name: 'long', fullName: 'sources > long' });
+    spin(20);
+    long.finish({ status: 'passed' });
+    await sleep(30);
+    const events = await t.finish();
+    const stalls = events.filter((e) => e.cat === 'stall').sort((a, b) => a.ts - b.ts);
+    const tinySpans = events.filter((e) => e.cat === 'test' && e.name.startsWith('tiny '));
+    const longSpan = testSpan(events, 'long');
+    // far fewer slices than the 600 boundaries, still covering the interval without gaps
+    expect(stalls.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < stalls.length; i++) expect(stalls[i].ts).toBeCloseTo(stalls[i - 1].ts + stalls[i - 1].dur, 2);
+    // the tiny tests' slice names none of them; the long test keeps its own piece
+    const overTiny = stalls.find((e) => e.ts <= tinySpans[10].ts && tinySpans[10].ts + tinySpans[10].dur <= e.ts + e.dur);
+    expect(overTiny).toBeDefined();
+    expect(overTiny.args.test).toBeUndefined();
+    expect(stalls.find((e) => e.args.test === 'sources > long')).toMatchObject({ ts: expect.closeTo(longSpan.ts, 2) });
+  });
+
   it('names a piece after a test only when it lies inside it, also at boundaries the heartbeat was barely late for', async () => {
     const t = traced({ sources: onlySources('stalls') });
     await sleep(20);
