@@ -192,7 +192,7 @@ function expectViteTransforms(trace: string, { linked }: { linked: boolean }): v
   expect(names.filter((n) => n.startsWith('heavy-lib') || n.startsWith('tiny-lib'))).toEqual([]);
   for (const t of transforms) {
     expect(t.pid).toBe(1);
-    expect(t.args?.module).toBe(t.name);
+    expect(t.args?.module).toBeUndefined();
     expect(t.args?.environment).toBe('ssr');
   }
   const tracks = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.pid === 1).map((e) => [e.tid, e.args?.name]));

@@ -202,13 +202,14 @@ export class Recorder {
   }
 
   /**
-   * A loaded module: `complete(Category.module, name, tid, ts, dur, { module, selfMs, kind,
-   * transformMs?, cached? })` with no object built (one per module a test file loads).
+   * A loaded module: `complete(Category.module, name, tid, ts, dur, { selfMs, kind,
+   * transformMs?, cached? })` with no object built (one per module a test file loads). The
+   * module is the span's name (older traces repeated it as `args.module`).
    */
   moduleSlice(name: string, tid: number, ts: number, dur: number, selfUs: number, kind: string, transformUs: number, cached?: boolean): void {
     const module = JSON.stringify(name);
     this.writer.line(
-      `{"name":${module},"cat":"module","ph":"X",${this.tsDur(ts, dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"module":${module},"selfMs":${n(roundUs(selfUs))},"kind":${q(kind)}${
+      `{"name":${module},"cat":"module","ph":"X",${this.tsDur(ts, dur)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"selfMs":${n(roundUs(selfUs))},"kind":${q(kind)}${
         transformUs > 0 ? `,"transformMs":${n(roundUs(transformUs))}${cached === undefined ? '' : `,"cached":${cached}`}` : ''
       }}}`,
     );

@@ -85,7 +85,7 @@ export class TransformRecorder {
     for (let lane = 0; lane < laneCount; lane++) run.mainTrackName(Track.transforms + lane, laneCount === 1 ? 'vite transforms' : `vite transforms ${lane + 1}`);
     this.transforms.forEach((t, i) => {
       const module = moduleName(root, t.id);
-      run.mainSpan(Category.transform, module, t.start, t.end, { module, environment: t.environment, ...(t.failed ? { failed: true } : {}) }, Track.transforms + lanes[i]!);
+      run.mainSpan(Category.transform, module, t.start, t.end, { environment: t.environment, ...(t.failed ? { failed: true } : {}) }, Track.transforms + lanes[i]!);
     });
     this.transforms.length = 0;
   }
