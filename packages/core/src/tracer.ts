@@ -8,7 +8,7 @@ import { Recorder, asWritten } from './recorder.js';
 import { toSink, type Sink } from './writer/sink.js';
 import { TraceWriter } from './writer/trace-writer.js';
 import { AnnotationListener } from './annotations/listener.js';
-import { ModuleSpans } from './lifecycle/modules.js';
+import { MAX_WRITTEN_LOADS, ModuleSpans } from './lifecycle/modules.js';
 import { LaneAllocator, Span, TestSpan, truncate, type SpanSink, type TestInfo, type TestResult } from './lifecycle/spans.js';
 import { OpenSpans } from './lifecycle/open-spans.js';
 import type { Source, SourceContext } from './sources/source.js';
@@ -263,7 +263,7 @@ export class Tracer implements SpanSink {
    */
   get modules(): ModuleSpans {
     // default detail: only loads of 1 ms or more (inclusive); a Jest worker loads ~550 modules a file
-    this.moduleSpans ??= new ModuleSpans(this.recorder, this.options.rootDir, this.options.detail === 'full' ? 0 : MIN_MODULE_US);
+    this.moduleSpans ??= this.options.detail === 'full' ? new ModuleSpans(this.recorder, this.options.rootDir) : new ModuleSpans(this.recorder, this.options.rootDir, MIN_MODULE_US, MAX_WRITTEN_LOADS);
     return this.moduleSpans;
   }
 

@@ -47,6 +47,24 @@ export function packageOf(name: string, dependency: boolean): string {
   return name.slice(0, slash);
 }
 
+/**
+ * Loads written one by one per window (a file's import, a test) in default detail: the slowest by
+ * self time; the others over the threshold are summed with the loads under it. A wide graph behind
+ * a barrel file wrote ~170 spans a file (~25 KB) where Vite's transforms made each load wait.
+ */
+export const MAX_WRITTEN_LOADS = 50;
+
+interface PendingLoad {
+  id: string;
+  named: { name: string; pkg: string | undefined };
+  start: number;
+  dur: number;
+  selfUs: number;
+  kind: ModuleKindOf;
+  transformUs: number;
+  cached: boolean | undefined;
+}
+
 interface Summed {
   loads: number;
   selfUs: number;
@@ -64,6 +82,8 @@ export class ModuleSpans {
   private readonly summed = new Map<string, Summed>();
   /** Open loads, innermost last (adapters whose loads nest synchronously: enter/exit). */
   private readonly stack: Array<{ id: string; start: number; children: number; transformUs: number; cached: boolean | undefined }> = [];
+  /** Loads over the threshold since the last flush(), when they are capped (see MAX_WRITTEN_LOADS). */
+  private pending: PendingLoad[] = [];
   /** Told of each load that nests in no other (enter/exit), e.g. by an adapter that also times ES modules. */
   onTopLevelLoad: ((id: string, start: number, end: number) => void) | undefined;
   /** A transform that came before its module's load began. */
@@ -74,6 +94,8 @@ export class ModuleSpans {
     private readonly rootDir: string,
     /** Loads shorter than this (inclusive, µs) are not written. */
     private readonly minUs: number = 0,
+    /** Loads written one by one per window, the slowest by self time (Infinity: every one). */
+    private readonly maxWritten: number = Infinity,
   ) {}
 
   private named(id: string): { name: string; pkg: string | undefined } {
@@ -93,9 +115,35 @@ export class ModuleSpans {
     const dur = end - start;
     const named = this.named(id);
     if (dur >= this.minUs) {
-      this.recorder.moduleSlice(named.name, Track.main, start, dur, selfUs, typeof kind === 'function' ? kind(id) : kind, transformUs, cached);
+      if (this.maxWritten === Infinity) this.write({ id, named, start, dur, selfUs, kind, transformUs, cached });
+      else {
+        this.pending.push({ id, named, start, dur, selfUs, kind, transformUs, cached });
+        // memory stays bounded in a window that loads thousands (a test that imports at run time)
+        if (this.pending.length >= 4 * this.maxWritten) this.capPending();
+      }
       return;
     }
+    this.sum(id, named, start, end, selfUs);
+  }
+
+  private write(load: PendingLoad): void {
+    const kind = typeof load.kind === 'function' ? load.kind(load.id) : load.kind;
+    this.recorder.moduleSlice(load.named.name, Track.main, load.start, load.dur, load.selfUs, kind, load.transformUs, load.cached);
+  }
+
+  /** Keeps the `maxWritten` slowest pending loads by self time; sums the others. */
+  private capPending(): void {
+    if (this.pending.length <= this.maxWritten) return;
+    const bySelf = this.pending.slice().sort((a, b) => b.selfUs - a.selfUs);
+    for (let i = this.maxWritten; i < bySelf.length; i++) {
+      const load = bySelf[i]!;
+      this.sum(load.id, load.named, load.start, load.start + load.dur, load.selfUs);
+    }
+    const kept = new Set(bySelf.slice(0, this.maxWritten));
+    this.pending = this.pending.filter((load) => kept.has(load));
+  }
+
+  private sum(id: string, named: { name: string; pkg: string | undefined }, start: number, end: number, selfUs: number): void {
     const pkg = (named.pkg ??= packageOf(named.name, id.includes(NODE_MODULES) || id.includes('\\node_modules\\')));
     const sum = this.summed.get(pkg);
     if (sum === undefined) this.summed.set(pkg, { loads: 1, selfUs, start, end });
@@ -108,10 +156,15 @@ export class ModuleSpans {
   }
 
   /**
-   * Writes the loads summed since the last call, one event per package. The tracer calls it at
+   * Writes the loads kept since the last call, and those summed, one event per package. The tracer calls it at
    * each test's start and end and at a file's end, so that a sum lies in one file's import or one test.
    */
   flush(): void {
+    if (this.pending.length > 0) {
+      this.capPending();
+      for (const load of this.pending) this.write(load);
+      this.pending = [];
+    }
     if (this.summed.size === 0) return;
     for (const [pkg, sum] of this.summed) this.recorder.moduleRest(pkg, Track.main, sum.start, sum.end, sum.loads, sum.selfUs);
     this.summed.clear();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moduleName, packageOf } from '../../src/lifecycle/modules.js';
+import { MAX_WRITTEN_LOADS, moduleName, packageOf } from '../../src/lifecycle/modules.js';
 import { modelFromEvents, importReport } from '../../src/analysis.js';
 import type { TraceEvent } from '../../src/format/events.js';
 
@@ -48,5 +48,32 @@ describe('packageOf', () => {
     expect(packageOf('setup.ts', false)).toBe('./');
     expect(packageOf('/elsewhere/y.ts', false)).toBe('(outside the root)');
     expect(packageOf('C:/elsewhere/y.ts', false)).toBe('(outside the root)');
+  });
+});
+
+describe('default detail caps the loads written one by one per window', () => {
+  it('writes the slowest by self time and sums the others with the loads under the threshold: every load still counted', async () => {
+    const { traced, onlySources } = await import('../sources/helpers.js');
+    const { stop } = await import('../../src/index.js');
+    const t = traced({ sources: onlySources(), rootDir: '/app' });
+    try {
+      const loads = 3 * MAX_WRITTEN_LOADS;
+      // loads of 1.1 ms to ~4 ms of self time, each over the threshold; two under it
+      for (let i = 0; i < loads; i++) t.tracer.modules.loaded(`/app/src/m${i}.js`, 1000 + i * 5000, 1000 + i * 5000 + 1100 + i * 20, 1100 + i * 20, 'transformed');
+      t.tracer.modules.loaded('/app/node_modules/dep/index.js', 900_000, 900_100, 100, 'plain');
+      t.tracer.modules.loaded('/app/src/small.js', 900_200, 900_300, 100, 'transformed');
+      t.tracer.testStart({ file: 'a.test.js', name: 't', fullName: 't' }).finish({ status: 'passed' });
+    } finally {
+      await stop();
+    }
+    const events = JSON.parse(t.sink.text()) as TraceEvent[];
+    const spans = events.filter((e) => e.cat === 'module');
+    expect(spans).toHaveLength(MAX_WRITTEN_LOADS);
+    // the slowest: the last MAX_WRITTEN_LOADS of the loop
+    expect(spans.map((e) => Number(e.name.slice(5, -3))).sort((a, b) => a - b)).toEqual(Array.from({ length: MAX_WRITTEN_LOADS }, (_, i) => 2 * MAX_WRITTEN_LOADS + i));
+    const rest = events.filter((e) => e.cat === 'module.rest');
+    const restLoads = rest.reduce((n, e) => n + (e.args!.loads as number), 0);
+    expect(spans.length + restLoads).toBe(3 * MAX_WRITTEN_LOADS + 2);
+    expect(rest.map((e) => e.args!.package).sort()).toEqual(['dep', 'src/']);
   });
 });
