@@ -90,7 +90,7 @@ function expectJestCache(trace: string): void {
 function loadsByPackage(report: any): Map<string, number> {
   const loads = new Map<string, number>();
   for (const m of report.modules) {
-    const summed = m.kind === 'summed' ? / \(modules under 1 ms\)$/.exec(m.module) : null;
+    const summed = m.kind === 'summed' ? / \(summed modules\)$/.exec(m.module) : null;
     const pkg = summed ? m.module.slice(0, summed.index) : m.module.startsWith('src/') ? 'src/' : m.module.startsWith('tests/') ? 'tests/' : m.module.split('/')[0];
     loads.set(pkg, (loads.get(pkg) ?? 0) + m.loads);
   }
@@ -109,7 +109,7 @@ function expectEveryLoadCounted(defaultTrace: string, fullTrace: string, summedP
   expect(Object.fromEntries(loadsByPackage(lean))).toEqual(Object.fromEntries(loadsByPackage(full)));
   expect(lean.loads).toBe(full.loads);
   if (summedPackage === undefined) return;
-  const summed = lean.modules.find((m: any) => m.module === `${summedPackage} (modules under 1 ms)`);
+  const summed = lean.modules.find((m: any) => m.module === `${summedPackage} (summed modules)`);
   expect(summed, lean.modules.map((m: any) => m.module).join(', ')).toBeTruthy();
   expect(summed.chain).toHaveLength(2);
   expect(summed.chain[0]).toMatch(/^tests\/\w+\.test\.ts/);
@@ -325,7 +325,7 @@ describe('import profile', () => {
     // vite-node: no externals (heavy-lib is loaded by Node, unseen) and no fetch wait
     expect(names).not.toContain('heavy-lib/index.js');
     for (const m of report.modules) {
-      expect(m.kind, m.module).toBe(m.module.endsWith(' (modules under 1 ms)') ? 'summed' : 'transformed');
+      expect(m.kind, m.module).toBe(m.module.endsWith(' (summed modules)') ? 'summed' : 'transformed');
       expect(m.transformMs, m.module).toBe(0);
     }
     const row = (name: string) => report.modules.find((m: any) => m.module === name);

@@ -19,7 +19,7 @@ export interface ImportsOptions {
 
 /** One module over the whole run. Times in ms, summed over its loads. */
 export interface ModuleRow {
-  /** The module, or for the loads below default detail's threshold `PACKAGE (modules under 1 ms)`. */
+  /** The module, or for the loads below default detail's threshold `PACKAGE (summed modules)`. */
   module: string;
   /** `transformed`, `external`, `plain` (docs/format.md); several when loads differed; `summed` for loads below the threshold. */
   kind: string;
@@ -134,7 +134,7 @@ function inclusiveUs(load: Load): number {
 
 /** The label of the loads below the threshold of one package. */
 export function summedLabel(pkg: string): string {
-  return `${pkg} (modules under 1 ms)`;
+  return `${pkg} (summed modules)`;
 }
 
 /** The summed loads as loads of their own, each placed in the file or test it lies in. */

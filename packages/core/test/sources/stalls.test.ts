@@ -99,13 +99,16 @@ describe('stall source', () => {
     const stalls = events.filter((e) => e.cat === 'stall').sort((a, b) => a.ts - b.ts);
     const tinySpans = events.filter((e) => e.cat === 'test' && e.name.startsWith('tiny '));
     const longSpan = testSpan(events, 'long');
-    // far fewer slices than the 600 boundaries, still covering the interval without gaps
-    expect(stalls.length).toBeLessThanOrEqual(6);
+    // far fewer slices than the 600 boundaries (a tiny test this loaded machine slowed to 1 ms or
+    // more keeps a piece of its own), still covering the interval without gaps
+    const slowTiny = tinySpans.filter((span) => span.dur >= 1000).length;
+    expect(stalls.length).toBeLessThanOrEqual(6 + 2 * slowTiny);
     for (let i = 1; i < stalls.length; i++) expect(stalls[i].ts).toBeCloseTo(stalls[i - 1].ts + stalls[i - 1].dur, 2);
     // a slice over several tiny tests names none of them; a slice that names a test lies inside it
     const inside = (e: any, span: any) => span.ts <= e.ts + 1e-3 && e.ts + e.dur <= span.ts + span.dur + 1e-3;
     const overMany = stalls.filter((e) => tinySpans.filter((span) => inside(span, e)).length >= 2);
-    expect(overMany.length).toBeGreaterThanOrEqual(1);
+    const stalled = tinySpans.filter((span) => stalls.some((e) => inside(span, e)));
+    if (stalled.filter((span) => span.dur < 1000).length >= 10) expect(overMany.length).toBeGreaterThanOrEqual(1);
     for (const e of overMany) expect(e.args.test).toBeUndefined();
     for (const e of stalls.filter((x) => x.args.test !== undefined)) expect(inside(e, testSpan(events, e.args.test.replace('sources > ', '')))).toBe(true);
     expect(stalls.find((e) => e.args.test === 'sources > long')).toMatchObject({ ts: expect.closeTo(longSpan.ts, 2) });

@@ -15,7 +15,7 @@ import type { ModuleFigure, RunFigures } from './run-figures.js';
  *   a `removed module`, the same way round: its inclusive load time in the base, and the removed
  *   modules it had brought counted in it.
  *
- * A package's loads under default detail's threshold, summed (`src (modules under 1 ms)`), are
+ * A package's loads under default detail's threshold, summed (`src (summed modules)`), are
  * not a module of the graph: a module near 1 ms moves in and out of the sum from one run to the
  * next. A sum is compared by its time alone, 0 on a side without it, so that a new package of
  * many small modules shows once the sum clears the noise rule. For the same reason a module on one

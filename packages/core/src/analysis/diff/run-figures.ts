@@ -46,7 +46,7 @@ export interface ModuleFigure {
   parent: string;
   /** The test file at the head of that chain. */
   file: string;
-  /** A package's loads under default detail's threshold, summed (`PACKAGE (modules under 1 ms)`), not one module. */
+  /** A package's loads under default detail's threshold, summed (`PACKAGE (summed modules)`), not one module. */
   summed?: true;
 }
 

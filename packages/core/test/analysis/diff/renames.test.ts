@@ -77,14 +77,14 @@ describe('per-module import changes', () => {
   });
 
   it('takes the sums of loads under 1 ms for no module: compared by time alone, and a small module may be in them', () => {
-    const sum = (pkg: string, selfMs: number): ModuleFigure => ({ ...mod(`${pkg} (modules under 1 ms)`, selfMs), summed: true });
+    const sum = (pkg: string, selfMs: number): ModuleFigure => ({ ...mod(`${pkg} (summed modules)`, selfMs), summed: true });
     // src/b.ts took 1.2 ms in the base and went into the sum of src/ in the head; src/c.ts the other way
     const base = run([{}], [mod('src/a.ts', 10), mod('src/b.ts', 1.2), sum('tiny-lib', 0.5)]);
     const head = run([{}], [mod('src/a.ts', 10), sum('src/', 0.9), mod('tiny-lib/c.js', 1.1)]);
     expect(diff(base, head).changes).toEqual([]);
     // a new package of many small modules: its sum, once it clears the rule
     const big = run([{}], [mod('src/a.ts', 10), mod('src/b.ts', 1.2), sum('tiny-lib', 0.5), sum('huge-lib', 900)]);
-    expect(diff(base, big).changes.map((c) => [c.kind, c.module, c.delta])).toEqual([['module', 'huge-lib (modules under 1 ms)', 900]]);
+    expect(diff(base, big).changes.map((c) => [c.kind, c.module, c.delta])).toEqual([['module', 'huge-lib (summed modules)', 900]]);
     // a module of 20 ms is not one that went into a sum
     const gone = run([{}], [mod('src/a.ts', 10), sum('src/', 0.9), sum('tiny-lib', 0.5)]);
     expect(diff(run([{}], [mod('src/a.ts', 10), mod('src/b.ts', 20), sum('tiny-lib', 0.5)]), gone).changes.map((c) => [c.kind, c.module])).toEqual([['removed module', 'src/b.ts']]);
