@@ -2,6 +2,7 @@ import type { HookTable } from './hook-table.js';
 import { WindowIndex } from './intervals.js';
 import type { LeakSite, ProcessTimeline, StallRecord } from './model.js';
 import type { TestTable } from './test-table.js';
+import type { TimedTable } from './timed-table.js';
 import { TOUCH_US, type Owners } from './owners.js';
 
 /** A `leak: TYPE` instant, waiting to be matched to the test that created the resource. */
@@ -97,7 +98,12 @@ export function attributeLeaks(tests: TestTable, instants: readonly LeakInstant[
 
 /** The tests of each process, indexed by time. */
 export function testsByPid(tests: TestTable): Map<number, WindowIndex> {
-  return windowsBy(tests.count, (i) => tests.pid(i), tests.start, tests.end);
+  return rowsByPid(tests);
+}
+
+/** The rows (tests, hooks) of each process, indexed by time. */
+export function rowsByPid(table: TimedTable): Map<number, WindowIndex> {
+  return windowsBy(table.count, (i) => table.pid(i), table.start, table.end);
 }
 
 /** A WindowIndex of the windows 0…count-1 of each group (process, track), in table order within a group. */

@@ -1,4 +1,6 @@
 import type { LeakFate, LeakSite, TraceTables } from './model.js';
+import { rowsByPid } from './attribution.js';
+import type { WindowIndex } from './intervals.js';
 
 /**
  * What became of a resource a test left open, most harmful first:
@@ -55,6 +57,7 @@ const TOUCH_US = 1e-3;
 /** Resolves each leak's lifetime from the fates the tracer wrote after its test (`leak closed`, `leak open`). */
 export class LeakLifetimes {
   private readonly fates = new Map<string, LeakFate[]>();
+  private byPid: { tests: Map<number, WindowIndex>; hooks: Map<number, WindowIndex> } | undefined;
 
   constructor(private readonly tables: TraceTables) {
     for (const fate of tables.leakFates) {
@@ -90,28 +93,38 @@ export class LeakLifetimes {
     return closing;
   }
 
+  /** The tests and hooks of each process by time: a leak's place is two lookups, not a pass over every test. */
+  private indexes(): { tests: Map<number, WindowIndex>; hooks: Map<number, WindowIndex> } {
+    this.byPid ??= { tests: rowsByPid(this.tables.testTable), hooks: rowsByPid(this.tables.hookTable) };
+    return this.byPid;
+  }
+
   /** The innermost span on `pid` that holds [from, to]: a hook, a test, a file; or none. */
   private placeOf(pid: number, from: number, to: number): LeakPlace | undefined {
     const { testTable: tests, hookTable: hooks, files } = this.tables;
     const holds = (start: number, end: number) => start - TOUCH_US <= from && to <= end + TOUCH_US;
     const file = files.find((f) => f.pid === pid && holds(f.start, f.end));
     const where = file === undefined ? {} : { file: file.file, ...(file.project !== undefined ? { project: file.project } : {}) };
+    const { tests: testsOf, hooks: hooksOf } = this.indexes();
+    // the latest-starting hook that holds it (the first in table order among equal starts)
     let hook = -1;
-    for (let h = 0; h < hooks.count; h++) {
-      if (hooks.pid(h) === pid && holds(hooks.start[h]!, hooks.end[h]!) && (hook === -1 || hooks.start[h]! > hooks.start[hook]!)) hook = h;
+    for (const h of hooksOf.get(pid)?.overlapping(from - TOUCH_US, to + TOUCH_US) ?? []) {
+      if (holds(hooks.start[h]!, hooks.end[h]!) && (hook === -1 || hooks.start[h]! > hooks.start[hook]! || (hooks.start[h] === hooks.start[hook] && h < hook))) hook = h;
     }
     if (hook !== -1) {
       const test = hooks.test[hook] ?? -1;
       return { kind: 'hook', ...where, hook: hooks.hook(hook), ...(test >= 0 ? { fullName: tests.fullName(test), retry: tests.retry[test]! } : {}) };
     }
-    for (let i = 0; i < tests.count; i++) {
-      if (tests.pid(i) === pid && holds(tests.start[i]!, tests.end[i]!)) return { kind: 'test', ...where, fullName: tests.fullName(i), retry: tests.retry[i]! };
+    let test = -1;
+    for (const i of testsOf.get(pid)?.overlapping(from - TOUCH_US, to + TOUCH_US) ?? []) {
+      if (holds(tests.start[i]!, tests.end[i]!) && (test === -1 || i < test)) test = i;
     }
+    if (test !== -1) return { kind: 'test', ...where, fullName: tests.fullName(test), retry: tests.retry[test]! };
     if (file !== undefined) {
       // nothing of the file ran after: its teardown (Jest's file span ends after the environment's)
-      let later = false;
-      for (let i = 0; i < tests.count && !later; i++) later = tests.pid(i) === pid && tests.start[i]! >= to && tests.start[i]! < file.end;
-      for (let h = 0; h < hooks.count && !later; h++) later = hooks.pid(h) === pid && hooks.start[h]! >= to && hooks.start[h]! < file.end;
+      const startsIn = (index: WindowIndex | undefined, starts: Float64Array) =>
+        (index?.overlapping(to, file.end) ?? []).some((i) => starts[i]! >= to && starts[i]! < file.end);
+      const later = startsIn(testsOf.get(pid), tests.start) || startsIn(hooksOf.get(pid), hooks.start);
       return { kind: 'file', ...where, ...(later ? {} : { afterTests: true as const }) };
     }
     const outside = !files.some((f) => f.pid === pid && f.start < to && from < f.end);
