@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
-  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, diskFull, keptAliveEvents, mainProcessHandles, nowUs, recordMainCreationStacks, relativeToRoot, resolveAdapterOptions, listChunks,
+  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, diskFull, keptAliveEvents, mainProcessHandles, nowUs, formatLiveTimerStacks, recordMainCreationStacks, relativeToRoot, resolveAdapterOptions, listChunks,
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
@@ -332,6 +332,7 @@ export default class TraceReporter {
 
   onTestRunEnd(modules: readonly AnyProject[] = [], unhandledErrors: readonly unknown[] = [], reason?: string): void {
     if (!this.active || !this.run) return;
+    formatLiveTimerStacks();
     const crashMessages = unhandledErrors
       .map((e) => [e, (e as any)?.cause].filter(Boolean).map((x) => String((x as Error)?.message ?? x)).join(': '))
       .filter((m) => /worker exited unexpectedly|channel closed|terminated|ERR_IPC|process\.exit|Worker exited|SIGKILL|out of memory/i.test(m));

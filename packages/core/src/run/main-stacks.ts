@@ -3,14 +3,14 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { syncBuiltinESMExports } from 'node:module';
 import timers from 'node:timers';
-import { CAPTURE_LIMIT, captureFrames, formatFrames } from '../sources/stack.js';
+import { CAPTURE_LIMIT, captureFrames, captureStack, formatFrames } from '../sources/stack.js';
 
 /**
  * Creation stacks for what the runner's main process makes (a globalSetup's server, a plugin's
  * timer), for when its close times out. No async_hooks hook (it would switch on V8's promise hooks
  * for every promise of the process where Vite transforms every module): the few functions that make
- * a handle which can keep a process alive are wrapped instead, and each keeps its caller's frames
- * unformatted (~1 µs); only what is still alive when the close times out is ever formatted.
+ * a handle which can keep a process alive are wrapped instead. A timer (made often) keeps its
+ * caller's frames unformatted (~1 µs), formatted only if it is still alive when the close times out.
  */
 type Timer = { _destroyed?: boolean; hasRef?: () => boolean };
 
@@ -30,11 +30,20 @@ function remember(owner: unknown): void {
   if (owner !== null && typeof owner === 'object') state.frames.set(owner, captureFrames(CAPTURE_LIMIT));
 }
 
+/**
+ * Formatted at once: a server, socket or child process is made rarely, and the source maps of the
+ * module runner that loaded a globalSetup (its prepareStackTrace) are gone by the time the close
+ * times out.
+ */
+function rememberFormatted(owner: unknown): void {
+  if (owner !== null && typeof owner === 'object') state.frames.set(owner, { stack: captureStack() });
+}
+
 function wrapMethod(proto: Record<string, unknown>, name: string): void {
   const original = proto[name] as (...args: unknown[]) => unknown;
   if (typeof original !== 'function') return;
   proto[name] = function wrapped(this: object, ...args: unknown[]) {
-    remember(this);
+    rememberFormatted(this);
     return original.apply(this, args);
   };
 }
@@ -89,4 +98,12 @@ export function liveRecordedTimers(): object[] {
     else if (typeof t.hasRef !== 'function' || t.hasRef()) out.push(t);
   }
   return out;
+}
+
+/**
+ * Formats the stacks of the timers alive now (V8 keeps a stack once formatted), while the module
+ * runner that loaded a globalSetup still maps its positions: call it when the run ends.
+ */
+export function formatLiveTimerStacks(): void {
+  for (const t of liveRecordedTimers()) mainCreationStack(t);
 }
