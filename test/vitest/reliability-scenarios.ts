@@ -99,22 +99,32 @@ export function runScenarios(v: VitestVersion): void {
     }
   });
 
-  describe(`Vitest ${v.label}: "close timed out" (a globalSetup leaves a server listening)`, () => {
-    it('adds what kept the main process alive to the trace, named, and says so in one line', () => {
+  describe(`Vitest ${v.label}: "close timed out" (a globalSetup leaves a server listening and a timer running)`, () => {
+    it('adds what kept the main process alive to the trace, named, with creation stacks, and says so in one line', () => {
       const dir = fixture('vitest-reliability', v.version);
-      const r = traceRun(dir, ['run', '--trace=.tmp/close.out', 'tests'], { env: { MOCK_API: '1' }, node: v.node() });
+      const r = traceRun(dir, ['run', '--trace=.tmp/close.out', 'tests'], { env: { MOCK_API: 'poll' }, node: v.node() });
       expect(r.output).toContain('close timed out after 1000ms');
-      expect(r.stderr).toMatch(/^testtrace: Vitest's close timed out; its main process was kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ \(added to \.tmp\/close\.out\)$/m);
+      expect(r.stderr).toMatch(/^testtrace: Vitest's close timed out; its main process was kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+; Timeout setInterval every 60000 ms \(added to \.tmp\/close\.out\)$/m);
       const trace = path.join(dir, '.tmp/close.out');
       expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow(); // still strict JSON
       const s = testtraceJson(['summary', trace]);
       expect(s.tests.byStatus).toEqual({ passed: 5 });
-      expect(s.leaks.keptAlive).toEqual([{ worker: expect.stringMatching(/^vitest \(main, pid \d+\)$/), resources: [{ type: 'TCPSERVERWRAP', label: expect.stringMatching(/^server on 127\.0\.0\.1:\d+$/) }] }]);
-      expect(testtrace(['summary', trace]).stdout).toMatch(/^ {2}vitest \(main, pid \d+\) kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from outside any test$/m);
-      // no creation stack: `leaks` sends the user to what runs in the main process, not to a test file
+      expect(s.leaks.keptAlive).toEqual([
+        {
+          worker: expect.stringMatching(/^vitest \(main, pid \d+\)$/),
+          resources: [
+            { type: 'TCPSERVERWRAP', label: expect.stringMatching(/^server on 127\.0\.0\.1:\d+$/) },
+            { type: 'Timeout', label: 'setInterval every 60000 ms' },
+          ],
+        },
+      ]);
+      expect(testtrace(['summary', trace]).stdout).toMatch(/^ {2}vitest \(main, pid \d+\) kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from outside any test; Timeout setInterval every 60000 ms from outside any test$/m);
+      // creation stacks, in the global setup's own lines (source-mapped through Vite's transform)
+      const kept = testtraceJson(['leaks', trace]).keptAlive[0].resources;
+      expect(kept.map((k: any) => k.stack.split('\n')[0])).toEqual(['setup/mock-api.js:7:41', 'Object.setup (setup/mock-api.js:8:40)']);
       const leaks = testtrace(['leaks', trace]).stdout;
-      expect(leaks).toContain("the runner's main process made it: look at the config's global setup, plugins and reporters");
-      expect(leaks).not.toContain("file's module scope");
+      expect(leaks).toMatch(/^ {4}server on 127\.0\.0\.1:\d+\n {4}setup\/mock-api\.js:7:41\n {4}Object\.setup \(setup\/mock-api\.js:7:9\)$/m);
+      expect(leaks).not.toContain("the runner's main process made it");
     });
   });
 
