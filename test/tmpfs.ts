@@ -2,9 +2,10 @@
  * A small tmpfs for the disk-trouble tests: a real full disk (ENOSPC) and a real read-only file
  * system (EROFS). As root it is mounted where it is. Without root (CAP_SYS_ADMIN), where the kernel
  * lets an unprivileged user make a user namespace, it is mounted in a mount namespace of its own,
- * held by a `sleep` made with `unshare --user --map-root-user --mount`: the test and the runner,
- * outside that namespace, reach it through `/proc/PID/root/…` of the holder (the same user may),
- * and `nsenter` remounts it read-only. TESTTRACE_TMPFS=userns takes the namespace's way as root too.
+ * held by a `sleep` made with `unshare --user --map-root-user --mount`: the runner runs in that
+ * namespace (`nsenter`, as `node`), where the tmpfs is at `dir`; the test reads what it wrote
+ * through the holder's `/proc/PID/root/…` (`local`; the same user may), and `nsenter` remounts it
+ * read-only. (The tracer refuses to write under /proc, so the runner cannot take that way.) TESTTRACE_TMPFS=userns takes the namespace's way as root too.
  * With neither, `tmpfsUnavailable` says why and the tests that need it are skipped with that reason.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -13,7 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface Tmpfs {
+  /** Where the runner sees it. */
   dir: string;
+  /** A path under `dir` as this process reaches it. */
+  local(file: string): string;
+  /** How to run a runner that sees it, in `cwd`: `node` with `nodeArgs` before the script. */
+  via(cwd: string): { node: string; nodeArgs: string[] };
   readOnly(): void;
   unmount(): void;
 }
@@ -85,6 +91,8 @@ export function mountTmpfs(sizeKiB: number): Tmpfs {
     execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' });
     return {
       dir,
+      local: (file) => file,
+      via: () => ({ node: process.execPath, nodeArgs: [] }),
       readOnly: () => execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'pipe' }),
       unmount: () => {
         try {
@@ -110,10 +118,14 @@ export function mountTmpfs(sizeKiB: number): Tmpfs {
     if (tries > 200) throw new Error('unshare made no mount namespace in 2 s');
     sleepMs(10);
   }
-  const inside = (...args: string[]) => execFileSync('nsenter', ['-t', String(pid), '-U', '-m', '--preserve-credentials', ...args], { stdio: 'pipe' });
+  const enter = ['-t', String(pid), '-U', '-m', '--preserve-credentials'];
+  const inside = (...args: string[]) => execFileSync('nsenter', [...enter, ...args], { stdio: 'pipe' });
   inside('mount', '-t', 'tmpfs', '-o', options, 'tmpfs', dir);
   return {
-    dir: `/proc/${pid}/root${dir}`,
+    dir,
+    local: (file) => `/proc/${pid}/root${file}`,
+    // entering a mount namespace moves to its root directory: --wd moves back
+    via: (cwd) => ({ node: 'nsenter', nodeArgs: [...enter, `--wd=${cwd}`, process.execPath] }),
     readOnly: () => inside('mount', '-o', `remount,ro,${options}`, '-t', 'tmpfs', 'tmpfs', dir),
     unmount: () => {
       holder.kill('SIGKILL'); // the mount goes with its namespace

@@ -30,8 +30,8 @@ export function start(trace: string, args: string[], extra: Record<string, strin
   return startGroup([...nodeArgs, jestBin(version), ...args, `--cacheDirectory=${path.join(scratch(), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra) });
 }
 
-export function runSync(trace: string, args: string[], extra: Record<string, string> = {}, nodeArgs: string[] = [], bin = jestBin(30)) {
-  const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args, `--cacheDirectory=${path.join(path.dirname(trace), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra), encoding: 'utf8', timeout: 120_000 });
+export function runSync(trace: string, args: string[], extra: Record<string, string> = {}, nodeArgs: string[] = [], bin = jestBin(30), node = process.execPath) {
+  const r = spawnSync(node, [...nodeArgs, bin, ...args, `--cacheDirectory=${path.join(path.dirname(trace), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra), encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}` };
 }
 

@@ -10,7 +10,8 @@ import { CAPTURE_LIMIT, captureFrames, captureStack, formatFrames } from '../sou
  * timer), for when its close times out. No async_hooks hook (it would switch on V8's promise hooks
  * for every promise of the process where Vite transforms every module): the few functions that make
  * a handle which can keep a process alive are wrapped instead. A timer (made often) keeps its
- * caller's frames unformatted (~1 µs), formatted only if it is still alive when the close times out.
+ * caller's frames unformatted, formatted only if it is still alive when the run ends: measured
+ * ~6 µs a timer, and a 200-file Vitest run made 1 201 timers in its main process (~6 per file).
  */
 type Timer = { _destroyed?: boolean; hasRef?: () => boolean };
 
