@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
-import { ctrlCTwice, killLikeCi, startGroup, until, type GroupRun } from '../process-group.js';
+import { ctrlCMoments, ctrlCTwice, killLikeCi, startGroup, traceOpened, until, type GroupRun } from '../process-group.js';
 import { FIXTURES, jestBin, type Version } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -30,9 +30,37 @@ export function start(trace: string, args: string[], extra: Record<string, strin
   return startGroup([...nodeArgs, jestBin(version), ...args, `--cacheDirectory=${path.join(scratch(), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra) });
 }
 
-export function runSync(trace: string, args: string[], extra: Record<string, string> = {}, nodeArgs: string[] = [], bin = jestBin(30)) {
-  const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args, `--cacheDirectory=${path.join(path.dirname(trace), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra), encoding: 'utf8', timeout: 120_000 });
+export function runSync(trace: string, args: string[], extra: Record<string, string> = {}, nodeArgs: string[] = [], bin = jestBin(30), node = process.execPath) {
+  const r = spawnSync(node, [...nodeArgs, bin, ...args, `--cacheDirectory=${path.join(path.dirname(trace), 'cache')}`], { cwd: FIXTURE, env: env(trace, extra), encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}` };
+}
+
+/**
+ * The tests Jest's verbose reporter printed as finished, by full name: under each `PASS`/`FAIL`
+ * FILE line, describe blocks and `✓`/`✕` tests, two spaces deeper per level.
+ */
+export function jestReported(out: string): Record<string, string> {
+  const done: Record<string, string> = {};
+  let inFile = false;
+  const suites: string[] = [];
+  for (const line of out.split('\n')) {
+    if (/^(PASS|FAIL) /.test(line)) {
+      inFile = true;
+      suites.length = 0;
+      continue;
+    }
+    if (!inFile) continue;
+    const m = /^((?: {2})+)(?:([✓✕]) )?(.+?)(?: \(\d+ ms\))?$/.exec(line);
+    if (!m) {
+      inFile = false;
+      continue;
+    }
+    const depth = m[1]!.length / 2 - 1;
+    suites.length = depth;
+    if (m[2]) done[[...suites, m[3]!].join(' > ')] = m[2] === '✓' ? 'passed' : 'failed';
+    else suites[depth] = m[3]!;
+  }
+  return done;
 }
 
 export function runScenarios(version: Version): void {
@@ -73,17 +101,30 @@ export function runScenarios(version: Version): void {
     });
   });
 
-  describe(`Jest ${version}: Ctrl-C (SIGINT to the group) in the middle of a run`, () => {
-    it('closes the trace with every finished test; a second Ctrl-C exits at once', async () => {
-      const trace = path.join(scratch(), 'int.out');
-      const run = start(trace, ['--maxWorkers=2', 'tests', 'hangs'], {}, [], version);
-      await until('the other files', () => (run.out().match(/^PASS tests\//gm) ?? []).length === 2);
-      await new Promise((r) => setTimeout(r, 1000));
-      expect(await ctrlCTwice(run)).toBe(true);
-      expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow();
-      expect(testStatuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
-      expect(testtraceJson(['summary', trace]).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
-    });
+  describe(`Jest ${version}: Ctrl-C (SIGINT to the group) at a random moment`, () => {
+    for (const m of ctrlCMoments(`jest ${version}`)) {
+      it(`${m.phase} + ${m.delayMs} ms (seed ${m.seed}; TESTTRACE_CTRLC_SEED varies it): the trace is closed with every test Jest reported finished; a second Ctrl-C exits at once`, async () => {
+        const tmp = scratch();
+        const trace = path.join(tmp, 'int.out');
+        // teardown: in band, a test's server keeps Jest from exiting after the run ("did not exit")
+        const teardown = m.phase === 'teardown';
+        const args = teardown ? ['--runInBand', 'tests', 'leaks'] : ['--maxWorkers=2', 'tests', 'hangs'];
+        const run = start(trace, ['--verbose', ...args], { TMPDIR: tmp }, [], version);
+        if (m.phase === 'start') await until('the trace opened', () => traceOpened(tmp));
+        else await until('the other files', () => (run.out().match(/^PASS (tests|leaks)\//gm) ?? []).length === (teardown ? 3 : 2));
+        await new Promise((r) => setTimeout(r, m.delayMs));
+        expect(await ctrlCTwice(run), run.out()).toBe(true);
+        expect(() => JSON.parse(fs.readFileSync(trace, 'utf8')), run.out()).not.toThrow();
+        const inTrace = testStatuses(trace);
+        const reported = jestReported(run.out());
+        for (const [name, status] of Object.entries(reported)) expect(inTrace[name], `${name}: reported ${status} by Jest`).toBe(status);
+        if (m.phase !== 'start') expect(Object.keys(reported).length).toBeGreaterThanOrEqual(teardown ? 6 : 4);
+        if (teardown) expect(Object.keys(inTrace)).toHaveLength(6);
+        else expect(inTrace['fetches the profile'] ?? 'not started').toMatch(/^(unfinished|not started)$/); // it waits ten minutes
+        for (const status of Object.values(inTrace)) expect(status).toMatch(/^(passed|unfinished)$/);
+        for (const u of testtraceJson(['summary', trace]).unfinished) expect(u.endedBy).toBe('SIGINT');
+      });
+    }
   });
 
   describe(`Jest ${version}: workers that die`, () => {

@@ -42,13 +42,13 @@ describe('disk trouble', () => {
     try {
       const trace = path.join(disk.dir, 'full.out');
       // the cache goes elsewhere: only the trace is on the full disk
-      const r = runSync(path.join(scratch(), 'x'), ['--maxWorkers=2', 'tests', '--reporters=default', '--reporters=@testtrace/jest'], { TESTTRACE: trace, TESTTRACE_DETAIL: 'full' });
+      const r = runSync(path.join(scratch(), 'x'), ['--maxWorkers=2', 'tests', '--reporters=default', '--reporters=@testtrace/jest'], { TESTTRACE: trace, TESTTRACE_DETAIL: 'full' }, disk.via(FIXTURE).nodeArgs, jestBin(30), disk.via(FIXTURE).node);
       expect(r.code, r.output).toBe(0);
       expect(r.output).toMatch(/Tests: {7}5 passed, 5 total/);
       expect(r.stderr).toMatch(new RegExp(`^testtrace: writing the trace to ${trace} failed: ENOSPC.*: the trace holds the first \\d+(\\.\\d)? KiB; the events after them are lost \\(it loads, cut short\\)$`, 'm'));
-      const loaded = testtrace(['summary', trace, '--json']);
+      const loaded = testtrace(['summary', disk.local(trace), '--json']);
       expect(loaded.code, loaded.stderr).toBe(0);
-      expect(fs.readdirSync(disk.dir)).toEqual(['full.out']);
+      expect(fs.readdirSync(disk.local(disk.dir))).toEqual(['full.out']);
     } finally {
       disk.unmount();
     }
@@ -58,7 +58,7 @@ describe('disk trouble', () => {
     const disk = mountTmpfs(48);
     try {
       const trace = path.join(scratch(), 'lost.out');
-      const r = runSync(trace, ['--maxWorkers=2', 'tests'], { TMPDIR: disk.dir, TESTTRACE_DETAIL: 'full' });
+      const r = runSync(trace, ['--maxWorkers=2', 'tests'], { TMPDIR: disk.dir, TESTTRACE_DETAIL: 'full' }, disk.via(FIXTURE).nodeArgs, jestBin(30), disk.via(FIXTURE).node);
       expect(r.code, r.output).toBe(0);
       expect(r.output).toMatch(/Tests: {7}5 passed, 5 total/);
       expect(r.stderr).toMatch(/^testtrace: tracing was incomplete: writing the trace to .*chunk-.* failed: (ENOSPC|the disk of )/m);
@@ -77,7 +77,7 @@ describe('disk trouble', () => {
     try {
       disk.readOnly();
       const trace = path.join(disk.dir, 'ro.out');
-      const refused = runSync(path.join(scratch(), 'x'), ['tests'], { TRACE_OUT: trace });
+      const refused = runSync(path.join(scratch(), 'x'), ['tests'], { TRACE_OUT: trace }, disk.via(FIXTURE).nodeArgs, jestBin(30), disk.via(FIXTURE).node);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(`testtrace: cannot write the trace to ${trace}: EROFS; choose a writable path`);
       expect(refused.stderr).not.toMatch(/^PASS/m);
@@ -87,7 +87,8 @@ describe('disk trouble', () => {
     const later = mountTmpfs(1024);
     try {
       const trace = path.join(later.dir, 'later.out');
-      const run = startGroup([jestBin(30), '--maxWorkers=2', 'tests', `--cacheDirectory=${path.join(scratch(), 'cache')}`], { cwd: FIXTURE, env: env(trace, { PRICE_FEED_MS: '1500' }) });
+      const via = later.via(FIXTURE);
+      const run = startGroup([...via.nodeArgs, jestBin(30), '--maxWorkers=2', 'tests', `--cacheDirectory=${path.join(scratch(), 'cache')}`], { cwd: FIXTURE, env: env(trace, { PRICE_FEED_MS: '1500' }), node: via.node });
       await until('the first file', () => /^PASS tests\/cart/m.test(run.out()));
       later.readOnly();
       const { code } = await run.exited;

@@ -4,10 +4,11 @@
  * them on 4.1, reliability-versions.test.ts on 3.2 and 5 (docs/reliability.md).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
-import { ctrlCTwice, killLikeCi, startGroup, until, type GroupRun } from '../process-group.js';
+import { ctrlCMoments, ctrlCTwice, killLikeCi, startGroup, traceOpened, until, type GroupRun } from '../process-group.js';
 import { BIN, fixture, readTrace, traceRun, type VitestVersion } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -27,6 +28,13 @@ export function start(dir: string, args: string[], extra: Record<string, string>
  * hung one holds a worker (measured, untraced too).
  */
 const THREE_WORKERS = ['--maxWorkers=3'];
+
+/** The tests Vitest's verbose reporter printed as finished (`✓`/`×` FILE > NAME), by full name. */
+export function vitestReported(out: string): Record<string, string> {
+  const done: Record<string, string> = {};
+  for (const m of out.matchAll(/^ *([✓×]) \S+\.test\.js > (.+?)(?: \d+ms)?$/gm)) done[m[2]!] = m[1] === '✓' ? 'passed' : 'failed';
+  return done;
+}
 
 export function runScenarios(v: VitestVersion): void {
   describe(`Vitest ${v.label}: a hung run killed from outside (SIGTERM to the group, SIGKILL 1.5 s later)`, () => {
@@ -64,36 +72,62 @@ export function runScenarios(v: VitestVersion): void {
     });
   });
 
-  describe(`Vitest ${v.label}: Ctrl-C (SIGINT to the group) in the middle of a run`, () => {
-    it('closes the trace with every finished test; a second Ctrl-C exits at once', async () => {
-      const dir = fixture('vitest-reliability', v.version);
-      const run = start(dir, ['run', '--trace=.tmp/int.out', ...THREE_WORKERS, 'tests', 'hangs'], {}, v);
-      await until('the other files', () => /✓ tests\/prices\.test\.js/.test(run.out()) && /✓ tests\/cart\.test\.js/.test(run.out()));
-      await new Promise((r) => setTimeout(r, 1000));
-      expect(await ctrlCTwice(run)).toBe(true);
-      const trace = path.join(dir, '.tmp/int.out');
-      expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow(); // closed: strict JSON
-      expect(testStatuses(trace)).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'rounds prices': 'passed', 'logs in': 'passed', 'fetches the profile': 'unfinished' });
-      expect(testtraceJson(['summary', trace]).unfinished[0]).toMatchObject({ fullName: 'fetches the profile', endedBy: 'SIGINT' });
-    });
+  describe(`Vitest ${v.label}: Ctrl-C (SIGINT to the group) at a random moment`, () => {
+    for (const m of ctrlCMoments(`vitest ${v.label}`)) {
+      it(`${m.phase} + ${m.delayMs} ms (seed ${m.seed}; TESTTRACE_CTRLC_SEED varies it): the trace is closed with every test Vitest reported finished; a second Ctrl-C exits at once`, async () => {
+        const dir = fixture('vitest-reliability', v.version);
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-ctrlc-'));
+        // teardown: a globalSetup's server keeps Vitest's close waiting for a second after the last test
+        const teardown = m.phase === 'teardown';
+        const run = start(dir, ['run', '--trace=.tmp/int.out', '--reporter=verbose', ...THREE_WORKERS, 'tests', ...(teardown ? [] : ['hangs'])], { TMPDIR: tmp, ...(teardown ? { MOCK_API: '1' } : {}) }, v);
+        if (m.phase === 'start') await until('the trace opened', () => traceOpened(tmp));
+        else await until('the other files', () => /✓ tests\/prices\.test\.js/.test(run.out()) && /✓ tests\/cart\.test\.js/.test(run.out()));
+        await new Promise((r) => setTimeout(r, m.delayMs));
+        expect(await ctrlCTwice(run), run.out()).toBe(true);
+        const trace = path.join(dir, '.tmp/int.out');
+        expect(() => JSON.parse(fs.readFileSync(trace, 'utf8')), run.out()).not.toThrow(); // closed: strict JSON
+        const inTrace = testStatuses(trace);
+        const reported = vitestReported(run.out());
+        for (const [name, status] of Object.entries(reported)) expect(inTrace[name], `${name}: reported ${status} by Vitest`).toBe(status);
+        if (m.phase !== 'start') expect(Object.keys(reported).length).toBeGreaterThanOrEqual(4);
+        if (teardown) expect(inTrace).toEqual({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'cart > is empty by default': 'passed', 'rounds prices': 'passed', 'waits for the price feed': 'passed' });
+        else expect(inTrace['fetches the profile'] ?? 'not started').toMatch(/^(unfinished|not started)$/); // it waits ten minutes
+        for (const status of Object.values(inTrace)) expect(status).toMatch(/^(passed|unfinished)$/);
+        for (const u of testtraceJson(['summary', trace]).unfinished) expect(u.endedBy).toBe('SIGINT');
+        fs.rmSync(tmp, { recursive: true, force: true });
+      });
+    }
   });
 
-  describe(`Vitest ${v.label}: "close timed out" (a globalSetup leaves a server listening)`, () => {
-    it('adds what kept the main process alive to the trace, named, and says so in one line', () => {
+  describe(`Vitest ${v.label}: "close timed out" (a globalSetup leaves a server listening and a timer running)`, () => {
+    it('adds what kept the main process alive to the trace, named, with creation stacks, and says so in one line', () => {
       const dir = fixture('vitest-reliability', v.version);
-      const r = traceRun(dir, ['run', '--trace=.tmp/close.out', 'tests'], { env: { MOCK_API: '1' }, node: v.node() });
+      const r = traceRun(dir, ['run', '--trace=.tmp/close.out', 'tests'], { env: { MOCK_API: 'poll' }, node: v.node() });
       expect(r.output).toContain('close timed out after 1000ms');
-      expect(r.stderr).toMatch(/^testtrace: Vitest's close timed out; its main process was kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ \(added to \.tmp\/close\.out\)$/m);
+      expect(r.stderr).toMatch(/^testtrace: Vitest's close timed out; its main process was kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+; Timeout setInterval every 60000 ms \(added to \.tmp\/close\.out\)$/m);
       const trace = path.join(dir, '.tmp/close.out');
       expect(() => JSON.parse(fs.readFileSync(trace, 'utf8'))).not.toThrow(); // still strict JSON
       const s = testtraceJson(['summary', trace]);
       expect(s.tests.byStatus).toEqual({ passed: 5 });
-      expect(s.leaks.keptAlive).toEqual([{ worker: expect.stringMatching(/^vitest \(main, pid \d+\)$/), resources: [{ type: 'TCPSERVERWRAP', label: expect.stringMatching(/^server on 127\.0\.0\.1:\d+$/) }] }]);
-      expect(testtrace(['summary', trace]).stdout).toMatch(/^ {2}vitest \(main, pid \d+\) kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from outside any test$/m);
-      // no creation stack: `leaks` sends the user to what runs in the main process, not to a test file
+      expect(s.leaks.keptAlive).toEqual([
+        {
+          worker: expect.stringMatching(/^vitest \(main, pid \d+\)$/),
+          resources: [
+            { type: 'TCPSERVERWRAP', label: expect.stringMatching(/^server on 127\.0\.0\.1:\d+$/) },
+            { type: 'Timeout', label: 'setInterval every 60000 ms' },
+          ],
+        },
+      ]);
+      expect(testtrace(['summary', trace]).stdout).toMatch(/^ {2}vitest \(main, pid \d+\) kept alive by TCPSERVERWRAP server on 127\.0\.0\.1:\d+ from outside any test; Timeout setInterval every 60000 ms from outside any test$/m);
+      // creation stacks, in the global setup's own lines: source-mapped through Vite's transform from
+      // Vitest 4 on; Vitest 3.2 loads a globalSetup with no source maps in its stacks (lines of the
+      // transformed module, two lower)
+      const [listen, poll, fn] = v.version === '3.2' ? [9, 10, 9] : [7, 8, 7];
+      const kept = testtraceJson(['leaks', trace]).keptAlive[0].resources;
+      expect(kept.map((k: any) => k.stack.split('\n')[0])).toEqual([`setup/mock-api.js:${listen}:41`, `Object.setup (setup/mock-api.js:${poll}:40)`]);
       const leaks = testtrace(['leaks', trace]).stdout;
-      expect(leaks).toContain("the runner's main process made it: look at the config's global setup, plugins and reporters");
-      expect(leaks).not.toContain("file's module scope");
+      expect(leaks).toContain(`    setup/mock-api.js:${listen}:41\n    Object.setup (setup/mock-api.js:${fn}:9)\n`);
+      expect(leaks).not.toContain("the runner's main process made it");
     });
   });
 

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { testtrace, testStatuses, testtraceJson } from '../cli-on-trace.js';
-import { until } from '../process-group.js';
+import { startGroup, until } from '../process-group.js';
 import { mountTmpfs, tmpfsUnavailable } from '../tmpfs.js';
-import { VITEST_VERSIONS, ensureBuilt, fixture, readTrace, tests, traceRun } from './helpers.js';
-import { runScenarios, start } from './reliability-scenarios.js';
+import { BIN, VITEST_VERSIONS, ensureBuilt, fixture, readTrace, tests, traceRun } from './helpers.js';
+import { env, runScenarios, start } from './reliability-scenarios.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
@@ -36,15 +36,15 @@ describe('disk trouble', () => {
     const disk = mountTmpfs(16);
     try {
       const out = path.join(disk.dir, 'full.out');
-      const r = traceRun(dir, ['run', `--trace=${out}`, '--trace-detail=full', 'tests']);
+      const r = traceRun(dir, ['run', `--trace=${out}`, '--trace-detail=full', 'tests'], disk.via(dir));
       expect(r.code, r.output).toBe(0);
       expect(r.output).toMatch(/Tests {2}5 passed \(5\)/);
       const lines = r.stderr.split('\n').filter((l) => l.startsWith('testtrace:'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^testtrace: writing the trace to ${out} failed: ENOSPC.*: the trace holds the first \\d+(\\.\\d)? KiB; the events after them are lost \\(it loads, cut short\\)$`));
-      const events = readTrace(out);
+      const events = readTrace(disk.local(out));
       expect(events.find((e) => e.name === 'testtrace_run')).toBeDefined();
-      expect(fs.readdirSync(disk.dir)).toEqual(['full.out']);
+      expect(fs.readdirSync(disk.local(disk.dir))).toEqual(['full.out']);
     } finally {
       disk.unmount();
     }
@@ -57,7 +57,7 @@ describe('disk trouble', () => {
       const trace = path.join(dir, '.tmp/lost.out');
       // no assertion on Vitest's exit code: its own temporary files share the full disk (untraced,
       // a full TMPDIR fails every file: measured), so a file may fail here that would not otherwise
-      const r = traceRun(dir, ['run', `--trace=${trace}`, '--trace-detail=full', 'tests'], { env: { TMPDIR: disk.dir } });
+      const r = traceRun(dir, ['run', `--trace=${trace}`, '--trace-detail=full', 'tests'], { env: { TMPDIR: disk.dir }, ...disk.via(dir) });
       expect(r.stderr).toMatch(/^testtrace: \d tracer errors?: writing the trace to .*chunk-.* failed: ENOSPC/m);
       const s = testtraceJson(['summary', trace]);
       expect(s.dataLost.length).toBeGreaterThan(0);
@@ -76,7 +76,7 @@ describe('disk trouble', () => {
     const disk = mountTmpfs(1024);
     try {
       disk.readOnly();
-      const refused = traceRun(dir, ['run', `--trace=${path.join(disk.dir, 'ro.out')}`, 'tests']);
+      const refused = traceRun(dir, ['run', `--trace=${path.join(disk.dir, 'ro.out')}`, 'tests'], disk.via(dir));
       expect(refused.code).toBe(2);
       expect(refused.stderr.trim()).toBe(`testtrace: cannot write the trace to ${path.join(disk.dir, 'ro.out')}: EROFS; choose a writable path`);
       expect(refused.stdout).not.toMatch(/✓/);
@@ -86,7 +86,8 @@ describe('disk trouble', () => {
     const later = mountTmpfs(1024);
     try {
       const out = path.join(later.dir, 'later.out');
-      const run = start(dir, ['run', `--trace=${out}`, 'tests'], { PRICE_FEED_MS: '1500' });
+      const via = later.via(dir);
+      const run = startGroup([...via.nodeArgs, BIN, 'run', `--trace=${out}`, 'tests'], { cwd: dir, env: env({ PRICE_FEED_MS: '1500' }), node: via.node });
       await until('the first file', () => /✓ tests\/cart\.test\.js/.test(run.out()));
       later.readOnly();
       const { code } = await run.exited;

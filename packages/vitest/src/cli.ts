@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseTraceArgs, traceOptionsHelp, TraceError, resolveAdapterOptions, type AdapterOptions } from '@testtrace/core';
+import { parseTraceArgs, recordMainCreationStacks, traceOptionsHelp, TraceError, resolveAdapterOptions, type AdapterOptions } from '@testtrace/core';
 import TraceReporter, { readVitestVersion } from './reporter.js';
 import { reporterPlugin } from './plugin.js';
 import { setCliReporter } from './cli-reporter.js';
@@ -66,6 +66,8 @@ export async function main(argv: string[]): Promise<void> {
   const [major, minor] = version.split('.').map(Number) as [number, number];
   if (major < 3 || (major === 3 && minor < 2)) fail(`Vitest ${version} is not supported; vitest-trace needs Vitest 3.2 or later`);
 
+  // before Vitest and its plugins load: what its main process makes gets a creation stack (close timed out)
+  recordMainCreationStacks();
   const node = (await import(pathToFileURL(path.join(dir, 'dist', 'node.js')).href)) as any;
   const { filter, options: cliOptions } = node.parseCLI(['vitest', ...rest]);
   normalizeCliOptions(filter, cliOptions);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import {
-  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, diskFull, keptAliveEvents, mainProcessHandles, nowUs, relativeToRoot, resolveAdapterOptions, listChunks,
+  RunTrace, TraceError, appendToClosedTrace, awaitChunksClosed, chunkIsClosed, diskFull, keptAliveEvents, mainProcessHandles, nowUs, formatLiveTimerStacks, recordMainCreationStacks, relativeToRoot, resolveAdapterOptions, listChunks,
   type AdapterOptions, type ResolvedAdapterOptions, type RunStats,
 } from '@testtrace/core';
 import type { WorkerConfig } from './protocol.js';
@@ -131,6 +131,9 @@ export default class TraceReporter {
     if (this.options.perTest !== 'off') {
       fs.mkdirSync(this.options.traceDir, { recursive: true });
     }
+    // what the main process makes from now on (a globalSetup's server) gets a creation stack, for a
+    // close that times out; vitest-trace installs it before Vitest loads, so plugins' too
+    recordMainCreationStacks();
     // open now: a bad path fails before any test runs
     this.openRun();
     this.chunkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testtrace-vitest-'));
@@ -317,7 +320,7 @@ export default class TraceReporter {
   onProcessTimeout(): void {
     if (!this.active || this.lastTrace === undefined) return;
     try {
-      const handles = mainProcessHandles();
+      const handles = mainProcessHandles(this.vitest.config?.root ?? process.cwd());
       const named = handles.map((h) => `${h.type}${h.label ? ` ${h.label}` : ''}`).join('; ') || 'nothing Node lists (no ref\'d handle or timer)';
       const added = appendToClosedTrace(this.lastTrace, keptAliveEvents(handles, nowUs()));
       const where = added ? `added to ${this.options!.output}` : `not added to ${this.options!.output} (not a closed trace)`;
@@ -329,6 +332,7 @@ export default class TraceReporter {
 
   onTestRunEnd(modules: readonly AnyProject[] = [], unhandledErrors: readonly unknown[] = [], reason?: string): void {
     if (!this.active || !this.run) return;
+    formatLiveTimerStacks();
     const crashMessages = unhandledErrors
       .map((e) => [e, (e as any)?.cause].filter(Boolean).map((x) => String((x as Error)?.message ?? x)).join(': '))
       .filter((m) => /worker exited unexpectedly|channel closed|terminated|ERR_IPC|process\.exit|Worker exited|SIGKILL|out of memory/i.test(m));

@@ -9,3 +9,4 @@ export { forEachChunkEvent, readChunkEnds, chunkIsClosed, type ChunkEnds } from 
 export { commandLine } from './command-line.js';
 export { assignLanes, type ChunkExtent } from './lanes.js';
 export { mainProcessHandles, keptAliveEvents, appendToClosedTrace, type MainHandle } from './main-handles.js';
+export { formatLiveTimerStacks, recordMainCreationStacks } from './main-stacks.js';

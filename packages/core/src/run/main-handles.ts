@@ -3,12 +3,16 @@ import { Category, Track } from '../format/events.js';
 import { asWritten } from '../recorder.js';
 import { describeHandle } from '../sources/async-resources.js';
 import { isLeakableType } from '../sources/liveness.js';
+import { setStackRoot } from '../sources/stack.js';
+import { liveRecordedTimers, mainCreationStack } from './main-stacks.js';
 import { MAIN_PID } from './run-trace.js';
 
-/** A handle that keeps the main process alive: its async resource type and what it is. */
+/** A handle that keeps the main process alive: its async resource type, what it is, where it was made. */
 export interface MainHandle {
   type: string;
   label?: string;
+  /** Its creation stack, when recordMainCreationStacks ran before it was made. */
+  stack?: string;
 }
 
 type Owner = {
@@ -25,9 +29,11 @@ type Owner = {
 /**
  * What keeps this process alive now: its ref'd handles (servers, sockets, child processes,
  * watchers) and timers, stdio left out. Read when the runner says its close timed out, from
- * Node's own lists: no async_hooks hook runs in the main process, so there are no creation stacks.
+ * Node's own lists, with the creation stacks recordMainCreationStacks kept (timers are not in
+ * those lists: the ones it saw made are named one by one, the others counted).
  */
-export function mainProcessHandles(): MainHandle[] {
+export function mainProcessHandles(rootDir?: string): MainHandle[] {
+  if (rootDir !== undefined) setStackRoot(rootDir);
   const out: MainHandle[] = [];
   const active = (process as unknown as { _getActiveHandles?: () => Owner[] })._getActiveHandles?.() ?? [];
   for (const owner of active) {
@@ -42,13 +48,24 @@ export function mainProcessHandles(): MainHandle[] {
       const entry: MainHandle = { type };
       const label = type === 'PROCESSWRAP' ? `child process ${owner.pid} (${owner.spawnfile})` : handle && isLeakableType(type) ? describeHandle(type, handle) : undefined;
       if (label !== undefined) entry.label = label;
+      const stack = mainCreationStack(owner as object);
+      if (stack !== '') entry.stack = stack;
       out.push(entry);
     } catch {
       // a handle that is closing may refuse to answer
     }
   }
-  const timers = process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length;
-  if (timers > 0) out.push({ type: 'Timeout', label: `${timers} timer${timers === 1 ? '' : 's'}` });
+  const seen = liveRecordedTimers();
+  for (const timer of seen) {
+    const entry: MainHandle = { type: 'Timeout' };
+    const label = describeHandle('Timeout', timer);
+    if (label !== undefined) entry.label = label;
+    const stack = mainCreationStack(timer);
+    if (stack !== '') entry.stack = stack;
+    out.push(entry);
+  }
+  const timers = process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length - seen.length;
+  if (timers > 0) out.push({ type: 'Timeout', label: `${timers} timer${timers === 1 ? '' : 's'}${seen.length ? ' more' : ''}` });
   return out;
 }
 
@@ -60,7 +77,7 @@ export function mainProcessHandles(): MainHandle[] {
 export function keptAliveEvents(handles: readonly MainHandle[], ts: number): string[] {
   const at = asWritten(ts);
   return handles.flatMap((h, i) => {
-    const args = { type: h.type, id: -(i + 1), stack: '', ...(h.label !== undefined ? { label: h.label } : {}), where: 'main process' };
+    const args = { type: h.type, id: -(i + 1), stack: h.stack ?? '', ...(h.label !== undefined ? { label: h.label } : {}), where: 'main process' };
     return [
       JSON.stringify({ name: `leak: ${h.type}`, cat: Category.async, ph: 'i', s: 't', ts: at, pid: MAIN_PID, tid: Track.async, args }),
       JSON.stringify({ name: `leak open: ${h.type}`, cat: Category.async, ph: 'i', s: 't', ts: at, pid: MAIN_PID, tid: Track.async, args: { type: h.type, id: -(i + 1), at: 'exit' } }),
