@@ -1,9 +1,7 @@
-import childProcess from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { syncBuiltinESMExports } from 'node:module';
 import timers from 'node:timers';
 import { CAPTURE_LIMIT, captureFrames, captureStack, formatFrames } from '../sources/stack.js';
+import { builtin } from '../builtin.js';
 
 /**
  * Creation stacks for what the runner's main process makes (a globalSetup's server, a plugin's
@@ -71,6 +69,10 @@ function wrapTimer(name: 'setTimeout' | 'setInterval'): void {
 export function recordMainCreationStacks(): void {
   if (state.installed) return;
   state.installed = true;
+  // loaded here, not at the top: this module is part of the core every test worker loads
+  const net = builtin<typeof import('node:net')>('net');
+  const dgram = builtin<typeof import('node:dgram')>('dgram');
+  const childProcess = builtin<typeof import('node:child_process')>('child_process');
   wrapMethod(net.Server.prototype as unknown as Record<string, unknown>, 'listen');
   wrapMethod(net.Socket.prototype as unknown as Record<string, unknown>, 'connect');
   wrapMethod(dgram.Socket.prototype as unknown as Record<string, unknown>, 'bind');
