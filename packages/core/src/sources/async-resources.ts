@@ -407,8 +407,9 @@ export class AsyncResourceSource implements Source {
   }
 
   /**
-   * The records still alive, each written as a `leak: TYPE` instant; at a test's end, each is
-   * watched from then on (LeakWatch), and those its own hooks closed go to `closedByHooks`. A
+   * The records still alive that are leaks: at a test's end, returned for its `leaks` arg (their
+   * one record) and watched from then on (LeakWatch), those its own hooks closed going to
+   * `closedByHooks`; at stop, written as `leak: TYPE` instants. A
    * child process's stdio pipes share its stack and are folded into it. A resource whose stack
    * shows the runner made it is the runner's, not a leak. At stop, resources created outside
    * tests count only when user code (outside node_modules) created them: the runner's own handles
@@ -431,7 +432,7 @@ export class AsyncResourceSource implements Source {
       if (alive[i] || (pipesAlive && r.type === 'PROCESSWRAP')) formatHandleStack(r);
     }
     const childStacks = new Set<string>();
-    for (const r of records) if (r.type === 'PROCESSWRAP') childStacks.add(r.stack);
+    for (const r of records) if (r.type === 'PROCESSWRAP' && r.stack !== '') childStacks.add(r.stack);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       if (!alive[i]) {
