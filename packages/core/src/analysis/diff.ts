@@ -57,7 +57,7 @@ export type ChangeKind =
   | 'file'       // a file's duration
   | 'phase'      // a file's import, environment setup, …
   | 'gc'         // a file's GC
-  | 'heap'       // a file's peak heap
+  | 'heap'       // how far a file raised its worker's heap
   | 'stall'      // event-loop stall time of an owner (new when the base had none)
   | 'module'     // a module's own load time (import profile)
   | 'new module' // a module that appeared in the graph, with the new modules it brought
@@ -296,7 +296,7 @@ function fileChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void 
     const phases = new Set([...bs, ...hs].flatMap((x) => Object.keys(x.phasesMs)));
     for (const phase of phases) add('phase', 'phase', `${phase} of ${label}`, 'ms', (x) => x.phasesMs[phase] ?? 0, { phase });
     add('gc', 'fileGc', `GC in ${label}`, 'ms', (x) => x.gcMs);
-    add('heap', 'heap', `peak heap of ${label}`, 'bytes', (x) => x.peakHeapBytes);
+    add('heap', 'heap', `heap growth of ${label}`, 'bytes', (x) => x.heapGrowthBytes);
   }
 }
 

@@ -75,8 +75,13 @@ export interface FileFigures {
   phasesMs: Record<string, number>;
   /** GC pauses of its worker while it ran. */
   gcMs: number;
-  /** The highest heap reading at its tests' starts and ends. */
-  peakHeapBytes?: number;
+  /**
+   * How far the heap rose while it ran: the highest reading at its tests' starts and ends over the
+   * heap when it started (its process's last `heap` counter reading before it, or the first one).
+   * Not the peak itself: a worker that runs several files (Jest, Vitest without isolation) still
+   * holds what earlier files left for the GC, so a file's peak follows which files ran before it.
+   */
+  heapGrowthBytes?: number;
   /** Full names of its tests: how a moved file is recognised. */
   tests: string[];
 }
@@ -179,7 +184,8 @@ function fileFigures(model: TraceModel): FileFigures[] {
     const key = unit(f.project, f.file);
     const phasesMs: Record<string, number> = {};
     for (const [phase, ms] of Object.entries(f.phasesMs)) if (phase !== 'queued') phasesMs[phase] = ms;
-    const gc = model.timelines.get(f.pid)?.gc;
+    const timeline = model.timelines.get(f.pid);
+    const gc = timeline?.gc;
     const out: FileFigures = {
       file: f.file,
       durationMs: f.durationMs,
@@ -189,7 +195,8 @@ function fileFigures(model: TraceModel): FileFigures[] {
     };
     if (f.project !== undefined) out.project = f.project;
     const peak = heap.get(key);
-    if (peak !== undefined) out.peakHeapBytes = peak;
+    const before = timeline?.heap.at(f.start);
+    if (peak !== undefined && before !== undefined) out.heapGrowthBytes = Math.max(0, peak - before);
     return out;
   });
 }
