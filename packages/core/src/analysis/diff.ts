@@ -295,8 +295,13 @@ function fileChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void 
     add('file', 'file', label, 'ms', (x) => x.durationMs);
     const phases = new Set([...bs, ...hs].flatMap((x) => Object.keys(x.phasesMs)));
     for (const phase of phases) add('phase', 'phase', `${phase} of ${label}`, 'ms', (x) => x.phasesMs[phase] ?? 0, { phase });
-    add('gc', 'fileGc', `GC in ${label}`, 'ms', (x) => x.gcMs);
-    add('heap', 'heap', `heap growth of ${label}`, 'bytes', (x) => x.heapGrowthBytes);
+    // GC and heap only where every run ran the same files before it in its process: a worker
+    // that runs several files collects, during one, the garbage of those before it
+    const history = JSON.stringify(f.ranAfter);
+    if ([...bs, ...hs].every((x) => JSON.stringify(x.ranAfter) === history)) {
+      add('gc', 'fileGc', `GC in ${label}`, 'ms', (x) => x.gcMs);
+      add('heap', 'heap', `heap growth of ${label}`, 'bytes', (x) => x.heapGrowthBytes);
+    }
   }
 }
 

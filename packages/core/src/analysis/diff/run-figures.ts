@@ -1,6 +1,6 @@
 import { importReport } from '../imports.js';
 import { leakReport, type LeakGroup } from '../leaks.js';
-import type { TraceModel } from '../model.js';
+import type { FileRecord, TraceModel } from '../model.js';
 import type { OwnerKind } from '../owners.js';
 import { stallReport } from '../stalls.js';
 import { summarize } from '../summary.js';
@@ -82,6 +82,8 @@ export interface FileFigures {
    * holds what earlier files left for the GC, so a file's peak follows which files ran before it.
    */
   heapGrowthBytes?: number;
+  /** The files its process ran before it, in order (project and file, as `unit` keys): empty in a fresh worker. */
+  ranAfter: string[];
   /** Full names of its tests: how a moved file is recognised. */
   tests: string[];
 }
@@ -170,6 +172,13 @@ function testFigures(rows: readonly AnyTestRow[]): TestFigures[] {
 
 function fileFigures(model: TraceModel): FileFigures[] {
   const unit = (project: string | undefined, file: string) => `${project ?? ''}\0${file}`;
+  const ranAfter = new Map<FileRecord, string[]>();
+  const byPid = new Map<number, FileRecord[]>();
+  for (const f of model.files) (byPid.get(f.pid) ?? byPid.set(f.pid, []).get(f.pid)!).push(f);
+  for (const files of byPid.values()) {
+    files.sort((a, b) => a.start - b.start);
+    files.forEach((f, i) => ranAfter.set(f, files.slice(0, i).map((x) => unit(x.project, x.file))));
+  }
   const heap = new Map<string, number>();
   const names = new Map<string, Set<string>>();
   for (const t of model.tests) {
@@ -191,6 +200,7 @@ function fileFigures(model: TraceModel): FileFigures[] {
       durationMs: f.durationMs,
       phasesMs,
       gcMs: gc ? Math.round(gc.covered(f.start, f.end)) / 1000 : 0,
+      ranAfter: ranAfter.get(f) ?? [],
       tests: [...(names.get(key) ?? [])],
     };
     if (f.project !== undefined) out.project = f.project;
