@@ -62,12 +62,16 @@ describe('diff', () => {
     ]);
   });
 
-  it("compares a file's GC and heap growth only where every run ran the same files before it in its process", () => {
-    const withFile = (r: RunFigures, gcMs: number, ranAfter: string[]) => ({ ...r, files: r.files.map((f) => ({ ...f, gcMs, heapGrowthBytes: gcMs * 2 ** 20, ranAfter })) });
+  it("compares a file's phases, their stalls, GC and heap growth only where every run ran the same files before it in its process", () => {
+    const withFile = (r: RunFigures, ms: number, ranAfter: string[]) => ({
+      ...r,
+      files: r.files.map((f) => ({ ...f, phasesMs: { import: 10 + ms }, gcMs: ms, heapGrowthBytes: ms * 2 ** 20, ranAfter })),
+      stalls: [{ file: 'a.test.ts', kind: 'phase' as const, owner: 'import of a.test.ts', durationMs: ms }],
+    });
     const base = withFile(run([{}]), 0, []);
-    // 500 ms more GC and 500 MiB more heap after the same files: both reported
-    expect(diff(base, withFile(run([{}]), 500, [])).changes.map((c) => c.kind)).toEqual(['gc', 'heap']);
-    // after another file in its worker: the garbage may be that file's, so neither is compared
+    // 500 ms more after the same files: every figure reported
+    expect(diff(base, withFile(run([{}]), 500, [])).changes.map((c) => c.kind).sort()).toEqual(['gc', 'heap', 'phase', 'stall']);
+    // after another file in its worker: that file's garbage and warm-up may be the cause, so none is compared
     expect(diff(base, withFile(run([{}]), 500, ['\0b.test.ts'])).changes).toEqual([]);
   });
 });
