@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testtrace } from './cli-on-trace.js';
+import { installFixtureDeps } from './fixture-deps.js';
 import { ensureBuilt as ensureVitestBuilt, fixture, readTrace, traceRun, VITEST_VERSIONS } from './vitest/helpers.js';
 import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
 import { ensureInstalled } from './toolchains.js';
@@ -15,8 +16,7 @@ import { ensureInstalled } from './toolchains.js';
 
 function prepared(version: '4' | '3.2' | '5' = '4'): string {
   const dir = fixture('imports', version);
-  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
-  for (const dep of fs.readdirSync(path.join(dir, 'deps'))) fs.cpSync(path.join(dir, 'deps', dep), path.join(dir, 'node_modules', dep), { recursive: true });
+  installFixtureDeps(dir);
   fs.mkdirSync(path.join(dir, '.tmp'), { recursive: true });
   return dir;
 }

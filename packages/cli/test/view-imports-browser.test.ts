@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { startViewer, type Viewer } from '../src/viewer/index.js';
 import { formatMs } from '../src/viewer/app/format.js';
 import type { TimelineData } from '../src/viewer/model/types.js';
+import { installFixtureDeps } from '../../../test/fixture-deps.js';
 import { launchChromium, openPage } from './browser.js';
 import { testtrace } from './cli-helpers.js';
 import { CLI_ROOT, recordVitestRun, REPO_ROOT } from './view-helpers.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   dir = path.join(REPO_ROOT, 'test/vitest/.tmp', `view-imports-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.cpSync(path.join(REPO_ROOT, 'test/fixtures/imports'), dir, { recursive: true });
-  for (const dep of fs.readdirSync(path.join(dir, 'deps'))) fs.cpSync(path.join(dir, 'deps', dep), path.join(dir, 'node_modules', dep), { recursive: true });
+  installFixtureDeps(dir);
   fs.mkdirSync(SHOTS, { recursive: true });
   trace = path.join(dir, 'imports.out');
   recordVitestRun(trace, dir);

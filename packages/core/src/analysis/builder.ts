@@ -5,6 +5,7 @@ import { CpuProfiles } from './cpu.js';
 import { attributeHooks, attributeLeaks, attributeStalls, gcOf, testsByPid, type LeakInstant } from './attribution.js';
 import { Owners } from './owners.js';
 import { HookTable } from './hook-table.js';
+import { HeapSeries } from './heap-series.js';
 import { IntervalList } from './intervals.js';
 import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, TEST_LINE } from './line-patterns.js';
 import { newTestRecord } from './records.js';
@@ -264,6 +265,7 @@ export class ModelBuilder {
       const used = Number(m[4]);
       const proc = this.process(pid);
       if (used > (proc.peakHeapBytes ?? 0)) proc.peakHeapBytes = used;
+      this.timeline(pid).heap.add(Number(m[2]), used);
     }
     return false;
   }
@@ -324,6 +326,7 @@ export class ModelBuilder {
         if (e.name === Counter.heap) {
           const used = num(e.args?.used);
           if (used !== undefined && used > (proc.peakHeapBytes ?? 0)) proc.peakHeapBytes = used;
+          if (used !== undefined) this.timeline(pid).heap.add(ts, used);
         }
         return;
       case 'P':
@@ -560,7 +563,7 @@ export class ModelBuilder {
 
   private timeline(pid: number): ProcessTimeline {
     let t = this.timelines.get(pid);
-    if (!t) this.timelines.set(pid, (t = { gc: new IntervalList(), stalls: new IntervalList() }));
+    if (!t) this.timelines.set(pid, (t = { gc: new IntervalList(), stalls: new IntervalList(), heap: new HeapSeries() }));
     return t;
   }
 

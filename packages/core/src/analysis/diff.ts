@@ -57,7 +57,7 @@ export type ChangeKind =
   | 'file'       // a file's duration
   | 'phase'      // a file's import, environment setup, …
   | 'gc'         // a file's GC
-  | 'heap'       // a file's peak heap
+  | 'heap'       // how far a file raised its worker's heap
   | 'stall'      // event-loop stall time of an owner (new when the base had none)
   | 'module'     // a module's own load time (import profile)
   | 'new module' // a module that appeared in the graph, with the new modules it brought
@@ -124,8 +124,9 @@ export function diff(base: Side | readonly Side[], head: Side | readonly Side[],
     changes.push(tidy({ kind: RUN_FIGURES.has(what) ? 'run' : 'time', what, unit, ...strip(row) }));
   }
   const tests = testChanges(b, h, changes);
-  fileChanges(b, h, changes);
-  stallChanges(b, h, changes);
+  const sameHistory = filesWithOneHistory(b, h);
+  fileChanges(b, h, sameHistory, changes);
+  stallChanges(b, h, sameHistory, changes);
   leakChanges(b, h, changes);
   importChanges(b, h, changes);
   const ignore = new Set(options.ignore ?? []);
@@ -271,11 +272,32 @@ function strip(v: Verdict): Omit<Verdict, 'significant'> {
   return { base, head, delta, relative, p, method } as Omit<Verdict, 'significant'>;
 }
 
-function fileChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void {
-  const key = (f: { project?: string; file: string }) => `${f.project ?? ''}\0${f.file}`;
+const fileKey = (f: { project?: string; file: string }) => `${f.project ?? ''}\0${f.file}`;
+
+/**
+ * The files (fileKey) that ran after the same files in their process in every run of both sides
+ * (a fresh worker's: none). A worker that runs several files (Jest, Vitest without isolation)
+ * carries its state from one to the next: it collects during a file the garbage of those before
+ * it, and loads and compiles code on its first. A file's phases, GC, heap growth and its phases'
+ * stalls are compared only where that state was the same.
+ */
+function filesWithOneHistory(b: RunFigures[], h: RunFigures[]): Set<string> {
+  const history = new Map<string, string | null>();
+  for (const r of [...b, ...h]) {
+    for (const f of r.files) {
+      const k = fileKey(f);
+      const after = JSON.stringify(f.ranAfter);
+      const known = history.get(k);
+      history.set(k, known === undefined || known === after ? after : null);
+    }
+  }
+  return new Set([...history].filter(([, after]) => after !== null).map(([k]) => k));
+}
+
+function fileChanges(b: RunFigures[], h: RunFigures[], sameHistory: Set<string>, changes: Change[]): void {
   const files = (runs: RunFigures[]) => {
     const out = new Map<string, RunFigures['files']>();
-    for (const r of runs) for (const f of r.files) (out.get(key(f)) ?? out.set(key(f), []).get(key(f))!).push(f);
+    for (const r of runs) for (const f of r.files) (out.get(fileKey(f)) ?? out.set(fileKey(f), []).get(fileKey(f))!).push(f);
     return out;
   };
   const base = files(b);
@@ -293,18 +315,21 @@ function fileChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void 
       if (v.significant) changes.push(tidy({ kind, what, unit, ...strip(v), ...ids, ...extra }));
     };
     add('file', 'file', label, 'ms', (x) => x.durationMs);
+    if (!sameHistory.has(k)) continue;
     const phases = new Set([...bs, ...hs].flatMap((x) => Object.keys(x.phasesMs)));
     for (const phase of phases) add('phase', 'phase', `${phase} of ${label}`, 'ms', (x) => x.phasesMs[phase] ?? 0, { phase });
     add('gc', 'fileGc', `GC in ${label}`, 'ms', (x) => x.gcMs);
-    add('heap', 'heap', `peak heap of ${label}`, 'bytes', (x) => x.peakHeapBytes);
+    add('heap', 'heap', `heap growth of ${label}`, 'bytes', (x) => x.heapGrowthBytes);
   }
 }
 
-function stallChanges(b: RunFigures[], h: RunFigures[], changes: Change[]): void {
+function stallChanges(b: RunFigures[], h: RunFigures[], sameHistory: Set<string>, changes: Change[]): void {
   const owners = new Map<string, RunFigures['stalls'][number]>();
   for (const r of [...b, ...h]) for (const s of r.stalls) if (!owners.has(`${s.kind}\0${s.owner}`)) owners.set(`${s.kind}\0${s.owner}`, s);
   const of = (runs: RunFigures[], k: string) => runs.map((r) => r.stalls.filter((s) => `${s.kind}\0${s.owner}` === k).reduce((sum, s) => sum + s.durationMs, 0));
   for (const [k, s] of owners) {
+    // a phase's or a file's own stalls follow its worker's state (filesWithOneHistory); a test's are its own
+    if ((s.kind === 'phase' || s.kind === 'file') && s.file && !sameHistory.has(fileKey(s))) continue;
     const v = judged('stall', of(b, k), of(h, k));
     if (v.significant) changes.push(tidy({ kind: 'stall', what: s.owner, unit: 'ms', ...strip(v), project: s.project, file: s.file || undefined }));
   }

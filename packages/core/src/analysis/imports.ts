@@ -1,4 +1,5 @@
 import type { ModuleSlice, ModuleSum, TraceTables, TransformSlice } from './model.js';
+import { countAtMost } from './intervals.js';
 
 /**
  * The import profile (`testtrace imports`): the `module` spans of every worker, nested by time
@@ -138,7 +139,7 @@ export function summedLabel(pkg: string): string {
 }
 
 /** The summed loads as loads of their own, each placed in the file or test it lies in. */
-function summedLoads(sums: readonly ModuleSum[], windows: { tests: Window[]; places: Window[] }): Load[] {
+function summedLoads(sums: readonly ModuleSum[], windows: Windows): Load[] {
   return sums.map((sum) => {
     const slice: ModuleSlice = { pid: sum.pid, module: summedLabel(sum.pkg), start: sum.start, end: sum.end, selfUs: sum.selfUs, kind: 'summed', transformUs: 0 };
     return { slice, viteUs: 0, parent: -1, children: [], file: '', summed: sum.loads, ...placeOf(windows, sum.pid, sum.start, sum.end) };
@@ -154,18 +155,47 @@ interface Window {
   test?: string;
 }
 
-/** The innermost window of `windows` (sorted by start) that holds [start, end]. */
-function holder(windows: readonly Window[], pid: number, start: number, end: number): Window | undefined {
-  let found: Window | undefined;
-  for (const w of windows) {
-    if (w.start > start) break;
-    if (w.pid === pid && w.end >= end && (found === undefined || w.start >= found.start)) found = w;
+/**
+ * Windows of one kind, per pid in order of start (ties in the order given), with the running
+ * maximum of their ends: the innermost window holding a load is a binary search away, and the
+ * walk back from it stops where no earlier window reaches the load's end.
+ */
+class WindowIndex {
+  private readonly byPid = new Map<number, { windows: Window[]; starts: Float64Array; maxEnds: Float64Array }>();
+
+  /** `windows` sorted by start. */
+  constructor(windows: readonly Window[]) {
+    const lists = new Map<number, Window[]>();
+    for (const w of windows) (lists.get(w.pid) ?? lists.set(w.pid, []).get(w.pid)!).push(w);
+    for (const [pid, list] of lists) {
+      const starts = new Float64Array(list.length);
+      const maxEnds = new Float64Array(list.length);
+      list.forEach((w, i) => {
+        starts[i] = w.start;
+        maxEnds[i] = Math.max(w.end, i > 0 ? maxEnds[i - 1]! : -Infinity);
+      });
+      this.byPid.set(pid, { windows: list, starts, maxEnds });
+    }
   }
-  return found;
+
+  /** The window on `pid` that holds [start, end] and starts last (of those starting together, the last given). */
+  holder(pid: number, start: number, end: number): Window | undefined {
+    const on = this.byPid.get(pid);
+    if (!on) return undefined;
+    for (let i = countAtMost(on.starts, on.starts.length, start) - 1; i >= 0 && on.maxEnds[i]! >= end; i--) {
+      if (on.windows[i]!.end >= end) return on.windows[i];
+    }
+    return undefined;
+  }
 }
 
-/** Where a load may lie: the tests (by start), and the files' phases and spans (by start). */
-function windowsOf(tables: TraceTables): { tests: Window[]; places: Window[] } {
+interface Windows {
+  tests: WindowIndex;
+  places: WindowIndex;
+}
+
+/** Where a load may lie: the tests, and the files' phases and spans. */
+function windowsOf(tables: TraceTables): Windows {
   const tests: Window[] = [];
   const t = tables.testTable;
   for (let i = 0; i < t.count; i++) {
@@ -177,19 +207,19 @@ function windowsOf(tables: TraceTables): { tests: Window[]; places: Window[] } {
     ...tables.phases.map((p) => ({ pid: p.pid, start: p.start, end: p.end, file: p.file, ...(p.project ? { project: p.project } : {}) })),
     ...tables.files.map((f) => ({ pid: f.pid, start: f.start, end: f.end, file: f.file, ...(f.project ? { project: f.project } : {}) })),
   ].sort((a, b) => a.start - b.start);
-  return { tests, places };
+  return { tests: new WindowIndex(tests), places: new WindowIndex(places) };
 }
 
 /** The file (and test) a load from `start` to `end` on `pid` was for, if any. */
-function placeOf(windows: { tests: Window[]; places: Window[] }, pid: number, start: number, end: number): { file: string; project?: string; test?: string } | undefined {
-  const test = holder(windows.tests, pid, start, end);
-  const place = test ?? holder(windows.places, pid, start, end);
+function placeOf(windows: Windows, pid: number, start: number, end: number): { file: string; project?: string; test?: string } | undefined {
+  const test = windows.tests.holder(pid, start, end);
+  const place = test ?? windows.places.holder(pid, start, end);
   if (!place) return undefined;
   return { file: place.file, ...(place.project !== undefined ? { project: place.project } : {}), ...(test ? { test: test.test } : {}) };
 }
 
 /** Nests each pid's loads by time and names the file (and test) each root load was for. */
-function nestLoads(tables: TraceTables, windows: { tests: Window[]; places: Window[] }): Load[] {
+function nestLoads(tables: TraceTables, windows: Windows): Load[] {
   const slices = [...tables.modules].sort((a, b) => a.pid - b.pid || a.start - b.start || b.end - a.end);
   const loads: Load[] = [];
   const open: number[] = [];

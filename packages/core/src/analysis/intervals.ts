@@ -118,7 +118,7 @@ export function lowerBoundF64(a: Float64Array, n: number, value: number): number
 }
 
 /** How many of the first `n` values of the sorted `a` are <= `value`. */
-function countAtMost(a: Float64Array, n: number, value: number): number {
+export function countAtMost(a: Float64Array, n: number, value: number): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {

@@ -1,4 +1,5 @@
 import type { TestStatus } from '../format/events.js';
+import type { HeapSeries } from './heap-series.js';
 import type { IntervalList } from './intervals.js';
 import type { CpuProfiles } from './cpu.js';
 import type { HookTable } from './hook-table.js';
@@ -159,6 +160,7 @@ export interface ProcessRecord {
 export interface ProcessTimeline {
   gc: IntervalList;
   stalls: IntervalList;
+  heap: HeapSeries;
 }
 
 export interface FileRecord {

@@ -25,6 +25,15 @@ describe('the model line filter', () => {
     const full = modelFromEvents(events, sourceOf(file, summary));
     expect(comparable(filtered)).toEqual(comparable(full));
     expect(filtered.source.events).toBe(events.length);
+    // each process's heap readings, taken from the counter's text or from the parsed event
+    const heap = events.filter((e) => e.ph === 'C' && e.name === 'heap');
+    expect(heap.length).toBeGreaterThan(2);
+    for (const m of [filtered, full]) {
+      for (const e of heap) expect(m.timelines.get(e.pid)!.heap.at(e.ts!)).toBe(e.args!.used);
+      const first = heap.filter((e) => e.pid === heap[0]!.pid).sort((a, b) => a.ts! - b.ts!)[0]!;
+      // before the first reading, the heap is the first reading's
+      expect(m.timelines.get(first.pid)!.heap.at(first.ts! - 1)).toBe(first.args!.used);
+    }
   });
 
   it("reads a test span with what it counted instead of writing (`net`, `closed`) from its text, as the recorder writes it", () => {

@@ -1,6 +1,6 @@
 import { importReport } from '../imports.js';
 import { leakReport, type LeakGroup } from '../leaks.js';
-import type { TraceModel } from '../model.js';
+import type { FileRecord, TraceModel } from '../model.js';
 import type { OwnerKind } from '../owners.js';
 import { stallReport } from '../stalls.js';
 import { summarize } from '../summary.js';
@@ -75,8 +75,15 @@ export interface FileFigures {
   phasesMs: Record<string, number>;
   /** GC pauses of its worker while it ran. */
   gcMs: number;
-  /** The highest heap reading at its tests' starts and ends. */
-  peakHeapBytes?: number;
+  /**
+   * How far the heap rose while it ran: the highest reading at its tests' starts and ends over the
+   * heap when it started (its process's last `heap` counter reading before it, or the first one).
+   * Not the peak itself: a worker that runs several files (Jest, Vitest without isolation) still
+   * holds what earlier files left for the GC, so a file's peak follows which files ran before it.
+   */
+  heapGrowthBytes?: number;
+  /** The files its process ran before it, in order (project and file, as `unit` keys): empty in a fresh worker. */
+  ranAfter: string[];
   /** Full names of its tests: how a moved file is recognised. */
   tests: string[];
 }
@@ -165,6 +172,13 @@ function testFigures(rows: readonly AnyTestRow[]): TestFigures[] {
 
 function fileFigures(model: TraceModel): FileFigures[] {
   const unit = (project: string | undefined, file: string) => `${project ?? ''}\0${file}`;
+  const ranAfter = new Map<FileRecord, string[]>();
+  const byPid = new Map<number, FileRecord[]>();
+  for (const f of model.files) (byPid.get(f.pid) ?? byPid.set(f.pid, []).get(f.pid)!).push(f);
+  for (const files of byPid.values()) {
+    files.sort((a, b) => a.start - b.start);
+    files.forEach((f, i) => ranAfter.set(f, files.slice(0, i).map((x) => unit(x.project, x.file))));
+  }
   const heap = new Map<string, number>();
   const names = new Map<string, Set<string>>();
   for (const t of model.tests) {
@@ -179,17 +193,20 @@ function fileFigures(model: TraceModel): FileFigures[] {
     const key = unit(f.project, f.file);
     const phasesMs: Record<string, number> = {};
     for (const [phase, ms] of Object.entries(f.phasesMs)) if (phase !== 'queued') phasesMs[phase] = ms;
-    const gc = model.timelines.get(f.pid)?.gc;
+    const timeline = model.timelines.get(f.pid);
+    const gc = timeline?.gc;
     const out: FileFigures = {
       file: f.file,
       durationMs: f.durationMs,
       phasesMs,
       gcMs: gc ? Math.round(gc.covered(f.start, f.end)) / 1000 : 0,
+      ranAfter: ranAfter.get(f) ?? [],
       tests: [...(names.get(key) ?? [])],
     };
     if (f.project !== undefined) out.project = f.project;
     const peak = heap.get(key);
-    if (peak !== undefined) out.peakHeapBytes = peak;
+    const before = timeline?.heap.at(f.start);
+    if (peak !== undefined && before !== undefined) out.heapGrowthBytes = Math.max(0, peak - before);
     return out;
   });
 }

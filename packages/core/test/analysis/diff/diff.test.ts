@@ -4,7 +4,7 @@ import { diff, judge, NOISE_RULES, type RunFigures, type TestFigures } from '../
 /** The figures of a run as runFigures gives them, for the matching and noise rules alone. */
 function run(tests: Partial<TestFigures>[], extra: Partial<RunFigures> = {}): RunFigures {
   const full = tests.map((t) => ({ file: 'a.test.ts', fullName: 't', nameIndex: 0, status: 'passed', durationMs: 10, attempts: 1, failedAttempts: 0, flaky: false, ...t }));
-  const files = [...new Set(full.map((t) => t.file))].map((file) => ({ file, durationMs: 100, phasesMs: {}, gcMs: 0, tests: full.filter((t) => t.file === file).map((t) => t.fullName) }));
+  const files = [...new Set(full.map((t) => t.file))].map((file) => ({ file, durationMs: 100, phasesMs: {}, gcMs: 0, ranAfter: [], tests: full.filter((t) => t.file === file).map((t) => t.fullName) }));
   return { source: 'x.out', wallMs: 1000, busyMs: 500, utilisation: 0.5, workers: 1, gcMs: 0, stallMs: 0, rows: [], tests: full, files, leaks: [], stalls: [], modules: [], ...extra };
 }
 
@@ -60,5 +60,18 @@ describe('diff', () => {
       ['new leak', 'poll (src/b.js)'],
       ['gone leak', 'watch (src/a.js)'],
     ]);
+  });
+
+  it("compares a file's phases, their stalls, GC and heap growth only where every run ran the same files before it in its process", () => {
+    const withFile = (r: RunFigures, ms: number, ranAfter: string[]) => ({
+      ...r,
+      files: r.files.map((f) => ({ ...f, phasesMs: { import: 10 + ms }, gcMs: ms, heapGrowthBytes: ms * 2 ** 20, ranAfter })),
+      stalls: [{ file: 'a.test.ts', kind: 'phase' as const, owner: 'import of a.test.ts', durationMs: ms }],
+    });
+    const base = withFile(run([{}]), 0, []);
+    // 500 ms more after the same files: every figure reported
+    expect(diff(base, withFile(run([{}]), 500, [])).changes.map((c) => c.kind).sort()).toEqual(['gc', 'heap', 'phase', 'stall']);
+    // after another file in its worker: that file's garbage and warm-up may be the cause, so none is compared
+    expect(diff(base, withFile(run([{}]), 500, ['\0b.test.ts'])).changes).toEqual([]);
   });
 });

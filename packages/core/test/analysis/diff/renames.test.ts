@@ -4,7 +4,7 @@ import { diff, findRenames, likeness, type ModuleFigure, type RunFigures, type T
 /** The figures of a run with these tests, in this order, and these modules. */
 function run(tests: Partial<TestFigures>[], modules: ModuleFigure[] = []): RunFigures {
   const full = tests.map((t) => ({ file: 'a.test.ts', fullName: 't', nameIndex: 0, status: 'passed', durationMs: 10, attempts: 1, failedAttempts: 0, flaky: false, ...t }));
-  const files = [...new Set(full.map((t) => t.file))].map((file) => ({ file, durationMs: 100, phasesMs: {}, gcMs: 0, tests: full.filter((t) => t.file === file).map((t) => t.fullName) }));
+  const files = [...new Set(full.map((t) => t.file))].map((file) => ({ file, durationMs: 100, phasesMs: {}, gcMs: 0, ranAfter: [], tests: full.filter((t) => t.file === file).map((t) => t.fullName) }));
   return { source: 'x.out', wallMs: 1000, busyMs: 500, utilisation: 0.5, workers: 1, gcMs: 0, stallMs: 0, rows: [], tests: full, files, leaks: [], stalls: [], modules };
 }
 
