@@ -477,12 +477,8 @@ export class AsyncResourceSource implements Source {
     if (r.pool !== undefined && !poolSocketLeaks(r.pool)) return undefined;
     if ((r.type === 'TCPWRAP' || r.type === 'PIPEWRAP') && r.pool === undefined && isAcceptedSocket(r.resource)) return undefined;
     if (r.type === 'PIPEWRAP' && (childStacks.has(r.stack) || isStdioPipe(r.resource))) return undefined;
-    if (r.frames !== undefined) {
-      r.stack = formatFrames(r.frames);
-      r.frames = undefined;
-      // a timer whose callback is shared (a promise's resolve) is judged by its own stack
-      if (madeByRunner(r.stack)) return undefined;
-    }
+    // a timer whose callback is shared (a promise's resolve) is judged by its own stack
+    if (r.frames !== undefined && madeByRunner(formatStack(r))) return undefined;
     if (atStop && r.test === undefined && !hasUserFrame(r.stack)) return undefined;
     const stack = r.stack !== '' || !isServerType(r.type) ? r.stack : this.serverStack(r.resource);
     const label = r.pool !== undefined ? poolSocketLabel(r.pool, true) : describeHandle(r.type, r.resource);
@@ -589,7 +585,12 @@ export function describeHandle(type: LeakableType, resource: object): string | u
 
 /** A handle's stack, formatted from its frames on first use (a timer's waits for the leak check: it may be due soon). */
 function formatHandleStack(r: ResourceRecord): string {
-  if (r.frames !== undefined && r.type !== 'Timeout') {
+  return r.type === 'Timeout' ? r.stack : formatStack(r);
+}
+
+/** A record's stack, formatted from its raw frames once (formatting consumes them). */
+function formatStack(r: ResourceRecord): string {
+  if (r.frames !== undefined) {
     r.stack = formatFrames(r.frames);
     r.frames = undefined;
   }
