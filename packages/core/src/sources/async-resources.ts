@@ -8,7 +8,7 @@ import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
 import { CAPTURE_LIMIT, captureFrames, captureStack, formatFrames, hasUserFrame, setStackRoot } from './stack.js';
-import { isAcceptedSocket, isAlive, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
+import { isAcceptedSocket, isAlive, isEndedSocket, isHalfOpenSocket, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
 import { FetchPoolTracker, poolSocketLabel, poolSocketLeaks, type PoolSocket } from './fetch-pool.js';
 import { CreationWindows } from './creation-windows.js';
 import { madeByRunner } from './frame-origin.js';
@@ -73,6 +73,8 @@ const FRESH_ACTIVE_US = 1000;
 
 /** Per-test records beyond this are checked and the dead ones dropped; memory stays bounded. */
 const MAX_RECORDS = 4096;
+/** Sockets found closing at their tests' ends, kept for the check at their file's end; those beyond are only counted. */
+const MAX_CLOSING = 1024;
 
 /**
  * `server.listen(port, host)` creates the server's handle in a later tick (after a DNS lookup or
@@ -146,6 +148,12 @@ export class AsyncResourceSource implements Source {
   private readonly closes = new HandleCloses();
   /** The leaks of ended tests, until they close or tracing ends. */
   private watch!: LeakWatch;
+  /**
+   * Sockets their owner had ended by their test's end (isEndedSocket): counted as closed, their
+   * stacks left unformatted, and reported as leaks only if their peer still holds them half-open
+   * when tracing stops.
+   */
+  private closing: ResourceRecord[] = [];
 
   // full detail: the callback running now (before/after nest), and the type of each resource
   // other than a promise, by the resource itself: a callback's resource is executionAsyncResource()
@@ -271,6 +279,8 @@ export class AsyncResourceSource implements Source {
   /** A test file ended: the leaks of its tests still open are written as open at its end. */
   fileEnd(ts: number): void {
     this.watch.fileEnd(ts);
+    // those still open stay until tracing stops, where they are leaks (the peer holds them half-open)
+    if (this.closing.length > 0) this.closing = this.closing.filter((r) => isAlive(r.type, r.resource));
   }
 
   stop(): void {
@@ -282,9 +292,11 @@ export class AsyncResourceSource implements Source {
     unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
     this.pool.stop();
     this.closes.uninstall();
-    const records = this.outsideRecords.concat(this.testRecords);
+    // an ended socket still closing now is not one: its FIN is not even written yet
+    const records = this.outsideRecords.concat(this.testRecords, this.closing.filter((r) => isHalfOpenSocket(r.resource)));
     this.outsideRecords = [];
     this.testRecords = [];
+    this.closing = [];
     const now = nowUs();
     this.watch.end(now);
     // what no test's end reported (made outside tests, or by a test that never ended) is open now too
@@ -423,7 +435,18 @@ export class AsyncResourceSource implements Source {
     closed?: Tally,
   ): (LeakRecord & { test?: string; file?: string })[] {
     const leaks: (LeakRecord & { test?: string; file?: string })[] = [];
-    const alive = records.map((r) => isAlive(r.type, r.resource));
+    // undefined: alive but closing by itself (a socket its owner has ended)
+    const alive: (boolean | undefined)[] = records.map((r) => isAlive(r.type, r.resource));
+    if (!atStop) {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        if (!alive[i] || r.type !== 'TCPWRAP' || r.pool !== undefined || !isEndedSocket(r.resource)) continue;
+        // closing by itself: counted as closed (its lifetime up to now), checked again at its file's end
+        alive[i] = undefined;
+        if (closed !== undefined) tallyClosed(closed, r, ts);
+        if (this.closing.length < MAX_CLOSING) this.closing.push(r);
+      }
+    }
     // a handle's stack is formatted only now, and only if it outlives the test (or is the child
     // process whose pipes do: they fold into it by their shared stack)
     const pipesAlive = records.some((r, i) => alive[i] && r.type === 'PIPEWRAP');
@@ -435,6 +458,7 @@ export class AsyncResourceSource implements Source {
     for (const r of records) if (r.type === 'PROCESSWRAP' && r.stack !== '') childStacks.add(r.stack);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
+      if (alive[i] === undefined) continue;
       if (!alive[i]) {
         if (r.openAtBody && closedByHooks !== undefined) closedByHooks.push(withLabel({ type: r.type, id: r.id, stack: formatHandleStack(r) }, r.bodyLabel));
         if (closed !== undefined) tallyClosed(closed, r, ts);

@@ -104,3 +104,28 @@ export function isAcceptedSocket(resource: object): boolean {
     return false;
   }
 }
+
+/**
+ * A socket its owner has already ended at the leak check (`end()` called, its FIN on the way:
+ * Node's HTTP client does this when a `connection: close` response ends, and destroys the socket
+ * once the FIN is written). It closes by itself a few milliseconds later, unless its peer keeps
+ * the connection half-open.
+ */
+export function isEndedSocket(resource: object): boolean {
+  try {
+    const owner = ownerOf(resource);
+    return owner !== undefined && owner.writableEnded === true && owner.destroyed !== true;
+  } catch {
+    return false;
+  }
+}
+
+/** An ended socket whose FIN is written (`finish`): only its peer keeps it open now. */
+export function isHalfOpenSocket(resource: object): boolean {
+  try {
+    const owner = ownerOf(resource);
+    return owner !== undefined && owner.writableFinished === true && owner.destroyed !== true;
+  } catch {
+    return false;
+  }
+}

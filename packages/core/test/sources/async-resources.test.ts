@@ -129,6 +129,45 @@ describe('async resource source: leaks, one liveness test per type', () => {
     expect(r.leaky.activeResourcesDelta.TCPServerWrap).toBe(2);
   });
 
+  it("TCPWRAP: a socket its owner ended by the test's end closes by itself (counted closed, no stack); one its peer holds half-open is a leak at stop", async () => {
+    const http = await import('node:http');
+    const r = await leakPair(
+      async () => {
+        // the peer never ends its side: the client's end() leaves the socket open for good
+        const server = await listen(net.createServer({ allowHalfOpen: true }, () => {}), 0, '127.0.0.1');
+        const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+        await once(socket, 'connect');
+        socket.end();
+        await once(socket, 'finish');
+        server.close(); // stops listening; the accepted connection stays, half-open
+        cleanups.push(() => socket.destroy());
+      },
+      async () => {
+        // a `connection: close` response: Node's client ends the socket as the response ends and
+        // destroys it once its FIN is written, a few ms after the test
+        const server = http.createServer((_req, res) => res.writeHead(200, { connection: 'close' }).end('ok'));
+        await listen(server as unknown as net.Server, 0, '127.0.0.1');
+        const { port } = server.address() as net.AddressInfo;
+        const body = await new Promise<string>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, agent: false }, (res) => {
+            let data = '';
+            res.setEncoding('utf8').on('data', (d) => (data += d)).on('end', () => resolve(data));
+          }).on('error', reject);
+        });
+        expect(body).toBe('ok');
+        server.close(); // its listening handle closes now; the connection is the client's to close
+      },
+    );
+    expect(r.tidy.leaks).toBeUndefined();
+    expect(r.tidy.closed.TCPWRAP.count).toBeGreaterThanOrEqual(1);
+    // the half-open socket: not a leak at its test's end (it was ended), one when tracing stopped
+    expect(r.leaky.leaks).toBeUndefined();
+    const atStop = r.events.filter((e) => e.name === 'leak: TCPWRAP');
+    expect(atStop).toHaveLength(1);
+    expect(atStop[0]!.args).toMatchObject({ test: 'sources > leaky', stack: expect.stringContaining('async-resources.test.ts') });
+    expect(r.events.filter((e) => e.name === 'created: TCPWRAP' && e.args?.test === 'tidy')).toEqual([]);
+  });
+
   it('PIPESERVERWRAP and PIPEWRAP: unix sockets', async () => {
     let n = 0;
     const sockPath = () => path.join(tmp, `s${n++}.sock`);
