@@ -8,7 +8,7 @@ import type { Recorder } from '../recorder.js';
 import type { TestSpan } from '../lifecycle/spans.js';
 import type { Source, SourceContext } from './source.js';
 import { CAPTURE_LIMIT, captureFrames, captureStack, formatFrames, hasUserFrame, setStackRoot } from './stack.js';
-import { isAcceptedSocket, isAlive, isEndedSocket, isHalfOpenSocket, isLeakableType, isServerType, isStdioPipe, ownerOf, type LeakableType } from './liveness.js';
+import { isAcceptedSocket, isAlive, isClosing, isLeakableType, isServerType, isStdioPipe, ownerOf, stillOpenOnceClosing, type LeakableType } from './liveness.js';
 import { FetchPoolTracker, poolSocketLabel, poolSocketLeaks, type PoolSocket } from './fetch-pool.js';
 import { CreationWindows } from './creation-windows.js';
 import { madeByRunner } from './frame-origin.js';
@@ -39,6 +39,8 @@ interface ResourceRecord {
   created: number;
   /** When its native handle was closed (HandleCloses), if seen. */
   closedAt: number | undefined;
+  /** When it was found closing by its owner's request at its test's end (isClosing), if it was. */
+  closingSince?: number;
   /**
    * Its `created: TYPE` instant waits for its test's end (default detail): written only if the
    * resource outlives the test, else counted in the test's `closed` arg.
@@ -73,7 +75,7 @@ const FRESH_ACTIVE_US = 1000;
 
 /** Per-test records beyond this are checked and the dead ones dropped; memory stays bounded. */
 const MAX_RECORDS = 4096;
-/** Sockets found closing at their tests' ends, kept for the check at their file's end; those beyond are only counted. */
+/** Resources found closing at their tests' ends, kept for the check when tracing stops; those beyond are only counted. */
 const MAX_CLOSING = 1024;
 
 /**
@@ -149,9 +151,9 @@ export class AsyncResourceSource implements Source {
   /** The leaks of ended tests, until they close or tracing ends. */
   private watch!: LeakWatch;
   /**
-   * Sockets their owner had ended by their test's end (isEndedSocket): counted as closed, their
-   * stacks left unformatted, and reported as leaks only if their peer still holds them half-open
-   * when tracing stops.
+   * Resources their owner had asked to close by their test's end (isClosing: an ended socket, a
+   * signalled child process): counted as closed, their stacks left unformatted, and reported as
+   * leaks only if still open for good when tracing stops (stillOpenOnceClosing).
    */
   private closing: ResourceRecord[] = [];
 
@@ -279,7 +281,7 @@ export class AsyncResourceSource implements Source {
   /** A test file ended: the leaks of its tests still open are written as open at its end. */
   fileEnd(ts: number): void {
     this.watch.fileEnd(ts);
-    // those still open stay until tracing stops, where they are leaks (the peer holds them half-open)
+    // those still open stay until tracing stops, where those open for good are leaks
     if (this.closing.length > 0) this.closing = this.closing.filter((r) => isAlive(r.type, r.resource));
   }
 
@@ -292,12 +294,12 @@ export class AsyncResourceSource implements Source {
     unsubscribe(LISTEN_CHANNEL, this.onListen as (message: unknown) => void);
     this.pool.stop();
     this.closes.uninstall();
-    // an ended socket still closing now is not one: its FIN is not even written yet
-    const records = this.outsideRecords.concat(this.testRecords, this.closing.filter((r) => isHalfOpenSocket(r.resource)));
+    const now = nowUs();
+    const openForGood = this.closing.filter((r) => stillOpenOnceClosing(r.type, r.resource, now - r.closingSince!));
+    const records = this.outsideRecords.concat(this.testRecords, openForGood);
     this.outsideRecords = [];
     this.testRecords = [];
     this.closing = [];
-    const now = nowUs();
     this.watch.end(now);
     // what no test's end reported (made outside tests, or by a test that never ended) is open now too
     for (const leak of this.findLeaks(records, now, true)) this.watch.open(leak.type, leak.id, leak.test, leak.file, 'exit', now);
@@ -435,14 +437,15 @@ export class AsyncResourceSource implements Source {
     closed?: Tally,
   ): (LeakRecord & { test?: string; file?: string })[] {
     const leaks: (LeakRecord & { test?: string; file?: string })[] = [];
-    // undefined: alive but closing by itself (a socket its owner has ended)
+    // undefined: alive but closing by itself (an ended socket, a signalled child process)
     const alive: (boolean | undefined)[] = records.map((r) => isAlive(r.type, r.resource));
     if (!atStop) {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
-        if (!alive[i] || r.type !== 'TCPWRAP' || r.pool !== undefined || !isEndedSocket(r.resource)) continue;
+        if (!alive[i] || r.pool !== undefined || !isClosing(r.type, r.resource)) continue;
         // closing by itself: counted as closed (its lifetime up to now), checked again at its file's end
         alive[i] = undefined;
+        r.closingSince = ts;
         if (closed !== undefined) tallyClosed(closed, r, ts);
         if (this.closing.length < MAX_CLOSING) this.closing.push(r);
       }

@@ -106,25 +106,42 @@ export function isAcceptedSocket(resource: object): boolean {
 }
 
 /**
- * A socket its owner has already ended at the leak check (`end()` called, its FIN on the way:
- * Node's HTTP client does this when a `connection: close` response ends, and destroys the socket
- * once the FIN is written). It closes by itself a few milliseconds later, unless its peer keeps
- * the connection half-open.
+ * Whether a resource alive at its test's end is already closing by its owner's request, and will
+ * close by itself within milliseconds:
+ *
+ * - a socket its owner has ended (`end()`, its FIN on the way): Node's HTTP client does this when
+ *   a `connection: close` response ends, and destroys the socket once the FIN is written;
+ * - a child process its owner has signalled (`kill()` succeeded) that has not exited yet.
+ *
+ * Either may still stay open (a peer that holds the connection half-open, a child that traps the
+ * signal): see stillOpenOnceClosing.
  */
-export function isEndedSocket(resource: object): boolean {
+export function isClosing(type: LeakableType, resource: object): boolean {
   try {
     const owner = ownerOf(resource);
-    return owner !== undefined && owner.writableEnded === true && owner.destroyed !== true;
+    if (owner === undefined) return false;
+    if (type === 'TCPWRAP') return owner.writableEnded === true && owner.destroyed !== true;
+    if (type === 'PROCESSWRAP') return owner.killed === true && owner.exitCode === null && owner.signalCode === null;
+    return false;
   } catch {
     return false;
   }
 }
 
-/** An ended socket whose FIN is written (`finish`): only its peer keeps it open now. */
-export function isHalfOpenSocket(resource: object): boolean {
+/** How long a signalled child process has to exit before it counts as running on for good. */
+const CHILD_EXIT_GRACE_US = 1_000_000;
+
+/**
+ * A resource found closing (isClosing) `closingForUs` ago that is open for good when tracing
+ * stops: a socket whose FIN is written (only its peer keeps it open now; one whose FIN is not even
+ * written is still closing), a child process still running a second after its signal (one killed
+ * in a file's last test may be exiting still when the worker stops).
+ */
+export function stillOpenOnceClosing(type: LeakableType, resource: object, closingForUs: number): boolean {
+  if (!isAlive(type, resource)) return false;
+  if (type !== 'TCPWRAP') return closingForUs >= CHILD_EXIT_GRACE_US;
   try {
-    const owner = ownerOf(resource);
-    return owner !== undefined && owner.writableFinished === true && owner.destroyed !== true;
+    return ownerOf(resource)?.writableFinished === true;
   } catch {
     return false;
   }

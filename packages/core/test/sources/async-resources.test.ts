@@ -168,6 +168,39 @@ describe('async resource source: leaks, one liveness test per type', () => {
     expect(r.events.filter((e) => e.name === 'created: TCPWRAP' && e.args?.test === 'tidy')).toEqual([]);
   });
 
+  it("PROCESSWRAP: a child its test killed is closing (counted closed, not a leak); one that traps the signal is a leak at stop, given a second to exit", async () => {
+    const ready = async (child: cp.ChildProcess) => {
+      await once(child.stdout!, 'data');
+      return child;
+    };
+    const reap = (child: cp.ChildProcess) => async () => {
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    };
+    const t = traced({ sources: onlySources('async') });
+    await runTest(t.tracer, 'leaky', async () => {
+      // traps SIGTERM and runs on: the kill() at the test's end does not end it
+      const child = await ready(cp.spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000); console.log("ready")']));
+      child.kill();
+      cleanups.push(reap(child));
+    });
+    await sleep(1100);
+    await runTest(t.tracer, 'tidy', async () => {
+      // killed at the end of the test: exits a few ms later, still exiting when tracing stops
+      const child = await ready(cp.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("ready")']));
+      child.kill();
+      cleanups.push(reap(child));
+    });
+    const events = await t.finish();
+    const [leaky, tidy] = [testSpan(events, 'leaky').args, testSpan(events, 'tidy').args];
+    expect(tidy.leaks).toBeUndefined();
+    expect(tidy.closed.PROCESSWRAP.count).toBe(1);
+    expect(leaky.leaks).toBeUndefined();
+    const atStop = events.filter((e) => e.name.startsWith('leak: '));
+    expect(atStop.map((e) => `${e.name} ${e.args.test}`)).toEqual(['leak: PROCESSWRAP sources > leaky']);
+    expect(atStop[0]!.args.stack).toContain('async-resources.test.ts');
+  });
+
   it('PIPESERVERWRAP and PIPEWRAP: unix sockets', async () => {
     let n = 0;
     const sockPath = () => path.join(tmp, `s${n++}.sock`);
