@@ -3,6 +3,7 @@
  * pool or detail recorded it: each resource the suite leaves open classed as it is, and nothing of
  * the runner's own.
  */
+import fs from 'node:fs';
 import { expect } from 'vitest';
 import { frameOrigin, innermostFrame } from '../packages/core/src/sources/frame-origin.js';
 import { testtraceJson } from './cli-on-trace.js';
@@ -26,6 +27,20 @@ export function expectLeakLifetimes(trace: string): void {
   expect(closedIn('heartbeat > starts a heartbeat that lives to the end of the file')).toMatchObject({ kind: 'hook', hook: 'afterAll', file: 'tests/client.test.ts' });
   // nothing made outside the tests stays open: the echo server of beforeAll is closed in afterAll
   expect(all.outsideTests).toEqual([]);
+  // what the tests of closing.test.ts asked to close was closing at their ends: counted as closed
+  // in default detail (full detail writes every handle as it is created instead), never a leak
+  const events = JSON.parse(fs.readFileSync(trace, 'utf8')) as any[];
+  const closedArg = (name: string) => events.find((e) => e.cat === 'test' && e.name === name)?.args;
+  const request = closedArg('reads a connection: close response (its socket is still closing at the end)');
+  const child = closedArg('kills the child it started (it exits after the test)');
+  expect(request).toBeDefined();
+  expect(child).toBeDefined();
+  expect(request.leaks).toBeUndefined();
+  expect(child.leaks).toBeUndefined();
+  if (events.some((e) => e.args?.detail === 'default')) {
+    expect(request.closed.TCPWRAP.count).toBeGreaterThanOrEqual(1);
+    expect(child.closed.PROCESSWRAP.count).toBe(1);
+  }
 
   // what kept a worker alive: the server, from its test, and nothing else
   const kept = (all.keptAlive as any[]).flatMap((k) => k.resources);
