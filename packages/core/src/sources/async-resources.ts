@@ -440,6 +440,9 @@ export class AsyncResourceSource implements Source {
     // undefined: alive but closing by itself (an ended socket, a signalled child process)
     const alive: (boolean | undefined)[] = records.map((r) => isAlive(r.type, r.resource));
     if (!atStop) {
+      // the closing ones of earlier tests have closed by now, most of them: kept, they would keep
+      // their sockets' objects (a request, its parser and buffers) alive to the file's end
+      if (this.closing.length > 0) this.closing = this.closing.filter((r) => isAlive(r.type, r.resource));
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
         if (!alive[i] || r.pool !== undefined || !isClosing(r.type, r.resource)) continue;
