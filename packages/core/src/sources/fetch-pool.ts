@@ -176,6 +176,9 @@ export class FetchPoolTracker {
     record.done = true;
     this.dequeue(request, record);
     this.requestSockets.get(record)?.inFlight.delete(record);
+    // done: nothing looks it up again (a weak table's entries cost every GC until their key dies)
+    this.requestSockets.delete(record);
+    this.requests.delete(request);
   }
 
   private dequeue(request: UndiciRequest, record: FetchRequest): void {
