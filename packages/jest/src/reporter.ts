@@ -316,7 +316,7 @@ export class TestTraceReporter {
       // part whose files Jest had results for): data lost, not a death or a force-exit
       if (!closed && !interrupted && worker && (this.writeFailed.has(worker.pid) || ((running === undefined || this.filesDone.has(running)) && diskFull(run.runDir)))) {
         if (!this.writeFailed.has(worker.pid)) {
-          const failure = `writing the trace to ${chunk} failed: the disk of ${run.runDir} is full`;
+          const failure = `writing the trace to ${chunk} failed: ENOSPC (the disk of ${run.runDir} is full)`;
           run.writeFailed(worker, failure);
           this.problem(failure);
         }

@@ -390,7 +390,7 @@ export default class TraceReporter {
       }
       // its tracer could not even say so (the full disk took that line too): the disk says it
       if (m && !writeFailed && list.length === 0 && !chunkIsClosed(chunk) && diskFull(this.chunkDir)) {
-        run.writeFailed({ pid: Number(m[1]), threadId: Number(m[2]) }, `writing the trace to ${chunk} failed: the disk of ${this.chunkDir} is full`);
+        run.writeFailed({ pid: Number(m[1]), threadId: Number(m[2]) }, `writing the trace to ${chunk} failed: ENOSPC (the disk of ${this.chunkDir} is full)`);
         writeFailed = true;
       }
       const progress = lines.filter((l) => !l.startsWith('error\t'));
