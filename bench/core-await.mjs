@@ -1,16 +1,19 @@
 // Per-`await` cost of async_hooks: no hook, an empty `createHook({ init() {} })`, and testtrace's
-// AsyncResourceSource in default detail (inside a test, where it counts promises). Each trial runs
+// AsyncResourceSource in default detail (inside a test, where it counts promises), an empty hook with
+// init, before and after (what full detail needs of V8: three calls per promise) and the source in
+// full detail. Each trial runs
 // every mode in its own fresh process, the order rotating per trial; medians of CPU time per await.
 // Run after `npm run build -w packages/core` (or with TESTTRACE_CORE_DIST, see docs/performance.md):
 //   node bench/core-await.mjs [trials=7] [awaits=2000000]
-// TESTTRACE_CORE_DIST_BASELINE=<dir> adds a 4th mode: the source from another build, to compare.
+// TESTTRACE_CORE_DIST_BASELINE=<dir> adds a mode: the source from another build, to compare (in full
+// detail with TESTTRACE_BASELINE_DETAIL=full).
 import { spawnSync } from 'node:child_process';
 import { createHook } from 'node:async_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 
-const MODES = ['no hook', 'empty init hook', 'testtrace async source (default)'];
+const MODES = ['no hook', 'empty init hook', 'testtrace async source (default)', 'empty init/before/after hook', 'testtrace async source (full)'];
 // TESTTRACE_CORE_DIST_BASELINE: another build of core (e.g. before a change), measured as a 4th mode
 const BASELINE = 'testtrace async source (baseline)';
 if (process.env.TESTTRACE_CORE_DIST_BASELINE) MODES.push(BASELINE);
@@ -28,14 +31,16 @@ async function child(mode, n) {
   let finish = async () => {};
   if (mode === MODES[1]) {
     createHook({ init() {} }).enable();
-  } else if (mode === MODES[2] || mode === BASELINE) {
+  } else if (mode === MODES[3]) {
+    createHook({ init() {}, before() {}, after() {} }).enable();
+  } else if (mode === MODES[2] || mode === MODES[4] || mode === BASELINE) {
     const root = mode === BASELINE ? process.env.TESTTRACE_CORE_DIST_BASELINE : process.env.TESTTRACE_CORE_DIST;
     const dist = root
       ? pathToFileURL(path.join(root, 'index.js')).href
       : new URL('../packages/core/dist/index.js', import.meta.url).href;
     const { start, stop, MemorySink } = await import(dist);
     const sources = { gc: false, heap: false, eventloop: false, stalls: false, async: true, network: false, cpu: false };
-    const tracer = start(new MemorySink(), { sources, handleSignals: false });
+    const tracer = start(new MemorySink(), { sources, handleSignals: false, detail: mode === MODES[4] || (mode === BASELINE && process.env.TESTTRACE_BASELINE_DETAIL === 'full') ? 'full' : 'default' });
     const test = tracer.testStart({ file: 'bench.test.ts', name: 'awaits', fullName: 'bench > awaits' });
     finish = async () => {
       test.finish({ status: 'passed' });

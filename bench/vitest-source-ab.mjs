@@ -9,7 +9,8 @@
 //
 // --arms picks the arms (fewer arms, more workers each): default, spans (all sources off), one
 // source's name (that source off), timers (heap, eventloop and stalls off: the sources that run on
-// a timer).
+// a timer), full (full detail), full-cpu / full-async (full detail less its CPU samples / its async
+// source). --suite=shape:NAME runs a shape of bench/shapes.mjs (child, http, jsdom, tiny, imports).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,10 @@ const ALL_ARMS = [
   { name: 'spans', key: 'spans only (all sources off)', env: { TESTTRACE_RUN_OPTIONS: ALL_SOURCES_OFF } },
   ...SOURCES.map((s) => ({ name: s, key: `${s} off`, env: { TESTTRACE_RUN_OPTIONS: sourcesOff([s]) } })),
   { name: 'timers', key: 'heap, eventloop, stalls off', env: { TESTTRACE_RUN_OPTIONS: sourcesOff(['heap', 'eventloop', 'stalls']) } },
+  // full detail, and full detail less each of what it adds (CPU samples, async callbacks)
+  { name: 'full', key: 'full detail', env: { TESTTRACE_RUN_OPTIONS: sourcesOff([], { detail: 'full' }) } },
+  { name: 'full-cpu', key: 'full detail, cpu off', env: { TESTTRACE_RUN_OPTIONS: sourcesOff(['cpu'], { detail: 'full' }) } },
+  { name: 'full-async', key: 'full detail, async off', env: { TESTTRACE_RUN_OPTIONS: sourcesOff(['async'], { detail: 'full' }) } },
 ];
 const picked = arg('arms', ['default', 'spans', ...SOURCES].join(',')).split(',');
 const unknownArms = picked.filter((n) => !ALL_ARMS.some((a) => a.name === n));

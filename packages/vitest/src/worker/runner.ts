@@ -92,10 +92,11 @@ function ensureTracer(config: RunnerConfig): Tracer | undefined {
   }
   try {
     const chunk = join(s.runDir!, chunkName(process.pid, thread().threadId, `${dateNow()}-${s.n++}`));
+    // TESTTRACE_RUN_OPTIONS (core, for benches): e.g. switch single sources off, or one worker's detail
+    const fromEnv = workerOptionsFromEnv();
     s.tracer = start(chunk, {
-      // TESTTRACE_RUN_OPTIONS (core): e.g. switch single sources off to attribute overhead
-      ...workerOptionsFromEnv(),
-      detail: s.config!.detail,
+      ...fromEnv,
+      detail: fromEnv.detail ?? s.config!.detail,
       rootDir: s.config!.runRoot ?? config.root,
       processName: `vitest worker (${threadLabel()})`,
       metadata: {
