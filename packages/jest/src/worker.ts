@@ -68,6 +68,8 @@ export class FileRecorder {
   private sawHook = false;
   private importStart: number | undefined;
   private imported = false;
+  /** The latest end stamped in this file (its import, a hook): a test starts no earlier. */
+  private lastEnd = -Infinity;
   counts = { tests: 0, failed: 0 };
   private readonly seen = new Set<CircusTest>();
   /** Each describe block's names from the outermost describe down, joined by ` > `; a file has a few blocks and many tests. */
@@ -164,7 +166,9 @@ export class FileRecorder {
 
   private onTestStart(event: CircusEvent, stamp: number): void {
     const test = event.test;
-    const ts = notAfterJest(stamp, test.startedAt);
+    // never before what this file already ended (its import, a hook): Jest's clamp allows a
+    // millisecond of clock offset, and a loaded machine once put a test 0.3 ms inside its import
+    const ts = Math.max(notAfterJest(stamp, test.startedAt), this.lastEnd);
     this.endImport(ts);
     const name = String(test.name);
     const parentPath = this.pathOf(test.parent);
@@ -288,6 +292,7 @@ export class FileRecorder {
     if (this.imported) return;
     this.imported = true;
     const start = this.importStart ?? this.runnerStart;
+    this.lastEnd = Math.max(this.lastEnd, ts);
     this.tracer.phase('import', this.file, start, ts);
   }
 
@@ -305,6 +310,7 @@ export class FileRecorder {
       break;
     }
     if (index === -1) return;
+    this.lastEnd = Math.max(this.lastEnd, ts);
     this.tracer.hookBoundary(ts);
     const pending = this.hooks.splice(index, 1)[0]!;
     if (pending.open) this.tracer.written(pending.open);
