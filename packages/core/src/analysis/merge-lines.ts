@@ -29,15 +29,16 @@ export class ShiftedLine {
   readonly tid = 0;
 
   constructor(
-    private readonly line: string,
+    /** The line as rewritten so far (its async id moved), or the line as read. */
+    readonly line: string,
     /** Where the ts's text starts and ends in `line` (both at the pid when there is no ts). */
-    private readonly tsStart: number,
-    private readonly tsEnd: number,
+    readonly tsStart: number,
+    readonly tsEnd: number,
     /** The moved ts. */
-    private readonly ts: string,
+    readonly ts: string,
     /** Where the pid's text starts and ends in `line`. */
-    private readonly pidStart: number,
-    private readonly pidEnd: number,
+    readonly pidStart: number,
+    readonly pidEnd: number,
     /** The pid as the shard has it. */
     readonly pid: number,
   ) {}

@@ -1,9 +1,13 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { Meta, type TraceEvent } from '../format/events.js';
-import { readEvents, readEventBatches } from '../reader/read.js';
+import { readEvents } from '../reader/read.js';
+import { TraceDecoder } from '../reader/decoder.js';
+import { fileChunks } from '../reader/file.js';
+import { MAX_FAST_LINE } from '../reader/parser.js';
 import { FileSink } from '../writer/sink.js';
-import { TraceWriter } from '../writer/trace-writer.js';
+import { ByteTraceWriter } from '../writer/byte-writer.js';
 import { TraceError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { ShiftedLine, shiftLine } from './merge-lines.js';
@@ -81,7 +85,7 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
   // write to a temporary file beside the output, renamed at the end: a failed merge leaves no half trace
   const tmp = `${outAbs}.${process.pid}.tmp`;
   const sink = new FileSink(tmp);
-  const writer = new TraceWriter(sink, MERGE_BUFFER_BYTES);
+  const writer = new ByteTraceWriter(sink, MERGE_BUFFER_BYTES);
   const shards: MergeShard[] = [];
   let nextPid = 1;
   try {
@@ -103,23 +107,22 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
       };
       const info: MergeShard = { file, shard, events: 0, offsetUs, alignedBy: anchor?.by ?? 'none', pids: {}, closed: false, truncated: false };
       const idOf = (id: unknown) => shardId(id, shard);
-      // Most lines are rewritten on their text (merge-lines.ts) and written from the reader's line
-      // filter; the others are parsed and written by the loop below. While the reader holds parsed
-      // events the loop has not written yet (`held`), a rewritten line takes its place among them
-      // as a ShiftedLine instead, so the output keeps the shard's order (and its pid numbering).
+      // Most lines are rewritten on their bytes (copyLine), the others fed to the reader's decoder
+      // one line at a time, and its events written before the next line is read, so the output
+      // keeps the shard's order (and its pid numbering). The decoder's line filter rewrites the
+      // text of a line it is fed (a line with non-ASCII bytes); while the decoder holds parsed
+      // events not written yet (`held`), the rewritten line takes its place among them.
       let held = true; // the reader parses the first event without showing it to the filter
       const lineFilter = (line: string): boolean | TraceEvent => {
         const shifted = shiftLine(line, offsetUs, idOf);
         if (shifted === undefined) return (held = true);
-        if (held) return shifted as unknown as TraceEvent; // not an event: only the loop below sees it
+        if (held) return shifted as unknown as TraceEvent; // not an event: only writeEvents sees it
         writer.line(shifted.text(pidOf(shifted.pid)));
         info.events++;
         return false;
       };
-      const batches = readEventBatches(file, { lineFilter });
-      let next = await batches.next();
-      while (!next.done) {
-        for (const e of next.value as (TraceEvent | ShiftedLine)[]) {
+      const writeEvents = (events: (TraceEvent | ShiftedLine)[]): void => {
+        for (const e of events) {
           if (e instanceof ShiftedLine) {
             writer.line(e.text(pidOf(e.pid)));
             info.events++;
@@ -141,11 +144,108 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
           writer.line(JSON.stringify(out));
           info.events++;
         }
+        events.length = 0;
+      };
+
+      let decoder: TraceDecoder | undefined;
+      const events: TraceEvent[] = [];
+      /** The decoder was last fed up to a newline: it holds no part of a line. */
+      let wholeLines = true;
+      const feed = (bytes: Uint8Array): void => {
+        decoder!.feed(bytes, events);
+        wholeLines = bytes[bytes.length - 1] === 0x0a;
+        writeEvents(events);
         held = false;
-        next = await batches.next();
+      };
+      /** The line `bytes[start, end)`, its newline last: rewritten on its bytes, or fed to the decoder. */
+      const line = (bytes: Buffer, start: number, end: number, ascii: boolean): void => {
+        if (wholeLines && decoder!.betweenLines && copyLine(bytes, start, end, ascii)) {
+          decoder!.passLine(end - start, 1);
+          info.events++;
+        } else {
+          feed(bytes.subarray(start, end));
+        }
+      };
+      const copyLine = (bytes: Buffer, start: number, end: number, ascii: boolean): boolean => {
+        // the line as the parser shows it to a line filter: from its `{`, without the comma and spaces after the `}`
+        let from = start;
+        const nl = end - 1;
+        while (from < nl && isSpaceOrComma(bytes[from]!)) from++;
+        if (bytes[from] !== 0x7b) return false;
+        let to = nl;
+        while (to > from && isSpace(bytes[to - 1]!)) to--;
+        if (to > from && bytes[to - 1] === 0x2c) to--;
+        if (bytes[to - 1] !== 0x7d) return false;
+        // a line with other bytes goes through the decoder: its UTF-8 is decoded as the reader decodes it
+        if (!ascii && !isAscii(bytes.subarray(from, to))) return false;
+        const text = bytes.toString('latin1', from, to);
+        const shifted = shiftLine(text, offsetUs, idOf);
+        if (shifted === undefined) return false;
+        const pid = pidOf(shifted.pid);
+        if (shifted.line !== text) {
+          writer.line(shifted.text(pid)); // its async id rewritten
+          return true;
+        }
+        writer.copy(bytes, from, from + shifted.tsStart);
+        writer.ascii(shifted.ts);
+        writer.copy(bytes, from + shifted.tsEnd, from + shifted.pidStart);
+        writer.ascii(String(pid));
+        writer.copy(bytes, from + shifted.pidEnd, to);
+        writer.endLine();
+        return true;
+      };
+
+      /** A line begun in an earlier chunk: its pieces, each within one chunk as read. */
+      let pieces: Buffer[] = [];
+      let pieceBytes = 0;
+      let first = true;
+      for await (const read of fileChunks(file, (gzip) => (decoder = new TraceDecoder(file, gzip, lineFilter)))) {
+        const chunk = read as Buffer;
+        if (first) {
+          // the first chunk whole, as the reader reads it: it recognises a file that is not a trace from its head
+          first = false;
+          feed(chunk);
+          continue;
+        }
+        let at = 0;
+        if (pieceBytes > 0) {
+          const nl = chunk.indexOf(0x0a);
+          if (nl === -1) {
+            pieces.push(chunk);
+            pieceBytes += chunk.length;
+            continue;
+          }
+          pieces.push(chunk.subarray(0, nl + 1));
+          pieceBytes += nl + 1;
+          if (pieceBytes > MAX_FAST_LINE) {
+            // the reader may have scanned a line this long before its end came: fed as it was read
+            for (const piece of pieces) feed(piece);
+          } else {
+            const whole = Buffer.concat(pieces, pieceBytes);
+            line(whole, 0, whole.length, false);
+          }
+          pieces = [];
+          pieceBytes = 0;
+          at = nl + 1;
+        }
+        const ascii = isAscii(chunk);
+        for (;;) {
+          const nl = chunk.indexOf(0x0a, at);
+          if (nl === -1) break;
+          line(chunk, at, nl + 1, ascii);
+          at = nl + 1;
+        }
+        if (at < chunk.length) {
+          pieces.push(chunk.subarray(at));
+          pieceBytes += chunk.length - at;
+        }
       }
-      info.closed = next.value.closed;
-      info.truncated = next.value.truncated;
+      for (const piece of pieces) feed(piece);
+      decoder ??= new TraceDecoder(file, false);
+      const summary = decoder.finish(events);
+      writeEvents(events);
+      info.closed = summary.closed;
+      info.truncated = summary.truncated;
       for (const [from, to] of pids) {
         info.pids[from] = to;
         if (!named.has(to)) writer.line(JSON.stringify({ name: Meta.processName, ph: 'M', pid: to, tid: 0, args: { name: `shard ${shard}: pid ${from}` } }));
@@ -169,6 +269,14 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
     throw new TraceError(`cannot write the merged trace to ${output}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'EIO');
   }
   return { output, events: writer.events, bytes: writer.bytes, shards };
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function isSpaceOrComma(c: number): boolean {
+  return isSpace(c) || c === 0x2c;
 }
 
 /** An event of shard `shard` moved by `offsetUs` and given `pid`: the merge of a parsed event (exported for tests). */

@@ -37,6 +37,17 @@ export class TraceDecoder {
     this.parser.push(this.utf8.write(chunk as Buffer), out);
   }
 
+  /** See EventParser.betweenLines; the caller must also have fed whole lines only. */
+  get betweenLines(): boolean {
+    return this.sniffed && this.parser.betweenLines;
+  }
+
+  /** The caller read a whole event line itself, in place of feeding it; see EventParser.passLine. */
+  passLine(bytes: number, newlines: number): void {
+    this.bytes += bytes;
+    this.parser.passLine(bytes, newlines);
+  }
+
   finish(out: TraceEvent[]): ReadSummary {
     if (this.bytes === 0) {
       throw new TraceReadError(this.name, this.gzip ? 'empty after decompression: not a trace (no events)' : 'empty file: not a trace (no events)', undefined, 'EEMPTY');

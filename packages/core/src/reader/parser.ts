@@ -44,7 +44,7 @@ const enum State {
 }
 
 /** Lines up to this long are looked for a newline before an element is scanned character by character. */
-const MAX_FAST_LINE = 4 * 1024 * 1024;
+export const MAX_FAST_LINE = 4 * 1024 * 1024;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -117,6 +117,36 @@ export class EventParser {
       otherKeys: this.otherKeys,
       filtered: this.filtered,
     };
+  }
+
+  /**
+   * Whether the caller may take the next line of a line-oriented array itself (passLine): the
+   * parser is between the events of such an array, past its first event, with a line filter, and
+   * holds nothing but the whitespace and commas after the last line it read.
+   */
+  get betweenLines(): boolean {
+    if (this.state !== State.ArrayElements || !this.fast || this.scanner || this.events === 0 || !this.filter || this.eof) return false;
+    const text = this.text;
+    for (let i = this.pos; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (!(isSpace(c) || c === 0x2c)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The caller read one event line of `bytes` bytes and `newlines` newlines in place of this
+   * parser, as a line filter returning false would have (only when betweenLines): counted as
+   * filtered, and in the positions of later errors.
+   */
+  passLine(bytes: number, newlines: number): void {
+    if (this.text !== '') {
+      this.pos = this.text.length;
+      this.dropConsumed();
+    }
+    this.baseByte += bytes;
+    this.baseLine += newlines;
+    this.filtered++;
   }
 
   private dropConsumed(): void {

@@ -32,6 +32,12 @@ export class FileSink implements Sink {
     }
   }
 
+  /** Writes `bytes[start, end)`; a short write writes the rest, or throws its error. */
+  writeBytes(bytes: Uint8Array, start: number, end: number): void {
+    if (this.fd < 0) throw new TraceError(`the trace file ${this.description} is already closed`);
+    for (let at = start; at < end; ) at += writeSync(this.fd, bytes, at, end - at);
+  }
+
   close(): void {
     if (this.fd < 0) return;
     closeSync(this.fd);
