@@ -147,6 +147,7 @@ export class EventParser {
     this.baseByte += bytes;
     this.baseLine += newlines;
     this.filtered++;
+    this.elements++;
   }
 
   private dropConsumed(): void {
@@ -257,7 +258,10 @@ export class EventParser {
         if (line >= 0) {
           const verdict = this.filter && this.events > 0 ? this.filter(text.slice(start, line)) : true;
           if (verdict !== true) {
-            if (verdict === false) this.filtered++;
+            if (verdict === false) {
+              this.filtered++;
+              this.elements++; // still an element: later errors number events as the file has them
+            }
             else this.accept(verdict, start, out);
             this.pos = line;
             continue;
