@@ -462,9 +462,13 @@ describe('async resource source: counts, scope and detail', () => {
     });
     const events = await t.finish();
     expect(args.async.PROMISE).toBeGreaterThan(100);
-    expect(args.callbacks.PROMISE.count).toBeGreaterThanOrEqual(90);
     expect(args.callbacks.PROMISE.ms).toBeGreaterThan(0);
     const slices = events.filter((e) => e.cat === 'async' && e.ph === 'X');
+    // every reaction is either counted or a slice; on a loaded machine a preempted one of the
+    // hundred short ones runs past 20 µs and is written, so only the sum is exact
+    const promiseSlices = slices.filter((s) => s.name === 'PROMISE').length;
+    expect(args.callbacks.PROMISE.count + promiseSlices).toBeGreaterThanOrEqual(101);
+    expect(args.callbacks.PROMISE.count).toBeGreaterThan(promiseSlices);
     const names = new Set(slices.map((e) => e.name));
     expect(names).toContain('Timeout');
     expect(names).toContain('PROMISE');
@@ -483,7 +487,6 @@ describe('async resource source: counts, scope and detail', () => {
       if (open.length > 0) expect(s.ts + s.dur).toBeLessThanOrEqual(open.at(-1).ts + open.at(-1).dur + 0.001);
       open.push(s);
     }
-    expect(slices.filter((s) => s.name === 'PROMISE').length).toBeLessThan(20);
     // stacks on the resources that can leak; the others (an Immediate) are counted, not written
     const created = events.filter((e) => e.ph === 'i' && e.name === 'created: Timeout');
     expect(created.length).toBeGreaterThan(0);
