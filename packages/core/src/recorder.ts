@@ -2,6 +2,7 @@ import type { TraceWriter } from './writer/trace-writer.js';
 import { Category, Meta, type TraceEvent } from './format/events.js';
 import { nowUs } from './clock.js';
 import { messageOf } from './errors.js';
+import type { LoadWait } from './lifecycle/modules.js';
 
 /**
  * JSON text of a string from a small, closed set (categories, async resource types, GC kinds,
@@ -217,11 +218,15 @@ export class Recorder {
 
   /**
    * Module loads below the threshold of one package, summed, at the end of the last:
-   * `{ package, loads, selfMs, withinMs }`, the loads lying in the `withinMs` before it.
+   * `{ package, loads, selfMs, withinMs, transformMs? }`, the loads lying in the `withinMs` before
+   * it, `transformMs` their waits for their code. `waits` (each load's, `[module, startUs, us]`)
+   * are for the run's merge, which takes them off (see TransformMatch): never in a merged trace.
    */
-  moduleRest(pkg: string, tid: number, start: number, end: number, loads: number, selfUs: number): void {
+  moduleRest(pkg: string, tid: number, start: number, end: number, loads: number, selfUs: number, transformUs = 0, waits?: readonly LoadWait[]): void {
+    let tail = transformUs > 0 ? `,"transformMs":${n(roundUs(transformUs))}` : '';
+    if (waits !== undefined && waits.length > 0) tail += `,"waits":[${waits.map(([name, at, us]) => `[${JSON.stringify(name)},${nsAsUs(toNs(at))},${nsAsUs(toNs(us))}]`).join(',')}]`;
     this.writer.line(
-      `{"name":"modules under threshold","cat":"module.rest","ph":"i","s":"t","ts":${this.ts(end)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"package":${JSON.stringify(pkg)},"loads":${n(loads)},"selfMs":${n(roundUs(selfUs))},"withinMs":${n(roundUs(end - start))}}}`,
+      `{"name":"modules under threshold","cat":"module.rest","ph":"i","s":"t","ts":${this.ts(end)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"package":${JSON.stringify(pkg)},"loads":${n(loads)},"selfMs":${n(roundUs(selfUs))},"withinMs":${n(roundUs(end - start))}${tail}}}`,
     );
   }
 

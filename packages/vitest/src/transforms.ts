@@ -5,12 +5,13 @@
  * environment (`ssr`, `client`; Vitest 3.2's vite-node and Vite's `fetchModule` of Vitest 4 and 5
  * both end there). Each call that does the work becomes one `transform` span on the main
  * process's `vite transforms` tracks, named like the workers' module spans (`moduleName`), on the
- * run's clock: the import profile matches each worker's wait for a module's code against it.
+ * run's clock: the run's merge matches each worker's wait for a module's code against it; a
+ * transform only loads summed by default detail waited for is counted, not drawn (`transform.rest`).
  *
  * A call answered from Vite's module graph (the module transformed already), and a call for a url
  * whose transform is under way (Vite makes it wait for that one), are passed through untimed.
  */
-import { Category, Track, assignLanes, moduleName, nowUs, type RunTrace } from '@testtrace/core';
+import { moduleName, nowUs, type RunTrace } from '@testtrace/core';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Vite's dev environments, across Vite 7 and 8 */
 type ViteEnvironment = any;
@@ -77,16 +78,13 @@ export class TransformRecorder {
     };
   }
 
-  /** Writes the transforms recorded since the last call into the main process's events. */
+  /**
+   * Hands the transforms recorded since the last call to the run, which matches them against the
+   * workers' waits at its merge and writes them (`transform` spans, or counted: core's TransformMatch).
+   */
   write(run: RunTrace, root: string): void {
     if (this.transforms.length === 0) return;
-    const lanes = assignLanes(this.transforms);
-    const laneCount = Math.max(...lanes) + 1;
-    for (let lane = 0; lane < laneCount; lane++) run.mainTrackName(Track.transforms + lane, laneCount === 1 ? 'vite transforms' : `vite transforms ${lane + 1}`);
-    this.transforms.forEach((t, i) => {
-      const module = moduleName(root, t.id);
-      run.mainSpan(Category.transform, module, t.start, t.end, { environment: t.environment, ...(t.failed ? { failed: true } : {}) }, Track.transforms + lanes[i]!);
-    });
+    run.transforms(this.transforms.map((t) => ({ module: moduleName(root, t.id), environment: t.environment, start: t.start, end: t.end, ...(t.failed ? { failed: true } : {}) })));
     this.transforms.length = 0;
   }
 }

@@ -48,7 +48,7 @@ export function renderImports(report: ImportsReport, c: Colors, width?: number):
   const vite = report.vite;
   if (vite) {
     lines.push(
-      `vite: ${count(vite.transforms, 'module')} transformed in the main process over the run (${duration(vite.transformMs)} summed); these loads waited ${duration(vite.waitMs)} for their code (WAIT), ${duration(vite.viteMs)} of it while Vite transformed the module waited for (VITE)`,
+      `vite: ${count(vite.transforms, 'module')} transformed in the main process over the run (${duration(vite.transformMs)} summed${vite.summedOnly > 0 ? `; ${vite.summedOnly} for summed modules only` : ''}); these loads waited ${duration(vite.waitMs)} for their code (WAIT), ${duration(vite.viteMs)} of it while Vite transformed the module waited for (VITE)`,
     );
   }
   lines.push('');

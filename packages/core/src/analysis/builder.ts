@@ -19,7 +19,7 @@ import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
 import { addKilled, addKilledFiles, progressMarker, type ProgressMarker, type UnfinishedRecord, type WrittenUnfinished } from './unfinished.js';
 import type {
-  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, ModuleSum, TransformSlice, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
+  CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, ModuleSum, TransformSlice, TransformSum, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, UncaughtRecord, WorkerChunk,
 } from './model.js';
 
@@ -184,6 +184,7 @@ export class ModelBuilder {
   private readonly modules: ModuleSlice[] = [];
   private readonly moduleSums: ModuleSum[] = [];
   private readonly transforms: TransformSlice[] = [];
+  private readonly transformSums: TransformSum[] = [];
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
@@ -531,8 +532,14 @@ export class ModelBuilder {
       const selfMs = num(args.selfMs);
       const withinMs = num(args.withinMs) ?? 0;
       if (loads !== undefined && loads > 0 && selfMs !== undefined && selfMs >= 0 && withinMs >= 0) {
-        this.moduleSums.push({ pid, pkg: this.intern(String(args.package ?? '')), start: ts - withinMs * 1000, end: ts, loads, selfUs: selfMs * 1000 });
+        const transformUs = Math.max(0, num(args.transformMs) ?? 0) * 1000;
+        const viteUs = Math.min(transformUs, Math.max(0, num(args.viteMs) ?? 0) * 1000);
+        this.moduleSums.push({ pid, pkg: this.intern(String(args.package ?? '')), start: ts - withinMs * 1000, end: ts, loads, selfUs: selfMs * 1000, transformUs, viteUs });
       }
+    } else if (e.cat === Category.transformRest) {
+      const transforms = num(args.transforms);
+      const transformMs = num(args.transformMs) ?? 0;
+      if (transforms !== undefined && transforms > 0 && transformMs >= 0) this.transformSums.push({ environment: this.intern(String(args.environment ?? '')), transforms, us: transformMs * 1000 });
     } else if (e.cat === Category.progress) {
       const marker = progressMarker(e, pid, ts);
       if (marker) {
@@ -640,6 +647,7 @@ export class ModelBuilder {
       modules: this.modules,
       moduleSums: this.moduleSums,
       transforms: this.transforms,
+      transformSums: this.transformSums,
       owners,
       identities: TestIdentities.of(tests),
       queuedMs: this.queued,

@@ -1,4 +1,4 @@
-import type { ModuleSlice, ModuleSum, TraceTables, TransformSlice } from './model.js';
+import type { ModuleSlice, ModuleSum, TraceTables, TransformSlice, TransformSum } from './model.js';
 import { countAtMost } from './intervals.js';
 
 /**
@@ -102,10 +102,15 @@ export interface ImportsReport {
  * are the whole run's (the main process serves every file); the waits are the loads shown.
  */
 export interface ViteTransforms {
-  /** `transform` spans: modules Vite transformed (once per module and environment, unless invalidated). */
+  /** Modules Vite transformed (once per module and environment, unless invalidated): `transform` spans and the transforms `transform.rest` events count. */
   transforms: number;
   /** Their durations summed, ms (they overlap each other while they await). */
   transformMs: number;
+  /**
+   * Of transforms, those only loads summed by default detail waited for (`transform.rest`): their
+   * time is in the summed rows' VITE, and they count as matched whatever --file shows.
+   */
+  summedOnly: number;
   /** Transforms no load shown waited for (the main process's own imports, files left out by --file). */
   unmatched: number;
   /** The loads' waits for code, summed, ms: the modules' transformMs. */
@@ -141,8 +146,9 @@ export function summedLabel(pkg: string): string {
 /** The summed loads as loads of their own, each placed in the file or test it lies in. */
 function summedLoads(sums: readonly ModuleSum[], windows: Windows): Load[] {
   return sums.map((sum) => {
-    const slice: ModuleSlice = { pid: sum.pid, module: summedLabel(sum.pkg), start: sum.start, end: sum.end, selfUs: sum.selfUs, kind: 'summed', transformUs: 0 };
-    return { slice, viteUs: 0, parent: -1, children: [], file: '', summed: sum.loads, ...placeOf(windows, sum.pid, sum.start, sum.end) };
+    const slice: ModuleSlice = { pid: sum.pid, module: summedLabel(sum.pkg), start: sum.start, end: sum.end, selfUs: sum.selfUs, kind: 'summed', transformUs: sum.transformUs };
+    // Vite's part of their waits: matched at the run's merge, where each load's wait was at hand
+    return { slice, viteUs: sum.viteUs, parent: -1, children: [], file: '', summed: sum.loads, ...placeOf(windows, sum.pid, sum.start, sum.end) };
   });
 }
 
@@ -263,7 +269,8 @@ function matchTransforms(loads: Load[], transforms: readonly TransformSlice[]): 
   if (byModule.size === 0) return matched;
   for (const load of loads) {
     const s = load.slice;
-    if (s.transformUs <= 0) continue;
+    // summed loads were matched at the run's merge (their viteUs)
+    if (s.transformUs <= 0 || load.summed !== undefined) continue;
     const waitEnd = s.start + s.transformUs;
     let us = 0;
     for (const t of byModule.get(s.module) ?? []) {
@@ -427,17 +434,18 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
     modules: options.limit !== undefined ? modules.slice(0, options.limit) : modules,
     files,
   };
-  if (tables.transforms.length > 0) report.vite = viteTransforms(tables.transforms, matched, modules);
+  if (tables.transforms.length > 0 || tables.transformSums.length > 0) report.vite = viteTransforms(tables.transforms, tables.transformSums, matched, modules);
   if (tables.modules.length === 0 && tables.moduleSums.length === 0) report.note = 'no module spans in this trace: it was recorded by a testtrace without the import profile, with the modules source off, or by a runner it does not hook';
   return report;
 }
 
-function viteTransforms(transforms: readonly TransformSlice[], matched: Set<TransformSlice>, modules: readonly ModuleRow[]): ViteTransforms {
-  const us = transforms.reduce((sum, t) => sum + (t.end - t.start), 0);
+function viteTransforms(transforms: readonly TransformSlice[], sums: readonly TransformSum[], matched: Set<TransformSlice>, modules: readonly ModuleRow[]): ViteTransforms {
+  const us = transforms.reduce((sum, t) => sum + (t.end - t.start), 0) + sums.reduce((sum, s) => sum + s.us, 0);
+  const summedOnly = sums.reduce((sum, s) => sum + s.transforms, 0);
   // the rows' own rounded figures summed: the header agrees with the table's columns
   const waitMs = modules.reduce((sum, m) => sum + m.transformMs, 0);
   const viteMs = modules.reduce((sum, m) => sum + m.viteMs, 0);
-  return { transforms: transforms.length, transformMs: ms(us), unmatched: transforms.length - matched.size, waitMs: Math.round(waitMs * 1000) / 1000, viteMs: Math.round(viteMs * 1000) / 1000 };
+  return { transforms: transforms.length + summedOnly, transformMs: ms(us), summedOnly, unmatched: transforms.length - matched.size, waitMs: Math.round(waitMs * 1000) / 1000, viteMs: Math.round(viteMs * 1000) / 1000 };
 }
 
 /** The summary's import line: the share of busy time spent importing, and the modules that cost most. */

@@ -41,6 +41,8 @@ export interface TraceTables {
   moduleSums: ModuleSum[];
   /** Vite's transforms in Vitest's main process (`transform` spans), in trace order. */
   transforms: TransformSlice[];
+  /** Vite's transforms counted rather than drawn (`transform.rest`): only summed loads waited for them. */
+  transformSums: TransformSum[];
   /** Event-loop stalls, by start time. */
   stalls: StallRecord[];
   /** Leaked resources reported by `leak: TYPE` instants that no test's `leaks` arg lists. */
@@ -329,6 +331,18 @@ export interface ModuleSum {
   end: number;
   loads: number;
   selfUs: number;
+  /** The loads' waits for their code, summed (`transformMs`). */
+  transformUs: number;
+  /** Of transformUs, Vite's transforms of the modules waited for (`viteMs`, from the run's merge). */
+  viteUs: number;
+}
+
+/** A `transform.rest` event: Vite's transforms only summed loads waited for, counted per environment. Times in µs. */
+export interface TransformSum {
+  environment: string;
+  transforms: number;
+  /** Their durations summed. */
+  us: number;
 }
 
 export interface TracerErrorRecord {

@@ -34,6 +34,11 @@ export const Category = {
    * did the work, not a cache answer), on the `vite transforms` tracks (docs/imports.md).
    */
   transform: 'transform',
+  /**
+   * `transforms of summed loads`: per Vite environment, the transforms only loads default detail
+   * summed waited for, counted instead of drawn (their time is in the loads' `module.rest`).
+   */
+  transformRest: 'transform.rest',
   gc: 'gc',
   stall: 'stall',
   async: 'async',

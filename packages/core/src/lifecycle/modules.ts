@@ -48,11 +48,16 @@ export function packageOf(name: string, dependency: boolean): string {
 }
 
 /**
- * Loads written one by one per window (a file's import, a test) in default detail: the slowest by
- * self time; the others over the threshold are summed with the loads under it. A wide graph behind
- * a barrel file wrote ~170 spans a file (~25 KB) where Vite's transforms made each load wait.
+ * Loads written one by one per window (a file's import, a test) in default detail: the window's
+ * outermost load (the longest: the test file, for a file's import) and the slowest others by self
+ * time; the others over the threshold are summed with the loads under it. A wide graph behind a
+ * barrel file wrote ~170 spans a file (~25 KB) where Vite's transforms made each load wait, and
+ * 50 a file (2.1 KB a test of the bench's `imports` shape) at a cap of 50.
  */
-export const MAX_WRITTEN_LOADS = 50;
+export const MAX_WRITTEN_LOADS = 10;
+
+/** A summed load's wait for its code: its module's name, the wait's start (µs) and length (µs). */
+export type LoadWait = [name: string, start: number, us: number];
 
 interface PendingLoad {
   id: string;
@@ -68,8 +73,12 @@ interface PendingLoad {
 interface Summed {
   loads: number;
   selfUs: number;
+  /** The loads' waits for their code, summed (their `transformUs`). */
+  transformUs: number;
   start: number;
   end: number;
+  /** Each load's wait, when kept for the run's merge (see ModuleSpans.keepWaits). */
+  waits: LoadWait[] | undefined;
 }
 
 /**
@@ -88,6 +97,12 @@ export class ModuleSpans {
   onTopLevelLoad: ((id: string, start: number, end: number) => void) | undefined;
   /** A transform that came before its module's load began. */
   private early: { id: string; us: number; cached: boolean | undefined } | undefined;
+  /**
+   * Set by an adapter whose loads wait for code another process transforms (Vitest 4 and 5: Vite,
+   * in the main process): each summed load's wait rides on its `module.rest` event in the chunk,
+   * for the run's merge to match against Vite's transforms; the merge takes them off (docs/imports.md).
+   */
+  keepWaits = false;
 
   constructor(
     private readonly recorder: Recorder,
@@ -123,7 +138,7 @@ export class ModuleSpans {
       }
       return;
     }
-    this.sum(id, named, start, end, selfUs);
+    this.sum(id, named, start, end, selfUs, transformUs);
   }
 
   private write(load: PendingLoad): void {
@@ -131,27 +146,39 @@ export class ModuleSpans {
     this.recorder.moduleSlice(load.named.name, Track.main, load.start, load.dur, load.selfUs, kind, load.transformUs, load.cached);
   }
 
-  /** Keeps the `maxWritten` slowest pending loads by self time; sums the others. */
+  /**
+   * Keeps `maxWritten` pending loads, the longest (the window's outermost so far: the root of its
+   * tree) and the slowest others by self time; sums the others.
+   */
   private capPending(): void {
     if (this.pending.length <= this.maxWritten) return;
-    const bySelf = this.pending.slice().sort((a, b) => b.selfUs - a.selfUs);
+    let root = this.pending[0]!;
+    for (const load of this.pending) if (load.dur > root.dur) root = load;
+    const bySelf = this.pending.filter((load) => load !== root).sort((a, b) => b.selfUs - a.selfUs);
+    bySelf.unshift(root);
     for (let i = this.maxWritten; i < bySelf.length; i++) {
       const load = bySelf[i]!;
-      this.sum(load.id, load.named, load.start, load.start + load.dur, load.selfUs);
+      this.sum(load.id, load.named, load.start, load.start + load.dur, load.selfUs, load.transformUs);
     }
     const kept = new Set(bySelf.slice(0, this.maxWritten));
     this.pending = this.pending.filter((load) => kept.has(load));
   }
 
-  private sum(id: string, named: { name: string; pkg: string | undefined }, start: number, end: number, selfUs: number): void {
+  private sum(id: string, named: { name: string; pkg: string | undefined }, start: number, end: number, selfUs: number, transformUs: number): void {
     const pkg = (named.pkg ??= packageOf(named.name, id.includes(NODE_MODULES) || id.includes('\\node_modules\\')));
-    const sum = this.summed.get(pkg);
-    if (sum === undefined) this.summed.set(pkg, { loads: 1, selfUs, start, end });
-    else {
-      sum.loads++;
-      sum.selfUs += selfUs;
-      if (start < sum.start) sum.start = start;
-      if (end > sum.end) sum.end = end;
+    let sum = this.summed.get(pkg);
+    if (sum === undefined) {
+      sum = { loads: 0, selfUs: 0, transformUs: 0, start, end, waits: undefined };
+      this.summed.set(pkg, sum);
+    }
+    sum.loads++;
+    sum.selfUs += selfUs;
+    if (start < sum.start) sum.start = start;
+    if (end > sum.end) sum.end = end;
+    if (transformUs > 0) {
+      sum.transformUs += transformUs;
+      // the wait starts with the load (see ModuleWatch in the Vitest adapter)
+      if (this.keepWaits) (sum.waits ??= []).push([named.name, start, transformUs]);
     }
   }
 
@@ -166,7 +193,7 @@ export class ModuleSpans {
       this.pending = [];
     }
     if (this.summed.size === 0) return;
-    for (const [pkg, sum] of this.summed) this.recorder.moduleRest(pkg, Track.main, sum.start, sum.end, sum.loads, sum.selfUs);
+    for (const [pkg, sum] of this.summed) this.recorder.moduleRest(pkg, Track.main, sum.start, sum.end, sum.loads, sum.selfUs, sum.transformUs, sum.waits);
     this.summed.clear();
   }
 

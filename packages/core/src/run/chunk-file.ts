@@ -88,17 +88,22 @@ export function rewriteChunkPids(
   pid: number,
   other: (line: string, scan: ChunkScan, last: boolean) => string,
   onBlock: (text: string, events: number) => void,
-  /** Events to leave out, by the text of their line up to the pid (`{"name":…,"cat":…,…,"pid":`) and the whole line. */
-  drop?: (head: string, line: string) => boolean,
+  /**
+   * Events to leave out or to replace, by the text of their line up to the pid (`{"name":…,"cat":…,…,"pid":`)
+   * and the whole line (its comma and newline with it): `''` leaves it out, other text (an event,
+   * its pid the lane's) replaces it, undefined copies it.
+   */
+  edit?: (head: string, line: string) => string | undefined,
 ): ChunkScan {
   const scan: ChunkScan = { corrupt: 0, closed: false };
   const lanePid = String(pid);
   let events = 0;
   const rewrite = (match: string, head: string | undefined, tail: string | undefined, line: string | undefined): string => {
     if (head !== undefined) {
-      if (drop !== undefined && drop(head, match)) return '';
+      const text = edit?.(head, match);
+      if (text === '') return '';
       events++;
-      return `${head}${lanePid}${tail},\n`;
+      return text === undefined ? `${head}${lanePid}${tail},\n` : `${text},\n`;
     }
     return otherLine(line!, false);
   };

@@ -8,5 +8,6 @@ export {
 export { forEachChunkEvent, readChunkEnds, chunkIsClosed, type ChunkEnds } from './chunk-file.js';
 export { commandLine } from './command-line.js';
 export { assignLanes, type ChunkExtent } from './lanes.js';
+export type { TransformRecord } from './transform-match.js';
 export { mainProcessHandles, keptAliveEvents, appendToClosedTrace, type MainHandle } from './main-handles.js';
 export { formatLiveTimerStacks, recordMainCreationStacks } from './main-stacks.js';

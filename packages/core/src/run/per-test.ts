@@ -60,6 +60,8 @@ export function writePerTestTraces(chunks: { file: string; pid: number }[], runM
         return;
       }
       if (event.ts === undefined || event.ph === 'P') return;
+      // a summed load's waits are for the run's merge (see TransformMatch)
+      if (event.cat === Category.moduleRest && event.args?.waits !== undefined) delete event.args.waits;
       const start = event.ts;
       const end = start + (event.dur ?? 0);
       // windows are sorted by start: walk back from the last one that starts before this event ends

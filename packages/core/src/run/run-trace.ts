@@ -15,6 +15,7 @@ import { assignLanes, type ChunkExtent } from './lanes.js';
 import { listChunks, setMergedHere } from './worker-chunk.js';
 import { commandLine } from './command-line.js';
 import { writePerTestTraces, type PerTestOptions } from './per-test.js';
+import { MODULE_REST_HEAD, TransformMatch, type TransformRecord } from './transform-match.js';
 
 /** What the run's metadata says about the runner. */
 export interface RunInfo {
@@ -65,6 +66,18 @@ function sizeOf(file: string): number {
     return 0;
   }
 }
+/** A chunk line as rewriteChunkPids hands it over (with its comma and newline), parsed; undefined if it is not JSON. */
+function parsedLine(line: string): TraceEvent | undefined {
+  let end = line.length;
+  if (line.charCodeAt(end - 1) === 0x0a) end--;
+  if (line.charCodeAt(end - 1) === 0x2c) end--;
+  try {
+    return JSON.parse(line.slice(0, end)) as TraceEvent;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A chunk line's head (up to its pid) is a progress marker's (see OpenSpans). */
 const isProgressMarker = (head: string): boolean => head.includes(PROGRESS_CAT);
 const FIRST_WORKER_PID = 2;
@@ -86,6 +99,7 @@ export class RunTrace {
   private readonly forceExits: { pid: number; threadId?: number; reason: string }[] = [];
   private readonly writeFailures: { pid: number; threadId?: number; reason: string }[] = [];
   private readonly errors: string[] = [];
+  private readonly transformRecords: TransformRecord[] = [];
   private stats: RunStats | undefined;
 
   private constructor(
@@ -115,6 +129,15 @@ export class RunTrace {
   /** A span of the main process (queue time, global setup, reporters). */
   mainSpan(cat: string, name: string, start: number, end: number, args?: Record<string, unknown>, tid: number = Track.main): void {
     this.mainEvents.push({ name, cat, ph: 'X', ...sliceAsWritten(start, end), pid: MAIN_PID, tid, args });
+  }
+
+  /**
+   * Modules the main process transformed for the workers (Vite's transforms in Vitest's main
+   * process): matched at close() against the workers' waits for code, and written after the
+   * chunks as `transform` spans, or counted (see TransformMatch).
+   */
+  transforms(records: readonly TransformRecord[]): void {
+    for (const record of records) this.transformRecords.push(record);
   }
 
   /** Names a track of the main process (its `run` track is named already). */
@@ -183,12 +206,14 @@ export class RunTrace {
 
     // capped: the structure of every chunk first, then detail while it fits
     const dropped = { events: 0 };
+    const match = new TransformMatch(this.transformRecords, this.info.detail !== 'full');
     extents.forEach((chunk, i) => {
       const pid = FIRST_WORKER_PID + lanes[i]!;
-      this.copyChunk(writer, chunk, pid, capped ? 'structure' : 'all', maxBytes, dropped);
+      this.copyChunk(writer, chunk, pid, capped ? 'structure' : 'all', maxBytes, dropped, match);
       this.endMarker(writer, chunk, pid);
     });
-    if (capped) extents.forEach((chunk, i) => this.copyChunk(writer, chunk, FIRST_WORKER_PID + lanes[i]!, 'detail', maxBytes, dropped));
+    if (capped) extents.forEach((chunk, i) => this.copyChunk(writer, chunk, FIRST_WORKER_PID + lanes[i]!, 'detail', maxBytes, dropped, match));
+    for (const event of match.events(MAIN_PID)) writer.line(JSON.stringify(event));
     for (const crash of this.crashes) {
       if (crash.ts < 0) continue;
       const i = extents.findIndex((c) => c.pid === crash.pid && (crash.threadId === undefined || c.threadId === crash.threadId));
@@ -231,7 +256,7 @@ export class RunTrace {
    * suite, test, hook and phase spans, markers, metadata), or its detail only while the file is
    * under `maxBytes` (the events past it counted in `dropped`).
    */
-  private copyChunk(writer: TraceWriter, chunk: ChunkExtent, pid: number, part: 'all' | 'structure' | 'detail', maxBytes: number | undefined, dropped: { events: number }): void {
+  private copyChunk(writer: TraceWriter, chunk: ChunkExtent, pid: number, part: 'all' | 'structure' | 'detail', maxBytes: number | undefined, dropped: { events: number }, match: TransformMatch): void {
     // the chunk is copied a block at a time: count what this copy keeps as it goes
     let kept = 0;
     const keep = (head: string, metadata: boolean, length: number): boolean => {
@@ -258,6 +283,8 @@ export class RunTrace {
           const head = `{"name":${JSON.stringify(event.name)},"cat":${JSON.stringify(event.cat ?? '')},`;
           if (!keep(head, event.ph === 'M', line.length)) return;
           event.pid = pid;
+          if (event.cat === Category.moduleRest) match.summedLoads(event);
+          else if (event.cat === Category.module) match.writtenLoad(event);
           text = JSON.stringify(event);
         }, last);
         return text;
@@ -266,7 +293,22 @@ export class RunTrace {
         writer.lines(text, events);
         kept = 0; // in writer.size from now on
       },
-      part === 'all' && !chunk.closed ? undefined : (head, line) => !keep(head, false, line.length),
+      (head, line) => {
+        if (!keep(head, false, line.length)) return '';
+        // a summed load's waits are for this merge: matched, then taken off
+        if (head.startsWith(MODULE_REST_HEAD)) {
+          const event = parsedLine(line);
+          if (event === undefined) return undefined;
+          event.pid = pid;
+          match.summedLoads(event);
+          return JSON.stringify(event);
+        }
+        if (match.wantsSpan(head, line)) {
+          const event = parsedLine(line);
+          if (event !== undefined) match.writtenLoad(event);
+        }
+        return undefined;
+      },
     );
   }
 

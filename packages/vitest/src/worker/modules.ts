@@ -56,7 +56,10 @@ class ModuleWatch {
     }
     this.ended.push({ start, end });
     if (this.ended.length > MAX_FETCHES) this.ended.shift();
-    tracer.modules.loaded(id, start, end, Math.max(0, end - start - children), info.external ? 'external' : 'transformed', transformUs);
+    const modules = tracer.modules;
+    // the waits of the loads default detail sums ride to the run's merge, for Vite's transforms
+    modules.keepWaits = true;
+    modules.loaded(id, start, end, Math.max(0, end - start - children), info.external ? 'external' : 'transformed', transformUs);
   }
 }
 
