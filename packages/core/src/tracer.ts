@@ -119,7 +119,7 @@ export class Tracer implements SpanSink {
     for (const tid of [Track.main, Track.gc, Track.eventLoop, Track.async, Track.user, Track.cpu]) {
       rec.threadName(tid, TRACK_NAMES[tid]!, tid);
     }
-    const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current, sourceMaps: () => this.scriptMaps };
+    const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current, sourceMaps: () => this.scriptMaps, lastModuleLoad: () => this.moduleSpans?.lastLoadEnd ?? -Infinity };
     for (const source of this.sources) this.guard(source.name, () => source.start(ctx));
     this.annotations.subscribe();
     this.flushTimer = nodeTimers.setInterval(() => this.writer.flush(), this.options.flushIntervalMs);

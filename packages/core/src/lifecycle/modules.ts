@@ -103,6 +103,8 @@ export class ModuleSpans {
    * for the run's merge to match against Vite's transforms; the merge takes them off (docs/imports.md).
    */
   keepWaits = false;
+  /** The end of the last load reported (trace µs): the sampled sources sample less while a file imports. */
+  lastLoadEnd = -Infinity;
 
   constructor(
     private readonly recorder: Recorder,
@@ -128,6 +130,7 @@ export class ModuleSpans {
    */
   loaded(id: string, start: number, end: number, selfUs: number, kind: ModuleKindOf, transformUs = 0, cached?: boolean): void {
     const dur = end - start;
+    if (end > this.lastLoadEnd) this.lastLoadEnd = end;
     const named = this.named(id);
     if (dur >= this.minUs) {
       if (this.maxWritten === Infinity) this.write({ id, named, start, dur, selfUs, kind, transformUs, cached });

@@ -10,6 +10,8 @@ export interface SourceContext {
   currentTest(): TestSpan | undefined;
   /** The runner's source maps, as the adapter last set them (Tracer.setSourceMaps). */
   sourceMaps(): ScriptSourceMaps | undefined;
+  /** The end of the last module load the runner reported (trace µs; -Infinity before any): a file is importing while they keep coming. */
+  lastModuleLoad?(): number;
 }
 
 /**
