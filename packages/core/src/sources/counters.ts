@@ -25,11 +25,11 @@ const UTILIZATION_STEP = 0.05;
 
 /**
  * In default detail, while a file imports (a module load ended within the last two periods), the
- * timer samples every this many periods: a wide import graph keeps the loop busy and the heap
+ * timer samples every this many periods (500 ms by default): a wide import graph keeps the loop busy and the heap
  * growing for most of a file's time, and the two counters were 1.4 KB a test of the bench's
  * `imports` shape (issue 23). Test boundaries sample as always.
  */
-const IMPORT_PERIODS = 10;
+const IMPORT_PERIODS = 25;
 
 /**
  * A source that samples on a coarse unref'd timer, and may sample at test boundaries too. A timer
