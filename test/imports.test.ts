@@ -243,7 +243,7 @@ describe('import profile', () => {
   it('Vitest 4.1: ranks the modules, names the chains, puts the dynamic import in its test; agrees with importDurations', () => {
     fs.writeFileSync(path.join(dir, 'dump-durations.mjs'), DUMP_DURATIONS);
     // against Vitest's own timing in full detail, where every load is a span: default detail sums
-    // the loads past 10 a file, and a module's self time then holds its summed children's waits
+    // the loads past 8 a file, and a module's self time then holds its summed children's waits
     const full = traceRun(dir, ['run', '--trace=.tmp/v-full.out', '--trace-detail=full', '--reporter=default', '--reporter=./dump-durations.mjs']);
     expect(full.code, full.output).toBe(0);
     compareWithVitest(dir, path.join(dir, '.tmp/v-full.out'));

@@ -52,9 +52,10 @@ export function packageOf(name: string, dependency: boolean): string {
  * outermost load (the longest: the test file, for a file's import) and the slowest others by self
  * time; the others over the threshold are summed with the loads under it. A wide graph behind a
  * barrel file wrote ~170 spans a file (~25 KB) where Vite's transforms made each load wait, and
- * 50 a file (2.1 KB a test of the bench's `imports` shape) at a cap of 50.
+ * 50 a file (2.1 KB a test of the bench's `imports` shape) at a cap of 50. 8 covers the e2e
+ * fixture's files (test/fixtures/imports: at most 7 loads of 1 ms or more a file, unloaded).
  */
-export const MAX_WRITTEN_LOADS = 10;
+export const MAX_WRITTEN_LOADS = 8;
 
 /** A summed load's wait for its code: its module's name, the wait's start (µs) and length (µs). */
 export type LoadWait = [name: string, start: number, us: number];
