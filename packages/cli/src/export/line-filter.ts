@@ -1,7 +1,7 @@
 import type { LineFilter } from '@testtrace/core/reader';
 
 /** Categories whose events the export never reads: skipped unparsed, by their raw line. */
-const SKIPPED = new Set(['console', 'disabled-by-default-v8.cpu_profiler', 'jest', 'module.rest']);
+const SKIPPED = new Set(['console', 'disabled-by-default-v8.cpu_profiler', 'jest', 'module.rest', 'transform.rest']);
 
 const CAT = '","cat":"';
 

@@ -88,8 +88,8 @@ export class TimelineBuilder {
       case 'i':
       case 'I':
       case 'n': {
-        // sums of small module loads: on the Imports page, not markers at each test's boundary
-        if (event.cat === 'module.rest') return;
+        // sums of small module loads, and the transforms only they waited for: on the Imports page, not markers
+        if (event.cat === 'module.rest' || event.cat === 'transform.rest') return;
         if (event.cat === 'async' && event.name.startsWith('leak: ') && !this.firstLeakMark(event.pid, event.args?.id)) return;
         this.instant(this.track(event.pid, event.tid), ts, event.name, event.cat ?? '', detailOf(event));
         return;
