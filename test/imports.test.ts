@@ -63,9 +63,10 @@ function expectProfile(trace: string, { perFile, esm = false }: { perFile: boole
   const sum = (key: string) => files.reduce((s: number, f: any) => s + f[key], 0);
   expect(sum('modulesMs') / sum('importMs')).toBeGreaterThan(0.9);
   expect(sum('modulesMs') / sum('importMs')).toBeLessThanOrEqual(1.0001);
-  // per file within 10%, or 5 ms on a small file: under load, the stretch between the phase's start
-  // and the test file's own span (Jest resolving it) stretches to a few ms, a large share of a 30 ms import
-  if (perFile) for (const f of files) expect(f.modulesMs >= 0.9 * f.importMs || f.importMs - f.modulesMs <= 5, `${f.file}: modules ${f.modulesMs} of import ${f.importMs} ms`).toBe(true);
+  // per file within 10%, or 8 ms on a small file: under load, the stretch between the phase's start
+  // and the test file's own span (Jest resolving it) stretches to a few ms (6 ms of a 46 ms import
+  // on a loaded machine), a large share of a small file's import
+  if (perFile) for (const f of files) expect(f.modulesMs >= 0.9 * f.importMs || f.importMs - f.modulesMs <= 8, `${f.file}: modules ${f.modulesMs} of import ${f.importMs} ms`).toBe(true);
   // --file: one file's tree
   const one = imports(trace, '--file=barrel');
   expect(one.files.map((f: any) => f.file)).toEqual(['tests/barrel.test.ts']);
@@ -320,11 +321,15 @@ describe('import profile', () => {
   it('Vitest 5: the same profile as 4.1, and the same modules and times as its importDurations', () => {
     const v5 = prepared('5');
     fs.writeFileSync(path.join(v5, 'dump-durations.mjs'), DUMP_DURATIONS);
-    const r = traceRun(v5, ['run', '--trace=.tmp/v5.out', '--reporter=default', '--reporter=./dump-durations.mjs'], { node: VITEST_VERSIONS['5'].node() });
+    // the default run first: Vitest 5 keeps its transforms on disk, so a second run transforms nothing
+    const r = traceRun(v5, ['run', '--trace=.tmp/v5.out'], { node: VITEST_VERSIONS['5'].node() });
     expect(r.code, r.output).toBe(0);
     expectProfile(path.join(v5, '.tmp/v5.out'), { perFile: false });
-    compareWithVitest(v5, path.join(v5, '.tmp/v5.out'));
     expectViteTransforms(path.join(v5, '.tmp/v5.out'), { linked: true });
+    // against Vitest's own timing in full detail, as for 4.1
+    const full = traceRun(v5, ['run', '--trace=.tmp/v5-full.out', '--trace-detail=full', '--reporter=default', '--reporter=./dump-durations.mjs'], { node: VITEST_VERSIONS['5'].node() });
+    expect(full.code, full.output).toBe(0);
+    compareWithVitest(v5, path.join(v5, '.tmp/v5-full.out'));
   }, 600_000);
 
   it('Vitest 3.2: only the evaluation of the modules Vite transforms, and Vite\'s transforms unlinked (docs/imports.md)', () => {

@@ -219,11 +219,13 @@ export class Recorder {
   /**
    * Module loads below the threshold of one package, summed, at the end of the last:
    * `{ package, loads, selfMs, withinMs, transformMs? }`, the loads lying in the `withinMs` before
-   * it, `transformMs` their waits for their code. `waits` (each load's, `[module, startUs, us]`)
-   * are for the run's merge, which takes them off (see TransformMatch): never in a merged trace.
+   * it, `transformMs` their waits for their code, `topMs` the time of those that were top-level
+   * loads (in no written load). `waits` (each load's, `[module, startUs, us]`) are for the run's
+   * merge, which takes them off (see TransformMatch): never in a merged trace.
    */
-  moduleRest(pkg: string, tid: number, start: number, end: number, loads: number, selfUs: number, transformUs = 0, waits?: readonly LoadWait[]): void {
+  moduleRest(pkg: string, tid: number, start: number, end: number, loads: number, selfUs: number, transformUs = 0, waits?: readonly LoadWait[], topUs = 0): void {
     let tail = transformUs > 0 ? `,"transformMs":${n(roundUs(transformUs))}` : '';
+    if (topUs >= 0.5) tail += `,"topMs":${n(roundUs(topUs))}`;
     if (waits !== undefined && waits.length > 0) tail += `,"waits":[${waits.map(([name, at, us]) => `[${JSON.stringify(name)},${nsAsUs(toNs(at))},${nsAsUs(toNs(us))}]`).join(',')}]`;
     this.writer.line(
       `{"name":"modules under threshold","cat":"module.rest","ph":"i","s":"t","ts":${this.ts(end)},"pid":${n(this.pid)},"tid":${n(tid)},"args":{"package":${JSON.stringify(pkg)},"loads":${n(loads)},"selfMs":${n(roundUs(selfUs))},"withinMs":${n(roundUs(end - start))}${tail}}}`,

@@ -534,7 +534,8 @@ export class ModelBuilder {
       if (loads !== undefined && loads > 0 && selfMs !== undefined && selfMs >= 0 && withinMs >= 0) {
         const transformUs = Math.max(0, num(args.transformMs) ?? 0) * 1000;
         const viteUs = Math.min(transformUs, Math.max(0, num(args.viteMs) ?? 0) * 1000);
-        this.moduleSums.push({ pid, pkg: this.intern(String(args.package ?? '')), start: ts - withinMs * 1000, end: ts, loads, selfUs: selfMs * 1000, transformUs, viteUs });
+        const topUs = Math.min(withinMs, Math.max(0, num(args.topMs) ?? 0)) * 1000;
+        this.moduleSums.push({ pid, pkg: this.intern(String(args.package ?? '')), start: ts - withinMs * 1000, end: ts, loads, selfUs: selfMs * 1000, transformUs, viteUs, topUs });
       }
     } else if (e.cat === Category.transformRest) {
       const transforms = num(args.transforms);

@@ -131,6 +131,8 @@ interface Load {
   test?: string;
   /** Loads below the threshold summed (a `module.rest` event): how many; their time is their own (selfUs). */
   summed?: number;
+  /** Of summed loads, the time of those that were top-level (see ModuleSum.topUs). */
+  topUs?: number;
 }
 
 /** A load's inclusive time, µs: for summed loads, their own time (their modules nest each other). */
@@ -148,7 +150,7 @@ function summedLoads(sums: readonly ModuleSum[], windows: Windows): Load[] {
   return sums.map((sum) => {
     const slice: ModuleSlice = { pid: sum.pid, module: summedLabel(sum.pkg), start: sum.start, end: sum.end, selfUs: sum.selfUs, kind: 'summed', transformUs: sum.transformUs };
     // Vite's part of their waits: matched at the run's merge, where each load's wait was at hand
-    return { slice, viteUs: sum.viteUs, parent: -1, children: [], file: '', summed: sum.loads, ...placeOf(windows, sum.pid, sum.start, sum.end) };
+    return { slice, viteUs: sum.viteUs, parent: -1, children: [], file: '', summed: sum.loads, topUs: sum.topUs, ...placeOf(windows, sum.pid, sum.start, sum.end) };
   });
 }
 
@@ -396,7 +398,7 @@ export function importReport(tables: TraceTables, options: ImportsOptions = {}):
     for (const i of shown) {
       const load = loads[i]!;
       const s = load.slice;
-      if (load.parent < 0 && load.test === undefined && load.summed === undefined && s.pid === p.pid && s.start >= p.start && s.end <= p.end) f.modulesMs += (s.end - s.start) / 1000;
+      if (load.parent < 0 && load.test === undefined && s.pid === p.pid && s.start >= p.start && s.end <= p.end) f.modulesMs += (load.summed === undefined ? s.end - s.start : (load.topUs ?? 0)) / 1000;
     }
   }
   for (const i of shown) {

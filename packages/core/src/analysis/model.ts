@@ -335,6 +335,8 @@ export interface ModuleSum {
   transformUs: number;
   /** Of transformUs, Vite's transforms of the modules waited for (`viteMs`, from the run's merge). */
   viteUs: number;
+  /** The time of those that were top-level loads, where no written load covers it (`topMs`). */
+  topUs: number;
 }
 
 /** A `transform.rest` event: Vite's transforms only summed loads waited for, counted per environment. Times in µs. */

@@ -74,6 +74,8 @@ interface PendingLoad {
 interface Summed {
   loads: number;
   selfUs: number;
+  /** Of the window's top-level time, what no written load covers: summed top-level loads (see ModuleSpans.extents). */
+  topUs: number;
   /** The loads' waits for their code, summed (their `transformUs`). */
   transformUs: number;
   start: number;
@@ -81,6 +83,21 @@ interface Summed {
   /** Each load's wait, when kept for the run's merge (see ModuleSpans.keepWaits). */
   waits: LoadWait[] | undefined;
 }
+
+/**
+ * Loads that overlap, merged into one extent (a top-level load and what it loaded): `gapUs` of the
+ * extent no load covers (extents merged past MAX_EXTENTS), `pkg` the package of its longest load.
+ */
+interface Extent {
+  start: number;
+  end: number;
+  gapUs: number;
+  longest: number;
+  pkg: string;
+}
+
+/** Extents kept per window before the oldest two are merged (a test importing hundreds at run time). */
+const MAX_EXTENTS = 256;
 
 /**
  * The module spans of one worker: what an adapter's loader hook reports when a module finishes
@@ -94,6 +111,12 @@ export class ModuleSpans {
   private readonly stack: Array<{ id: string; start: number; children: number; transformUs: number; cached: boolean | undefined }> = [];
   /** Loads over the threshold since the last flush(), when they are capped (see MAX_WRITTEN_LOADS). */
   private pending: PendingLoad[] = [];
+  /**
+   * Every load's extent since the last flush(), overlapping ones merged, by start: what the
+   * window's top-level loads cover, so that a summed top-level load's time is still counted as the
+   * file's modules (`topMs` on `module.rest`). Kept only when some loads are summed.
+   */
+  private extents: Extent[] = [];
   /** Told of each load that nests in no other (enter/exit), e.g. by an adapter that also times ES modules. */
   onTopLevelLoad: ((id: string, start: number, end: number) => void) | undefined;
   /** A transform that came before its module's load began. */
@@ -133,6 +156,7 @@ export class ModuleSpans {
     const dur = end - start;
     if (end > this.lastLoadEnd) this.lastLoadEnd = end;
     const named = this.named(id);
+    if (this.minUs > 0 || this.maxWritten !== Infinity) this.cover(start, end, this.pkgOf(id, named));
     if (dur >= this.minUs) {
       if (this.maxWritten === Infinity) this.write({ id, named, start, dur, selfUs, kind, transformUs, cached });
       else {
@@ -169,10 +193,10 @@ export class ModuleSpans {
   }
 
   private sum(id: string, named: { name: string; pkg: string | undefined }, start: number, end: number, selfUs: number, transformUs: number): void {
-    const pkg = (named.pkg ??= packageOf(named.name, id.includes(NODE_MODULES) || id.includes('\\node_modules\\')));
+    const pkg = this.pkgOf(id, named);
     let sum = this.summed.get(pkg);
     if (sum === undefined) {
-      sum = { loads: 0, selfUs: 0, transformUs: 0, start, end, waits: undefined };
+      sum = { loads: 0, selfUs: 0, transformUs: 0, topUs: 0, start, end, waits: undefined };
       this.summed.set(pkg, sum);
     }
     sum.loads++;
@@ -191,14 +215,67 @@ export class ModuleSpans {
    * each test's start and end and at a file's end, so that a sum lies in one file's import or one test.
    */
   flush(): void {
-    if (this.pending.length > 0) {
-      this.capPending();
-      for (const load of this.pending) this.write(load);
-      this.pending = [];
-    }
+    if (this.pending.length > 0) this.capPending();
+    if (this.summed.size > 0) this.countTopLevel();
+    this.extents = [];
+    for (const load of this.pending) this.write(load);
+    this.pending = [];
     if (this.summed.size === 0) return;
-    for (const [pkg, sum] of this.summed) this.recorder.moduleRest(pkg, Track.main, sum.start, sum.end, sum.loads, sum.selfUs, sum.transformUs, sum.waits);
+    for (const [pkg, sum] of this.summed) this.recorder.moduleRest(pkg, Track.main, sum.start, sum.end, sum.loads, sum.selfUs, sum.transformUs, sum.waits, sum.topUs);
     this.summed.clear();
+  }
+
+  private pkgOf(id: string, named: { name: string; pkg: string | undefined }): string {
+    return (named.pkg ??= packageOf(named.name, id.includes(NODE_MODULES) || id.includes('\\node_modules\\')));
+  }
+
+  /** Adds a load's extent, merged with those it overlaps (its children, reported before it). */
+  private cover(start: number, end: number, pkg: string): void {
+    const extents = this.extents;
+    let merged: Extent = { start, end, gapUs: 0, longest: end - start, pkg };
+    // extents after this one (a load reported after a later one: concurrent ES module loads)
+    const after: Extent[] = [];
+    while (extents.length > 0 && extents[extents.length - 1]!.start >= end) after.push(extents.pop()!);
+    while (extents.length > 0 && extents[extents.length - 1]!.end > merged.start) {
+      const e = extents.pop()!;
+      const covered = coveredUs(merged) + coveredUs(e) - Math.max(0, Math.min(merged.end, e.end) - Math.max(merged.start, e.start));
+      const lo = Math.min(merged.start, e.start);
+      const hi = Math.max(merged.end, e.end);
+      const longer = e.longest > merged.longest ? e : merged;
+      merged = { start: lo, end: hi, gapUs: Math.max(0, hi - lo - Math.max(covered, coveredUs(e), coveredUs(merged))), longest: longer.longest, pkg: longer.pkg };
+    }
+    extents.push(merged);
+    for (let i = after.length - 1; i >= 0; i--) extents.push(after[i]!);
+    if (extents.length > MAX_EXTENTS) {
+      const [a, b] = extents.splice(0, 2) as [Extent, Extent];
+      const longer = b.longest > a.longest ? b : a;
+      extents.unshift({ start: a.start, end: b.end, gapUs: a.gapUs + b.gapUs + (b.start - a.end), longest: longer.longest, pkg: longer.pkg });
+    }
+  }
+
+  /**
+   * The window's top-level time that no written load covers (a summed top-level load: Jest links an
+   * ES module's CommonJS dependencies before its body; a capped load of a file): each extent's
+   * covered time less the written loads in it, counted on the summed package of its longest load.
+   */
+  private countTopLevel(): void {
+    const written = this.pending.map((l) => [l.start, l.start + l.dur] as const).sort((a, b) => a[0] - b[0]);
+    let fallback: Summed | undefined;
+    for (const sum of this.summed.values()) if (fallback === undefined || sum.selfUs > fallback.selfUs) fallback = sum;
+    for (const extent of this.extents) {
+      let writtenUs = 0;
+      let reach = extent.start;
+      for (const [start, end] of written) {
+        const lo = Math.max(start, reach);
+        const hi = Math.min(end, extent.end);
+        if (hi > lo) {
+          writtenUs += hi - lo;
+          reach = hi;
+        }
+      }
+      const rest = coveredUs(extent) - writtenUs;
+      if (rest > 0) (this.summed.get(extent.pkg) ?? fallback!).topUs += rest;
+    }
   }
 
   /** The load of `id` starts now (`ts`); its end is exit(). For loaders that nest synchronously (require). */
@@ -237,4 +314,8 @@ export class ModuleSpans {
     else this.onTopLevelLoad?.(load.id, load.start, ts);
     this.loaded(load.id, load.start, ts, dur - load.children, kind, load.transformUs, load.cached);
   }
+}
+
+function coveredUs(extent: Extent): number {
+  return extent.end - extent.start - extent.gapUs;
 }

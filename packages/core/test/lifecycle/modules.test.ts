@@ -77,3 +77,47 @@ describe('default detail caps the loads written one by one per window', () => {
     expect(rest.map((e) => e.args!.package).sort()).toEqual(['dep', 'src/']);
   });
 });
+
+describe('default detail counts the top-level time of the loads it sums', () => {
+  it('a summed top-level load (a sibling of the test file, a capped parent of a written load) keeps its time on module.rest as topMs', async () => {
+    const { traced, onlySources } = await import('../sources/helpers.js');
+    const { stop } = await import('../../src/index.js');
+    const t = traced({ sources: onlySources(), rootDir: '/app' });
+    const load = (id: string, start: number, end: number, selfUs: number) => t.tracer.modules.loaded(id, start, end, selfUs, 'transformed');
+    try {
+      // the root (written as the longest) and MAX_WRITTEN_LOADS children of 3 ms of self time:
+      // two of them are summed by the cap, but the root covers their time
+      for (let i = 0; i < MAX_WRITTEN_LOADS; i++) load(`/app/src/c${i}.js`, 1000 + i * 10_000, 4000 + i * 10_000, 3000);
+      load('/app/tests/a.test.js', 0, 100_000, 100_000 - 3000 * MAX_WRITTEN_LOADS);
+      // top-level loads beside it: one of 2 ms (capped), one under the threshold in a dependency
+      load('/app/src/s1.js', 100_500, 102_500, 2000);
+      load('/app/node_modules/dep/index.js', 103_000, 103_100, 100);
+      // a capped top-level parent of 6 ms around a written child of 4 ms: 2 ms of its own at top level
+      load('/app/src/q.js', 105_000, 109_000, 4000);
+      load('/app/src/p.js', 104_000, 110_000, 2000);
+      t.tracer.testStart({ file: 'a.test.js', name: 't', fullName: 't' }).finish({ status: 'passed' });
+    } finally {
+      await stop();
+    }
+    const events = JSON.parse(t.sink.text()) as TraceEvent[];
+    const written = events.filter((e) => e.cat === 'module').map((e) => e.name);
+    expect(written).toHaveLength(MAX_WRITTEN_LOADS);
+    expect(written).toContain('tests/a.test.js');
+    expect(written).toContain('src/q.js');
+    expect(written).not.toContain('src/p.js');
+    expect(written).not.toContain('src/s1.js');
+    const topMs = Object.fromEntries(events.filter((e) => e.cat === 'module.rest').map((e) => [e.args!.package, e.args!.topMs]));
+    expect(topMs).toEqual({ 'src/': 4, dep: 0.1 });
+  });
+
+  it('the import report counts the summed top-level time in a file\'s modules', () => {
+    const X = (cat: string, name: string, ts: number, dur: number, args: Record<string, unknown>): TraceEvent => ({ name, cat, ph: 'X', ts, dur, pid: 2, tid: 1, args });
+    const events: TraceEvent[] = [
+      X('file', 't.test.ts', 0, 20_000, { file: 't.test.ts' }),
+      X('phase', 'import', 0, 10_000, { file: 't.test.ts' }),
+      X('module', 't.test.ts', 3_000, 6_000, { module: 't.test.ts', selfMs: 6, kind: 'transformed' }),
+      { name: 'modules under threshold', cat: 'module.rest', ph: 'i', s: 't', ts: 9_500, pid: 2, tid: 1, args: { package: 'dep', loads: 3, selfMs: 2.5, withinMs: 9, topMs: 2.5 } },
+    ];
+    expect(importReport(modelFromEvents(events)).files).toEqual([{ file: 't.test.ts', pid: 2, importMs: 10, modulesMs: 8.5, dynamicMs: 0 }]);
+  });
+});
