@@ -21,6 +21,18 @@ import path from 'node:path';
 import { ROOT as root, benchArg as arg, median, recordRun, roundOrder, timedRun } from './lib/measure.mjs';
 import { SHAPES, shapeSuite } from './lib/shape-suites.mjs';
 
+const USAGE = `usage: node bench/shapes.mjs [--shapes=${SHAPES.join(',')}] [--runners=vitest,jest]
+                          [--modes=workers,inband] [--details=default,full] [--rounds=5] [--save=FILE] [--json]`;
+const KNOWN = ['shapes', 'runners', 'modes', 'details', 'rounds', 'save', 'json'];
+// a bench run is long: an unknown flag (or --help) stops here rather than run the whole table
+for (const a of process.argv.slice(2)) {
+  const name = /^--([a-z]+)(=|$)/.exec(a)?.[1];
+  if (name === undefined || !KNOWN.includes(name)) {
+    console.error(a === '--help' || a === '-h' ? USAGE : `unknown argument ${a}\n${USAGE}`);
+    process.exit(a === '--help' || a === '-h' ? 0 : 2);
+  }
+}
+
 const list = (name, all) => {
   const picked = arg(name, all.join(',')).split(',');
   const unknown = picked.filter((p) => !all.includes(p));
