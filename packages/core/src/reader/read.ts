@@ -15,7 +15,7 @@ export interface ReadOptions {
 }
 
 /**
- * Reads a trace file in batches of events, one batch per chunk of about 1 MiB, with flat memory.
+ * Reads a trace file in batches of events, one batch per chunk of 64 KiB, with flat memory.
  * Accepts the bare-array form (closed or cut short: a torn last event and the trailing comma are
  * dropped), the `{"traceEvents":[…]}` object form, and gzip (detected from the magic bytes).
  * Throws a TraceReadError (one line: file, line and byte, why) for anything that is not a trace.
