@@ -52,7 +52,11 @@ export function gzipError(file: string, err: unknown): TraceReadError {
 }
 
 /** The file's trace bytes in chunks, decompressed when it is gzip; `onProgress` hears the bytes of the file read so far. */
-export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
+/**
+ * A file's bytes in chunks of `chunkBytes` (gzip decompressed). The reader keeps CHUNK_BYTES: it
+ * decodes every chunk to a string; a caller that copies bytes (the merge) may read larger chunks.
+ */
+export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void, onProgress?: (bytesRead: number) => void, chunkBytes = CHUNK_BYTES): AsyncGenerator<Uint8Array> {
   checkFile(file);
   const head = Buffer.alloc(2);
   let handle: fs.promises.FileHandle;
@@ -76,7 +80,7 @@ export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void,
     throw err;
   }
   // the stream owns the handle from here: destroying it closes the file
-  const raw = handle.createReadStream({ start: 0, highWaterMark: CHUNK_BYTES });
+  const raw = handle.createReadStream({ start: 0, highWaterMark: chunkBytes });
   if (!gzip) {
     try {
       for await (const chunk of raw) {
@@ -90,7 +94,7 @@ export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void,
     }
     return;
   }
-  const gunzip = zlib.createGunzip(GUNZIP_OPTIONS);
+  const gunzip = zlib.createGunzip({ ...GUNZIP_OPTIONS, chunkSize: chunkBytes });
   let readFailure: unknown;
   raw.on('error', (err) => {
     readFailure = err;
