@@ -15,6 +15,7 @@ import type { Source, SourceContext } from './sources/source.js';
 import type { ScriptSourceMaps } from './sources/source-maps.js';
 import { createSources } from './sources/index.js';
 import { VERSION } from './version.js';
+import { Heartbeat } from './sources/heartbeat.js';
 
 /** Where the active tracer of this thread lives: on `process`, so that every copy of this package in the thread sees it. */
 const STATE_KEY = Symbol.for('testtrace.tracer');
@@ -119,7 +120,7 @@ export class Tracer implements SpanSink {
     for (const tid of [Track.main, Track.gc, Track.eventLoop, Track.async, Track.user, Track.cpu]) {
       rec.threadName(tid, TRACK_NAMES[tid]!, tid);
     }
-    const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current, sourceMaps: () => this.scriptMaps, lastModuleLoad: () => this.moduleSpans?.lastLoadEnd ?? -Infinity };
+    const ctx: SourceContext = { recorder: rec, options: this.options, currentTest: () => this.current, sourceMaps: () => this.scriptMaps, lastModuleLoad: () => this.moduleSpans?.lastLoadEnd ?? -Infinity, heartbeat: new Heartbeat() };
     for (const source of this.sources) this.guard(source.name, () => source.start(ctx));
     this.annotations.subscribe();
     this.flushTimer = nodeTimers.setInterval(() => this.writer.flush(), this.options.flushIntervalMs);

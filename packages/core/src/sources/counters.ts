@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
-import { nodeTimers, nodeTiming, perfNow } from '../builtin.js';
+import { nodeTiming, perfNow } from '../builtin.js';
+import { every } from './heartbeat.js';
 import { nowUs } from '../clock.js';
 import { Counter } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -40,7 +41,7 @@ const IMPORT_PERIODS = 25;
 abstract class SampledSource implements Source {
   abstract readonly name: 'heap' | 'eventloop';
   protected recorder!: Recorder;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private ctx!: SourceContext;
   /** Half the sampling period, in trace microseconds. */
   private halfIntervalUs = 10_000;
@@ -66,14 +67,13 @@ abstract class SampledSource implements Source {
     this.halfIntervalUs = ctx.options.sampleIntervalMs * 500;
     this.importPeriodUs = ctx.options.detail === 'full' ? 0 : IMPORT_PERIODS * ctx.options.sampleIntervalMs * 1000;
     this.sample(nowUs(), true);
-    this.timer = nodeTimers.setInterval(this.tick, ctx.options.sampleIntervalMs);
-    this.timer.unref();
+    this.stopTimer = every(ctx, ctx.options.sampleIntervalMs, this.tick);
   }
 
   stop(): void {
-    if (this.timer === undefined) return;
-    nodeTimers.clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.stopTimer === undefined) return;
+    this.stopTimer();
+    this.stopTimer = undefined;
     this.sample(nowUs(), true);
   }
 

@@ -1,3 +1,4 @@
+import type { Heartbeat } from './heartbeat.js';
 import type { Recorder } from '../recorder.js';
 import type { ResolvedOptions, SourceName } from '../options.js';
 import type { TestSpan } from '../lifecycle/spans.js';
@@ -12,6 +13,8 @@ export interface SourceContext {
   sourceMaps(): ScriptSourceMaps | undefined;
   /** The end of the last module load the runner reported (trace µs; -Infinity before any): a file is importing while they keep coming. */
   lastModuleLoad?(): number;
+  /** The one timer of the sources that run on a period (see Heartbeat); each source with its own timer if absent. */
+  heartbeat?: Heartbeat;
 }
 
 /**

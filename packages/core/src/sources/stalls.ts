@@ -1,4 +1,5 @@
-import { nodeTimers, perfNow } from '../builtin.js';
+import { perfNow } from '../builtin.js';
+import { every } from './heartbeat.js';
 import { nowUs } from '../clock.js';
 import { Category, Track } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -43,7 +44,7 @@ export class StallSource implements Source {
   private recorder!: Recorder;
   private thresholdMs = 50;
   private intervalMs = 10;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   /** How late each heartbeat tick fired during the running main-lane test, ms. */
   private delays: number[] = [];
   /** perfNow() of the last heartbeat tick. */
@@ -67,8 +68,7 @@ export class StallSource implements Source {
     this.thresholdMs = ctx.options.stallThresholdMs;
     this.intervalMs = Math.max(1, Math.min(10, Math.floor(this.thresholdMs / 5)));
     this.lastTickMs = perfNow();
-    this.timer = nodeTimers.setInterval(this.tick, this.intervalMs);
-    this.timer.unref();
+    this.stopTimer = every(ctx, this.intervalMs, this.tick);
   }
 
   testStart(test: TestSpan): void {
@@ -103,9 +103,9 @@ export class StallSource implements Source {
   }
 
   stop(): void {
-    if (this.timer === undefined) return;
-    nodeTimers.clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.stopTimer === undefined) return;
+    this.stopTimer();
+    this.stopTimer = undefined;
     this.onTick();
   }
 
