@@ -215,11 +215,14 @@ export class ModuleSpans {
    * each test's start and end and at a file's end, so that a sum lies in one file's import or one test.
    */
   flush(): void {
+    // at every test's start and end: nothing to allocate when the window loaded nothing
     if (this.pending.length > 0) this.capPending();
     if (this.summed.size > 0) this.countTopLevel();
-    this.extents = [];
-    for (const load of this.pending) this.write(load);
-    this.pending = [];
+    if (this.extents.length > 0) this.extents = [];
+    if (this.pending.length > 0) {
+      for (const load of this.pending) this.write(load);
+      this.pending = [];
+    }
     if (this.summed.size === 0) return;
     for (const [pkg, sum] of this.summed) this.recorder.moduleRest(pkg, Track.main, sum.start, sum.end, sum.loads, sum.selfUs, sum.transformUs, sum.waits, sum.topUs);
     this.summed.clear();
@@ -232,20 +235,27 @@ export class ModuleSpans {
   /** Adds a load's extent, merged with those it overlaps (its children, reported before it). */
   private cover(start: number, end: number, pkg: string): void {
     const extents = this.extents;
-    let merged: Extent = { start, end, gapUs: 0, longest: end - start, pkg };
+    const merged: Extent = { start, end, gapUs: 0, longest: end - start, pkg };
     // extents after this one (a load reported after a later one: concurrent ES module loads)
-    const after: Extent[] = [];
-    while (extents.length > 0 && extents[extents.length - 1]!.start >= end) after.push(extents.pop()!);
+    let after: Extent[] | undefined;
+    while (extents.length > 0 && extents[extents.length - 1]!.start >= end) (after ??= []).push(extents.pop()!);
+    // those it overlaps (its children, reported before it) merge into it
     while (extents.length > 0 && extents[extents.length - 1]!.end > merged.start) {
       const e = extents.pop()!;
-      const covered = coveredUs(merged) + coveredUs(e) - Math.max(0, Math.min(merged.end, e.end) - Math.max(merged.start, e.start));
-      const lo = Math.min(merged.start, e.start);
-      const hi = Math.max(merged.end, e.end);
-      const longer = e.longest > merged.longest ? e : merged;
-      merged = { start: lo, end: hi, gapUs: Math.max(0, hi - lo - Math.max(covered, coveredUs(e), coveredUs(merged))), longest: longer.longest, pkg: longer.pkg };
+      // the two extents' overlap may hold a gap of one: never less than either covers alone
+      const mine = coveredUs(merged);
+      const theirs = coveredUs(e);
+      const covered = Math.max(mine + theirs - Math.max(0, Math.min(merged.end, e.end) - Math.max(merged.start, e.start)), mine, theirs);
+      merged.start = Math.min(merged.start, e.start);
+      merged.end = Math.max(merged.end, e.end);
+      merged.gapUs = Math.max(0, merged.end - merged.start - covered);
+      if (e.longest > merged.longest) {
+        merged.longest = e.longest;
+        merged.pkg = e.pkg;
+      }
     }
     extents.push(merged);
-    for (let i = after.length - 1; i >= 0; i--) extents.push(after[i]!);
+    if (after !== undefined) for (let i = after.length - 1; i >= 0; i--) extents.push(after[i]!);
     if (extents.length > MAX_EXTENTS) {
       const [a, b] = extents.splice(0, 2) as [Extent, Extent];
       const longer = b.longest > a.longest ? b : a;

@@ -66,6 +66,7 @@ function sizeOf(file: string): number {
     return 0;
   }
 }
+
 /** A chunk line as rewriteChunkPids hands it over (with its comma and newline), parsed; undefined if it is not JSON. */
 function parsedLine(line: string): TraceEvent | undefined {
   let end = line.length;
@@ -283,8 +284,7 @@ export class RunTrace {
           const head = `{"name":${JSON.stringify(event.name)},"cat":${JSON.stringify(event.cat ?? '')},`;
           if (!keep(head, event.ph === 'M', line.length)) return;
           event.pid = pid;
-          if (event.cat === Category.moduleRest) match.summedLoads(event);
-          else if (event.cat === Category.module) match.writtenLoad(event);
+          match.load(event);
           text = JSON.stringify(event);
         }, last);
         return text;
@@ -296,18 +296,14 @@ export class RunTrace {
       (head, line) => {
         if (!keep(head, false, line.length)) return '';
         // a summed load's waits are for this merge: matched, then taken off
-        if (head.startsWith(MODULE_REST_HEAD)) {
-          const event = parsedLine(line);
-          if (event === undefined) return undefined;
-          event.pid = pid;
-          match.summedLoads(event);
-          return JSON.stringify(event);
-        }
-        if (match.wantsSpan(head, line)) {
-          const event = parsedLine(line);
-          if (event !== undefined) match.writtenLoad(event);
-        }
-        return undefined;
+        const summed = head.startsWith(MODULE_REST_HEAD);
+        if (!summed && !match.wantsSpan(head, line)) return undefined;
+        const event = parsedLine(line);
+        if (event === undefined) return undefined;
+        match.load(event);
+        if (!summed) return undefined;
+        event.pid = pid;
+        return JSON.stringify(event);
       },
     );
   }

@@ -68,6 +68,12 @@ export class TransformMatch {
     return this.writtenLoads && this.spans.length > 0 && head.includes(MODULE_SPAN_CAT) && line.includes('"transformMs":');
   }
 
+  /** An event of a chunk as merged: a written load (`module`) or summed loads (`module.rest`, changed: see summedLoads). */
+  load(event: TraceEvent): void {
+    if (event.cat === Category.moduleRest) this.summedLoads(event);
+    else if (event.cat === Category.module) this.writtenLoad(event);
+  }
+
   /** A `module` span as merged: the transforms of its module that overlap its wait are a written load's. */
   writtenLoad(event: TraceEvent): void {
     const waitUs = Number(event.args?.transformMs) * 1000;

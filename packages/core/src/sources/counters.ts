@@ -1,6 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
 import { nodeTiming, perfNow } from '../builtin.js';
-import { every } from './heartbeat.js';
 import { nowUs } from '../clock.js';
 import { Counter } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -54,7 +53,7 @@ abstract class SampledSource implements Source {
       const ts = nowUs();
       const since = ts - this.lastSampleUs;
       if (since < this.halfIntervalUs) return;
-      if (since < this.importPeriodUs && ts - (this.ctx.lastModuleLoad?.() ?? -Infinity) < 4 * this.halfIntervalUs) return;
+      if (since < this.importPeriodUs && ts - this.ctx.lastModuleLoad() < 4 * this.halfIntervalUs) return;
       this.sample(ts);
     } catch (err) {
       this.recorder.error(this.name, err);
@@ -67,7 +66,7 @@ abstract class SampledSource implements Source {
     this.halfIntervalUs = ctx.options.sampleIntervalMs * 500;
     this.importPeriodUs = ctx.options.detail === 'full' ? 0 : IMPORT_PERIODS * ctx.options.sampleIntervalMs * 1000;
     this.sample(nowUs(), true);
-    this.stopTimer = every(ctx, ctx.options.sampleIntervalMs, this.tick);
+    this.stopTimer = ctx.heartbeat.every(ctx.options.sampleIntervalMs, this.tick);
   }
 
   stop(): void {

@@ -50,11 +50,3 @@ export class Heartbeat {
     }
   };
 }
-
-/** `fn` every `periodMs` on the context's heartbeat, or on a timer of its own without one; returns its stop. */
-export function every(ctx: { heartbeat?: Heartbeat }, periodMs: number, fn: () => void): () => void {
-  if (ctx.heartbeat !== undefined) return ctx.heartbeat.every(periodMs, fn);
-  const timer = nodeTimers.setInterval(fn, periodMs);
-  timer.unref();
-  return () => nodeTimers.clearInterval(timer);
-}

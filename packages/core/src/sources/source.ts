@@ -12,9 +12,9 @@ export interface SourceContext {
   /** The runner's source maps, as the adapter last set them (Tracer.setSourceMaps). */
   sourceMaps(): ScriptSourceMaps | undefined;
   /** The end of the last module load the runner reported (trace µs; -Infinity before any): a file is importing while they keep coming. */
-  lastModuleLoad?(): number;
-  /** The one timer of the sources that run on a period (see Heartbeat); each source with its own timer if absent. */
-  heartbeat?: Heartbeat;
+  lastModuleLoad(): number;
+  /** The one timer of the sources that run on a period (see Heartbeat). */
+  readonly heartbeat: Heartbeat;
 }
 
 /**

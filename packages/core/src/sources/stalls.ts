@@ -1,5 +1,4 @@
 import { perfNow } from '../builtin.js';
-import { every } from './heartbeat.js';
 import { nowUs } from '../clock.js';
 import { Category, Track } from '../format/events.js';
 import type { Recorder } from '../recorder.js';
@@ -68,7 +67,7 @@ export class StallSource implements Source {
     this.thresholdMs = ctx.options.stallThresholdMs;
     this.intervalMs = Math.max(1, Math.min(10, Math.floor(this.thresholdMs / 5)));
     this.lastTickMs = perfNow();
-    this.stopTimer = every(ctx, this.intervalMs, this.tick);
+    this.stopTimer = ctx.heartbeat.every(this.intervalMs, this.tick);
   }
 
   testStart(test: TestSpan): void {
