@@ -5,7 +5,7 @@ import { Meta, type TraceEvent } from '../format/events.js';
 import { readEvents } from '../reader/read.js';
 import { TraceDecoder } from '../reader/decoder.js';
 import { fileChunks } from '../reader/file.js';
-import { MAX_FAST_LINE } from '../reader/parser.js';
+import { MAX_FAST_LINE, isSpace } from '../reader/parser.js';
 import { FileSink } from '../writer/sink.js';
 import { ByteTraceWriter } from '../writer/byte-writer.js';
 import { TraceError } from '../errors.js';
@@ -272,10 +272,6 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
     throw new TraceError(`cannot write the merged trace to ${output}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'EIO');
   }
   return { output, events: writer.events, bytes: writer.bytes, shards };
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function isSpaceOrComma(c: number): boolean {

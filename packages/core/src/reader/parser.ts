@@ -46,7 +46,7 @@ const enum State {
 /** Lines up to this long are looked for a newline before an element is scanned character by character. */
 export const MAX_FAST_LINE = 4 * 1024 * 1024;
 
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
