@@ -46,7 +46,9 @@ describe('Vitest 4.1: what kept a worker alive, against Vitest’s own tools', (
     // Vitest 4.1 reports async leaks without failing the run
     expect(r.code, r.output).toBe(0);
     const reported = [...plain(r.output).matchAll(/^(\w+) leaking in (\S+)$/gm)].map((m) => `${m[1]} in ${m[2]}`);
-    expect(reported).toEqual(['TCPSERVERWRAP in tests/metrics.test.ts']);
+    // closing.test.ts's child process closes just after its test: on a loaded machine Vitest's
+    // check at the file's end can still see it (its process, pipes, shutdown); the trace calls it closing
+    expect(reported.filter((leak) => !leak.endsWith(' in tests/closing.test.ts'))).toEqual(['TCPSERVERWRAP in tests/metrics.test.ts']);
     expect(keptAlive(trace)).toEqual(['TCPSERVERWRAP from tests/metrics.test.ts > metrics > starts a metrics server that never stops']);
   });
 
