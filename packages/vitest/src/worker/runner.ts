@@ -56,13 +56,18 @@ interface WorkerState {
   runner?: object | undefined;
 }
 
+/** This module instance's handle on the process's state (the object on `process` never changes once made). */
+let workerState: WorkerState | undefined;
+
 function state(): WorkerState {
+  if (workerState) return workerState;
   const p = process as unknown as Record<symbol, WorkerState>;
   let s = p[WORKER_STATE];
   if (!s) {
     s = { tracer: undefined, chunk: undefined, n: 0, disabled: true, config: undefined, runDir: undefined, files: 0 };
     p[WORKER_STATE] = s;
   }
+  workerState = s;
   return s;
 }
 
@@ -187,8 +192,19 @@ function suitePath(task: TaskBase): string[] {
   return names;
 }
 
+/** Per suite, its tests' full names up to theirs (`a > b > `): tests ask per attempt, a suite's tests share it. */
+const fullNamePrefixes = new WeakMap<object, string>();
+
 function fullNameOf(task: TaskBase): string {
-  return [...suitePath(task), task.name].join(' > ');
+  const suite = task.suite;
+  if (!suite) return task.name;
+  let prefix = fullNamePrefixes.get(suite);
+  if (prefix === undefined) {
+    const path = suitePath(task);
+    prefix = path.length === 0 ? '' : `${path.join(' > ')} > `;
+    fullNamePrefixes.set(suite, prefix);
+  }
+  return prefix + task.name;
 }
 
 const HOOK_NAMES = ['beforeAll', 'afterAll', 'beforeEach', 'afterEach'] as const;
