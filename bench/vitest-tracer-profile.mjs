@@ -8,7 +8,7 @@
 // `net.connect` inside the wrapper that watches it) count as the wrapper's: read the wrappers' rows
 // with that in mind.
 //
-//   node bench/vitest-tracer-profile.mjs [--suite=shape:tiny] [--rounds=3] [--workers=1] [--top=25] [--baseline=DIR]
+//   node bench/vitest-tracer-profile.mjs [--suite=shape:tiny] [--rounds=3] [--workers=1] [--detail=default|full] [--top=25] [--baseline=DIR]
 //
 // --baseline=DIR: an earlier build of packages/vitest (DIR/packages/vitest with its dist, next to
 // a node_modules that resolves vitest), profiled in the same rounds, alternating.
@@ -23,6 +23,7 @@ const { name: suiteName, dir: suite } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '3'));
 const workers = arg('workers', '1');
 const top = Number(arg('top', '25'));
+const detail = arg('detail', 'default');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-tracer-profile-'));
 
 const builds = [{ key: 'this build', dir: root }];
@@ -80,7 +81,7 @@ function runOnce(build) {
   const env = { ...process.env, FORCE_COLOR: '0', CI: '1' };
   delete env.TESTTRACE;
   delete env.TESTTRACE_RUN_OPTIONS;
-  const args = [build.bin, 'run', '--pool=forks', `--maxWorkers=${workers}`, '--reporter=dot', `--trace=${path.join(tmp, 'trace.out')}`];
+  const args = [build.bin, 'run', '--pool=forks', `--maxWorkers=${workers}`, '--reporter=dot', `--trace=${path.join(tmp, 'trace.out')}`, `--trace-detail=${detail}`];
   for (const flag of ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200']) args.push(`--execArgv=${flag}`);
   const r = spawnSync(process.execPath, args, { cwd: suite, env, stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.status !== 0) throw new Error(`${build.key}: vitest exited ${r.status}\n${String(r.stderr).slice(-2000)}`);
@@ -92,7 +93,7 @@ function runOnce(build) {
   build.forks += files.length;
 }
 
-console.error(`${suiteName} suite, node ${process.version}, ${os.cpus().length} cpus, ${workers} worker(s), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.error(`${suiteName} suite, ${detail} detail, node ${process.version}, ${os.cpus().length} cpus, ${workers} worker(s), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const b of builds) runOnce(b); // warm-up (and the code cache)
 for (const b of builds) (b.perFork.length = 0), b.byFrame.clear(), (b.forks = 0);
 for (let r = 0; r < rounds; r++) {
