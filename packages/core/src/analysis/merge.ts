@@ -91,169 +91,13 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
   const writer = new ByteTraceWriter(sink, MERGE_BUFFER_BYTES);
   const shards: MergeShard[] = [];
   let nextPid = 1;
+  const allocatePid = () => nextPid++;
   try {
     writer.line(JSON.stringify({ name: 'testtrace_merge', ph: 'M', pid: 1, tid: 0, args: { inputs: inputs.map((f) => path.basename(f)), testtraceVersion: VERSION } }));
     for (let s = 0; s < inputs.length; s++) {
-      const shard = s + 1;
-      const file = inputs[s]!;
       const anchor = anchors[s];
       const offsetUs = anchor && reference ? (anchor.wallClockMs - reference.wallClockMs) * 1000 - (anchor.ts - reference.ts) : 0;
-      const pids = new Map<number, number>();
-      const named = new Set<number>();
-      const pidOf = (pid: number): number => {
-        let p = pids.get(pid);
-        if (p === undefined) {
-          p = nextPid++;
-          pids.set(pid, p);
-        }
-        return p;
-      };
-      const info: MergeShard = { file, shard, events: 0, offsetUs, alignedBy: anchor?.by ?? 'none', pids: {}, closed: false, truncated: false };
-      const idOf = (id: unknown) => shardId(id, shard);
-      // Most lines are rewritten on their bytes (copyLine), the others fed to the reader's decoder
-      // one line at a time, and its events written before the next line is read, so the output
-      // keeps the shard's order (and its pid numbering). The decoder's line filter rewrites the
-      // text of a line it is fed (a line with non-ASCII bytes); while the decoder holds parsed
-      // events not written yet (`held`), the rewritten line takes its place among them.
-      let held = true; // the reader parses the first event without showing it to the filter
-      const lineFilter = (line: string): boolean | TraceEvent => {
-        const shifted = shiftLine(line, offsetUs, idOf);
-        if (shifted === undefined) return (held = true);
-        if (held) return shifted as unknown as TraceEvent; // not an event: only writeEvents sees it
-        writer.line(shifted.text(pidOf(shifted.pid)));
-        info.events++;
-        return false;
-      };
-      const writeEvents = (events: (TraceEvent | ShiftedLine)[]): void => {
-        for (const e of events) {
-          if (e instanceof ShiftedLine) {
-            writer.line(e.text(pidOf(e.pid)));
-            info.events++;
-            continue;
-          }
-          const out = shift(e, shard, offsetUs, pidOf(e.pid));
-          if (out.ph === 'M') {
-            if (out.name === Meta.end || out.name === 'testtrace_merge') continue;
-            if (out.name === Meta.processName) {
-              named.add(out.pid);
-              out.args = { ...out.args, name: `shard ${shard}: ${typeof out.args?.name === 'string' ? out.args.name : `pid ${e.pid}`}` };
-            } else if (out.name === Meta.processSortIndex) {
-              const index = out.args?.sort_index;
-              out.args = { ...out.args, sort_index: shard * 100000 + (Number.isFinite(index) ? (index as number) : 0) };
-            } else if (out.name === Meta.run) {
-              out.args = { ...out.args, shard, shardFile: path.basename(file) };
-            }
-          }
-          writer.line(JSON.stringify(out));
-          info.events++;
-        }
-        events.length = 0;
-      };
-
-      let decoder: TraceDecoder | undefined;
-      const events: TraceEvent[] = [];
-      /** The decoder was last fed up to a newline: it holds no part of a line. */
-      let wholeLines = true;
-      const feed = (bytes: Uint8Array): void => {
-        decoder!.feed(bytes, events);
-        wholeLines = bytes[bytes.length - 1] === 0x0a;
-        writeEvents(events);
-        held = false;
-      };
-      /** The line `bytes[start, end)`, its newline last: rewritten on its bytes, or fed to the decoder. */
-      const line = (bytes: Buffer, start: number, end: number, ascii: boolean): void => {
-        if (wholeLines && decoder!.betweenLines && copyLine(bytes, start, end, ascii)) {
-          decoder!.passLine(end - start, 1);
-          info.events++;
-        } else {
-          feed(bytes.subarray(start, end));
-        }
-      };
-      const copyLine = (bytes: Buffer, start: number, end: number, ascii: boolean): boolean => {
-        // the line as the parser shows it to a line filter: from its `{`, without the comma and spaces after the `}`
-        let from = start;
-        const nl = end - 1;
-        while (from < nl && isSpaceOrComma(bytes[from]!)) from++;
-        if (bytes[from] !== 0x7b) return false;
-        let to = nl;
-        while (to > from && isSpace(bytes[to - 1]!)) to--;
-        if (to > from && bytes[to - 1] === 0x2c) to--;
-        if (bytes[to - 1] !== 0x7d) return false;
-        // a line with other bytes goes through the decoder: its UTF-8 is decoded as the reader decodes it
-        if (!ascii && !isAscii(bytes.subarray(from, to))) return false;
-        const text = bytes.toString('latin1', from, to);
-        const shifted = shiftLine(text, offsetUs, idOf);
-        if (shifted === undefined) return false;
-        const pid = pidOf(shifted.pid);
-        if (shifted.line !== text) {
-          writer.line(shifted.text(pid)); // its async id rewritten
-          return true;
-        }
-        writer.copy(bytes, from, from + shifted.tsStart);
-        writer.ascii(shifted.ts);
-        writer.copy(bytes, from + shifted.tsEnd, from + shifted.pidStart);
-        writer.ascii(String(pid));
-        writer.copy(bytes, from + shifted.pidEnd, to);
-        writer.endLine();
-        return true;
-      };
-
-      /** A line begun in an earlier chunk: its pieces, each within one chunk as read. */
-      let pieces: Buffer[] = [];
-      let pieceBytes = 0;
-      let first = true;
-      for await (const read of fileChunks(file, (gzip) => (decoder = new TraceDecoder(file, gzip, lineFilter)), undefined, MERGE_BUFFER_BYTES)) {
-        const chunk = read as Buffer;
-        if (first) {
-          // the first chunk whole, as the reader reads it: it recognises a file that is not a trace from its head
-          first = false;
-          feed(chunk);
-          continue;
-        }
-        let at = 0;
-        if (pieceBytes > 0) {
-          const nl = chunk.indexOf(0x0a);
-          if (nl === -1) {
-            pieces.push(chunk);
-            pieceBytes += chunk.length;
-            continue;
-          }
-          pieces.push(chunk.subarray(0, nl + 1));
-          pieceBytes += nl + 1;
-          if (pieceBytes > MAX_FAST_LINE) {
-            // the reader may have scanned a line this long before its end came: fed as it was read
-            for (const piece of pieces) feed(piece);
-          } else {
-            const whole = Buffer.concat(pieces, pieceBytes);
-            line(whole, 0, whole.length, false);
-          }
-          pieces = [];
-          pieceBytes = 0;
-          at = nl + 1;
-        }
-        const ascii = isAscii(chunk);
-        for (;;) {
-          const nl = chunk.indexOf(0x0a, at);
-          if (nl === -1) break;
-          line(chunk, at, nl + 1, ascii);
-          at = nl + 1;
-        }
-        if (at < chunk.length) {
-          pieces.push(chunk.subarray(at));
-          pieceBytes += chunk.length - at;
-        }
-      }
-      for (const piece of pieces) feed(piece);
-      decoder ??= new TraceDecoder(file, false);
-      const summary = decoder.finish(events);
-      writeEvents(events);
-      info.closed = summary.closed;
-      info.truncated = summary.truncated;
-      for (const [from, to] of pids) {
-        info.pids[from] = to;
-        if (!named.has(to)) writer.line(JSON.stringify({ name: Meta.processName, ph: 'M', pid: to, tid: 0, args: { name: `shard ${shard}: pid ${from}` } }));
-      }
-      shards.push(info);
+      shards.push(await new ShardCopy(writer, allocatePid, inputs[s]!, s + 1, offsetUs, anchor?.by ?? 'none').copy());
     }
     writer.close(JSON.stringify({ name: Meta.end, ph: 'M', pid: 1, tid: 0, args: { events: writer.events + 1, shards: shards.length } }));
   } catch (err) {
@@ -272,6 +116,194 @@ export async function mergeTraces(inputs: string[], output: string): Promise<Mer
     throw new TraceError(`cannot write the merged trace to ${output}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'EIO');
   }
   return { output, events: writer.events, bytes: writer.bytes, shards };
+}
+
+/**
+ * Copies one shard into the merged trace. Most lines are rewritten on their bytes (copyLine), the
+ * others fed to the reader's decoder one line at a time, and its events written before the next
+ * line is read, so the output keeps the shard's order (and its pid numbering). The decoder's line
+ * filter rewrites the text of a line it is fed (a line with non-ASCII bytes); while the decoder
+ * holds parsed events not written yet (`held`), the rewritten line takes its place among them.
+ */
+class ShardCopy {
+  private readonly info: MergeShard;
+  /** The shard's pids → the merged trace's, and the merged pids that got a process name. */
+  private readonly pids = new Map<number, number>();
+  private readonly named = new Set<number>();
+  private decoder: TraceDecoder | undefined;
+  private readonly events: TraceEvent[] = [];
+  /** The reader parses the first event without showing it to the filter. */
+  private held = true;
+  /** The decoder was last fed up to a newline: it holds no part of a line. */
+  private wholeLines = true;
+  /** A line begun in an earlier chunk: its pieces, each within one chunk as read. */
+  private pieces: Buffer[] = [];
+  private pieceBytes = 0;
+
+  constructor(
+    private readonly writer: ByteTraceWriter,
+    private readonly allocatePid: () => number,
+    file: string,
+    shard: number,
+    private readonly offsetUs: number,
+    alignedBy: MergeShard['alignedBy'],
+  ) {
+    this.info = { file, shard, events: 0, offsetUs, alignedBy, pids: {}, closed: false, truncated: false };
+  }
+
+  async copy(): Promise<MergeShard> {
+    const { info, writer } = this;
+    let first = true;
+    for await (const read of fileChunks(info.file, (gzip) => (this.decoder = new TraceDecoder(info.file, gzip, this.lineFilter)), undefined, MERGE_BUFFER_BYTES)) {
+      // the first chunk whole, as the reader reads it: it recognises a file that is not a trace from its head
+      if (first) this.feed(read as Buffer);
+      else this.chunk(read as Buffer);
+      first = false;
+    }
+    for (const piece of this.pieces) this.feed(piece);
+    this.decoder ??= new TraceDecoder(info.file, false);
+    const summary = this.decoder.finish(this.events);
+    this.writeEvents();
+    info.closed = summary.closed;
+    info.truncated = summary.truncated;
+    for (const [from, to] of this.pids) {
+      info.pids[from] = to;
+      if (!this.named.has(to)) writer.line(JSON.stringify({ name: Meta.processName, ph: 'M', pid: to, tid: 0, args: { name: `shard ${info.shard}: pid ${from}` } }));
+    }
+    return info;
+  }
+
+  private pidOf(pid: number): number {
+    let p = this.pids.get(pid);
+    if (p === undefined) {
+      p = this.allocatePid();
+      this.pids.set(pid, p);
+    }
+    return p;
+  }
+
+  private readonly idOf = (id: unknown): unknown => shardId(id, this.info.shard);
+
+  private readonly lineFilter = (line: string): boolean | TraceEvent => {
+    const shifted = shiftLine(line, this.offsetUs, this.idOf);
+    if (shifted === undefined) return (this.held = true);
+    if (this.held) return shifted as unknown as TraceEvent; // not an event: only writeEvents sees it
+    this.writer.line(shifted.text(this.pidOf(shifted.pid)));
+    this.info.events++;
+    return false;
+  };
+
+  /** A chunk after the first: its whole lines, and the pieces of the line it ends in. */
+  private chunk(chunk: Buffer): void {
+    let at = 0;
+    if (this.pieceBytes > 0) {
+      const nl = chunk.indexOf(0x0a);
+      if (nl === -1) {
+        this.pieces.push(chunk);
+        this.pieceBytes += chunk.length;
+        return;
+      }
+      this.pieces.push(chunk.subarray(0, nl + 1));
+      this.pieceBytes += nl + 1;
+      if (this.pieceBytes > MAX_FAST_LINE) {
+        // the reader may have scanned a line this long before its end came: fed as it was read
+        for (const piece of this.pieces) this.feed(piece);
+      } else {
+        const whole = Buffer.concat(this.pieces, this.pieceBytes);
+        this.line(whole, 0, whole.length, false);
+      }
+      this.pieces = [];
+      this.pieceBytes = 0;
+      at = nl + 1;
+    }
+    const ascii = isAscii(chunk);
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, at);
+      if (nl === -1) break;
+      this.line(chunk, at, nl + 1, ascii);
+      at = nl + 1;
+    }
+    if (at < chunk.length) {
+      this.pieces.push(chunk.subarray(at));
+      this.pieceBytes += chunk.length - at;
+    }
+  }
+
+  private feed(bytes: Uint8Array): void {
+    this.decoder!.feed(bytes, this.events);
+    this.wholeLines = bytes[bytes.length - 1] === 0x0a;
+    this.writeEvents();
+    this.held = false;
+  }
+
+  /** The line `bytes[start, end)`, its newline last: rewritten on its bytes, or fed to the decoder. */
+  private line(bytes: Buffer, start: number, end: number, ascii: boolean): void {
+    if (this.wholeLines && this.decoder!.betweenLines && this.copyLine(bytes, start, end, ascii)) {
+      this.decoder!.passLine(end - start, 1);
+      this.info.events++;
+    } else {
+      this.feed(bytes.subarray(start, end));
+    }
+  }
+
+  private copyLine(bytes: Buffer, start: number, end: number, ascii: boolean): boolean {
+    // the line as the parser shows it to a line filter: from its `{`, without the comma and spaces after the `}`
+    let from = start;
+    const nl = end - 1;
+    while (from < nl && isSpaceOrComma(bytes[from]!)) from++;
+    if (bytes[from] !== 0x7b) return false;
+    let to = nl;
+    while (to > from && isSpace(bytes[to - 1]!)) to--;
+    if (to > from && bytes[to - 1] === 0x2c) to--;
+    if (bytes[to - 1] !== 0x7d) return false;
+    // a line with other bytes goes through the decoder: its UTF-8 is decoded as the reader decodes it
+    if (!ascii && !isAscii(bytes.subarray(from, to))) return false;
+    const text = bytes.toString('latin1', from, to);
+    const shifted = shiftLine(text, this.offsetUs, this.idOf);
+    if (shifted === undefined) return false;
+    const pid = this.pidOf(shifted.pid);
+    const writer = this.writer;
+    if (shifted.line !== text) {
+      writer.line(shifted.text(pid)); // its async id rewritten
+      return true;
+    }
+    writer.copy(bytes, from, from + shifted.tsStart);
+    writer.ascii(shifted.ts);
+    writer.copy(bytes, from + shifted.tsEnd, from + shifted.pidStart);
+    writer.ascii(String(pid));
+    writer.copy(bytes, from + shifted.pidEnd, to);
+    writer.endLine();
+    return true;
+  }
+
+  /** Writes the events the decoder parsed, each moved into the merged trace. */
+  private writeEvents(): void {
+    const { events, info, writer } = this;
+    // the line filter hands back a line it rewrote in the place of its event (see lineFilter)
+    for (const e of events as (TraceEvent | ShiftedLine)[]) {
+      if (e instanceof ShiftedLine) {
+        writer.line(e.text(this.pidOf(e.pid)));
+        info.events++;
+        continue;
+      }
+      const out = shift(e, info.shard, this.offsetUs, this.pidOf(e.pid));
+      if (out.ph === 'M') {
+        if (out.name === Meta.end || out.name === 'testtrace_merge') continue;
+        if (out.name === Meta.processName) {
+          this.named.add(out.pid);
+          out.args = { ...out.args, name: `shard ${info.shard}: ${typeof out.args?.name === 'string' ? out.args.name : `pid ${e.pid}`}` };
+        } else if (out.name === Meta.processSortIndex) {
+          const index = out.args?.sort_index;
+          out.args = { ...out.args, sort_index: info.shard * 100000 + (Number.isFinite(index) ? (index as number) : 0) };
+        } else if (out.name === Meta.run) {
+          out.args = { ...out.args, shard: info.shard, shardFile: path.basename(info.file) };
+        }
+      }
+      writer.line(JSON.stringify(out));
+      info.events++;
+    }
+    events.length = 0;
+  }
 }
 
 function isSpaceOrComma(c: number): boolean {
