@@ -3,9 +3,10 @@
 // shared machine than the whole run's time. Variants run interleaved; prints per variant the
 // median worker CPU over all workers of all rounds, and the main process's median.
 //
-//   node bench/vitest-worker-cpu.mjs [--suite=small|app] [--rounds=3] [--workers=2] [--baseline=DIR]
+//   node bench/vitest-worker-cpu.mjs [--suite=small|app|shape:NAME] [--rounds=3] [--workers=2] [--detail=default|full] [--baseline=DIR]
 //
-// --baseline=DIR adds "baseline, default": default detail with the adapter under DIR (a copy of an
+// --detail=full traces the `traced` and `baseline` variants in full detail.
+// --baseline=DIR adds "baseline": the adapter under DIR (a copy of an
 // earlier build: DIR/packages/vitest with its dist, next to a node_modules that resolves vitest),
 // so that a change is measured against the build before it in the same minutes.
 import { spawnSync } from 'node:child_process';
@@ -17,19 +18,20 @@ import { ROOT as root, benchArg as arg, benchSuite, ALL_SOURCES_OFF, median, rou
 const { name: suiteName, dir: suite } = benchSuite('vitest');
 const rounds = Number(arg('rounds', '3'));
 const workers = arg('workers', '2');
+const detail = arg('detail', 'default');
 const probe = path.join(root, 'bench/lib/worker-cpu-probe.cjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-worker-cpu-'));
 
 const variants = [
   { key: 'untraced', args: [path.join(root, 'node_modules/vitest/vitest.mjs')] },
   { key: 'spans only', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'spans.out')}`], sources: ALL_SOURCES_OFF },
-  { key: 'traced, default', args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'default.out')}`] },
+  { key: `traced, ${detail}`, args: [path.join(root, 'packages/vitest/bin/vitest-trace.js'), `--trace=${path.join(tmp, 'traced.out')}`, `--trace-detail=${detail}`] },
 ];
 const baseline = arg('baseline', '');
 if (baseline) {
   const bin = path.resolve(baseline, 'packages/vitest/bin/vitest-trace.js');
   if (!fs.existsSync(bin)) throw new Error(`--baseline=${baseline}: no ${bin}; copy an earlier build's packages/vitest there`);
-  variants.push({ key: 'baseline, default', args: [bin, `--trace=${path.join(tmp, 'baseline.out')}`] });
+  variants.push({ key: `baseline, ${detail}`, args: [bin, `--trace=${path.join(tmp, 'baseline.out')}`, `--trace-detail=${detail}`] });
 }
 for (const v of variants) Object.assign(v, { workerMs: [], mainMs: [] });
 

@@ -11,8 +11,9 @@ import { nodeBinary, toolchainVersion } from '../toolchains.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCRIPT = path.join(ROOT, 'test/fixtures/core-node/leak-check.mjs');
+const PROMISES = path.join(ROOT, 'test/fixtures/core-node/promise-callbacks.mjs');
 
-const run = (node: string) => JSON.parse(execFileSync(node, [SCRIPT], { encoding: 'utf8' }));
+const run = (node: string, script = SCRIPT) => JSON.parse(execFileSync(node, [script], { encoding: 'utf8' }));
 
 beforeAll(() => ensurePackagesBuilt([['core', 'index.js']]), 300_000);
 
@@ -29,5 +30,27 @@ describe('async resources across Node versions', () => {
     expect(node).toMatch(/^v22\./);
     expect(args.async).toEqual({ Timeout: 1 });
     expect(args.leaks.map((l: { type: string; stack: string }) => [l.type, l.stack.split('\n')[0]])).toEqual([['Timeout', 'test/fixtures/core-node/leak-check.mjs:9:16']]);
+  });
+
+  // full detail: Node 24.21+ times promises through V8's promise hooks (async_hooks skips them),
+  // older Node through async_hooks; the test's counts and the slow reactions are the same either way
+  it.each([[22, toolchainVersion('node22')], [24, toolchainVersion('node24')], [26, toolchainVersion('node26')]] as const)('Node %i (%s), full detail: every promise counted, every reaction timed, slow ones as slices', (major) => {
+    const { node, args, slices } = run(nodeBinary(major), PROMISES) as {
+      node: string;
+      args: { async: Record<string, number>; callbacks: Record<string, { count: number; ms: number }> };
+      slices: { name: string; dur: number; id: number; trigger: number }[];
+    };
+    expect(node).toMatch(new RegExp(`^v${major}\\.`));
+    // 200 awaits of a resolved promise, the spinning reaction's chain, the timer's promise
+    expect(args.async.PROMISE).toBeGreaterThanOrEqual(400);
+    expect(args.async.Timeout).toBe(1);
+    const promiseSlices = slices.filter((s) => s.name === 'PROMISE');
+    // each of the 200 awaits resumes once: a reaction counted or written
+    expect(args.callbacks.PROMISE!.count + promiseSlices.length).toBeGreaterThanOrEqual(201);
+    expect(promiseSlices.some((s) => s.dur >= 2000)).toBe(true);
+    expect(slices.some((s) => s.name === 'Timeout' && s.dur >= 2000 && s.id > 0)).toBe(true);
+    // V8's promise hooks give a promise no async id
+    if (major >= 24) expect(promiseSlices.every((s) => s.id === -1 && s.trigger === -1)).toBe(true);
+    else expect(promiseSlices.every((s) => s.id > 0)).toBe(true);
   });
 });
