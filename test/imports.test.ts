@@ -49,9 +49,12 @@ function expectProfile(trace: string, { perFile, esm = false }: { perFile: boole
   // while Jest links the graph, before any module body: at the top of the file's import
   expect(heavy.chain).toEqual(esm ? ['tests/format.test.ts', 'heavy-lib/index.js'] : ['tests/format.test.ts', 'src/format.ts', 'heavy-lib/index.js']);
   expect(heavy.files).toBe(1);
-  // the module every file loads
-  expect(shared.files).toBe(4);
-  expect(shared.loads).toBe(4);
+  // the module every file loads: a span in each file, but where a file's window held more than
+  // eight loads of 1 ms or more it can be summed with its package (docs/imports.md): a Jest
+  // worker's first file, whose one-line modules Babel transforms cold (23–39 ms each under load)
+  const summedIn = filesSumming(trace, 'src/shared.ts');
+  expect(shared.files + summedIn).toBe(4);
+  expect(shared.loads + summedIn).toBe(4);
   expect(report.modules.find((m: any) => m.files === 4 && m.module.startsWith('src/'))).toBeTruthy();
   expect(imports(trace, '--by=count').modules[0].files).toBe(4);
   // the dynamic import, inside the test that made it
@@ -82,9 +85,21 @@ function expectJestCache(trace: string): void {
   const report = imports(trace);
   for (const m of report.modules.filter((x: any) => x.module.startsWith('tests/'))) expect(m.cache, m.module).toEqual({ hits: 0, misses: 1 });
   const shared = report.modules.find((x: any) => x.module === 'src/shared.ts');
-  expect(shared.cache.hits + shared.cache.misses).toBe(4);
-  expect(shared.cache.misses).toBeGreaterThanOrEqual(1);
+  // every written load of it (see expectProfile: one may be summed with its package)
+  const summedIn = filesSumming(trace, 'src/shared.ts');
+  expect(shared.cache.hits + shared.cache.misses).toBe(4 - summedIn);
+  expect(shared.cache.misses).toBeGreaterThanOrEqual(summedIn > 0 ? 0 : 1);
   expect(shared.cache.misses).toBeLessThanOrEqual(2);
+}
+
+/** The fixture's test files whose import shows no span of `module` but loads summed with its package. */
+function filesSumming(trace: string, module: string): number {
+  const summed = `${module.slice(0, module.indexOf('/') + 1)} (summed modules)`;
+  const names = (nodes: any[]): string[] => nodes.flatMap((n) => [n.module, ...names(n.children ?? [])]);
+  return ['barrel', 'dynamic', 'format', 'plain'].filter((file) => {
+    const inFile = names(imports(trace, `--file=${file}`).files[0]?.tree ?? []);
+    return !inFile.includes(module) && inFile.includes(summed);
+  }).length;
 }
 
 /** Module loads per package (`tiny-lib`, `src/`): spans, plus the loads summed below the threshold. */
