@@ -140,12 +140,17 @@ export function runScenarios(v: VitestVersion): void {
       const got = testStatuses(trace);
       // the other worker's file, intact
       expect(got).toMatchObject({ 'cart > adds line totals': 'passed', 'cart > renders a big order': 'passed', 'cart > is empty by default': 'passed' });
-      // out of memory and abort: killed with no chance to write; their tests are known by their start
-      expect(got['builds the search index']).toBe('unfinished');
-      expect(got['calls into the native module']).toBe('unfinished');
+      // out of memory and abort: killed with no chance to write; their tests are known by their start.
+      // Vitest 3.2 ends the run at the first dead fork: a death file still queued then never runs
+      const deaths = [
+        { file: 'deaths/oom.test.js', test: 'builds the search index' },
+        { file: 'deaths/abort.test.js', test: 'calls into the native module' },
+      ].filter((d) => v.version !== '3.2' || got[d.test] !== undefined);
+      expect(deaths.length).toBeGreaterThan(0);
+      for (const d of deaths) expect(got[d.test], d.test).toBe('unfinished');
       const s = testtraceJson(['summary', trace]);
-      expect(s.unfinished.filter((u: any) => u.killed).map((u: any) => u.file).sort()).toEqual(['deaths/abort.test.js', 'deaths/oom.test.js']);
-      expect(s.crashes.map((c: any) => c.running).sort()).toEqual(['deaths/abort.test.js > calls into the native module', 'deaths/oom.test.js > builds the search index']);
+      expect(s.unfinished.filter((u: any) => u.killed).map((u: any) => u.file).sort()).toEqual(deaths.map((d) => d.file).sort());
+      expect(s.crashes.map((c: any) => c.running).sort()).toEqual(deaths.map((d) => `${d.file} > ${d.test}`).sort());
       if (v.version === '3.2') {
         // Vitest 3.2's main process exits at the first dead fork (an unhandled "Channel closed"):
         // the files still queued never run, and the trace is merged in its exit
@@ -163,12 +168,14 @@ export function runScenarios(v: VitestVersion): void {
         expect(s.uncaught).toMatchObject([{ message: 'retry failed in a timer', file: 'deaths/timer.test.js', test: 'schedules a retry' }]);
       }
       const events = readTrace(trace);
-      for (const file of ['deaths/oom.test.js', 'deaths/abort.test.js']) {
+      for (const { file } of deaths) {
         expect(events.some((e) => e.cat === 'crash' && e.args!.file === file), `a crash marker for ${file}`).toBe(true);
       }
       const md = testtrace(['summary', trace, '--markdown']).stdout;
-      expect(md).toMatch(/^\*\*2 tests still running when the trace ended\*\*$/m);
-      expect(md).toMatch(/^\| deaths\/oom\.test\.js \\> builds the search index \| worker \d \(pids? [\d, …]+\) \| \? \| .+ \| unknown: killed with no chance to write \|$/m);
+      expect(md).toMatch(new RegExp(`^\\*\\*${deaths.length} tests? still running when the trace ended\\*\\*$`, 'm'));
+      if (deaths.some((d) => d.file === 'deaths/oom.test.js')) {
+        expect(md).toMatch(/^\| deaths\/oom\.test\.js \\> builds the search index \| worker \d \(pids? [\d, …]+\) \| \? \| .+ \| unknown: killed with no chance to write \|$/m);
+      }
     });
   });
 }
