@@ -192,6 +192,11 @@ function suitePath(task: TaskBase): string[] {
   return names;
 }
 
+/** A describe block's full name: its suite path and its own name joined by ` > `. */
+function suiteFullName(suite: TaskBase): string {
+  return [...suitePath(suite), suite.name].join(' > ');
+}
+
 /** Per suite, its tests' full names up to theirs (`a > b > `): tests ask per attempt, a suite's tests share it. */
 const fullNamePrefixes = new WeakMap<object, string>();
 
@@ -379,7 +384,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
       const getHooks = (Base as any).getSuiteHooks ?? (this.constructor as any).getSuiteHooks ?? hooksGetter;
       const hooks = typeof getHooks === 'function' ? getHooks(suite) : undefined;
       if (hooks) {
-        const suiteName = 'filepath' in suite ? '' : [...suitePath(suite), suite.name].join(' > ');
+        const suiteName = 'filepath' in suite ? '' : suiteFullName(suite);
         for (const name of HOOK_NAMES) {
           const list = hooks[name] as Function[] | undefined;
           if (!Array.isArray(list)) continue;
@@ -428,7 +433,7 @@ export function createTracingRunner<T extends AnyRunnerClass>(Base: T): T {
         }
         if ('filepath' in suite) return;
         const rel = this.__tt_rel(suite.file.filepath);
-        this.__tt_suites.set(suite, tracer.suiteStart({ file: rel, name: suite.name, fullName: [...suitePath(suite), suite.name].join(' > ') }));
+        this.__tt_suites.set(suite, tracer.suiteStart({ file: rel, name: suite.name, fullName: suiteFullName(suite) }));
       });
       return super.onBeforeRunSuite?.(suite);
     }
