@@ -63,12 +63,27 @@ function expectSourceLines(trace: string, label: string): void {
     expect(line! <= lines.length, `${frame}: past the end of ${file}`).toBe(true);
   }
 
-  // the typed test's stall (the blocked interval it holds a share of: Jest may load the file in
-  // the same one): the hottest stack through the test's code has it at the loop's line, whether
-  // the CPU was in the loop itself or in Node's performance.now() that the loop calls
+  // every owner's stacks are its own samples: never more time than it holds of the stall
+  for (const stall of report.stalls) {
+    for (const owner of stall.owners) {
+      const ms = ((owner.hotStacks ?? []) as any[]).reduce((sum, h) => sum + h.ms, 0);
+      expect(ms, `${label}: ${owner.label} holds ${owner.ms} ms of a stall, its stacks ${ms}`).toBeLessThanOrEqual(owner.ms + 0.01);
+    }
+  }
+
+  // the text lists, under each stall, the top stack of each other owner on its share line (those
+  // of 1% or more, at most 3) that has stacks
+  const text = testtrace(['stalls', trace]).stdout;
+  const listed = report.stalls.reduce((n: number, s: any) => n + s.owners.slice(1).filter((o: any) => o.share >= 0.01).slice(0, 3).filter((o: any) => o.hotStacks).length, 0);
+  expect(text.split('\n').filter((l) => /^ {8}in .*:$/.test(l)), text).toHaveLength(listed);
+
+  // the typed test's stall (the blocked interval it holds a share of: Jest 29 in band runs the
+  // previous file's 2 s beforeAll in the same one): the test's own hottest stack through its code
+  // has it at the loop's line
   const typed = stallOf(report, TYPED_TEST, label);
-  const throughTest = (typed.hotStacks as any[]).find((h) => h.frames.some((f: string) => f.includes('(tests/spin.test.ts')));
-  expect(throughTest, `${label}: ${typed.noStacks ?? JSON.stringify(typed.hotStacks)}`).toBeDefined();
+  const owner = typed.owners.find((o: any) => o.kind === 'test' && o.test.fullName === TYPED_TEST);
+  const throughTest = ((owner.hotStacks ?? []) as any[]).find((h) => h.frames.some((f: string) => f.includes('(tests/spin.test.ts')));
+  expect(throughTest, `${label}: ${typed.noStacks ?? JSON.stringify(typed.owners.map((o: any) => [o.label, o.hotStacks]))}`).toBeDefined();
   expect(throughTest.frames.find((f: string) => f.includes('(tests/spin.test.ts')), `${label}: ${JSON.stringify(throughTest.frames)}`).toBe('(anonymous) (tests/spin.test.ts:14)');
 
   // spin() of tests/spin.ts: at its loop's line 5 (or its start, line 2, when too few of its samples are its own)

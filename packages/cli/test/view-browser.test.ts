@@ -6,7 +6,7 @@ import { launchChromium, openPage, ready } from './browser.js';
 import { startViewer, type Viewer } from '../src/viewer/index.js';
 import { GUTTER, layout } from '../src/viewer/app/timeline/layout.js';
 import type { TestRow, TimelineData } from '../src/viewer/model/types.js';
-import { CLI_ROOT, recordRun, recordVitestRun, tempDir } from './view-helpers.js';
+import { CLI_ROOT, REPO_ROOT, recordRun, recordVitestRun, tempDir } from './view-helpers.js';
 
 // Real headless Chromium (Debian's `chromium` package) against the real server, on traces of
 // real runs: examples/slow-suite under vitest-trace, and a 100k-event multi-process run.
@@ -195,6 +195,36 @@ describe('viewer in Chromium, on a traced Vitest run', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+});
+
+describe('viewer in Chromium, on a full-detail trace', () => {
+  it("a stall of several owners shows each owner's own hot stacks", async () => {
+    // test/fixtures/attribution: one blocked interval over two synchronous tests of 90 ms each
+    const trace = path.join(dir, 'attribution-full.out');
+    recordVitestRun(trace, path.join(REPO_ROOT, 'test/fixtures/attribution'), ['--trace-detail=full']);
+    const viewer = await startViewer(trace);
+    try {
+      type Owner = { label: string; share: number; hotStacks?: { ms: number; frames: string[] }[] };
+      const { stalls } = await api<{ stalls: { owners: Owner[] }[] }>(viewer, '/api/stalls');
+      const index = stalls.findIndex((s) => s.owners.filter((o) => o.label.includes('two quick > spins')).length === 2);
+      expect(index, JSON.stringify(stalls.map((s) => s.owners.map((o) => o.label)))).toBeGreaterThanOrEqual(0);
+      const withStacks = stalls[index]!.owners.filter((o) => o.hotStacks?.length);
+      for (const name of ['spins first', 'spins second']) expect(withStacks.map((o) => o.label).join('\n')).toContain(name);
+      const { page, problems } = await open(viewer, '#/stalls');
+      const row = page.locator('table.stalls tbody tr').nth(index);
+      await row.locator('details summary').click();
+      const text = (await row.locator('details').textContent()) ?? '';
+      expect(text).toContain(`hot stacks of ${withStacks.length} owners`);
+      for (const owner of withStacks) {
+        expect(text).toContain(`in ${owner.label}`);
+        expect(text).toContain(owner.hotStacks![0]!.frames[0]);
+      }
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await viewer.close();
+    }
+  }, 120_000);
 });
 
 describe('viewer in Chromium, on a 100k-event trace', () => {

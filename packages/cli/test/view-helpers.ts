@@ -39,11 +39,11 @@ export async function recordRun(out: string, workers: WorkerPlan[]): Promise<voi
 }
 
 /** Runs a suite (default examples/slow-suite) under `vitest-trace run --trace=out`: a real Vitest run, traced by the adapter. */
-export function recordVitestRun(out: string, cwd = path.join(REPO_ROOT, 'examples/slow-suite')): void {
+export function recordVitestRun(out: string, cwd = path.join(REPO_ROOT, 'examples/slow-suite'), args: string[] = []): void {
   const bin = path.join(REPO_ROOT, 'packages/vitest/bin/vitest-trace.js');
   // the outer Vitest's variables (VITEST_WORKER_ID, …) must not leak into the inner run
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && !k.startsWith('TESTTRACE')));
-  const result = spawnSync(process.execPath, [bin, 'run', `--trace=${out}`], { cwd, encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 120_000 });
+  const result = spawnSync(process.execPath, [bin, 'run', `--trace=${out}`, ...args], { cwd, encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 120_000 });
   if (!fs.existsSync(out)) throw new Error(`vitest-trace wrote no trace (exit ${result.status}): ${result.stderr || result.stdout}`);
 }
 

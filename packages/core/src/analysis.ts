@@ -34,7 +34,7 @@ export { viewStack, type StackView } from './analysis/leak-stacks.js';
 export { Owners, type OwnerKind, type OwnerRef, type OwnerOverlap } from './analysis/owners.js';
 export { describeOwners, ordinal, ownerGroup, testLabel, unitLabel, OWNER_KIND_LABEL, type OwnerShare } from './analysis/owner-label.js';
 export { importReport, IMPORT_SORTS, type ImportsReport, type ImportsOptions, type ImportSort, type ModuleRow, type FileImports, type ImportNode, type ViteTransforms } from './analysis/imports.js';
-export { stallReport, type StallReport, type StallRow, type StallsOptions } from './analysis/stalls.js';
+export { stallReport, type StallOwner, type StallReport, type StallRow, type StallsOptions } from './analysis/stalls.js';
 export { mmuTable, minimumMutatorUtilisation, type MmuTable, type MmuWorker, type MmuOptions } from './analysis/mmu.js';
 export { mergeTraces, type MergeResult, type MergeShard } from './analysis/merge.js';
 export {

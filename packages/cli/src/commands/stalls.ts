@@ -1,4 +1,4 @@
-import { stallReport, type OwnerShare, type StallReport } from '@testtrace/core/analysis';
+import { stallReport, type HotStack, type StallOwner, type StallReport } from '@testtrace/core/analysis';
 import { numberOption } from '../cli/args.js';
 import { count, duration, percent, table } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
@@ -18,7 +18,7 @@ const MAX_OTHER_OWNERS = 3;
 const MIN_OTHER_SHARE = 0.01;
 
 /** An owner named from the main owner's point of view: `its beforeEach`, `collect`, without repeating the file and test. */
-function relativeLabel(o: OwnerShare, main: OwnerShare): string {
+function relativeLabel(o: StallOwner, main: StallOwner): string {
   const sameTest = o.test && main.test && o.test.file === main.test.file && o.test.project === main.test.project && o.test.fullName === main.test.fullName && o.test.retry === main.test.retry;
   if (sameTest) return o.kind === 'test' ? 'its body' : `its ${o.hook!.hook}`;
   if (o.file === undefined || o.file !== main.file || o.project !== main.project) return o.label;
@@ -60,10 +60,21 @@ export function renderStalls(report: StallReport, c: Colors, width?: number): st
       if (rest > 0) parts.push(`${count(rest, 'other')} ${percent(Math.max(0, restShare))}`);
       lines.push(c.dim(`        ${percent(s.owner.share)} there; ${parts.join(', ')}`));
     }
-    for (const hot of s.hotStacks) {
+    const stack = (hot: HotStack) => {
       const share = s.durationMs > 0 ? percent(Math.min(1, hot.ms / s.durationMs)) : '';
       lines.push(c.dim(`      ${share.padStart(5)} ${hot.frames[0]}`));
       for (const frame of hot.frames.slice(1, 5)) lines.push(c.dim(`            ${frame}`));
+    };
+    if (s.owner.hotStacks === undefined && !shown.some((o) => o.hotStacks)) s.hotStacks.forEach(stack);
+    else {
+      // each owner's own stacks: a small owner's work is not hidden under the main owner's
+      s.owner.hotStacks?.forEach(stack);
+      for (const o of shown) {
+        const top = o.hotStacks?.[0];
+        if (!top) continue;
+        lines.push(c.dim(`        in ${relativeLabel(o, s.owner)}:`));
+        stack(top);
+      }
     }
     if (s.noStacks) lines.push(c.dim(`            no stacks: ${s.noStacks}`));
   });

@@ -150,22 +150,29 @@ export class CpuProfiles {
    * DevTools, a sample stands for the time until the next sample, clipped to the window.
    */
   hottest(pid: number, start: number, end: number, top = 3): HotStack[] {
+    return this.hottestIn(pid, [[start, end]], top);
+  }
+
+  /** As `hottest`, over several windows of `pid` counted together (one owner's pieces of a stall), in time order. */
+  hottestIn(pid: number, windows: readonly (readonly [number, number])[], top = 3): HotStack[] {
     const time = new Map<number, number>();
     const samples = new Map<number, number>();
     for (const p of this.profiles.values()) {
       if (p.pid !== pid || p.count === 0) continue;
       this.sort(p);
       const typical = p.count > 1 ? (p.times[p.count - 1]! - p.times[0]!) / (p.count - 1) : 0;
-      let i = Math.max(0, lowerBoundF64(p.times, p.count, start) - 1);
-      for (; i < p.count && p.times[i]! <= end; i++) {
-        const t = p.times[i]!;
-        const next = i + 1 < p.count ? p.times[i + 1]! : t + typical;
-        const weight = Math.min(next, end) - Math.max(t, start);
-        const inside = t >= start;
-        if (weight <= 0 && !inside) continue;
-        const leaf = this.leafKey(p, p.nodeIds[i]!);
-        time.set(leaf, (time.get(leaf) ?? 0) + Math.max(0, weight));
-        if (inside) samples.set(leaf, (samples.get(leaf) ?? 0) + 1);
+      for (const [start, end] of windows) {
+        let i = Math.max(0, lowerBoundF64(p.times, p.count, start) - 1);
+        for (; i < p.count && p.times[i]! <= end; i++) {
+          const t = p.times[i]!;
+          const next = i + 1 < p.count ? p.times[i + 1]! : t + typical;
+          const weight = Math.min(next, end) - Math.max(t, start);
+          const inside = t >= start;
+          if (weight <= 0 && !inside) continue;
+          const leaf = this.leafKey(p, p.nodeIds[i]!);
+          time.set(leaf, (time.get(leaf) ?? 0) + Math.max(0, weight));
+          if (inside) samples.set(leaf, (samples.get(leaf) ?? 0) + 1);
+        }
       }
     }
     return [...time]

@@ -159,26 +159,36 @@ export class Owners {
     for (const [pid, list] of spans) this.lanes.set(pid, new Lane(list));
   }
 
-  /** Every owner of [start, end] on `pid` with its overlap, largest first; the part no span covers is `outside`'s. */
-  overlaps(pid: number, start: number, end: number): OwnerOverlap[] {
-    const byOwner = new Map<number, OwnerOverlap>();
-    let covered = 0;
+  /**
+   * Visits [start, end] of `pid` in time order, piece by piece, each with its owner: the pieces no
+   * span covers are `outside`'s (index -1). The pieces add up to the window.
+   */
+  forEachPiece(pid: number, start: number, end: number, visit: (kind: OwnerKind, index: number, from: number, to: number) => void): void {
+    let at = start;
     const lane = this.lanes.get(pid);
     if (lane) {
       for (let k = lane.firstEndingAfter(start); k < lane.count && lane.starts[k]! < end; k++) {
-        const us = Math.min(end, lane.ends[k]!) - Math.max(start, lane.starts[k]!);
-        if (!(us > 0)) continue;
-        covered += us;
-        const key = lane.kinds[k]! * 2 ** 32 + lane.indexes[k]!;
-        const seen = byOwner.get(key);
-        if (seen) seen.us += us;
-        else byOwner.set(key, { kind: KINDS[lane.kinds[k]!]!, index: lane.indexes[k]!, us });
+        const from = Math.max(start, lane.starts[k]!);
+        const to = Math.min(end, lane.ends[k]!);
+        if (!(to > from)) continue;
+        if (from > at) visit('outside', -1, at, from);
+        visit(KINDS[lane.kinds[k]!]!, lane.indexes[k]!, from, to);
+        at = to;
       }
     }
-    const out = [...byOwner.values()];
-    const outside = end - start - covered;
-    if (outside > TOUCH_US) out.push({ kind: 'outside', index: -1, us: outside });
-    return out.filter((o) => o.us > TOUCH_US).sort((a, b) => b.us - a.us);
+    if (end > at) visit('outside', -1, at, end);
+  }
+
+  /** Every owner of [start, end] on `pid` with its overlap, largest first; the part no span covers is `outside`'s. */
+  overlaps(pid: number, start: number, end: number): OwnerOverlap[] {
+    const byOwner = new Map<number, OwnerOverlap>();
+    this.forEachPiece(pid, start, end, (kind, index, from, to) => {
+      const key = KINDS.indexOf(kind) * 2 ** 32 + index;
+      const seen = byOwner.get(key);
+      if (seen) seen.us += to - from;
+      else byOwner.set(key, { kind, index, us: to - from });
+    });
+    return [...byOwner.values()].filter((o) => o.us > TOUCH_US).sort((a, b) => b.us - a.us);
   }
 
   /** The owner of [start, end] on `pid`: the one that holds most of it. */

@@ -20,9 +20,9 @@ export interface StallRow {
   /** The slices the recorder cut the stall into at test boundaries (1: not cut). */
   slices: number;
   /** What holds most of the stall: a test body, a hook, a phase of a file, a file, or outside any file. */
-  owner: OwnerShare;
+  owner: StallOwner;
   /** Every owner with its share, largest first: they add up to the stall. */
-  owners: OwnerShare[];
+  owners: StallOwner[];
   /** The owner's test: the test whose body, or whose beforeEach/afterEach hook, holds most of the stall. */
   test?: { file: string; project?: string; fullName: string; nameIndex?: number; retry: number };
   /** The owner's hook, when a hook holds most of the stall. */
@@ -31,6 +31,12 @@ export interface StallRow {
   hotStacks: HotStack[];
   /** Why a stall of a trace with CPU samples has no hot stacks. */
   noStacks?: string;
+}
+
+/** An owner of a stall: its share and, when the trace has CPU samples, the stacks on the CPU during its part of the stall. */
+export interface StallOwner extends OwnerShare {
+  /** The stacks most often on the CPU while this owner held the stall, largest first (their `ms` are of the whole stall's time). */
+  hotStacks?: HotStack[];
 }
 
 export interface StallReport {
@@ -101,6 +107,21 @@ function mergeOwners(slices: readonly StallRecord[]): OwnerOverlap[] {
   return [...byOwner.values()].sort((a, b) => b.us - a.us);
 }
 
+/** Each owner's stacks: the CPU samples of the pieces of the interval it holds. */
+function addOwnerStacks(model: TraceTables, interval: BlockedInterval, owners: StallOwner[], top: number): void {
+  const pieces = new Map<string, [number, number][]>();
+  model.owners.forEachPiece(interval.pid, interval.start, interval.end, (kind, index, from, to) => {
+    const key = `${kind}:${index}`;
+    const list = pieces.get(key);
+    if (list) list.push([from, to]);
+    else pieces.set(key, [[from, to]]);
+  });
+  interval.owners.forEach((o, i) => {
+    const stacks = model.cpu.hottestIn(interval.pid, pieces.get(`${o.kind}:${o.index}`) ?? [], top);
+    if (stacks.length > 0) owners[i]!.hotStacks = stacks;
+  });
+}
+
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
@@ -118,8 +139,9 @@ export function stallReport(model: TraceTables, options: StallsOptions = {}): St
     if (durationMs < threshold) continue;
     totalMs += durationMs;
     slices += interval.slices.length;
-    const owners = describeOwners(model, interval.owners, interval.end - interval.start);
-    const owner = owners[0] ?? { kind: 'outside', label: 'outside any file', ms: round(durationMs), share: 1 };
+    const owners: StallOwner[] = describeOwners(model, interval.owners, interval.end - interval.start);
+    if (model.cpu.samples > 0) addOwnerStacks(model, interval, owners, options.stacks ?? 3);
+    const owner: StallOwner = owners[0] ?? { kind: 'outside', label: 'outside any file', ms: round(durationMs), share: 1 };
     const row: StallRow = {
       worker: nameOf.get(interval.pid) ?? `pid ${interval.pid}`,
       pid: interval.pid,

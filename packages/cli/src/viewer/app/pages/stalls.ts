@@ -1,3 +1,4 @@
+import type { HotStack } from '@testtrace/core/analysis';
 import type { StallsData } from '../../model/types.js';
 import { getJson } from '../api.js';
 import { h, section } from '../dom.js';
@@ -21,9 +22,14 @@ export const stallsPage: Page = async (root) => {
     const owner = s.test && id !== null && id !== undefined ? h('span', {}, testLink(id, s.owner.label)) : s.owner.kind === 'outside' ? h('span', { class: 'muted' }, s.owner.label) : s.owner.label;
     const others = s.owners.slice(1).filter((o) => o.share >= 0.01);
     const shares = h('div', { class: 'muted' }, `${formatPercent(s.owner.share)} of it${others.length ? `; ${others.map((o) => `${o.label} ${formatPercent(o.share)}`).join('; ')}` : ''}`);
-    const stacks = s.hotStacks.length
-      ? h('details', {}, h('summary', {}, `${s.hotStacks.length} hot stacks`), ...s.hotStacks.map((hs) => h('div', {}, h('div', { class: 'muted' }, `${hs.samples} samples · ~${formatMs(hs.ms)}`), h('pre', { class: 'stack' }, hs.frames.join('\n')))))
-      : null;
+    const stack = (hs: HotStack) => h('div', {}, h('div', { class: 'muted' }, `${hs.samples} samples · ~${formatMs(hs.ms)}`), h('pre', { class: 'stack' }, hs.frames.join('\n')));
+    // each owner's own stacks when the stall has several owners: a small owner's work is not hidden under the main one's
+    const byOwner = s.owners.length > 1 ? s.owners.filter((o) => o.hotStacks?.length) : [];
+    const stacks = byOwner.length
+      ? h('details', {}, h('summary', {}, `hot stacks of ${byOwner.length} owners`), ...byOwner.map((o) => h('div', {}, h('div', {}, `in ${o.label} (${formatPercent(o.share)})`), ...o.hotStacks!.map(stack))))
+      : s.hotStacks.length
+        ? h('details', {}, h('summary', {}, `${s.hotStacks.length} hot stacks`), ...s.hotStacks.map(stack))
+        : null;
     return h(
       'tr',
       {},
