@@ -37,6 +37,8 @@ interface ProfileState {
   nodeIds: Int32Array;
   count: number;
   sorted: boolean;
+  /** Per node id, its stack's key (see leafKey), once asked: cleared when nodes are added. */
+  leafKeys?: Map<number, number>;
 }
 
 const MAX_FRAMES = 12;
@@ -126,7 +128,10 @@ export class CpuProfiles {
       this.profiles.set(key, profile);
     }
     const cpu = data.cpuProfile ?? {};
-    if (Array.isArray(cpu.nodes)) for (const node of cpu.nodes) this.addNode(profile, node);
+    if (Array.isArray(cpu.nodes) && cpu.nodes.length > 0) {
+      profile.leafKeys = undefined;
+      for (const node of cpu.nodes) this.addNode(profile, node);
+    }
     const samples: unknown[] = Array.isArray(cpu.samples) ? cpu.samples : [];
     const deltas: unknown[] = Array.isArray(data.timeDeltas) ? data.timeDeltas : [];
     for (let i = 0; i < samples.length; i++) {
@@ -312,6 +317,13 @@ export class CpuProfiles {
   private readonly stackFrames: string[][] = [];
 
   private leafKey(p: ProfileState, nodeId: number): number {
+    p.leafKeys ??= new Map();
+    let k = p.leafKeys.get(nodeId);
+    if (k === undefined) p.leafKeys.set(nodeId, (k = this.stackKeyOf(p, nodeId)));
+    return k;
+  }
+
+  private stackKeyOf(p: ProfileState, nodeId: number): number {
     const frames: string[] = [];
     let id = nodeId;
     for (let depth = 0; depth < 200 && id >= 0 && id < p.parents.length; depth++) {

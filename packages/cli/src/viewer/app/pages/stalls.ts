@@ -24,7 +24,8 @@ export const stallsPage: Page = async (root) => {
     const shares = h('div', { class: 'muted' }, `${formatPercent(s.owner.share)} of it${others.length ? `; ${others.map((o) => `${o.label} ${formatPercent(o.share)}`).join('; ')}` : ''}`);
     const stack = (hs: HotStack) => h('div', {}, h('div', { class: 'muted' }, `${hs.samples} samples · ~${formatMs(hs.ms)}`), h('pre', { class: 'stack' }, hs.frames.join('\n')));
     // each owner's own stacks when the stall has several owners: a small owner's work is not hidden under the main one's
-    const byOwner = s.owners.length > 1 ? s.owners.filter((o) => o.hotStacks?.length) : [];
+    const withStacks = s.owners.filter((o) => o.hotStacks?.length);
+    const byOwner = withStacks.length > 1 ? withStacks : [];
     const stacks = byOwner.length
       ? h('details', {}, h('summary', {}, `hot stacks of ${byOwner.length} owners`), ...byOwner.map((o) => h('div', {}, h('div', {}, `in ${o.label} (${formatPercent(o.share)})`), ...o.hotStacks!.map(stack))))
       : s.hotStacks.length
