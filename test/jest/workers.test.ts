@@ -15,6 +15,7 @@ const MODES: [string, Version, string[], Record<string, string>][] = [
   ['child processes, Jest 29', 29, ['--maxWorkers=2'], {}],
   ['worker threads (workerThreads: true), Jest 29', 29, ['--maxWorkers=2'], { WORKER_THREADS: '1' }],
   ['in band, Jest 30', 30, ['--runInBand'], {}],
+  ['in band, Jest 29', 29, ['--runInBand'], {}],
 ];
 
 describe.each(MODES)('%s', (_label, version, args, env) => {
@@ -32,12 +33,20 @@ describe.each(MODES)('%s', (_label, version, args, env) => {
     // the docblock jsdom file is traced like the others
     expect(tests(run.events).find((e) => e.args.file === 'docblock.test.js')?.args.status).toBe('passed');
     expectNested(run.events);
-    // every file's phases, as far as the Jest version stamps them (Jest 29: no environment load,
-    // its setup files timed together with the environment's setup, and a note that says so)
+    // every file's phases, as far as the Jest version stamps them (Jest 29: its setup files timed
+    // together with the environment's setup, and a note that says so; its environment load from
+    // when the worker was handed the file, which a child process knows from its second file on
+    // and in band from the first, and a worker thread never)
     const phases = version === 30 ? ['environment load', 'test framework setup', 'import'] : ['setup files and environment setup', 'test framework setup', 'import'];
-    for (const file of byCat(run.events, 'file')) {
+    const files = byCat(run.events, 'file').sort((a, b) => a.ts! - b.ts!);
+    const inBand = args.includes('--runInBand');
+    const threads = args.includes('--workerThreads') || env.WORKER_THREADS;
+    for (const file of files) {
       const inFile = byCat(run.events, 'phase').filter((p) => p.pid === file.pid && p.args.file === file.name).map((p) => p.name);
       for (const phase of phases) expect(inFile, `${file.name}: ${phase}`).toContain(phase);
+      const workersFirst = files.find((f) => f.pid === file.pid) === file;
+      const loadKnown = version === 30 || (!threads && (inBand || !workersFirst));
+      expect(inFile.includes('environment load'), `${file.name}: environment load (${inFile.join(', ')})`).toBe(loadKnown);
     }
     const notes: string[] = run.events.find((e) => e.name === 'testtrace_run')?.args.notes ?? [];
     expect(notes.some((n) => n.startsWith('Jest 29 does not time loading the test environment'))).toBe(version === 29);

@@ -22,7 +22,7 @@ import {
   workerOptionsFromEnv,
   type RunStats,
 } from '@testtrace/core';
-import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, jestVersion, projectName, runnerPath, type ConfigExtra, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, jestVersion, projectName, runnerPath, threadState, type ConfigExtra, type ResultExtra } from './shared.js';
 import { FILE_START, JEST_CATEGORY } from './worker.js';
 import { finishInBand } from './runner.js';
 
@@ -155,7 +155,7 @@ export class TestTraceReporter {
       maxBytes: this.options.maxBytes,
     });
     if (major === 29) {
-      this.run.note("Jest 29 does not time loading the test environment: each file's span starts at its setup files, which it times together with the environment's setup (Jest 30 times all three)");
+      this.run.note("Jest 29 does not time loading the test environment: a file's environment load runs from when its worker was handed the file (in band, or a worker process's second file on; a worker's first file, and every file of a worker thread, starts at its setup files), and its setup files are timed together with the environment's setup (Jest 30 times all three)");
     }
     this.setEnv(RUN_DIR_ENV, this.run.runDir);
     // advanced tracer options (stallThresholdMs, sources, …) may come in through the same variable
@@ -196,8 +196,11 @@ export class TestTraceReporter {
     if (!this.run || this.closed) return;
     try {
       this.filesRun++;
+      const now = nowUs();
+      // in band this thread runs the file next: its span starts here on Jest 29 (see ThreadState.arrival)
+      threadState().arrival = { path: String(test?.path), ts: now };
       const project = projectName(test?.context?.config);
-      this.run.mainPhase('queued', this.runStart, nowUs(), { file: relativeToRoot(this.rootDir, String(test?.path)), ...(project ? { project } : {}) });
+      this.run.mainPhase('queued', this.runStart, now, { file: relativeToRoot(this.rootDir, String(test?.path)), ...(project ? { project } : {}) });
       const notSwitchedBecause = this.switchRunner(test);
       if (notSwitchedBecause) this.leaveRunner(test, notSwitchedBecause);
     } catch (err) {

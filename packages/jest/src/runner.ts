@@ -9,7 +9,7 @@ import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, th
 import { FileSession } from './worker.js';
 import { watchModuleLoads } from './modules.js';
 import { joinPreviousHandler, settledPromise } from './circus-handlers.js';
-import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, projectName, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, projectName, threadState, watchFileCalls, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -110,6 +110,7 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
     metadata: { runner: 'jest', workerId: process.env.JEST_WORKER_ID ? Number(process.env.JEST_WORKER_ID) : undefined },
   });
   tracer.setSourceMaps(state.sourceMaps);
+  watchFileCalls(state, nowUs);
   return tracer;
 }
 
@@ -182,6 +183,8 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
   const state = threadState();
   const runner = loadRunner(userRunnerOf(config));
   finishPending(runStart);
+  const arrival = state.arrival;
+  state.arrival = undefined;
 
   let session: FileSession | undefined;
   let error: string | undefined;
@@ -192,7 +195,8 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
       tracer.setProject(projectName(config));
       const setup = state.envSetup?.file === file ? state.envSetup : undefined;
       state.envSetup = undefined;
-      session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup);
+      const arrivedAt = arrival?.path === testPath ? arrival.ts : undefined;
+      session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup, arrivedAt);
       // the import profile: each module this file's runtime executes
       if (tracer.options.sources.modules) watchModuleLoads(runtime, tracer.modules, environment?.global);
       // The test environment's global gets the tracer's timer functions (for the first file it

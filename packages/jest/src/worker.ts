@@ -377,6 +377,8 @@ export class FileSession {
     readonly runnerStart: number,
     private readonly notBefore: number,
     private readonly envSetup?: EnvSetup,
+    /** When the worker was handed the file (ThreadState.arrival), if known. */
+    private readonly arrivedAt?: number,
   ) {
     this.recorder = new FileRecorder(tracer, file, runnerStart);
     const project = tracer.currentProject();
@@ -411,8 +413,10 @@ export class FileSession {
     const toUs = (ms: number | undefined) => (typeof ms === 'number' && ms > 0 ? wallMsToUs(ms) : undefined);
     // Jest stamps its phases with Date.now() (millisecond precision): clamp them so that the
     // phases never overlap each other, the previous file or the runner's own span.
-    // Jest 29 stamps only `start`, after loading the environment and before the setup files
-    let cursor = Math.max(this.notBefore, Math.min(toUs(perf.loadTestEnvironmentStart) ?? toUs(perf.start) ?? this.runnerStart, this.runnerStart));
+    // Jest 29 stamps only `start`, after loading the environment and before the setup files: its
+    // file starts when the worker was handed it, where that is known
+    const jest29Load = perf.loadTestEnvironmentStart === undefined && perf.setupFilesStart === undefined ? this.arrivedAt : undefined;
+    let cursor = Math.max(this.notBefore, Math.min(jest29Load ?? toUs(perf.loadTestEnvironmentStart) ?? toUs(perf.start) ?? this.runnerStart, this.runnerStart));
     const fileStart = cursor;
     const phase = (name: string, start: number | undefined, end: number | undefined, args?: Record<string, unknown>) => {
       if (start === undefined || end === undefined) return;
@@ -425,7 +429,7 @@ export class FileSession {
     // an exact environment setup (createTracedEnvironment) wins over the millisecond stamps around it
     const exactSetup = this.envSetup;
     const beforeSetup = (end: number | undefined) => (exactSetup && end !== undefined ? Math.min(end, exactSetup.start) : end);
-    phase('environment load', toUs(perf.loadTestEnvironmentStart), beforeSetup(toUs(perf.loadTestEnvironmentEnd)));
+    phase('environment load', toUs(perf.loadTestEnvironmentStart) ?? jest29Load, beforeSetup(toUs(perf.loadTestEnvironmentEnd) ?? (jest29Load !== undefined ? toUs(perf.start) : undefined)));
     phase('setup files', toUs(perf.setupFilesStart), beforeSetup(toUs(perf.setupFilesEnd)));
     if (exactSetup) {
       const s = Math.max(cursor, exactSetup.start);
