@@ -6,7 +6,8 @@ import { launchChromium, openPage, ready } from './browser.js';
 import { startViewer, type Viewer } from '../src/viewer/index.js';
 import { GUTTER, layout } from '../src/viewer/app/timeline/layout.js';
 import type { TestRow, TimelineData } from '../src/viewer/model/types.js';
-import { CLI_ROOT, REPO_ROOT, recordRun, recordVitestRun, tempDir } from './view-helpers.js';
+import { fixture } from '../../../test/vitest/helpers.js';
+import { CLI_ROOT, recordRun, recordVitestRun, tempDir } from './view-helpers.js';
 
 // Real headless Chromium (Debian's `chromium` package) against the real server, on traces of
 // real runs: examples/slow-suite under vitest-trace, and a 100k-event multi-process run.
@@ -199,9 +200,9 @@ describe('viewer in Chromium, on a traced Vitest run', () => {
 
 describe('viewer in Chromium, on a full-detail trace', () => {
   it("a stall of several owners shows each owner's own hot stacks", async () => {
-    // test/fixtures/attribution: one blocked interval over two synchronous tests of 90 ms each
+    // a copy of test/fixtures/attribution: one blocked interval over two synchronous tests of 90 ms each
     const trace = path.join(dir, 'attribution-full.out');
-    recordVitestRun(trace, path.join(REPO_ROOT, 'test/fixtures/attribution'), ['--trace-detail=full']);
+    recordVitestRun(trace, fixture('attribution'), ['--trace-detail=full']);
     const viewer = await startViewer(trace);
     try {
       type Owner = { label: string; share: number; hotStacks?: { ms: number; frames: string[] }[] };

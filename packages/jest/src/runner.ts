@@ -9,7 +9,7 @@ import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, th
 import { FileSession } from './worker.js';
 import { watchModuleLoads } from './modules.js';
 import { joinPreviousHandler, settledPromise } from './circus-handlers.js';
-import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, projectName, threadState, watchFileCalls, type ConfigExtra, type JestTestFramework, type ResultExtra } from './shared.js';
+import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, projectName, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra, type ThreadState } from './shared.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -110,8 +110,34 @@ export function ensureWorkerTracer(rootDir: string | undefined): Tracer | undefi
     metadata: { runner: 'jest', workerId: process.env.JEST_WORKER_ID ? Number(process.env.JEST_WORKER_ID) : undefined },
   });
   tracer.setSourceMaps(state.sourceMaps);
-  watchFileCalls(state, nowUs);
+  watchFileCalls(state);
   return tracer;
+}
+
+/** jest-worker's message to a child that runs a method: `[CHILD_MESSAGE_CALL, isProcessed, method, args]`. */
+const CHILD_MESSAGE_CALL = 1;
+
+/**
+ * Stamps each test file Jest's main process hands this worker process (`worker({ path, … })`
+ * through jest-worker), ahead of jest-worker's own listener, which starts running the file at once.
+ * A `message` listener keeps the IPC channel, and so the worker, alive: ours goes when it is the
+ * last one, as jest-worker removes its own to let the process end.
+ */
+function watchFileCalls(state: ThreadState): void {
+  if (state.watchingCalls || typeof process.send !== 'function' || process.listenerCount('message') === 0) return;
+  state.watchingCalls = true;
+  const onMessage = (message: unknown) => {
+    if (!Array.isArray(message) || message[0] !== CHILD_MESSAGE_CALL || !Array.isArray(message[3])) return;
+    const path = (message[3][0] as { path?: unknown } | null | undefined)?.path;
+    if (typeof path === 'string') state.arrival = { path, ts: nowUs() };
+  };
+  const onRemoved = (event: string | symbol) => {
+    if (event !== 'message' || process.listeners('message').some((l) => l !== onMessage)) return;
+    process.removeListener('removeListener', onRemoved);
+    process.removeListener('message', onMessage);
+  };
+  process.prependListener('message', onMessage);
+  process.on('removeListener', onRemoved);
 }
 
 /**

@@ -148,32 +148,6 @@ export function threadState(): ThreadState {
   return (holder[STATE] ??= { runners: new Map(), runnerFiles: new Map(), pending: undefined, lastFileEnd: 0, exitHook: false, warned: false, envSetup: undefined, arrival: undefined, watchingCalls: false, sourceMaps: new RuntimeSourceMaps() });
 }
 
-/** jest-worker's message to a child that runs a method: `[CHILD_MESSAGE_CALL, isProcessed, method, args]`. */
-const CHILD_MESSAGE_CALL = 1;
-
-/**
- * Stamps each test file Jest's main process hands this worker process (`worker({ path, … })`
- * through jest-worker), ahead of jest-worker's own listener, which starts running the file at once.
- * A `message` listener keeps the IPC channel, and so the worker, alive: ours goes when it is the
- * last one, as jest-worker removes its own to let the process end.
- */
-export function watchFileCalls(state: ThreadState, now: () => number): void {
-  if (state.watchingCalls || typeof process.send !== 'function' || process.listenerCount('message') === 0) return;
-  state.watchingCalls = true;
-  const onMessage = (message: unknown) => {
-    if (!Array.isArray(message) || message[0] !== CHILD_MESSAGE_CALL || !Array.isArray(message[3])) return;
-    const path = (message[3][0] as { path?: unknown } | null | undefined)?.path;
-    if (typeof path === 'string') state.arrival = { path, ts: now() };
-  };
-  const onRemoved = (event: string | symbol) => {
-    if (event !== 'message' || process.listeners('message').some((l) => l !== onMessage)) return;
-    process.removeListener('removeListener', onRemoved);
-    process.removeListener('message', onMessage);
-  };
-  process.prependListener('message', onMessage);
-  process.on('removeListener', onRemoved);
-}
-
 /** A Jest project's `displayName` (a string or `{ name, color }`), if it has one. */
 export function projectName(config: any): string | undefined {
   const name = typeof config?.displayName === 'string' ? config.displayName : config?.displayName?.name;

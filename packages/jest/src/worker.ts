@@ -414,9 +414,11 @@ export class FileSession {
     // Jest stamps its phases with Date.now() (millisecond precision): clamp them so that the
     // phases never overlap each other, the previous file or the runner's own span.
     // Jest 29 stamps only `start`, after loading the environment and before the setup files: its
-    // file starts when the worker was handed it, where that is known
-    const jest29Load = perf.loadTestEnvironmentStart === undefined && perf.setupFilesStart === undefined ? this.arrivedAt : undefined;
-    let cursor = Math.max(this.notBefore, Math.min(jest29Load ?? toUs(perf.loadTestEnvironmentStart) ?? toUs(perf.start) ?? this.runnerStart, this.runnerStart));
+    // environment load runs from when the worker was handed the file, where that is known
+    const jest29 = perf.loadTestEnvironmentStart === undefined && perf.setupFilesStart === undefined;
+    const loadStart = jest29 ? this.arrivedAt : toUs(perf.loadTestEnvironmentStart);
+    const loadEnd = jest29 ? (this.arrivedAt !== undefined ? toUs(perf.start) : undefined) : toUs(perf.loadTestEnvironmentEnd);
+    let cursor = Math.max(this.notBefore, Math.min(loadStart ?? toUs(perf.start) ?? this.runnerStart, this.runnerStart));
     const fileStart = cursor;
     const phase = (name: string, start: number | undefined, end: number | undefined, args?: Record<string, unknown>) => {
       if (start === undefined || end === undefined) return;
@@ -429,14 +431,14 @@ export class FileSession {
     // an exact environment setup (createTracedEnvironment) wins over the millisecond stamps around it
     const exactSetup = this.envSetup;
     const beforeSetup = (end: number | undefined) => (exactSetup && end !== undefined ? Math.min(end, exactSetup.start) : end);
-    phase('environment load', toUs(perf.loadTestEnvironmentStart) ?? jest29Load, beforeSetup(toUs(perf.loadTestEnvironmentEnd) ?? (jest29Load !== undefined ? toUs(perf.start) : undefined)));
+    phase('environment load', loadStart, beforeSetup(loadEnd));
     phase('setup files', toUs(perf.setupFilesStart), beforeSetup(toUs(perf.setupFilesEnd)));
     if (exactSetup) {
       const s = Math.max(cursor, exactSetup.start);
       const e = Math.min(this.runnerStart, exactSetup.end);
       if (e > s) this.tracer.phase('environment setup', this.file, s, e, { measuredBy: 'createTracedEnvironment' });
       cursor = Math.max(cursor, e);
-    } else if (perf.setupFilesStart === undefined && perf.loadTestEnvironmentStart === undefined) {
+    } else if (jest29) {
       // Jest 29: one stamp before the setup files, none between them and the environment's setup
       phase('setup files and environment setup', toUs(perf.start), this.runnerStart);
     } else {

@@ -30,6 +30,7 @@ const TEST = KINDS.indexOf('test');
 const HOOK = KINDS.indexOf('hook');
 const SUITE_HOOK = KINDS.indexOf('suite hook');
 const PRIORITY_OF_KIND: readonly number[] = KINDS.map((k) => PRIORITY[k]);
+const KIND_INDEX = Object.fromEntries(KINDS.map((k, i) => [k, i])) as Record<OwnerKind, number>;
 /** Trace times are written to the nanosecond: an overlap below that is two spans touching. */
 export const TOUCH_US = 1e-3;
 
@@ -183,7 +184,7 @@ export class Owners {
   overlaps(pid: number, start: number, end: number): OwnerOverlap[] {
     const byOwner = new Map<number, OwnerOverlap>();
     this.forEachPiece(pid, start, end, (kind, index, from, to) => {
-      const key = KINDS.indexOf(kind) * 2 ** 32 + index;
+      const key = KIND_INDEX[kind] * 2 ** 32 + index;
       const seen = byOwner.get(key);
       if (seen) seen.us += to - from;
       else byOwner.set(key, { kind, index, us: to - from });

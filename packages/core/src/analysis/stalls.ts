@@ -93,12 +93,15 @@ export function blockedIntervals(stalls: readonly StallRecord[]): BlockedInterva
   return out;
 }
 
+/** One owner's key in a map of owners. */
+const ownerKey = (kind: string, index: number) => `${kind}:${index}`;
+
 function mergeOwners(slices: readonly StallRecord[]): OwnerOverlap[] {
   if (slices.length === 1) return slices[0]!.owners;
   const byOwner = new Map<string, OwnerOverlap>();
   for (const slice of slices) {
     for (const o of slice.owners) {
-      const key = `${o.kind}:${o.index}`;
+      const key = ownerKey(o.kind, o.index);
       const seen = byOwner.get(key);
       if (seen) seen.us += o.us;
       else byOwner.set(key, { ...o });
@@ -111,13 +114,13 @@ function mergeOwners(slices: readonly StallRecord[]): OwnerOverlap[] {
 function addOwnerStacks(model: TraceTables, interval: BlockedInterval, owners: StallOwner[], top: number): void {
   const pieces = new Map<string, [number, number][]>();
   model.owners.forEachPiece(interval.pid, interval.start, interval.end, (kind, index, from, to) => {
-    const key = `${kind}:${index}`;
+    const key = ownerKey(kind, index);
     const list = pieces.get(key);
     if (list) list.push([from, to]);
     else pieces.set(key, [[from, to]]);
   });
   interval.owners.forEach((o, i) => {
-    const stacks = model.cpu.hottestIn(interval.pid, pieces.get(`${o.kind}:${o.index}`) ?? [], top);
+    const stacks = model.cpu.hottestIn(interval.pid, pieces.get(ownerKey(o.kind, o.index)) ?? [], top);
     if (stacks.length > 0) owners[i]!.hotStacks = stacks;
   });
 }
