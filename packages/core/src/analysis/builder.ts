@@ -7,7 +7,7 @@ import { Owners } from './owners.js';
 import { HookTable } from './hook-table.js';
 import { HeapSeries } from './heap-series.js';
 import { IntervalList } from './intervals.js';
-import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, TEST_LINE } from './line-patterns.js';
+import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, PROGRESS_LINE, TEST_LINE } from './line-patterns.js';
 import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
 import { TestIdentities } from './test-identity.js';
@@ -210,9 +210,10 @@ export class ModelBuilder {
    * of: the categories it only counts (async resources, network, user annotations, console), GC
    * slices, and heap and event-loop counters. It takes their pid and times (and a heap counter's
    * `used`) from the raw line and skips parsing them, which makes reading a trace several times
-   * faster. Without records, test and hook spans in the recorder's form become events with the
-   * args the tables need, read from the text (in file order, like parsed events: the order breaks
-   * ties). Leak reports and anything it cannot classify with certainty are parsed as usual.
+   * faster. Without records, test and hook spans and progress markers in the recorder's form become
+   * events with the args the tables need, read from the text (in file order, like parsed events:
+   * the order breaks ties). Leak reports and anything it cannot classify with certainty are parsed
+   * as usual.
    */
   readonly lineFilter = (line: string): boolean | TraceEvent => {
     // the name's first letter, then the whole prefix: `heap` and `eventloop` counters
@@ -238,8 +239,8 @@ export class ModelBuilder {
   };
 
   /**
-   * A test or hook span as the recorder writes it: an event with the args the tables need (without
-   * records only: they keep every arg).
+   * A test or hook span, or a progress marker, as the recorder writes it: an event with the args the
+   * tables need (without records only: they keep every arg).
    */
   private span(line: string): true | TraceEvent {
     const test = TEST_LINE.exec(line);
@@ -251,9 +252,19 @@ export class ModelBuilder {
       return { name: jsonString(test[1]!), cat: Category.test, ph: 'X', ts: Number(test[2]), dur: Number(test[3]), pid: Number(test[4]), tid: Number(test[5]), args };
     }
     const hook = HOOK_LINE.exec(line);
-    if (!hook) return true;
-    const args = { file: jsonString(hook[6]!), hook: hook[7], fullName: jsonString(hook[8]!), status: hook[9] };
-    return { name: jsonString(hook[1]!), cat: Category.hook, ph: 'X', ts: Number(hook[2]), dur: Number(hook[3]), pid: Number(hook[4]), tid: Number(hook[5]), args };
+    if (hook) {
+      const args = { file: jsonString(hook[6]!), hook: hook[7], fullName: jsonString(hook[8]!), status: hook[9] };
+      return { name: jsonString(hook[1]!), cat: Category.hook, ph: 'X', ts: Number(hook[2]), dur: Number(hook[3]), pid: Number(hook[4]), tid: Number(hook[5]), args };
+    }
+    const marker = PROGRESS_LINE.exec(line);
+    if (!marker) return true;
+    const args: Record<string, unknown> = { span: marker[5], file: jsonString(marker[6]!) };
+    if (marker[7] !== undefined) args.hook = marker[7];
+    if (marker[8] !== undefined) args.fullName = jsonString(marker[8]);
+    if (marker[9] !== undefined) args.retry = Number(marker[9]);
+    if (marker[10] !== undefined) args.id = jsonString(marker[10]);
+    if (marker[11] !== undefined) args.project = jsonString(marker[11]);
+    return { name: jsonString(marker[1]!), cat: Category.progress, ph: 'i', s: 't', ts: Number(marker[2]), pid: Number(marker[3]), tid: Number(marker[4]), args };
   }
 
   /** A heap or event-loop counter as the recorder writes it: its time, and the heap's `used`. */

@@ -46,6 +46,18 @@ export const TEST_LINE = new RegExp(
     String.raw`(?:,"elDelay":${NUMBERS})?(?:,"net":${TALLIES})?(?:,"async":${NUMBERS})?(?:,"callbacks":${TALLIES})?(?:,"closed":${TALLIES})?(?:,"activeResourcesDelta":${NUMBERS})?\}\}$`,
 );
 
+/**
+ * A progress marker as OpenSpans writes it (a test's: span, file, fullName, retry, then any of id,
+ * project; a suite hook's: span, file, hook, then fullName if it has one): 1 name, 2 ts, 3 pid,
+ * 4 tid, 5 span, 6 file, 7 hook, 8 fullName, 9 retry, 10 id, 11 project. Strings as written (see
+ * jsonString). A trace written by `start()` holds one per test; a run's merge keeps only those
+ * of spans that never ended.
+ */
+export const PROGRESS_LINE = new RegExp(
+  String.raw`^\{"name":"(${STR})","cat":"progress","ph":"i","s":"t","ts":(${NUM}),"pid":(-?\d+),"tid":(-?\d+),"args":\{"span":"(test|hook)","file":"(${STR})"` +
+    String.raw`(?:,"hook":"([^"\\\x00-\x1f]*)")?(?:,"fullName":"(${STR})")?(?:,"retry":(\d+))?(?:,"id":"(${STR})")?(?:,"project":"(${STR})")?\}\}$`,
+);
+
 /** The value of a JSON string given as captured from a line (its inside, escapes and all). */
 export function jsonString(inside: string): string {
   return inside.includes('\\') ? (JSON.parse(`"${inside}"`) as string) : inside;
