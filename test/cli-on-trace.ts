@@ -21,6 +21,25 @@ export function testtraceJson(args: string[]): any {
   return JSON.parse(r.stdout);
 }
 
+/**
+ * `summary`'s FILE WAIT of each of its slowest tests (`queuedMs + fileSetupMs`) is its file's time
+ * queued plus every phase of the file that ended before the file's first test or hook, as the
+ * trace's own events say; `before` names phases that must be among them (e.g. Jest's `environment
+ * load`).
+ */
+export function expectFileWaitAddsUp(trace: string, events: readonly { name: string; cat?: string; ts?: number; dur?: number; args?: any }[], before: string[]): void {
+  const summary = testtraceJson(['summary', trace]);
+  const spans = events.filter((e) => e.cat === 'test' || e.cat === 'hook');
+  const expected = (file: string) => {
+    const firstStart = Math.min(...spans.filter((e) => e.args.file === file).map((e) => e.ts!));
+    const phases = events.filter((p) => p.cat === 'phase' && p.args?.file === file && (p.name === 'queued' || p.ts! + (p.dur ?? 0) <= firstStart));
+    expect(phases.map((p) => p.name), file).toEqual(expect.arrayContaining(before));
+    return phases.reduce((sum, p) => sum + (p.dur ?? 0), 0) / 1000; // Vitest's `queued` is an instant
+  };
+  expect(summary.slowest.length).toBeGreaterThan(2);
+  for (const t of summary.slowest) expect(t.queuedMs + t.fileSetupMs, `${t.file} > ${t.fullName}`).toBeCloseTo(expected(t.file), 2);
+}
+
 /** Each test's status as `testtrace tests` gives it (the last attempt's), by full name. */
 export function testStatuses(trace: string): Record<string, string> {
   return Object.fromEntries((testtraceJson(['tests', trace]) as any[]).map((t) => [t.fullName, t.status]));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testtrace } from '../cli-on-trace.js';
+import { expectFileWaitAddsUp, testtrace } from '../cli-on-trace.js';
 import { FIXTURES, byCat, ensureBuilt, expectMatchesJest, expectNested, runJest, tests, type JestRun, type Version } from './helpers.js';
 
 const ROOT_DIR = path.join(FIXTURES, 'jest-basic');
@@ -11,8 +11,10 @@ beforeAll(() => ensureBuilt(), 300_000);
 
 describe.each([30, 29] as Version[])('Jest %i: hooks, failures, timeout, retry, concurrent', (version) => {
   let run: JestRun;
+  let trace: string;
   beforeAll(async () => {
-    run = await runJest('jest-basic', ['--runInBand'], { version });
+    trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'jest-basic-')), 'test.out');
+    run = await runJest('jest-basic', ['--runInBand'], { version, keepTraceAt: trace });
   }, 180_000);
 
   it('keeps Jest exit code and writes a strict-JSON trace with run metadata', () => {
@@ -54,6 +56,10 @@ describe.each([30, 29] as Version[])('Jest %i: hooks, failures, timeout, retry, 
     const phases = new Set(byCat(run.events, 'phase').map((p) => p.name));
     for (const p of ['import', 'environment teardown', 'queued', 'run']) expect(phases).toContain(p);
     expectNested(run.events);
+  });
+
+  it("summary's FILE WAIT is the file's queue and every phase of it before its first test, environment load included", () => {
+    expectFileWaitAddsUp(trace, run.events, ['queued', 'environment load', 'import']);
   });
 
   it('records user regions and logs from test code', () => {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { TraceEvent } from '../../packages/core/src/format/events.js';
-import { expectCliAgrees } from '../cli-on-trace.js';
+import { expectCliAgrees, expectFileWaitAddsUp } from '../cli-on-trace.js';
 import { ensureBuilt, fixture, traceRun, run, vitestBin, readTrace, readJsonReport, tests, workerSources, plain, type Run } from './helpers.js';
 
 const within = (inner: TraceEvent, outer: TraceEvent, slackUs = 2000) =>
@@ -161,6 +161,10 @@ describe('vitest-trace on the basic fixture (forks, 2 workers)', () => {
     const alloc = tests(events).find((e) => e.name === 'allocates a lot')!;
     const gcs = events.filter((e) => e.cat === 'gc' && e.pid === alloc.pid && within(e, alloc, 1000));
     expect(gcs.length).toBeGreaterThan(0);
+  });
+
+  it("summary's FILE WAIT is the file's queue and every phase of it before its first test", () => {
+    expectFileWaitAddsUp(path.join(dir, '.tmp/test.out'), events, ['queued', 'import', 'collect']);
   });
 
   it('is read by every testtrace command, which agrees with Vitest', () => {

@@ -149,7 +149,7 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
         { width, header: c.dim },
       ).map((l) => `  ${l}`),
     );
-    lines.push(c.dim('  FILE WAIT: the file queued in the main process plus its environment setup, setup files, import and collect.'));
+    lines.push(c.dim('  FILE WAIT: the file queued in the main process plus its environment load and setup, setup files, import and collect.'));
   }
 
   lines.push('');

@@ -169,7 +169,7 @@ export interface Summary {
   cpuProfile: boolean;
 }
 
-const SETUP_PHASES = ['environment setup', 'setup files', 'setup files and environment setup', 'test framework setup', 'import', 'collect', 'worker start'];
+const SETUP_PHASES = ['environment load', 'environment setup', 'setup files', 'setup files and environment setup', 'test framework setup', 'import', 'collect', 'worker start'];
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 function countBy(n: number, key: (i: number) => string | undefined): Record<string, number> {
