@@ -81,10 +81,31 @@ async function runOnce(cfg, v) {
   if (cfg.runner === 'jest' && v.detail !== 'off') Object.assign(env, { TRACE_OUT: out, TRACE_DETAIL: v.detail });
   // traced and untraced Jest runs hand different project configs to the workers: separate warm caches
   const cache = path.join(tmp, `cache-${cfg.shape}-${v.detail === 'off' ? 'off' : 'traced'}`);
+  if (cfg.runner === 'jest' && cfg.mode === 'workers') forgetJestTimings(cache);
   const args = ['-r', PROBE, ...command(cfg.runner, cfg.mode, v.detail, out, results, cache)];
   const { ms, cpuMs } = await timedRun(`${cfg.shape} ${cfg.runner} ${cfg.mode} ${v.detail}`, args, { cwd: cfg.dir, env, tmp, log: path.join(tmp, 'stdout.txt') });
   recordRun(v, results, v.detail === 'off' ? undefined : out);
+  if (v.detail !== 'off') {
+    const lanes = workerLanes(out);
+    if (lanes !== (cfg.mode === 'workers' ? 2 : 1)) throw new Error(`${cfg.shape} ${cfg.runner} ${cfg.mode} ${v.detail}: the trace has ${lanes} worker lanes`);
+  }
   return { ms, cpuMs, rssKiB: fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : NaN };
+}
+
+/**
+ * Jest runs at most 20 files in band, whatever `--maxWorkers` says, when its cache's timings say
+ * each took under a second (`shouldRunInBand`): every shape qualifies once warm. Forgetting the
+ * timings (the transform cache stays warm) makes `--maxWorkers=2` mean two workers, as on a first
+ * run; files are then ordered by size rather than by their last duration.
+ */
+function forgetJestTimings(cache) {
+  if (!fs.existsSync(cache)) return;
+  for (const f of fs.readdirSync(cache)) if (f.startsWith('perf-cache-')) fs.rmSync(path.join(cache, f));
+}
+
+/** The worker lanes a trace names (`worker N` process names). */
+function workerLanes(trace) {
+  return new Set(fs.readFileSync(trace, 'utf8').match(/"name":"process_name"[^\n]*?"args":\{"name":"worker \d+/g) ?? []).size;
 }
 
 /** The value at quantile `q` of `xs` (nearest rank). */
