@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jestProbeBench, median } from './lib/measure.mjs';
+import { jestProbeBench, median, forgetJestTimings } from './lib/measure.mjs';
 
 const { suiteName, suite, runs, workers, jest, probe, tmp, log } = jestProbeBench({ probe: 'jest-event-probe.cjs', name: 'jest-event-cost', log: 'events.log', runs: 4, workers: 2 });
 
@@ -25,6 +25,7 @@ function run(logFile) {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${probe}`.trim(),
   };
   if (logFile) env.TT_BENCH_EVENT_LOG = logFile;
+  forgetJestTimings(path.join(tmp, 'cache'));
   const p = spawnSync(process.execPath, [jest, `--maxWorkers=${workers}`, '--silent', `--cacheDirectory=${path.join(tmp, 'cache')}`], { cwd: suite, env, encoding: 'utf8' });
   if (p.status !== 0) throw new Error(`jest failed:\n${p.stderr.slice(-2000)}`);
 }

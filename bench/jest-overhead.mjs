@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, benchSuite, median, pairedRatio, recordRun, timedRun, roundOrder } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, benchSuite, median, pairedRatio, recordRun, timedRun, roundOrder, forgetJestTimings } from './lib/measure.mjs';
 
 const { name: suiteName, dir: suite } = benchSuite('jest');
 const rounds = Number(arg('rounds', '5'));
@@ -35,6 +35,7 @@ function runOnce(v) {
   else Object.assign(env, { TRACE_OUT: out, TRACE_DETAIL: v.detail });
   // traced and untraced runs have different project configs (testRunner), so separate warm caches
   const cache = path.join(tmp, v.detail === 'off' ? 'cache-off' : 'cache-traced');
+  if (v.mode.key === 'workers') forgetJestTimings(cache);
   const args = [jest, ...v.mode.args, '--silent', '--json', `--outputFile=${results}`, `--cacheDirectory=${cache}`];
   return timedRun(`${v.key}: jest`, args, { cwd: suite, env, tmp }).then(({ ms, cpuMs }) => {
     v.lastCpu = cpuMs;

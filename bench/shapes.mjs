@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT as root, benchArg as arg, median, recordRun, roundOrder, timedRun } from './lib/measure.mjs';
+import { ROOT as root, benchArg as arg, forgetJestTimings, median, recordRun, roundOrder, timedRun } from './lib/measure.mjs';
 import { SHAPES, shapeSuite } from './lib/shape-suites.mjs';
 
 const USAGE = `usage: node bench/shapes.mjs [--shapes=${SHAPES.join(',')}] [--runners=vitest,jest]
@@ -90,17 +90,6 @@ async function runOnce(cfg, v) {
     if (lanes !== (cfg.mode === 'workers' ? 2 : 1)) throw new Error(`${cfg.shape} ${cfg.runner} ${cfg.mode} ${v.detail}: the trace has ${lanes} worker lanes`);
   }
   return { ms, cpuMs, rssKiB: fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : NaN };
-}
-
-/**
- * Jest runs at most 20 files in band, whatever `--maxWorkers` says, when its cache's timings say
- * each took under a second (`shouldRunInBand`): every shape qualifies once warm. Forgetting the
- * timings (the transform cache stays warm) makes `--maxWorkers=2` mean two workers, as on a first
- * run; files are then ordered by size rather than by their last duration.
- */
-function forgetJestTimings(cache) {
-  if (!fs.existsSync(cache)) return;
-  for (const f of fs.readdirSync(cache)) if (f.startsWith('perf-cache-')) fs.rmSync(path.join(cache, f));
 }
 
 /** The worker lanes a trace names (`worker N` process names). */

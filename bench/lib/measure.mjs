@@ -139,3 +139,14 @@ export function recordRun(variant, resultsFile, traceFile) {
   variant.bytes.push(bytes);
   variant.events.push(events);
 }
+
+/**
+ * Jest runs at most 20 files in band, whatever `--maxWorkers` says, when its cache's timings say
+ * each took under a second (`shouldRunInBand`): a warm suite of fast files qualifies. Forgetting the
+ * timings (the transform cache stays warm) makes `--maxWorkers=2` mean two workers, as on a first
+ * run; files are then ordered by size rather than by their last duration.
+ */
+export function forgetJestTimings(cache) {
+  if (!fs.existsSync(cache)) return;
+  for (const f of fs.readdirSync(cache)) if (f.startsWith('perf-cache-')) fs.rmSync(path.join(cache, f));
+}
