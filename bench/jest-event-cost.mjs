@@ -7,13 +7,12 @@
 // still moves every figure by ~10 %.
 //
 //   node bench/jest-event-cost.mjs [--suite=app|small] [--runs=4] [--workers=2]
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jestProbeBench, median, forgetJestTimings } from './lib/measure.mjs';
+import { jestProbeBench, median } from './lib/measure.mjs';
 
-const { suiteName, suite, runs, workers, jest, probe, tmp, log } = jestProbeBench({ probe: 'jest-event-probe.cjs', name: 'jest-event-cost', log: 'events.log', runs: 4, workers: 2 });
+const { suiteName, runs, workers, probe, tmp, log, runJest } = jestProbeBench({ probe: 'jest-event-probe.cjs', name: 'jest-event-cost', log: 'events.log', runs: 4, workers: 2 });
 
 function run(logFile) {
   const env = {
@@ -25,9 +24,7 @@ function run(logFile) {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${probe}`.trim(),
   };
   if (logFile) env.TT_BENCH_EVENT_LOG = logFile;
-  forgetJestTimings(path.join(tmp, 'cache'));
-  const p = spawnSync(process.execPath, [jest, `--maxWorkers=${workers}`, '--silent', `--cacheDirectory=${path.join(tmp, 'cache')}`], { cwd: suite, env, encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`jest failed:\n${p.stderr.slice(-2000)}`);
+  runJest(env);
 }
 
 console.error(`${suiteName} suite, ${runs} traced runs of Jest with ${workers} workers, node ${process.version}, ${os.cpus().length} cpus`);

@@ -13,13 +13,12 @@
 // The first arm is the baseline. `spans`: all sources off; `<source>`: that source off. The
 // untraced arm still runs the wrapper runner (it stands aside without a run directory): the
 // runner switch alone costs nothing measurable (docs/performance.md).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchArg as arg, jestProbeBench, SOURCES, median, sourcesOff, forgetJestTimings } from './lib/measure.mjs';
+import { benchArg as arg, jestProbeBench, SOURCES, median, sourcesOff } from './lib/measure.mjs';
 
-const { suiteName, suite, runs, workers, jest, probe, tmp, log } = jestProbeBench({ probe: 'jest-file-probe.cjs', name: 'jest-file-cpu', log: 'files.log', runs: 10, workers: 4 });
+const { suiteName, suite, runs, workers, probe, tmp, log, runJest } = jestProbeBench({ probe: 'jest-file-probe.cjs', name: 'jest-file-cpu', log: 'files.log', runs: 10, workers: 4 });
 
 const armEnv = (name) => {
   if (name === 'untraced') return { TESTTRACE_RUN_DIR: null };
@@ -44,9 +43,7 @@ for (let r = 0; r < runs; r++) {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} -r ${probe}`.trim(),
   };
   const started = Date.now();
-  forgetJestTimings(path.join(tmp, 'cache'));
-  const p = spawnSync(process.execPath, [jest, `--maxWorkers=${workers}`, '--silent', `--cacheDirectory=${path.join(tmp, 'cache')}`], { cwd: suite, env, encoding: 'utf8' });
-  if (p.status !== 0) throw new Error(`jest failed:\n${p.stderr.slice(-2000)}`);
+  runJest(env);
   console.error(`run ${r + 1}/${runs}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

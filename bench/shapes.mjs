@@ -85,16 +85,8 @@ async function runOnce(cfg, v) {
   const args = ['-r', PROBE, ...command(cfg.runner, cfg.mode, v.detail, out, results, cache)];
   const { ms, cpuMs } = await timedRun(`${cfg.shape} ${cfg.runner} ${cfg.mode} ${v.detail}`, args, { cwd: cfg.dir, env, tmp, log: path.join(tmp, 'stdout.txt') });
   recordRun(v, results, v.detail === 'off' ? undefined : out);
-  if (v.detail !== 'off') {
-    const lanes = workerLanes(out);
-    if (lanes !== (cfg.mode === 'workers' ? 2 : 1)) throw new Error(`${cfg.shape} ${cfg.runner} ${cfg.mode} ${v.detail}: the trace has ${lanes} worker lanes`);
-  }
+  if (v.detail !== 'off' && v.workerLanes !== (cfg.mode === 'workers' ? 2 : 1)) throw new Error(`${cfg.shape} ${cfg.runner} ${cfg.mode} ${v.detail}: the trace has ${v.workerLanes} worker lanes`);
   return { ms, cpuMs, rssKiB: fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : NaN };
-}
-
-/** The worker lanes a trace names (`worker N` process names). */
-function workerLanes(trace) {
-  return new Set(fs.readFileSync(trace, 'utf8').match(/"name":"process_name"[^\n]*?"args":\{"name":"worker \d+/g) ?? []).size;
 }
 
 /** The value at quantile `q` of `xs` (nearest rank). */

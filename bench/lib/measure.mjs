@@ -37,21 +37,29 @@ export function benchSuite(runner) {
 
 /**
  * What the benches that preload a probe into Jest's workers (jest-file-cpu, jest-event-cost)
- * start from: the suite, `--runs` and `--workers` with their defaults, Jest's bin, the probe
- * (`bench/lib/PROBE`), and a log file in a fresh temporary directory.
+ * start from: the suite, `--runs` and `--workers` with their defaults, the probe
+ * (`bench/lib/PROBE`), a log file in a fresh temporary directory, and how to run Jest there.
  */
 export function jestProbeBench({ probe, name, log, runs, workers }) {
   const { name: suiteName, dir: suite } = benchSuite('jest');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tt-${name}-`));
+  const workersArg = benchArg('workers', String(workers));
+  const jest = path.join(ROOT, 'node_modules/jest/bin/jest.js');
   return {
     suiteName,
     suite,
     runs: Number(benchArg('runs', String(runs))),
-    workers: benchArg('workers', String(workers)),
-    jest: path.join(ROOT, 'node_modules/jest/bin/jest.js'),
+    workers: workersArg,
     probe: path.join(ROOT, 'bench/lib', probe),
     tmp,
     log: path.join(tmp, log),
+    /** Runs Jest on the suite with `env`, on the bench's workers and a warm cache; throws if it fails. */
+    runJest(env) {
+      const cache = path.join(tmp, 'cache');
+      forgetJestTimings(cache);
+      const p = spawnSync(process.execPath, [jest, `--maxWorkers=${workersArg}`, '--silent', `--cacheDirectory=${cache}`], { cwd: suite, env, encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`jest failed:\n${p.stderr.slice(-2000)}`);
+    },
   };
 }
 
@@ -127,17 +135,28 @@ export function timedRun(label, args, { cwd, env, tmp, log }) {
 export function traceStats(file) {
   const text = fs.readFileSync(file, 'utf8');
   let events = 0;
-  for (const line of text.split('\n')) if (line.startsWith('{')) events++;
-  return { bytes: Buffer.byteLength(text), events };
+  const lanes = new Set();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    events++;
+    // a worker lane's name (`worker N (pid …)`)
+    if (line.startsWith('{"name":"process_name"')) lanes.add(/"args":\{"name":"(worker \d+)/.exec(line)?.[1]);
+  }
+  lanes.delete(undefined);
+  return { bytes: Buffer.byteLength(text), events, workerLanes: lanes.size };
 }
 
-/** A run's test count from the runner's JSON results, and its trace's bytes and events (when traced). */
+/**
+ * A run's test count from the runner's JSON results, and its trace's bytes, events and worker
+ * lanes (when traced; the lanes of the last run).
+ */
 export function recordRun(variant, resultsFile, traceFile) {
   variant.tests = JSON.parse(fs.readFileSync(resultsFile, 'utf8')).numTotalTests;
   if (traceFile === undefined) return;
-  const { bytes, events } = traceStats(traceFile);
+  const { bytes, events, workerLanes } = traceStats(traceFile);
   variant.bytes.push(bytes);
   variant.events.push(events);
+  variant.workerLanes = workerLanes;
 }
 
 /**
