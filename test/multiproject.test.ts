@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { JEST_ROOT_HOOK } from '../packages/jest/src/worker.js';
 import { testtrace } from './cli-on-trace.js';
 import { ensureBuilt as ensureJestBuilt, runJest } from './jest/helpers.js';
 import { ensureBuilt as ensureVitestBuilt, fixture, readTrace, traceRun } from './vitest/helpers.js';
@@ -96,5 +97,14 @@ describe('Jest 30: projects with rootDirs of their own and a shared folder', () 
       ['web', 'packages/web/index.test.js'],
     ]);
     expectProjectsKept(trace, run.events, ['legacy', 'node']);
+  });
+
+  it("records Jest's root beforeEach only in the project where it does work (clearMocks)", () => {
+    const testsOf = (project: string) => run.events.filter((e) => e.cat === 'test' && e.args.project === project);
+    const rootHooks = run.events.filter((e) => e.cat === 'hook' && e.name === JEST_ROOT_HOOK);
+    const projectOf = (hook: (typeof rootHooks)[number]) =>
+      run.events.find((t) => t.cat === 'test' && t.pid === hook.pid && t.tid === hook.tid && t.ts! <= hook.ts! && hook.ts! <= t.ts! + t.dur!)?.args.project;
+    expect(rootHooks.map(projectOf)).toEqual(testsOf('legacy').map(() => 'legacy'));
+    expect(testsOf('node').length).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { RUN_DIR_ENV, current, nowUs, relativeToRoot, startWorkerChunk, stop, thread, type Tracer } from '@testtrace/core';
-import { FileSession } from './worker.js';
+import { FileSession, jestRootHookWorks } from './worker.js';
 import { watchModuleLoads } from './modules.js';
 import { joinPreviousHandler, settledPromise } from './circus-handlers.js';
 import { CONFIG_KEY, RESULT_KEY, firstLine, isOurRunner, loadedPackageDir, localRequire, projectName, threadState, type ConfigExtra, type JestTestFramework, type ResultExtra, type ThreadState } from './shared.js';
@@ -223,6 +223,7 @@ const testtraceRunner: JestTestFramework = (globalConfig, config, environment, r
       state.envSetup = undefined;
       const arrivedAt = arrival?.path === testPath ? arrival.ts : undefined;
       session = new FileSession(tracer, file, runStart, state.lastFileEnd, setup, arrivedAt);
+      session.recorder.recordRootHook = jestRootHookWorks(config);
       // the import profile: each module this file's runtime executes
       if (tracer.options.sources.modules) watchModuleLoads(runtime, tracer.modules, environment?.global);
       // The test environment's global gets the tracer's timer functions (for the first file it
