@@ -42,6 +42,10 @@ describe.each([30, 29] as Version[])('Jest %i: hooks, failures, timeout, retry, 
     expect(hooks.filter((h) => h.args.file === 'hooks.test.js').map((h) => h.name)).toEqual(expect.arrayContaining(['beforeAll', 'afterAll', 'beforeEach', 'afterEach']));
     // no resetModules, clearMocks, resetMocks or restoreMocks in this config (test/multiproject.test.ts has one)
     expect(hooks.filter((h) => h.name === 'beforeEach (jest root)')).toEqual([]);
+    // a test body phase only where there are beforeEach/afterEach hooks to tell it from: not in timing.test.js
+    const bodyIn = (file: string) => run.events.filter((e) => e.name === 'test body' && tests(run.events).some((t) => t.args.file === file && t.pid === e.pid && t.tid === e.tid && t.ts! <= e.ts! && e.ts! <= t.ts! + t.dur!));
+    expect(bodyIn('hooks.test.js').length).toBeGreaterThan(0);
+    expect(bodyIn('timing.test.js')).toEqual([]);
     const beforeAll = hooks.find((h) => h.name === 'beforeAll')!;
     expect(beforeAll.dur! / 1000).toBeGreaterThanOrEqual(25); // the fixture waits 30 ms
     const passes = tests(run.events).find((e) => e.args.fullName === 'outer > passes')!;

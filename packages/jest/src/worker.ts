@@ -17,7 +17,7 @@ type CircusState = any;
 export const JEST_CATEGORY = 'jest';
 /** Instant written (and flushed) when a worker begins a test file: a killed worker still shows which file it ran. */
 export const FILE_START = 'file start';
-/** Name of the span around a test's own function (without its hooks). */
+/** Name of the span around a test's own function, without its beforeEach/afterEach hooks (only in a test that has some). */
 export const TEST_BODY = 'test body';
 /** Name of the beforeEach that Jest itself registers in every file (resetModules, clearMocks, …). */
 export const JEST_ROOT_HOOK = 'beforeEach (jest root)';
@@ -91,6 +91,8 @@ export class FileRecorder {
   private readonly seen = new Set<CircusTest>();
   /** Each describe block's names from the outermost describe down, joined by ` > `; a file has a few blocks and many tests. */
   private readonly paths = new Map<CircusBlock, string>();
+  /** Per describe block, whether its tests run a recorded beforeEach/afterEach (see hasEachHooks). */
+  private readonly eachHooks = new Map<CircusBlock, boolean>();
   /** Each test's id: its place in the file's collected order (see numberTests). */
   private readonly ids = new Map<CircusTest, string>();
 
@@ -248,6 +250,8 @@ export class FileRecorder {
     const span = this.tests.get(event.test);
     // its afterEach hooks follow: what they close is not a leak
     if (span) this.tracer.testBodyEnd(span);
+    // a test with no beforeEach/afterEach recorded is its body, as on Vitest
+    if (!this.hasEachHooks(event.test?.parent)) return;
     // the enclosing test span carries file and fullName
     const args: Record<string, unknown> = { status: event.name === 'test_fn_success' ? 'passed' : 'failed' };
     if (event.name === 'test_fn_failure') args.error = errorMessage(event.error);
@@ -279,6 +283,24 @@ export class FileRecorder {
     this.count(test, failed);
     this.writeFinished();
     span.finish(failed ? { status: 'failed', error: errorMessage(errors[0]) } : { status: 'passed' }, ts);
+  }
+
+  /**
+   * Whether a test in `block` runs a beforeEach or afterEach hook that is recorded (its own
+   * blocks' and their parents'; Jest's root one only where it is recorded).
+   */
+  private hasEachHooks(block: CircusBlock | undefined): boolean {
+    if (!block) return false;
+    let has = this.eachHooks.get(block);
+    if (has === undefined) {
+      const hooks: unknown = block.hooks;
+      has =
+        (Array.isArray(hooks) &&
+          hooks.some((h: CircusHook) => (h?.type === 'beforeEach' || h?.type === 'afterEach') && (h !== this.jestRootHook || this.recordRootHook))) ||
+        this.hasEachHooks(block.parent);
+      this.eachHooks.set(block, has);
+    }
+    return has;
   }
 
   /** The block's names from the outermost describe down, joined by ` > `; '' for the file's root block. */
