@@ -1,9 +1,10 @@
 // CLI analyses at scale: generates a large trace in the real format, with the event mix of a real
-// trace recorded by the core tracer, then times `testtrace summary` and `testtrace tests` on it
+// trace recorded by the core tracer, then times the CLI's analyses (`summary`, `tests`, and with
+// --only `leaks`, `stalls`, `mmu`, `imports`) on it
 // (and the bare reader), printing MB/s and peak RSS. Needs `npm run build` first.
 //
 //   node bench/analysis-throughput.mjs [--sizes=256M,1G] [--detail=full|default] [--workers=4] [--keep]
-//        [--merge=64x100M] [--viewer] [--only=summary,tests,reader]
+//        [--merge=64x100M] [--viewer] [--only=reader,summary,tests,leaks,stalls,mmu,imports]
 //
 // --merge=NxSIZE also merges N shard traces of SIZE each (one generated shard, linked N times) and
 // reports the merge's MB/s and peak RSS; --viewer also starts `testtrace view` on each trace and
@@ -99,6 +100,7 @@ for (const size of sizes) {
     ['reader (scan only)', ['reader', file]],
     ['testtrace summary --json', ['cli', 'summary', file, '--json']],
     ['testtrace tests --json', ['cli', 'tests', file, '--json']],
+    ...['leaks', 'stalls', 'mmu', 'imports'].map((command) => [`testtrace ${command} --json`, ['cli', command, file, '--json']]),
   ].filter(([label]) => only.has(label.split(' ')[label.startsWith('testtrace') ? 1 : 0]))) {
     const r = measure(args);
     const row = {

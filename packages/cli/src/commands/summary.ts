@@ -2,7 +2,6 @@ import { LEAK_LIFETIMES, summarize, type Summary, type TraceTables } from '@test
 import { bytes, count, duration, percent, table, testLabel } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
 import { lifetimeCounts } from '../cli/leak-text.js';
-import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
 import { renderSummaryMarkdown, unfinishedCount, unfinishedName } from './summary-markdown.js';
 
@@ -188,11 +187,10 @@ export function renderSummary(s: Summary, c: Colors, width?: number): string[] {
   return lines;
 }
 
-export const summaryCommand = reportCommand<Summary, undefined, TraceTables>({
+export const summaryCommand = reportCommand<Summary, undefined>({
   name: 'summary',
   summary: 'where did the time go? the run at a glance',
   usage: USAGE,
-  load: loadTables,
   build: (model) => summarize(model),
   render: (summary, io) => renderSummary(summary, io.color, io.columns),
   markdown: renderSummaryMarkdown,

@@ -1,4 +1,4 @@
-import type { HookRecord, TraceTables } from './model.js';
+import type { TraceTables } from './model.js';
 import type { OwnerKind, OwnerOverlap } from './owners.js';
 
 /**
@@ -44,7 +44,7 @@ export interface OwnerShare {
   project?: string;
   /** The test of a test body or of a beforeEach/afterEach hook. */
   test?: { file: string; project?: string; fullName: string; nameIndex?: number; retry: number };
-  /** A hook's kind (`beforeEach`, `beforeAll`, …) and, with records, its suite's full name. */
+  /** A hook's kind (`beforeEach`, `beforeAll`, …), its file and the suite or test it ran for, as its args name them. */
   hook?: { hook: string; file?: string; fullName?: string };
   /** A phase's name. */
   phase?: string;
@@ -55,15 +55,12 @@ export function ownerGroup(tables: TraceTables, owner: { kind: OwnerKind; index:
   return owner.kind === 'phase' ? tables.phases[owner.index]!.name : OWNER_KIND_LABEL[owner.kind];
 }
 
-/**
- * Describes each owner of a window of `windowUs` microseconds. Hooks are described from their
- * records when the model has them (their suite and file), from the tables otherwise.
- */
-export function describeOwners(tables: TraceTables & { hooks?: HookRecord[] }, owners: readonly OwnerOverlap[], windowUs: number): OwnerShare[] {
+/** Describes each owner of a window of `windowUs` microseconds, from the tables alone. */
+export function describeOwners(tables: TraceTables, owners: readonly OwnerOverlap[], windowUs: number): OwnerShare[] {
   return owners.map((o) => describeOwner(tables, o, windowUs));
 }
 
-function describeOwner(tables: TraceTables & { hooks?: HookRecord[] }, o: OwnerOverlap, windowUs: number): OwnerShare {
+function describeOwner(tables: TraceTables, o: OwnerOverlap, windowUs: number): OwnerShare {
   const base = { kind: o.kind, ms: Math.round(o.us) / 1000, share: windowUs > 0 ? Math.round((o.us / windowUs) * 1000) / 1000 : 0 };
   const t = tables.testTable;
   const testOf = (i: number) => {
@@ -78,16 +75,18 @@ function describeOwner(tables: TraceTables & { hooks?: HookRecord[] }, o: OwnerO
     }
     case 'hook':
     case 'suite hook': {
-      const record = tables.hooks?.[o.index];
-      const hook = { hook: tables.hookTable.hook(o.index), ...(record ? { file: record.file } : {}), ...(record?.fullName !== undefined ? { fullName: record.fullName } : {}) };
-      const inTest = tables.hookTable.test[o.index]!;
+      const h = tables.hookTable;
+      const hookFile = h.file(o.index);
+      const fullName = h.fullName(o.index);
+      const hook = { hook: h.hook(o.index), ...(hookFile ? { file: hookFile } : {}), ...(fullName !== undefined ? { fullName } : {}) };
+      const inTest = h.test[o.index]!;
       if (inTest >= 0) {
         const test = testOf(inTest);
         return { ...base, label: `${testLabel(test)} (in ${hook.hook})`, ...where(test), test, hook };
       }
-      // without records, a suite hook's file is the file span around it
-      const file = record ? { file: record.file } : fileAround(tables, o.index);
-      const of = record?.fullName ? `${record.file} > ${record.fullName}` : file ? unitLabel(file) : undefined;
+      // the file span around a suite hook gives its project too
+      const file = fileAround(tables, o.index) ?? (hookFile ? { file: hookFile } : undefined);
+      const of = fullName && hookFile ? `${hookFile} > ${fullName}` : file ? unitLabel(file) : undefined;
       return { ...base, label: of ? `${hook.hook} of ${of}` : hook.hook, ...(file ? where(file) : {}), hook };
     }
     case 'phase': {
