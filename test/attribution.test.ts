@@ -81,6 +81,9 @@ function expectOwners(trace: string, events: any[], environmentPhase: string, do
   // the GC-heavy beforeAll owns its stall, and more GC than any other kind of work
   const gcHook = stallOwnedBy(stalls, (o) => o.kind === 'suite hook' && o.hook.hook === 'beforeAll' && o.file === 'tests/gc-heavy.test.ts');
   expect(gcHook.hook.hook).toBe('beforeAll');
+  // described from the trace's tables, as summary does: the hook's own file, and its label names it
+  expect(gcHook.owner.hook.file).toBe('tests/gc-heavy.test.ts');
+  expect(gcHook.owner.label).toMatch(/^beforeAll of tests\/gc-heavy\.test\.ts/);
 
   // each test's figures are its own overlap with the stall
   const rows = json(['tests', trace]) as any[];

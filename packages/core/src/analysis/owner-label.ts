@@ -86,7 +86,7 @@ function describeOwner(tables: TraceTables, o: OwnerOverlap, windowUs: number): 
       }
       // the file span around a suite hook gives its project too
       const file = fileAround(tables, o.index) ?? (hookFile ? { file: hookFile } : undefined);
-      const of = fullName && hookFile ? `${hookFile} > ${fullName}` : file ? unitLabel(file) : undefined;
+      const of = file ? (fullName ? `${unitLabel(file)} > ${fullName}` : unitLabel(file)) : undefined;
       return { ...base, label: of ? `${hook.hook} of ${of}` : hook.hook, ...(file ? where(file) : {}), hook };
     }
     case 'phase': {
