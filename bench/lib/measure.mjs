@@ -140,9 +140,9 @@ export function traceStats(file) {
     if (!line.startsWith('{')) continue;
     events++;
     // a worker lane's name (`worker N (pid …)`)
-    if (line.startsWith('{"name":"process_name"')) lanes.add(/"args":\{"name":"(worker \d+)/.exec(line)?.[1]);
+    const lane = line.startsWith('{"name":"process_name"') ? /"args":\{"name":"(worker \d+)/.exec(line) : null;
+    if (lane) lanes.add(lane[1]);
   }
-  lanes.delete(undefined);
   return { bytes: Buffer.byteLength(text), events, workerLanes: lanes.size };
 }
 

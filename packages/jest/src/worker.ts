@@ -261,7 +261,7 @@ export class FileRecorder {
   private onHookStart(event: CircusEvent, state: CircusState, ts: number): void {
     const hook = event.hook;
     // not pending, so its end finds nothing to write either
-    if (hook === this.jestRootHook && !this.recordRootHook) return;
+    if (!this.isRecorded(hook)) return;
     const isEach = hook?.type === 'beforeEach' || hook?.type === 'afterEach';
     const pending: PendingHook = { hook, test: isEach ? state?.currentlyRunningTest ?? undefined : undefined, ts };
     if (!isEach) {
@@ -285,6 +285,11 @@ export class FileRecorder {
     span.finish(failed ? { status: 'failed', error: errorMessage(errors[0]) } : { status: 'passed' }, ts);
   }
 
+  /** Every hook is recorded but Jest's root one where it does no work (see recordRootHook). */
+  private isRecorded(hook: CircusHook): boolean {
+    return hook !== this.jestRootHook || this.recordRootHook;
+  }
+
   /**
    * Whether a test in `block` runs a beforeEach or afterEach hook that is recorded (its own
    * blocks' and their parents'; Jest's root one only where it is recorded).
@@ -296,7 +301,7 @@ export class FileRecorder {
       const hooks: unknown = block.hooks;
       has =
         (Array.isArray(hooks) &&
-          hooks.some((h: CircusHook) => (h?.type === 'beforeEach' || h?.type === 'afterEach') && (h !== this.jestRootHook || this.recordRootHook))) ||
+          hooks.some((h: CircusHook) => (h?.type === 'beforeEach' || h?.type === 'afterEach') && this.isRecorded(h))) ||
         this.hasEachHooks(block.parent);
       this.eachHooks.set(block, has);
     }
