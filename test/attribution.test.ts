@@ -35,6 +35,12 @@ function expectOwners(trace: string, events: any[], environmentPhase: string, do
     expect(s.owners.reduce((sum: number, o: any) => sum + o.ms, 0), s.owner.label).toBeCloseTo(s.durationMs, 0);
     expect(s.owner).toEqual(s.owners[0]);
   }
+  // --top=1: the longest row as it is in the whole report; the count and the total cover every stall
+  const top = json(['stalls', trace, '--threshold=40', '--top=1']);
+  expect(report.omitted).toBeUndefined();
+  expect([top.count, top.slices, top.totalMs, top.stalls]).toEqual([report.count, report.slices, report.totalMs, [stalls[0]]]);
+  expect(top.omitted.count).toBe(report.count - 1);
+  expect(top.omitted.totalMs + stalls[0].durationMs).toBeCloseTo(report.totalMs, 1);
 
   // a hook that spins, then the body: the body holds most of it, the hook its share (in band, Jest
   // may run the next file's setup inside the same blocked interval: owners, not the main one)

@@ -135,6 +135,14 @@ describe('leaks, stalls, mmu', () => {
     expect(text).toContain('2 event-loop stalls');
     expect(text).toMatch(/150 ms +100 ms +worker 2 +src\/fib\.test\.ts > fib > computes/);
     expect(text).toContain('--trace-detail=full');
+    // --top=N lists the N longest; the count and the total still cover every stall
+    const all = JSON.parse(testtrace(['stalls', made, '--json']).stdout);
+    const top = JSON.parse(testtrace(['stalls', made, '--top=1', '--json']).stdout);
+    expect(all.omitted).toBeUndefined();
+    expect([top.count, top.totalMs, top.stalls]).toEqual([all.count, all.totalMs, [all.stalls[0]]]);
+    expect(top.omitted).toEqual({ count: 1, totalMs: all.stalls[1].durationMs });
+    expect(testtrace(['stalls', made, '--top=1']).stdout).toContain("… 1 shorter stall, 60.0 ms in all (--top=N or --all lists more)");
+    expect(JSON.parse(testtrace(['stalls', made, '--all', '--json']).stdout)).toEqual(all);
   });
 
   it('tabulates MMU per worker', () => {
@@ -213,6 +221,8 @@ describe('bad input', () => {
     expectOneLineFailure(testtrace(['tests', real, '--sort']), 2, /^testtrace tests: --sort needs a value$/);
     expectOneLineFailure(testtrace(['summary', real, '--json=yes']), 2, /^testtrace summary: --json takes no value$/);
     expectOneLineFailure(testtrace(['stalls', real, '--threshold=soon']), 2, /^testtrace stalls: --threshold must be a number of milliseconds \(0 or more\), got "soon"$/);
+    expectOneLineFailure(testtrace(['stalls', real, '--top=0']), 2, /^testtrace stalls: --top must be a whole number of 1 or more, got "0"$/);
+    expectOneLineFailure(testtrace(['stalls', real, '--top=5', '--all']), 2, /^testtrace stalls: --top and --all exclude each other$/);
     expectOneLineFailure(testtrace(['summary']), 2, /^testtrace summary: missing trace file: testtrace summary FILE$/);
     expectOneLineFailure(testtrace(['summary', real, made]), 2, /^testtrace summary: takes one trace file, got 2/);
     expectOneLineFailure(testtrace(['merge', real, made]), 2, /^testtrace merge: missing -o OUT/);

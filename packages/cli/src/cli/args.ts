@@ -56,6 +56,14 @@ export function numberOption(command: string, name: string, value: string | bool
   return n;
 }
 
+/** A whole-number option of at least 1 (a count of rows). */
+export function countOption(command: string, name: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of 1 or more, got ${JSON.stringify(value)}`, command);
+  return n;
+}
+
 /** A choice option. */
 export function choiceOption<T extends string>(command: string, name: string, value: string | boolean | undefined, choices: readonly T[]): T | undefined {
   if (value === undefined) return undefined;

@@ -1,16 +1,22 @@
 import { stallReport, type HotStack, type StallOwner, type StallReport } from '@testtrace/core/analysis';
-import { numberOption } from '../cli/args.js';
+import { countOption, numberOption } from '../cli/args.js';
+import { UsageError } from '../cli/errors.js';
 import { count, duration, percent, table } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
 import { reportCommand } from './report-command.js';
 
-const USAGE = `usage: testtrace stalls FILE [--threshold=MS] [--json]
+/** Stalls listed unless --top or --all says otherwise: the count and total always cover every one. */
+export const DEFAULT_TOP = 50;
+
+const USAGE = `usage: testtrace stalls FILE [--threshold=MS] [--top=N | --all] [--json]
 
 Event-loop stalls (the worker's loop blocked), longest first, with the test and hook they
 happened in and, when the trace has CPU samples (--trace-detail=full), the stacks that were on
 the CPU during each stall.
   --threshold=MS   only stalls of at least MS milliseconds (default 0: every recorded stall;
                    the tracer records stalls over its own threshold, 50 ms by default)
+  --top=N          list the N longest stalls (default ${DEFAULT_TOP}); the count and total cover all
+  --all            list every stall
   --json           print the report as JSON (schema in docs/cli.md)`;
 
 /** Owners besides the main one listed under a stall, when they hold at least this share. */
@@ -78,6 +84,9 @@ export function renderStalls(report: StallReport, c: Colors, width?: number): st
     }
     if (s.noStacks) lines.push(c.dim(`            no stacks: ${s.noStacks}`));
   });
+  if (report.omitted) {
+    lines.push(c.dim(`… ${count(report.omitted.count, 'shorter stall')}, ${duration(report.omitted.totalMs)} in all (--top=N or --all lists more)`));
+  }
   if (!report.cpuProfile) {
     lines.push('', c.dim(report.detail === 'full' ? 'no CPU samples in this trace, although the run had detail full: no worker wrote its CPU profile (killed before it closed its trace?)' : 'no CPU samples in this trace: record with --trace-detail=full to see what ran during each stall'));
   }
@@ -88,8 +97,14 @@ export const stallsCommand = reportCommand({
   name: 'stalls',
   summary: 'event-loop stalls with their test, hook and hot stacks',
   usage: USAGE,
-  options: { threshold: { type: 'string' } },
-  check: (values) => ({ thresholdMs: numberOption('stalls', 'threshold', values.threshold as string | undefined) }),
+  options: { threshold: { type: 'string' }, top: { type: 'string' }, all: { type: 'boolean' } },
+  check: (values) => {
+    if (values.all && values.top !== undefined) throw new UsageError('--top and --all exclude each other', 'stalls');
+    return {
+      thresholdMs: numberOption('stalls', 'threshold', values.threshold as string | undefined),
+      ...(values.all ? {} : { top: countOption('stalls', 'top', values.top) ?? DEFAULT_TOP }),
+    };
+  },
   build: (model, options) => stallReport(model, options),
   render: (report, io) => renderStalls(report, io.color, io.columns),
 });

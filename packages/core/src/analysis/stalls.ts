@@ -8,6 +8,8 @@ export interface StallsOptions {
   thresholdMs?: number;
   /** Hot stacks per stall when CPU samples exist. Default 3. */
   stacks?: number;
+  /** List only the `top` longest stalls (`count`, `slices` and `totalMs` still cover all). Default: every one. */
+  top?: number;
 }
 
 export interface StallRow {
@@ -50,8 +52,10 @@ export interface StallReport {
   cpuProfile: boolean;
   /** The run's detail level, when the trace says it (`default`, `full`). */
   detail?: string;
-  /** Longest first. */
+  /** Longest first; the `top` longest when the report was asked for fewer than `count`. */
   stalls: StallRow[];
+  /** Stalls over the threshold not listed in `stalls` (see StallsOptions.top), and their time. */
+  omitted?: { count: number; totalMs: number };
 }
 
 /** A stall slice that starts a blocked interval: counting these counts stalls, not the pieces test boundaries cut them into. */
@@ -133,42 +137,56 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
  */
 export function stallReport(model: TraceTables, options: StallsOptions = {}): StallReport {
   const threshold = options.thresholdMs ?? 0;
-  const rows: StallRow[] = [];
   const nameOf = new Map(model.processes.map((p) => [p.pid, p.name]));
   let totalMs = 0;
   let slices = 0;
+  const over: Array<{ interval: BlockedInterval; durationMs: number; startMs: number }> = [];
   for (const interval of blockedIntervals(model.stalls)) {
     const durationMs = (interval.end - interval.start) / 1000;
     if (durationMs < threshold) continue;
     totalMs += durationMs;
     slices += interval.slices.length;
-    const owners: StallOwner[] = describeOwners(model, interval.owners, interval.end - interval.start);
-    if (model.cpu.samples > 0) addOwnerStacks(model, interval, owners, options.stacks ?? 3);
-    const owner: StallOwner = owners[0] ?? { kind: 'outside', label: 'outside any file', ms: round(durationMs), share: 1 };
-    const row: StallRow = {
-      worker: nameOf.get(interval.pid) ?? `pid ${interval.pid}`,
-      pid: interval.pid,
-      startMs: round((interval.start - model.startTs) / 1000),
-      durationMs: round(durationMs),
-      slices: interval.slices.length,
-      owner,
-      owners,
-      hotStacks: model.cpu.hottest(interval.pid, interval.start, interval.end, options.stacks ?? 3),
-    };
-    if (interval.lateMs !== undefined) row.lateMs = interval.lateMs;
-    if (row.hotStacks.length === 0 && model.cpu.samples > 0) {
-      const why = model.cpu.whyNoSamples(interval.pid, interval.start, interval.end);
-      if (why) row.noStacks = why;
-    }
-    if (owner.test) row.test = owner.test;
-    const main = interval.owners[0];
-    if (main && (main.kind === 'hook' || main.kind === 'suite hook')) {
-      const hooks = model.hookTable;
-      const fullName = hooks.fullName(main.index);
-      row.hook = { hook: hooks.hook(main.index), file: hooks.file(main.index), ...(fullName !== undefined ? { fullName } : {}) };
-    }
-    rows.push(row);
+    over.push({ interval, durationMs: round(durationMs), startMs: round((interval.start - model.startTs) / 1000) });
   }
-  rows.sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs);
-  return { thresholdMs: threshold, count: rows.length, slices, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, ...(model.run?.detail ? { detail: model.run.detail } : {}), stalls: rows };
+  // rows are described (owners, labels, stacks) only for the stalls listed: on a trace with tens of
+  // thousands of stalls, that is most of the report's time and memory
+  over.sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs);
+  const listed = options.top !== undefined && options.top < over.length ? over.slice(0, Math.max(0, options.top)) : over;
+  const rows = listed.map(({ interval, durationMs, startMs }) => stallRow(model, interval, durationMs, startMs, nameOf, options.stacks ?? 3));
+  const report: StallReport = { thresholdMs: threshold, count: over.length, slices, totalMs: round(totalMs), cpuProfile: model.cpu.samples > 0, ...(model.run?.detail ? { detail: model.run.detail } : {}), stalls: rows };
+  if (listed.length < over.length) {
+    let omittedMs = 0;
+    for (let i = listed.length; i < over.length; i++) omittedMs += over[i]!.durationMs;
+    report.omitted = { count: over.length - listed.length, totalMs: round(omittedMs) };
+  }
+  return report;
+}
+
+function stallRow(model: TraceTables, interval: BlockedInterval, durationMs: number, startMs: number, nameOf: Map<number, string>, stacks: number): StallRow {
+  const owners: StallOwner[] = describeOwners(model, interval.owners, interval.end - interval.start);
+  if (model.cpu.samples > 0) addOwnerStacks(model, interval, owners, stacks);
+  const owner: StallOwner = owners[0] ?? { kind: 'outside', label: 'outside any file', ms: durationMs, share: 1 };
+  const row: StallRow = {
+    worker: nameOf.get(interval.pid) ?? `pid ${interval.pid}`,
+    pid: interval.pid,
+    startMs,
+    durationMs,
+    slices: interval.slices.length,
+    owner,
+    owners,
+    hotStacks: model.cpu.hottest(interval.pid, interval.start, interval.end, stacks),
+  };
+  if (interval.lateMs !== undefined) row.lateMs = interval.lateMs;
+  if (row.hotStacks.length === 0 && model.cpu.samples > 0) {
+    const why = model.cpu.whyNoSamples(interval.pid, interval.start, interval.end);
+    if (why) row.noStacks = why;
+  }
+  if (owner.test) row.test = owner.test;
+  const main = interval.owners[0];
+  if (main && (main.kind === 'hook' || main.kind === 'suite hook')) {
+    const hooks = model.hookTable;
+    const fullName = hooks.fullName(main.index);
+    row.hook = { hook: hooks.hook(main.index), file: hooks.file(main.index), ...(fullName !== undefined ? { fullName } : {}) };
+  }
+  return row;
 }
