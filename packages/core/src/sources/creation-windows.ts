@@ -27,6 +27,11 @@ interface Patch {
 
 const TIMER_FUNCTIONS = ['setTimeout', 'setInterval'] as const;
 
+/** async_hooks' type of a native handle, by its class. */
+const SOCKET_TYPES: Readonly<Record<string, string>> = { TCP: 'TCPWRAP', Pipe: 'PIPEWRAP', TTY: 'TTYWRAP' };
+const SERVER_TYPES: Readonly<Record<string, string>> = { TCP: 'TCPSERVERWRAP', Pipe: 'PIPESERVERWRAP' };
+const PROCESS_TYPES: Readonly<Record<string, string>> = { Process: 'PROCESSWRAP' };
+
 /** The modules whose calls are windowed; each is patched once it is loaded (see install). */
 type Windowed = 'fs' | 'net' | 'child_process' | 'dgram' | 'worker_threads';
 const WINDOWED_MODULES: readonly Windowed[] = ['fs', 'net', 'child_process', 'dgram', 'worker_threads'];
@@ -34,11 +39,12 @@ const WINDOWED_MODULES: readonly Windowed[] = ['fs', 'net', 'child_process', 'dg
 /**
  * Resources seen where they are made, for Node versions on which an enabled `init` hook turns on
  * V8's promise hooks for every promise of the process (before 24.21; `trackPromises: false` came
- * then). Timers through `setTimeout`/`setInterval`; the handles that can leak through the calls
- * that create them synchronously (`Socket#connect`, `Server#listen`, `ChildProcess#spawn`,
- * `dgram.createSocket`, `fs.watch`, `fs.watchFile`, `new Worker`), each run with the hook enabled
- * for that call only; a child's Process handle (made by its constructor) after `spawn`; a
- * FileHandle when `fs.promises.open` resolves. Outside a test every wrapper
+ * then). Timers through `setTimeout`/`setInterval`; the handles that can leak, where the calls
+ * that create them return: a socket's from `Socket#connect`, a server's from `Server#_listen2`
+ * (what `listen` calls once it has an address), a child's Process handle, stdio pipes and IPC
+ * channel from `ChildProcess#spawn`; the calls that keep their handles where no caller can reach
+ * them (`dgram.createSocket`, `fs.watch`, `fs.watchFile`, `new Worker`) run with the hook enabled
+ * for that call only; a FileHandle when `fs.promises.open` resolves. Outside a test every wrapper
  * only calls through. Wrappers keep `this`, arguments, result and the original's own properties
  * (`util.promisify.custom` of setTimeout), and are put back at uninstall unless something else
  * (fake timers) replaced them since; ES module named imports follow (syncBuiltinESMExports).
@@ -54,6 +60,7 @@ export class CreationWindows {
   private asyncIdKey: symbol | undefined;
   private triggerIdKey: symbol | undefined;
   private handleKey: symbol | undefined;
+  private channelKey: symbol | undefined;
   /** Windowed modules not loaded yet, and the length of Node's module list when last checked. */
   private pending: Windowed[] = [];
   private loadListLength = -1;
@@ -141,16 +148,17 @@ export class CreationWindows {
         return;
       }
       case 'net': {
+        // found on the socket or server after the call: an async hook enabled around each call
+        // cost an HTTP-heavy Vitest worker ~10 ms of its ~430 (bench/vitest-source-ab.mjs)
         const net = builtin<typeof NetModule>(name);
-        this.replace(net.Socket.prototype, 'connect', windowed);
-        this.replace(net.Server.prototype, 'listen', windowed);
-        // listen(port, host) makes the handle here, after the host's lookup
-        this.replace(net.Server.prototype, '_listen2', windowed);
+        this.replace(net.Socket.prototype, 'connect', (fn) => this.handleWrapper(fn, (socket, before) => this.newHandle(socket, before, false)));
+        // every listen() makes its handle in _listen2, at once or after the host's lookup
+        this.replace(net.Server.prototype, '_listen2', (fn) => this.handleWrapper(fn, (server, before) => this.newHandle(server, before, true)));
         return;
       }
       case 'child_process':
-        // the Process handle is made in ChildProcess's constructor, before spawn() makes the pipes
-        this.replace(builtin<typeof ChildProcessModule>(name).ChildProcess.prototype, 'spawn', (fn) => this.callWrapper(fn, (child) => this.handleOf(child, 'PROCESSWRAP')));
+        // the Process handle is made in ChildProcess's constructor, spawn() makes the pipes
+        this.replace(builtin<typeof ChildProcessModule>(name).ChildProcess.prototype, 'spawn', (fn) => this.handleWrapper(fn, (child) => this.childHandles(child)));
         return;
       case 'dgram':
         this.replace(builtin<typeof DgramModule>(name), 'createSocket', windowed);
@@ -253,8 +261,8 @@ export class CreationWindows {
     this.host.init(id, 'Timeout', typeof trigger === 'number' ? trigger : -1, timer);
   }
 
-  /** Runs the original with the hook enabled; `made` reports what the call made that the hook missed. */
-  private callWrapper(original: AnyFunction, made?: (self: unknown) => void): AnyFunction {
+  /** Runs the original with the hook enabled. */
+  private callWrapper(original: AnyFunction): AnyFunction {
     const windows = this;
     return function (this: unknown) {
       // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
@@ -262,9 +270,7 @@ export class CreationWindows {
       windows.open();
       try {
         // eslint-disable-next-line prefer-rest-params
-        const result = Reflect.apply(original, this, arguments);
-        made?.(this);
-        return result;
+        return Reflect.apply(original, this, arguments);
       } finally {
         windows.close();
       }
@@ -293,10 +299,52 @@ export class CreationWindows {
     this.host.init(native.getAsyncId(), 'FILEHANDLE', -1, native);
   }
 
-  /** An object's native handle (`_handle`), reported as `type`. */
-  private handleOf(owner: unknown, type: string): void {
-    const handle = (owner as { _handle?: { getAsyncId?(): number } | null } | null)?._handle;
-    if (handle && typeof handle.getAsyncId === 'function') this.host.init(handle.getAsyncId(), type, -1, handle);
+  /**
+   * Runs the original and then `made(this, handleBefore)`, which reports the handles the call
+   * made. Cheaper than a window: enabling and disabling the hook around each call was most of
+   * what the async source cost a worker that opens a connection per request.
+   */
+  private handleWrapper(original: AnyFunction, made: (self: unknown, before: unknown) => void): AnyFunction {
+    const windows = this;
+    return function (this: unknown) {
+      // eslint-disable-next-line prefer-rest-params -- arguments forwards exactly what was passed
+      if (!windows.host.tracking) return Reflect.apply(original, this, arguments);
+      const before = (this as { _handle?: unknown } | null)?._handle;
+      // eslint-disable-next-line prefer-rest-params
+      const result = Reflect.apply(original, this, arguments);
+      try {
+        made(this, before);
+      } catch {
+        // finding a handle must never change what the call did
+      }
+      return result;
+    };
+  }
+
+  /** The `_handle` of a socket or server, when the call made it (not there before). */
+  private newHandle(owner: unknown, before: unknown, server: boolean): void {
+    const handle = (owner as { _handle?: unknown } | null)?._handle;
+    if (handle === before) return;
+    this.report(handle, server ? SERVER_TYPES : SOCKET_TYPES);
+  }
+
+  /** A spawned child's Process handle, its stdio pipes and its IPC channel. */
+  private childHandles(child: unknown): void {
+    const c = child as { _handle?: unknown; stdio?: unknown } | null;
+    this.report(c?._handle, PROCESS_TYPES);
+    if (Array.isArray(c?.stdio)) for (const stream of c.stdio) this.report((stream as { _handle?: unknown } | null)?._handle, SOCKET_TYPES);
+    if (c !== null && typeof c === 'object') {
+      this.channelKey ??= Object.getOwnPropertySymbols(c).find((s) => s.description === 'kChannelHandle');
+      if (this.channelKey !== undefined) this.report((c as Record<symbol, unknown>)[this.channelKey], SOCKET_TYPES);
+    }
+  }
+
+  /** Reports a native handle under the type an `init` hook would give it, by its class (`TCP`, `Pipe`). */
+  private report(handle: unknown, types: Readonly<Record<string, string>>): void {
+    const h = handle as { getAsyncId?(): number; constructor?: { name?: unknown } } | null | undefined;
+    if (!h || typeof h.getAsyncId !== 'function') return;
+    const type = types[String(h.constructor?.name)];
+    if (type !== undefined) this.host.init(h.getAsyncId(), type, -1, h);
   }
 
   /** A class whose constructor runs with the hook enabled (`new Worker`); instanceof still holds. */

@@ -125,6 +125,8 @@ describe('async resource source: leaks, one liveness test per type', () => {
     );
     // the accepted server-side socket belongs to the server and is not listed on its own
     expect(leakTypes(r.leaky)).toEqual(['TCPSERVERWRAP', 'TCPSERVERWRAP', 'TCPWRAP']);
+    // where the test made it, whichever way the source saw it (a hook, or the socket after connect())
+    expect(r.leaky.leaks.find((l: { type: string }) => l.type === 'TCPWRAP').stack).toContain('async-resources.test.ts');
     expect(r.tidy.leaks).toBeUndefined();
     expect(r.leaky.activeResourcesDelta.TCPServerWrap).toBe(2);
   });
@@ -277,6 +279,7 @@ describe('async resource source: leaks, one liveness test per type', () => {
       },
     );
     expect(leakTypes(r.leaky)).toEqual(['PROCESSWRAP']);
+    expect(r.leaky.leaks[0].stack).toContain('async-resources.test.ts');
     expect(r.leaky.async.PIPEWRAP).toBe(3);
     expect(r.tidy.leaks).toBeUndefined();
   });
