@@ -245,12 +245,15 @@ export class AsyncResourceSource implements Source {
     this.test = undefined;
     const records = this.testRecords;
     this.testRecords = [];
-    const counts: Record<string, number> = {};
     // default detail never counts promises: on Node 24.21+ the hook skips them, before that it is
-    // only on inside the calls that make handles (CreationWindows)
-    if (this.full) counts.PROMISE = this.promises;
-    for (const [type, n] of this.counts) counts[type] = n;
-    test.args.async = counts;
+    // only on inside the calls that make handles (CreationWindows); a test that made nothing the
+    // source counts has no `async` arg (most one-line tests: 11 bytes of a ~360-byte span)
+    if (this.full || this.counts.size > 0) {
+      const counts: Record<string, number> = {};
+      if (this.full) counts.PROMISE = this.promises;
+      for (const [type, n] of this.counts) counts[type] = n;
+      test.args.async = counts;
+    }
     if (this.callbacks.size > 0) test.args.callbacks = tallyArg(this.callbacks);
     this.callbacks = new Map();
     const now = nowUs();

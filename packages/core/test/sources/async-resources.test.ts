@@ -381,7 +381,10 @@ describe('async resource source: counts, scope and detail', () => {
     };
     const t = traced({ sources: onlySources('async') });
     const args = await runTest(t.tracer, 'awaits', work);
+    // a test that made nothing the source counts has no async arg in default detail
+    const none = await runTest(t.tracer, 'adds', () => expect(1 + 1).toBe(2));
     await t.finish();
+    expect(none.async).toBeUndefined();
     expect(args.async.PROMISE).toBeUndefined();
     expect(args.async.Timeout).toBe(1);
     // Node 24.21+: the hook sees every resource but promises; before, the hook is only on inside
