@@ -28,9 +28,10 @@ interface Patch {
 const TIMER_FUNCTIONS = ['setTimeout', 'setInterval'] as const;
 
 /** async_hooks' type of a native handle, by its class. */
-const SOCKET_TYPES: Readonly<Record<string, string>> = { TCP: 'TCPWRAP', Pipe: 'PIPEWRAP', TTY: 'TTYWRAP' };
-const SERVER_TYPES: Readonly<Record<string, string>> = { TCP: 'TCPSERVERWRAP', Pipe: 'PIPESERVERWRAP' };
-const PROCESS_TYPES: Readonly<Record<string, string>> = { Process: 'PROCESSWRAP' };
+type HandleTypes = ReadonlyMap<unknown, string>;
+const SOCKET_TYPES: HandleTypes = new Map([['TCP', 'TCPWRAP'], ['Pipe', 'PIPEWRAP']]);
+const SERVER_TYPES: HandleTypes = new Map([['TCP', 'TCPSERVERWRAP'], ['Pipe', 'PIPESERVERWRAP']]);
+const PROCESS_TYPES: HandleTypes = new Map([['Process', 'PROCESSWRAP']]);
 
 /** The modules whose calls are windowed; each is patched once it is loaded (see install). */
 type Windowed = 'fs' | 'net' | 'child_process' | 'dgram' | 'worker_threads';
@@ -340,10 +341,10 @@ export class CreationWindows {
   }
 
   /** Reports a native handle under the type an `init` hook would give it, by its class (`TCP`, `Pipe`). */
-  private report(handle: unknown, types: Readonly<Record<string, string>>): void {
+  private report(handle: unknown, types: HandleTypes): void {
     const h = handle as { getAsyncId?(): number; constructor?: { name?: unknown } } | null | undefined;
     if (!h || typeof h.getAsyncId !== 'function') return;
-    const type = types[String(h.constructor?.name)];
+    const type = types.get(h.constructor?.name);
     if (type !== undefined) this.host.init(h.getAsyncId(), type, -1, h);
   }
 
