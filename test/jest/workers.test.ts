@@ -129,7 +129,12 @@ describe.each(NODES)('runtime: leaks, allocation, stalls, jsdom, docblock and cu
     const stalls = byCat(run.events, 'stall').filter((s) => s.pid === spin.pid && s.args.lateMs >= 200 && s.ts! < spin.ts! + spin.dur! - 1e-3 && s.ts! + s.dur! > spin.ts! + 1e-3);
     expect(stalls.length).toBeGreaterThan(0);
     for (const s of stalls) expect(s.args.test).toBe('spins');
-    expect(test('waits quietly').args.maxStallMs ?? 0).toBeLessThan(100);
+    // none of the spin's blocked interval (its pieces share its lateMs) is the next test's beyond
+    // the moment before its first turn of the loop; that test may still stall on its own (a GC of
+    // what 'allocates' kept took 159 ms there once, on a loaded machine)
+    const spinLate = new Set(stalls.map((s) => s.args.lateMs));
+    const carried = byCat(run.events, 'stall').filter((s) => s.pid === spin.pid && s.args.test === 'waits quietly' && spinLate.has(s.args.lateMs));
+    expect(carried.reduce((ms, s) => ms + s.dur! / 1000, 0)).toBeLessThan(100);
   });
 
   it('traces a custom environment that never calls super.handleTestEvent, and jsdom ones', () => {
