@@ -2,7 +2,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } fr
 import { Category, Track } from '../format/events.js';
 import { asWritten } from '../recorder.js';
 import { describeHandle } from '../sources/async-resources.js';
-import { isLeakableType } from '../sources/liveness.js';
+import { handleType, isLeakableType } from '../sources/liveness.js';
 import { setStackRoot } from '../sources/stack.js';
 import { liveRecordedTimers, mainCreationStack } from './main-stacks.js';
 import { MAIN_PID } from './run-trace.js';
@@ -44,7 +44,7 @@ export function mainProcessHandles(rootDir?: string): MainHandle[] {
       // stdin as well as stdout and stderr (only the latter two are marked _isStdio)
       if (kind === 'TTY' || (handle?.fd !== undefined && handle.fd >= 0 && handle.fd <= 2)) continue;
       const server = owner.listening !== undefined;
-      const type = kind === 'TCP' ? (server ? 'TCPSERVERWRAP' : 'TCPWRAP') : kind === 'Pipe' ? (server ? 'PIPESERVERWRAP' : 'PIPEWRAP') : kind === 'Process' ? 'PROCESSWRAP' : (kind ?? owner.constructor?.name ?? 'handle');
+      const type: string = handleType(kind, server) ?? kind ?? owner.constructor?.name ?? 'handle';
       const entry: MainHandle = { type };
       const label = type === 'PROCESSWRAP' ? `child process ${owner.pid} (${owner.spawnfile})` : handle && isLeakableType(type) ? describeHandle(type, handle) : undefined;
       if (label !== undefined) entry.label = label;

@@ -5,6 +5,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import type * as NetModule from 'node:net';
 import type * as WorkerThreadsModule from 'node:worker_threads';
 import { builtin, isBuiltinLoaded, loadedModuleCount } from '../builtin.js';
+import { handleType } from './liveness.js';
 
 /** What the windows report to: the async source. */
 export interface WindowHost {
@@ -26,12 +27,6 @@ interface Patch {
 }
 
 const TIMER_FUNCTIONS = ['setTimeout', 'setInterval'] as const;
-
-/** async_hooks' type of a native handle, by its class. */
-type HandleTypes = ReadonlyMap<unknown, string>;
-const SOCKET_TYPES: HandleTypes = new Map([['TCP', 'TCPWRAP'], ['Pipe', 'PIPEWRAP']]);
-const SERVER_TYPES: HandleTypes = new Map([['TCP', 'TCPSERVERWRAP'], ['Pipe', 'PIPESERVERWRAP']]);
-const PROCESS_TYPES: HandleTypes = new Map([['Process', 'PROCESSWRAP']]);
 
 /** The modules whose calls are windowed; each is patched once it is loaded (see install). */
 type Windowed = 'fs' | 'net' | 'child_process' | 'dgram' | 'worker_threads';
@@ -325,26 +320,25 @@ export class CreationWindows {
   /** The `_handle` of a socket or server, when the call made it (not there before). */
   private newHandle(owner: unknown, before: unknown, server: boolean): void {
     const handle = (owner as { _handle?: unknown } | null)?._handle;
-    if (handle === before) return;
-    this.report(handle, server ? SERVER_TYPES : SOCKET_TYPES);
+    if (handle !== before) this.report(handle, server);
   }
 
   /** A spawned child's Process handle, its stdio pipes and its IPC channel. */
   private childHandles(child: unknown): void {
     const c = child as { _handle?: unknown; stdio?: unknown } | null;
-    this.report(c?._handle, PROCESS_TYPES);
-    if (Array.isArray(c?.stdio)) for (const stream of c.stdio) this.report((stream as { _handle?: unknown } | null)?._handle, SOCKET_TYPES);
+    this.report(c?._handle, false);
+    if (Array.isArray(c?.stdio)) for (const stream of c.stdio) this.report((stream as { _handle?: unknown } | null)?._handle, false);
     if (c !== null && typeof c === 'object') {
       this.channelKey ??= Object.getOwnPropertySymbols(c).find((s) => s.description === 'kChannelHandle');
-      if (this.channelKey !== undefined) this.report((c as Record<symbol, unknown>)[this.channelKey], SOCKET_TYPES);
+      if (this.channelKey !== undefined) this.report((c as Record<symbol, unknown>)[this.channelKey], false);
     }
   }
 
-  /** Reports a native handle under the type an `init` hook would give it, by its class (`TCP`, `Pipe`). */
-  private report(handle: unknown, types: HandleTypes): void {
+  /** Reports a native handle under the type an `init` hook would give it (see handleType). */
+  private report(handle: unknown, server: boolean): void {
     const h = handle as { getAsyncId?(): number; constructor?: { name?: unknown } } | null | undefined;
     if (!h || typeof h.getAsyncId !== 'function') return;
-    const type = types.get(h.constructor?.name);
+    const type = handleType(h.constructor?.name, server);
     if (type !== undefined) this.host.init(h.getAsyncId(), type, -1, h);
   }
 

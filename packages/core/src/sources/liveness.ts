@@ -36,6 +36,23 @@ export function isLeakableType(type: string): type is LeakableType {
   return leakable.has(type);
 }
 
+/**
+ * The async_hooks type of a net or child-process handle, by its class (`TCP`, `Pipe`, `Process`),
+ * as an `init` hook names it; a server's handle is of the same class as a socket's.
+ */
+export function handleType(className: unknown, server: boolean): LeakableType | undefined {
+  switch (className) {
+    case 'TCP':
+      return server ? 'TCPSERVERWRAP' : 'TCPWRAP';
+    case 'Pipe':
+      return server ? 'PIPESERVERWRAP' : 'PIPEWRAP';
+    case 'Process':
+      return 'PROCESSWRAP';
+    default:
+      return undefined;
+  }
+}
+
 /** Server handles: sockets they accept are triggered by them. */
 export function isServerType(type: string): boolean {
   return type === 'TCPSERVERWRAP' || type === 'PIPESERVERWRAP';
