@@ -32,6 +32,7 @@ let rootPrefix = `${process.cwd()}${sep}`;
 /** Stacks show paths relative to the project root. */
 export function setStackRoot(rootDir: string): void {
   rootPrefix = `${resolve(rootDir)}${sep}`;
+  formatted.clear();
 }
 
 let userPrepare: PrepareStackTrace | undefined;
@@ -70,6 +71,19 @@ function prepare(error: Error, sites: NodeJS.CallSite[]): string {
   }
   if (kept.length === 0) return '';
   trimRunnerFrames(kept);
+  const key = positionsKey(kept);
+  const cached = formatted.get(key);
+  if (cached !== undefined && formattedBy === userPrepare) return cached;
+  const text = format(error, kept);
+  if (formattedBy !== userPrepare || formatted.size >= MAX_FORMATTED) {
+    formatted.clear();
+    formattedBy = userPrepare;
+  }
+  formatted.set(key, text);
+  return text;
+}
+
+function format(error: Error, kept: NodeJS.CallSite[]): string {
   if (userPrepare !== undefined) {
     try {
       const text = userPrepare(error, kept);
@@ -81,6 +95,23 @@ function prepare(error: Error, sites: NodeJS.CallSite[]): string {
   let out = formatSite(kept[0]!);
   for (let i = 1; i < kept.length; i++) out += `\n${formatSite(kept[i]!)}`;
   return out;
+}
+
+/**
+ * Formatted stacks by the positions of their kept frames. Resources are created again and again
+ * at the same few places (a request per test from one helper), and a runner's prepareStackTrace
+ * maps each frame through a source map (~100 µs a stack in Vitest): a stack seen before costs
+ * the key. Cleared when the runner's prepareStackTrace changes (a new source-map state) or the
+ * table is full.
+ */
+const formatted = new Map<string, string>();
+let formattedBy: PrepareStackTrace | undefined;
+const MAX_FORMATTED = 1024;
+
+function positionsKey(kept: NodeJS.CallSite[]): string {
+  let key = '';
+  for (const site of kept) key += `${site.getFileName()}:${site.getLineNumber()}:${site.getColumnNumber()}\n`;
+  return key;
 }
 
 const isUserSite = (site: NodeJS.CallSite): boolean => !site.getFileName()!.includes('node_modules');

@@ -113,3 +113,34 @@ describe('captureStack with the runner\'s prepareStackTrace', () => {
     }
   });
 });
+
+describe('formatting a stack seen before', () => {
+  it('asks the runner\'s prepareStackTrace once per distinct set of positions, and again when it changes', () => {
+    const previous = Error.prepareStackTrace;
+    let calls = 0;
+    const runnerPrepare = (_error: Error, sites: NodeJS.CallSite[]) => {
+      calls++;
+      return `Error\n${sites.map((site) => `    at ${site.toString()}`).join('\n')}`;
+    };
+    Error.prepareStackTrace = runnerPrepare;
+    try {
+      const fromHelper = () => captureStack();
+      // one helper called from one place: a request per test from the same line
+      const stacks = [0, 1, 2].map(() => fromHelper());
+      expect(calls).toBe(1);
+      const first = stacks[0]!;
+      expect(stacks).toEqual([first, first, first]);
+      const elsewhere = captureStack();
+      expect(calls).toBe(2);
+      expect(elsewhere).not.toBe(first);
+      expect(lines(elsewhere)[0]).toMatch(/stack\.test\.ts:\d+:\d+\)?$/);
+      // a new prepareStackTrace (another source-map state) formats anew
+      const other = (error: Error, sites: NodeJS.CallSite[]) => runnerPrepare(error, sites).replace(/at /g, 'at mapped.');
+      Error.prepareStackTrace = other;
+      expect(lines([0].map(() => fromHelper())[0]!)[0]).toMatch(/^mapped\./);
+      expect(calls).toBe(3);
+    } finally {
+      Error.prepareStackTrace = previous;
+    }
+  });
+});
