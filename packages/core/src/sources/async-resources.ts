@@ -596,13 +596,16 @@ export class AsyncResourceSource implements Source {
         ids.pop();
         this.openStarts.pop();
       }
+      const dur = end - start;
+      // a short callback outside tests (a file's imports, the runner between tests) is not
+      // recorded: return before looking up its type (most callbacks of an import-heavy file)
+      if (dur < CALLBACK_SLICE_US && this.test === undefined) return;
       // still the callback's context: its resource and trigger (none for a promise made before
       // the hook was enabled: -1, as for a resource init never saw)
       const resource = executionAsyncResource();
       const type = this.types.get(resource) ?? (utilTypes.isPromise(resource) ? 'PROMISE' : 'unknown');
-      const dur = end - start;
       if (dur < CALLBACK_SLICE_US) {
-        if (this.test !== undefined) addTo(this.callbacks, type, dur);
+        addTo(this.callbacks, type, dur);
         return;
       }
       const trigger = triggerAsyncId();
