@@ -101,8 +101,9 @@ function format(error: Error, kept: NodeJS.CallSite[]): string {
  * Formatted stacks by the positions of their kept frames. Resources are created again and again
  * at the same few places (a request per test from one helper), and a runner's prepareStackTrace
  * maps each frame through a source map (~100 µs a stack in Vitest): a stack seen before costs
- * the key. Cleared when the runner's prepareStackTrace changes (a new source-map state) or the
- * table is full.
+ * the key. Cleared when the runner's prepareStackTrace changes (a new source-map state), when a
+ * tracer starts (setStackRoot: a worker kept for the next batch of files, as in watch mode, may
+ * run edited code at the same positions) and when the table is full.
  */
 const formatted = new Map<string, string>();
 let formattedBy: PrepareStackTrace | undefined;

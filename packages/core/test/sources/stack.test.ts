@@ -139,6 +139,10 @@ describe('formatting a stack seen before', () => {
       Error.prepareStackTrace = other;
       expect(lines([0].map(() => fromHelper())[0]!)[0]).toMatch(/^mapped\./);
       expect(calls).toBe(3);
+      // a tracer's start sets the root (a new batch of files, whose code may have changed): anew
+      setStackRoot(process.cwd());
+      [0].map(() => fromHelper());
+      expect(calls).toBe(4);
     } finally {
       Error.prepareStackTrace = previous;
     }
