@@ -71,15 +71,16 @@ function prepare(error: Error, sites: NodeJS.CallSite[]): string {
   }
   if (kept.length === 0) return '';
   trimRunnerFrames(kept);
-  const key = positionsKey(kept);
-  const cached = formatted.get(key);
-  if (cached !== undefined && formattedBy === userPrepare) return cached;
-  const text = format(error, kept);
   if (formattedBy !== userPrepare || formatted.size >= MAX_FORMATTED) {
     formatted.clear();
     formattedBy = userPrepare;
   }
-  formatted.set(key, text);
+  const key = positionsKey(kept);
+  let text = formatted.get(key);
+  if (text === undefined) {
+    text = format(error, kept);
+    formatted.set(key, text);
+  }
   return text;
 }
 
@@ -103,7 +104,9 @@ function format(error: Error, kept: NodeJS.CallSite[]): string {
  * maps each frame through a source map (~100 µs a stack in Vitest): a stack seen before costs
  * the key. Cleared when the runner's prepareStackTrace changes (a new source-map state), when a
  * tracer starts (setStackRoot: a worker kept for the next batch of files, as in watch mode, may
- * run edited code at the same positions) and when the table is full.
+ * run edited code at the same positions) and when the table is full. A position stands for its
+ * frame's function: the receiver's type V8 prints before a method's name (`Derived.run` where an
+ * earlier stack had `Base.run`) is the first stack's.
  */
 const formatted = new Map<string, string>();
 let formattedBy: PrepareStackTrace | undefined;
