@@ -23,5 +23,9 @@ export default defineConfig([
     sourcemap: false,
     clean: false,
     outExtension: () => ({ js: '.js' }),
+    // the analyses it bundles read large traces on worker threads found by `import.meta.url`: code the browser never runs
+    esbuildOptions: (options) => {
+      options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };
+    },
   },
 ]);

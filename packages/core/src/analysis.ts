@@ -12,7 +12,8 @@
  * summarize and testRows need only the tables (buildTables): tests and hooks as columns, in a
  * fraction of the model's memory.
  */
-export { ModelBuilder, buildModel, buildTables, modelFromEvents, sourceOf, type BuildOptions, type BuilderOptions } from './analysis/builder.js';
+export { ModelBuilder, modelFromEvents, sourceOf, type BuilderOptions } from './analysis/builder.js';
+export { buildModel, buildTables, type BuildOptions } from './analysis/build-file.js';
 export { TestTable } from './analysis/test-table.js';
 export { gcOf } from './analysis/attribution.js';
 export { HookTable, type HookArgs } from './analysis/hook-table.js';

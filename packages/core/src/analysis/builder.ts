@@ -1,5 +1,4 @@
 import { Category, Counter, Meta, type TraceEvent } from '../format/events.js';
-import { readEventBatches, type ReadOptions } from '../reader/read.js';
 import type { ReadSummary } from '../reader/decoder.js';
 import { CpuProfiles } from './cpu.js';
 import { attributeHooks, attributeLeaks, attributeStalls, gcOf, testsByPid, type LeakInstant } from './attribution.js';
@@ -12,7 +11,8 @@ import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
 import { TestIdentities } from './test-identity.js';
 import { TestTable } from './test-table.js';
-import { TestDetails, detailOf } from './test-details.js';
+import { TestDetails, detailOf, type DetailColumns } from './test-details.js';
+import type { TableColumns } from './timed-table.js';
 import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
@@ -51,6 +51,11 @@ function num(v: unknown): number | undefined {
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Appends every item of `from` to `to` (a spread into push() overflows the stack on large lists). */
+function pushAll<T>(to: T[], from: readonly T[]): void {
+  for (const item of from) to.push(item);
 }
 
 /** A test span's `id` arg: a string (or a number some writer gave), never empty. */
@@ -136,6 +141,53 @@ export interface BuilderOptions {
    * columns (`details`), for a viewer that shows one test at a time. About 50 bytes a test.
    */
   details?: boolean;
+  /**
+   * The builder reads a part of a file after its first (sharded-build.ts): it keeps the CPU
+   * profile events instead of adding them (a profile's chunks may start in the part before), for
+   * absorb() to add after that part's.
+   */
+  laterPart?: boolean;
+}
+
+/**
+ * What a builder of one part of a file hands to the builder of the part before it (shard(),
+ * absorb()): plain data that survives postMessage, class instances as their columns.
+ */
+export interface BuilderShard {
+  processes: (Omit<ProcessRecord, 'kind'> & { kind?: ProcessRecord['kind'] })[];
+  timelines: { pid: number; gc: ReturnType<IntervalList['added']>; stalls: ReturnType<IntervalList['added']>; heap: ReturnType<HeapSeries['readings']> }[];
+  strings: readonly string[];
+  tracks: ReturnType<Tracks['list']>;
+  tests: TableColumns;
+  hooks: TableColumns;
+  details: DetailColumns | undefined;
+  testRecords: TestRecord[];
+  hookRecords: HookRecord[];
+  runs: RunMetadata[];
+  files: FileRecord[];
+  stalls: StallRecord[];
+  leakInstants: LeakInstant[];
+  leakFates: LeakFate[];
+  closedByHooks: Map<number, LeakSite[]>;
+  errors: TracerErrorRecord[];
+  crashes: CrashRecord[];
+  forceExits: ForceExitRecord[];
+  markers: { marker: ProgressMarker; seq: number }[];
+  markerSeq: number;
+  uncaught: UncaughtRecord[];
+  unfinished: WrittenUnfinished[];
+  phases: PhaseSlice[];
+  modules: ModuleSlice[];
+  moduleSums: ModuleSum[];
+  transforms: TransformSlice[];
+  transformSums: TransformSum[];
+  categories: Record<string, number>;
+  countedByLength: Float64Array;
+  cpuEvents: TraceEvent[];
+  end: TraceModel['end'];
+  startTs: number;
+  endTs: number;
+  events: number;
 }
 
 /**
@@ -188,6 +240,8 @@ export class ModelBuilder {
   private readonly queued = new Map<string, number>();
   private readonly categories: Record<string, number> = {};
   private readonly cpu = new CpuProfiles();
+  /** With `laterPart`: the CPU profile events, in file order, for absorb(). */
+  private readonly cpuEvents: TraceEvent[] | undefined;
   private end: TraceModel['end'];
   /** Lines the filter took, by category length (see COUNTED_BY_LENGTH); counters at 0. */
   private readonly countedByLength = new Float64Array(COUNTED_BY_LENGTH.length);
@@ -203,6 +257,7 @@ export class ModelBuilder {
   constructor(options: BuilderOptions = {}) {
     this.records = options.records ?? true;
     this.details = options.details ? new TestDetails(this.strings) : undefined;
+    this.cpuEvents = options.laterPart ? [] : undefined;
   }
 
   /**
@@ -210,7 +265,7 @@ export class ModelBuilder {
    * of: the categories it only counts (async resources, network, user annotations, console), GC
    * slices, and heap and event-loop counters. It takes their pid and times (and a heap counter's
    * `used`) from the raw line and skips parsing them, which makes reading a trace several times
-   * faster. Without records, test and hook spans and progress markers in the recorder's form become
+   * faster. Without records or details, test and hook spans and progress markers in the recorder's form become
    * events with the args the tables need, read from the text (in file order, like parsed events:
    * the order breaks ties). Leak reports and anything it cannot classify with certainty are parsed
    * as usual.
@@ -220,7 +275,8 @@ export class ModelBuilder {
     const first = line.charCodeAt(9);
     if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
-    if (!m) return this.records || this.span(line);
+    // a test's details (heap, event-loop delay, async counts) are in args the span's event leaves out
+    if (!m) return this.records || this.details !== undefined || this.span(line);
     const cat = m[1]!;
     const pid = Number(m[5]);
     if (cat.length !== 2) {
@@ -315,7 +371,7 @@ export class ModelBuilder {
     }
     const ts = num(e.ts);
     if (ts === undefined) {
-      if (e.ph === 'P') this.cpu.add(e);
+      if (e.ph === 'P') this.addCpu(e);
       return;
     }
     const given = num(e.dur);
@@ -342,11 +398,148 @@ export class ModelBuilder {
         }
         return;
       case 'P':
-        this.cpu.add(e);
+        this.addCpu(e);
         return;
       default:
         return;
     }
+  }
+
+  private addCpu(e: TraceEvent): void {
+    if (this.cpuEvents) this.cpuEvents.push(e);
+    else this.cpu.add(e);
+  }
+
+  /**
+   * What this builder read, for the builder of the part of the file before this one (absorb()).
+   * Call once, at the end of the part, instead of finishing.
+   */
+  shard(): BuilderShard {
+    const processes = [...this.processes.values()].map(({ textTimes, ...record }) => {
+      // the lines whose times are still text: their extremes, exactly, as resolveTextTimes would
+      const { first, last } = textTimes.resolve();
+      if (first < record.firstTs) record.firstTs = first;
+      if (last > record.lastTs) record.lastTs = last;
+      if (first < this.startTs) this.startTs = first;
+      if (last > this.endTs) this.endTs = last;
+      return record;
+    });
+    return {
+      processes,
+      timelines: [...this.timelines].map(([pid, t]) => ({ pid, gc: t.gc.added(), stalls: t.stalls.added(), heap: t.heap.readings() })),
+      strings: this.strings.all,
+      tracks: this.tracks.list(),
+      tests: this.testTable.columns(),
+      hooks: this.hookTable.columns(),
+      details: this.details?.columns(),
+      testRecords: this.testRecords,
+      hookRecords: this.hookRecords,
+      runs: this.runs,
+      files: this.files,
+      stalls: this.stalls,
+      leakInstants: this.leakInstants,
+      leakFates: this.leakFates,
+      closedByHooks: this.closedByHooks,
+      errors: this.errors,
+      crashes: this.crashes,
+      forceExits: this.forceExits,
+      markers: [...this.markers.values()].flat(),
+      markerSeq: this.markerSeq,
+      uncaught: this.uncaught,
+      unfinished: this.unfinished,
+      phases: this.phases,
+      modules: this.modules,
+      moduleSums: this.moduleSums,
+      transforms: this.transforms,
+      transformSums: this.transformSums,
+      categories: this.categories,
+      countedByLength: this.countedByLength,
+      cpuEvents: this.cpuEvents ?? [],
+      end: this.end,
+      startTs: this.startTs,
+      endTs: this.endTs,
+      events: this.events,
+    };
+  }
+
+  /**
+   * Takes in what the builder of the next part of the same file read (its shard()), as if this
+   * builder had read that part itself, after its own: the tables, records and reports come out
+   * the same as from one builder fed the whole file.
+   */
+  absorb(part: BuilderShard): void {
+    const strings = this.strings.numbersOf(part.strings);
+    const tracks = this.tracks.numbersOf(part.tracks);
+    const testBase = this.testTable.count;
+    this.testTable.append(part.tests, strings, tracks);
+    this.hookTable.append(part.hooks, strings, tracks);
+    if (part.details) this.details?.append(part.details, testBase, strings);
+    for (const t of part.testRecords) {
+      this.testRecords.push(Object.assign(t, { index: testBase + t.index, file: this.intern(t.file), name: this.intern(t.name), fullName: this.intern(t.fullName), status: this.intern(t.status) }));
+      if (t.project !== undefined) t.project = this.intern(t.project);
+    }
+    for (const h of part.hookRecords) {
+      this.hookRecords.push(Object.assign(h, { name: this.intern(h.name), hook: this.intern(h.hook), file: this.intern(h.file) }));
+      if (h.fullName !== undefined) h.fullName = this.intern(h.fullName);
+    }
+    for (const [row, leaks] of part.closedByHooks) this.closedByHooks.set(testBase + row, leaks);
+    for (const u of part.unfinished) this.unfinished.push(u.row === undefined ? u : { ...u, row: testBase + u.row });
+    for (const { marker, seq } of part.markers) {
+      const key = `${marker.pid}:${marker.ts}`;
+      const entry = { marker, seq: this.markerSeq + seq };
+      const list = this.markers.get(key);
+      if (list) list.push(entry);
+      else this.markers.set(key, [entry]);
+    }
+    this.markerSeq += part.markerSeq;
+
+    for (const p of part.processes) {
+      const mine = this.process(p.pid);
+      if (p.name !== `pid ${p.pid}`) mine.name = p.name;
+      if (p.sortIndex !== undefined) mine.sortIndex = p.sortIndex;
+      pushAll(mine.chunks, p.chunks);
+      if (p.firstTs < mine.firstTs) mine.firstTs = p.firstTs;
+      if (p.lastTs > mine.lastTs) mine.lastTs = p.lastTs;
+      if (p.peakHeapBytes !== undefined && p.peakHeapBytes > (mine.peakHeapBytes ?? 0)) mine.peakHeapBytes = p.peakHeapBytes;
+      mine.tests += p.tests;
+      mine.files += p.files;
+    }
+    for (const { pid, gc, stalls, heap } of part.timelines) {
+      const t = this.timeline(pid);
+      for (let k = 0; k < gc.starts.length; k++) t.gc.add(gc.starts[k]!, gc.ends[k]!);
+      for (let k = 0; k < stalls.starts.length; k++) t.stalls.add(stalls.starts[k]!, stalls.ends[k]!);
+      for (let k = 0; k < heap.ts.length; k++) t.heap.add(heap.ts[k]!, heap.used[k]!);
+    }
+
+    pushAll(this.runs, part.runs);
+    for (const f of part.files) this.files.push({ ...f, file: this.intern(f.file), ...(f.project !== undefined ? { project: this.intern(f.project) } : {}) });
+    pushAll(this.stalls, part.stalls);
+    pushAll(this.leakInstants, part.leakInstants);
+    pushAll(this.leakFates, part.leakFates);
+    pushAll(this.errors, part.errors);
+    pushAll(this.crashes, part.crashes);
+    pushAll(this.forceExits, part.forceExits);
+    pushAll(this.uncaught, part.uncaught);
+    for (const phase of part.phases) {
+      // as complete() does, in the same order: the sums of queued time come out to the same bits
+      if (phase.name === 'queued') {
+        const unit = unitKey(phase.file, phase.project);
+        this.queued.set(unit, (this.queued.get(unit) ?? 0) + (phase.end - phase.start) / 1000);
+      }
+      this.phases.push(phase);
+    }
+    for (const m of part.modules) this.modules.push({ ...m, module: this.intern(m.module), kind: this.intern(m.kind) });
+    for (const m of part.moduleSums) this.moduleSums.push({ ...m, pkg: this.intern(m.pkg) });
+    for (const t of part.transforms) this.transforms.push({ ...t, module: this.intern(t.module), environment: this.intern(t.environment) });
+    for (const t of part.transformSums) this.transformSums.push({ ...t, environment: this.intern(t.environment) });
+
+    for (const [cat, n] of Object.entries(part.categories)) this.categories[cat] = (this.categories[cat] ?? 0) + n;
+    part.countedByLength.forEach((n, length) => (this.countedByLength[length]! += n));
+    for (const e of part.cpuEvents) this.addCpu(e);
+    if (part.end !== undefined) this.end = part.end;
+    if (part.startTs < this.startTs) this.startTs = part.startTs;
+    if (part.endTs > this.endTs) this.endTs = part.endTs;
+    this.events += part.events;
   }
 
   private metadata(e: TraceEvent, pid: number): void {
@@ -573,6 +766,9 @@ export class ModelBuilder {
         pid, name: `pid ${pid}`, kind: 'worker', chunks: [], firstTs: Infinity, lastTs: -Infinity, busyUs: 0, files: 0, tests: 0,
         gcUs: 0, gcCount: 0, longestGcUs: 0, stalls: 0, longestStallUs: 0, hasCpuProfile: false, crashed: false, forceExited: false,
         textTimes: new TextExtent(),
+        // set later, from whichever line says: their place among the keys must not depend on which came first
+        peakHeapBytes: undefined,
+        sortIndex: undefined,
       };
       this.processes.set(pid, p);
     }
@@ -676,7 +872,8 @@ export class ModelBuilder {
       startTs,
       endTs,
       wallMs: (endTs - startTs) / 1000,
-      categories: this.categories,
+      // by name: the order events came in must not show (the file read in parts, shards merged in another order)
+      categories: Object.fromEntries(Object.entries(this.categories).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       timelines: this.timelines,
       cpu: this.cpu,
     };
@@ -776,39 +973,6 @@ export class ModelBuilder {
 
   private nameOf(pid: number): string {
     return this.processes.get(pid)?.name ?? `pid ${pid}`;
-  }
-}
-
-export interface BuildOptions extends ReadOptions {}
-
-/** Streams a trace file once and builds its model. Throws TraceReadError for a file that is not a trace. */
-export async function buildModel(path: string, options: BuildOptions = {}): Promise<TraceModel> {
-  const builder = new ModelBuilder();
-  return builder.finish(await stream(builder, path, options));
-}
-
-/**
- * Streams a trace file once and builds its tables only: what `summary` and `tests` need, in a
- * fraction of the model's memory. Throws TraceReadError for a file that is not a trace.
- */
-export async function buildTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
-  const builder = new ModelBuilder({ records: false });
-  return builder.finishTables(await stream(builder, path, options));
-}
-
-/** Feeds every event of the file to the builder; resolves to the trace's source. */
-async function stream(builder: ModelBuilder, path: string, options: BuildOptions): Promise<Omit<TraceSource, 'events'> & { events: number }> {
-  const batches = readEventBatches(path, { ...options, lineFilter: builder.lineFilter });
-  try {
-    let next = await batches.next();
-    while (!next.done) {
-      for (const event of next.value) builder.add(event);
-      next = await batches.next();
-    }
-    return sourceOf(options.name ?? path, next.value);
-  } finally {
-    // a throw in add() leaves the reader open: close its file now, not on garbage collection
-    await batches.return(undefined as never);
   }
 }
 

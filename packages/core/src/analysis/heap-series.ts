@@ -22,6 +22,11 @@ export class HeapSeries {
     this.count++;
   }
 
+  /** The readings in the order added: what the builder of one part of a file sends (see ModelBuilder.absorb). */
+  readings(): { ts: Float64Array; used: Float64Array } {
+    return { ts: this.ts.slice(0, this.count), used: this.used.slice(0, this.count) };
+  }
+
   /**
    * The heap at `ts`: the last reading at or before it, or the first reading when none is (a
    * worker's tracer starts while its first file is already loading); undefined without readings.

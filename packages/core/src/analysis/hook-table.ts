@@ -30,6 +30,8 @@ export class HookTable extends TimedTable {
   /** The error of each hook that has one. */
   errors = new Map<number, string>();
 
+  protected readonly layout = { strings: ['hookId', 'nameId', 'fileId', 'fullNameId', 'statusId'], values: [], maps: ['errors'] };
+
   add(pid: number, tid: unknown, start: number, end: number, hook: string, name: string, args: HookArgs): number {
     const i = this.addRow(pid, tid, start, end);
     this.hookId[i] = this.strings.id(hook);

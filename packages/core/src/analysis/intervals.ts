@@ -30,6 +30,11 @@ export class IntervalList {
     this.sealedCount = -1;
   }
 
+  /** The intervals as added, before seal(): what the builder of one part of a file sends (see ModelBuilder.absorb). */
+  added(): { starts: Float64Array; ends: Float64Array } {
+    return { starts: this.starts.slice(0, this.count), ends: this.ends.slice(0, this.count) };
+  }
+
   /** Sorts and merges overlapping intervals; idempotent until the next add(). */
   seal(): void {
     if (this.sealedCount >= 0) return;

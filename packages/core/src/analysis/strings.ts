@@ -36,6 +36,19 @@ export class StringTable {
     return this.values[id]!;
   }
 
+  /**
+   * For each string of `other` (a table of another part of the same file, see ModelBuilder.absorb),
+   * in its order, its number here: numbered on first sight, as if this table had seen them next.
+   */
+  numbersOf(other: readonly string[]): Uint32Array {
+    return Uint32Array.from(other, (value) => this.id(value));
+  }
+
+  /** Every string, in the order of their numbers. */
+  get all(): readonly string[] {
+    return this.values;
+  }
+
   /** The one copy of `value`. */
   intern(value: string): string {
     return this.at(this.id(value));

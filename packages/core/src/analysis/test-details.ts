@@ -36,6 +36,14 @@ function isPlainDelay(d: unknown): d is { p50: number; p99: number; max: number 
  * repeat), and anything in another form as its JSON text, per test. Filled in file order; in
  * start order after `permute`.
  */
+/** TestDetails as plain columns, trimmed to its tests. */
+export interface DetailColumns {
+  count: number;
+  values: Record<'heapBefore' | 'heapAfter' | 'p50' | 'p99' | 'max', Float64Array>;
+  asyncId: Uint32Array;
+  otherDelay: Map<number, string>;
+}
+
 export class TestDetails {
   private count = 0;
   private heapBefore = new Float64Array(0);
@@ -75,6 +83,34 @@ export class TestDetails {
     else if (!Number.isNaN(this.p50[i]!)) d.elDelay = { p50: this.p50[i]!, p99: this.p99[i]!, max: this.max[i]! };
     if (this.asyncId[i] !== NONE) d.async = JSON.parse(this.strings.at(this.asyncId[i]!)) as Record<string, number>;
     return d;
+  }
+
+  /** The details so far as plain columns (see append). */
+  columns(): DetailColumns {
+    const n = this.count;
+    return {
+      count: n,
+      values: { heapBefore: this.heapBefore.slice(0, n), heapAfter: this.heapAfter.slice(0, n), p50: this.p50.slice(0, n), p99: this.p99.slice(0, n), max: this.max.slice(0, n) },
+      asyncId: this.asyncId.slice(0, n),
+      otherDelay: this.otherDelay,
+    };
+  }
+
+  /**
+   * Appends the details of the tests of the next part of the same file (columns()), its test i as
+   * test `base + i` here; `strings` gives, for each of its string numbers, the number here.
+   */
+  append(other: DetailColumns, base: number, strings: Uint32Array): void {
+    while (base + other.count > this.heapBefore.length) this.grow();
+    for (; this.count < base; this.count++) this.clear(this.count);
+    this.heapBefore.set(other.values.heapBefore, base);
+    this.heapAfter.set(other.values.heapAfter, base);
+    this.p50.set(other.values.p50, base);
+    this.p99.set(other.values.p99, base);
+    this.max.set(other.values.max, base);
+    for (let k = 0; k < other.count; k++) this.asyncId[base + k] = other.asyncId[k] === NONE ? NONE : strings[other.asyncId[k]!]!;
+    for (const [i, text] of other.otherDelay) this.otherDelay.set(base + i, text);
+    this.count = base + other.count;
   }
 
   /** Puts the details in the order `order` gives (order[k]: the index test k had), for `n` tests. */

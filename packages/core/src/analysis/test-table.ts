@@ -47,6 +47,12 @@ export class TestTable extends TimedTable {
   /** The first failure message, per failed test. */
   errors = new Map<number, string>();
 
+  protected readonly layout = {
+    strings: ['fileId', 'projectId', 'unitId', 'idHeadId', 'idRestId', 'nameId', 'fullNameId', 'statusId'],
+    values: ['retry', 'maxStallMs', 'concurrent'],
+    maps: ['leaks', 'errors'],
+  };
+
   /** Adds a test; returns its index (in file order until sortByStart()). */
   add(pid: number, tid: unknown, start: number, end: number, file: string, name: string, fullName: string, status: string, retry: number, maxStallMs: number, concurrent: boolean, project?: string, id?: string): number {
     const i = this.addRow(pid, tid, start, end);

@@ -2,6 +2,21 @@ import { grow } from './intervals.js';
 import type { StringTable } from './strings.js';
 import type { Tracks } from './tracks.js';
 
+type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+
+/** A string number that names nothing (a test without a project): kept as it is by append(). */
+const NONE = 0xffffffff;
+
+/**
+ * A table's rows as plain columns and maps by row, trimmed to its rows: what the builder of one
+ * part of a file sends to the builder of the whole (ModelBuilder.absorb), which appends them.
+ */
+export interface TableColumns {
+  count: number;
+  columns: Record<string, Column>;
+  maps: Record<string, Map<number, unknown>>;
+}
+
 /**
  * What the test and hook tables share: rows with a start, an end (microseconds on the trace
  * clock) and the track they ran on, as columns that grow together with the subclass's own.
@@ -18,8 +33,15 @@ export abstract class TimedTable {
     readonly tracks: Tracks,
   ) {}
 
+  /** The subclass's columns filled as rows are added: string numbers (in `strings`), other values, and maps by row. */
+  protected abstract readonly layout: { strings: readonly string[]; values: readonly string[]; maps: readonly string[] };
+
   /** Starts a new row with the shared columns filled; the subclass fills its own at the index returned. */
   protected addRow(pid: number, tid: unknown, start: number, end: number): number {
+    return this.appendRow(start, end, this.tracks.id(pid, tid));
+  }
+
+  private appendRow(start: number, end: number, track: number): number {
     const i = this.count;
     if (i === this.start.length) {
       this.start = grow(this.start);
@@ -29,9 +51,43 @@ export abstract class TimedTable {
     }
     this.start[i] = start;
     this.end[i] = end;
-    this.track[i] = this.tracks.id(pid, tid);
+    this.track[i] = track;
     this.count++;
     return i;
+  }
+
+  /** The rows so far, as plain columns (see append). */
+  columns(): TableColumns {
+    const n = this.count;
+    const columns: Record<string, Column> = {};
+    for (const name of ['start', 'end', 'track', ...this.layout.strings, ...this.layout.values]) columns[name] = this.column(name).slice(0, n);
+    const maps: Record<string, Map<number, unknown>> = {};
+    for (const name of this.layout.maps) maps[name] = (this as unknown as Record<string, Map<number, unknown>>)[name]!;
+    return { count: n, columns, maps };
+  }
+
+  /**
+   * Appends the rows of a table of the next part of the same file (columns()), as if added here:
+   * `strings` and `tracks` give, for each of that table's numbers, the number here.
+   */
+  append(other: TableColumns, strings: Uint32Array, tracks: Uint32Array): void {
+    const base = this.count;
+    const { start, end, track } = other.columns as { start: Float64Array; end: Float64Array; track: Uint32Array };
+    for (let k = 0; k < other.count; k++) this.appendRow(start[k]!, end[k]!, tracks[track[k]!]!);
+    for (const name of this.layout.values) this.column(name).set(other.columns[name]!, base);
+    for (const name of this.layout.strings) {
+      const to = this.column(name);
+      const from = other.columns[name]!;
+      for (let k = 0; k < other.count; k++) to[base + k] = from[k] === NONE ? NONE : strings[from[k]!]!;
+    }
+    for (const name of this.layout.maps) {
+      const to = (this as unknown as Record<string, Map<number, unknown>>)[name]!;
+      for (const [row, value] of other.maps[name]!) to.set(base + row, value);
+    }
+  }
+
+  private column(name: string): Column {
+    return (this as unknown as Record<string, Column>)[name]!;
   }
 
   /** Grows the subclass's own columns (to the length `grow` gives the shared ones). */

@@ -24,6 +24,18 @@ export class Tracks {
     return this.byPid.get(pid)?.get(typeof tid === 'number' ? tid : NaN);
   }
 
+  /** Each track's pid and tid, in the order of their numbers (a tid that was not a number as NaN). */
+  list(): { pid: number; tid: number }[] {
+    const out: { pid: number; tid: number }[] = [];
+    for (const [pid, byTid] of this.byPid) for (const [tid, id] of byTid) out[id] = { pid, tid };
+    return out;
+  }
+
+  /** For each track of `other` (Tracks.list of another part of the same file), its number here. */
+  numbersOf(other: readonly { pid: number; tid: number }[]): Uint32Array {
+    return Uint32Array.from(other, ({ pid, tid }) => this.id(pid, tid));
+  }
+
   pid(track: number): number {
     return this.pids[track]!;
   }

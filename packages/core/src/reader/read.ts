@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { TraceEvent } from '../format/events.js';
 import { TraceDecoder, type ReadSummary } from './decoder.js';
 import type { LineFilter } from './parser.js';
-import { fileChunks, fileChunksSync, GUNZIP_OPTIONS, gzipError } from './file.js';
+import { CHUNK_BYTES, fileChunks, fileChunksSync, fileError, GUNZIP_OPTIONS, gzipError } from './file.js';
+import { TraceReadError } from './errors.js';
 import { isGzip } from './sniff.js';
 
 export interface ReadOptions {
@@ -34,6 +36,56 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
   const summary = decoder.finish(out);
   if (out.length > 0) yield out;
   return summary;
+}
+
+/** Bytes [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+const OPEN_ARRAY = Buffer.from('[\n');
+const CLOSE_ARRAY = Buffer.from('\n]');
+
+/**
+ * Reads bytes [start, end) of a plain (not gzip) trace file of `size` bytes, one event per line
+ * (see planParts), as a trace of its own: a part that does not start the file is read after a
+ * `[`, one that does not end it before a `]`. The summary counts the range's bytes. For reading a
+ * large file in parts on several threads; errors name lines and bytes of the part, not the file.
+ */
+export async function* readRangeBatches(path: string, range: ByteRange, size: number, options: ReadOptions = {}): AsyncGenerator<TraceEvent[], ReadSummary> {
+  const decoder = new TraceDecoder(options.name ?? path, false, options.lineFilter);
+  let added = 0;
+  const out: TraceEvent[] = [];
+  if (range.start > 0) {
+    decoder.feed(OPEN_ARRAY, out);
+    added += OPEN_ARRAY.length;
+  }
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(path, 'r');
+  } catch (err) {
+    throw fileError(path, err);
+  }
+  const raw = handle.createReadStream({ start: range.start, end: range.end - 1, highWaterMark: CHUNK_BYTES });
+  try {
+    for await (const chunk of raw) {
+      const batch: TraceEvent[] = [];
+      decoder.feed(chunk as Buffer, batch);
+      if (batch.length > 0) yield batch;
+    }
+  } catch (err) {
+    throw err instanceof TraceReadError ? err : fileError(path, err);
+  } finally {
+    raw.destroy();
+  }
+  if (range.end < size) {
+    decoder.feed(CLOSE_ARRAY, out);
+    added += CLOSE_ARRAY.length;
+  }
+  const summary = decoder.finish(out);
+  if (out.length > 0) yield out;
+  return { ...summary, bytes: summary.bytes - added };
 }
 
 /** Reads a trace file event by event; see readEventBatches. */
