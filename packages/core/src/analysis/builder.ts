@@ -17,7 +17,7 @@ import { TextExtent } from './text-extent.js';
 import { Tracks } from './tracks.js';
 import { unitKey } from './units.js';
 import { isFirstPiece } from './stalls.js';
-import { addKilled, addKilledFiles, progressMarker, type ProgressMarker, type UnfinishedRecord, type WrittenUnfinished } from './unfinished.js';
+import { addKilled, addKilledFiles, PendingMarkers, progressMarker, type PendingMarker, type UnfinishedRecord, type WrittenUnfinished } from './unfinished.js';
 import type {
   CrashRecord, FileRecord, ForceExitRecord, HookRecord, LeakFate, LeakSite, ModuleSlice, ModuleSum, TransformSlice, TransformSum, PhaseSlice, ProcessRecord, ProcessTimeline, RunMetadata, StallRecord,
   TestRecord, TraceModel, TraceSource, TraceTables, TracerErrorRecord, UncaughtRecord, WorkerChunk,
@@ -172,7 +172,7 @@ export interface BuilderShard {
   errors: TracerErrorRecord[];
   crashes: CrashRecord[];
   forceExits: ForceExitRecord[];
-  markers: { marker: ProgressMarker; seq: number }[];
+  markers: PendingMarker[];
   markerSeq: number;
   uncaught: UncaughtRecord[];
   unfinished: WrittenUnfinished[];
@@ -219,14 +219,12 @@ export class ModelBuilder {
   private readonly errors: TracerErrorRecord[] = [];
   private readonly crashes: CrashRecord[] = [];
   private readonly forceExits: ForceExitRecord[] = [];
-  /** Tests and suite hooks that started (`progress` instants): a killed worker's running test is known by its marker alone. */
   /**
-   * The markers no test or hook span has matched yet (same pid and start), by `pid:ts`, each with
-   * its place in the file: a marker comes before its span, so only the spans in flight (and those
-   * of a killed worker) are kept, not one per test. A span read before its marker leaves the marker
-   * here, and addKilled then checks it against every span.
+   * Tests and suite hooks that started (`progress` instants) and that no span has matched yet: a
+   * killed worker's running test is known by its marker alone. A span read before its marker
+   * leaves the marker here, and addKilled then checks it against every span.
    */
-  private readonly markers = new Map<string, { marker: ProgressMarker; seq: number }[]>();
+  private readonly markers = new PendingMarkers();
   private markerSeq = 0;
   private readonly uncaught: UncaughtRecord[] = [];
   /** Spans their tracer wrote unfinished (the trace closed in the middle of them). */
@@ -443,7 +441,7 @@ export class ModelBuilder {
       errors: this.errors,
       crashes: this.crashes,
       forceExits: this.forceExits,
-      markers: [...this.markers.values()].flat(),
+      markers: this.markers.all(),
       markerSeq: this.markerSeq,
       uncaught: this.uncaught,
       unfinished: this.unfinished,
@@ -484,13 +482,7 @@ export class ModelBuilder {
     }
     for (const [row, leaks] of part.closedByHooks) this.closedByHooks.set(testBase + row, leaks);
     for (const u of part.unfinished) this.unfinished.push(u.row === undefined ? u : { ...u, row: testBase + u.row });
-    for (const { marker, seq } of part.markers) {
-      const key = `${marker.pid}:${marker.ts}`;
-      const entry = { marker, seq: this.markerSeq + seq };
-      const list = this.markers.get(key);
-      if (list) list.push(entry);
-      else this.markers.set(key, [entry]);
-    }
+    for (const { marker, seq } of part.markers) this.markers.add({ marker, seq: this.markerSeq + seq });
     this.markerSeq += part.markerSeq;
 
     for (const p of part.processes) {
@@ -588,7 +580,7 @@ export class ModelBuilder {
 
   /** A test or hook span started at `ts` on `pid`: the progress markers there are matched. */
   private spanStarted(pid: number, ts: number): void {
-    if (this.markers.size > 0) this.markers.delete(`${pid}:${ts}`);
+    this.markers.match(pid, ts);
   }
 
   private intern(value: string): string {
@@ -747,13 +739,7 @@ export class ModelBuilder {
       if (transforms !== undefined && transforms > 0 && transformMs >= 0) this.transformSums.push({ environment: this.intern(String(args.environment ?? '')), transforms, us: transformMs * 1000 });
     } else if (e.cat === Category.progress) {
       const marker = progressMarker(e, pid, ts);
-      if (marker) {
-        const key = `${marker.pid}:${marker.ts}`;
-        const list = this.markers.get(key);
-        const entry = { marker, seq: this.markerSeq++ };
-        if (list) list.push(entry);
-        else this.markers.set(key, [entry]);
-      }
+      if (marker) this.markers.add({ marker, seq: this.markerSeq++ });
     }
   }
 
@@ -805,7 +791,7 @@ export class ModelBuilder {
     for (const f of this.forceExits) this.process(f.pid).forceExited = true;
 
     const tests = this.testTable;
-    const markers = [...this.markers.values()].flat().sort((a, b) => a.seq - b.seq).map((m) => m.marker);
+    const markers = this.markers.all().sort((a, b) => a.seq - b.seq).map((m) => m.marker);
     const unfinished = addKilled(markers, this.unfinished, tests, this.hookTable, this.crashes, (pid) => this.processes.get(pid)?.lastTs ?? -Infinity);
     for (const u of unfinished) {
       if (!u.killed || u.row === undefined) continue;
@@ -898,6 +884,7 @@ export class ModelBuilder {
 
   /** The unfinished tests and hooks by start, a test's row as its index in start order (after sortByStart). */
   private inOrder(list: readonly (WrittenUnfinished & { killed: boolean })[]): UnfinishedRecord[] {
+    if (list.length === 0) return [];
     const order = this.testOrder!;
     const newIndex = new Map<number, number>();
     for (let k = 0; k < order.length; k++) newIndex.set(order[k]!, k);

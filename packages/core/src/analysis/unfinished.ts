@@ -51,6 +51,44 @@ export interface ProgressMarker {
   hook?: string;
 }
 
+/** A progress marker and its place among the file's markers. */
+export interface PendingMarker {
+  marker: ProgressMarker;
+  seq: number;
+}
+
+/**
+ * The progress markers no test or hook span has matched yet (same pid and start), by pid and
+ * start: a marker comes before its span, so only the spans in flight (and those of a killed
+ * worker) are kept, not one per test.
+ */
+export class PendingMarkers {
+  private readonly byPid = new Map<number, Map<number, PendingMarker[]>>();
+  private starts = 0;
+
+  add(entry: PendingMarker): void {
+    const { pid, ts } = entry.marker;
+    let byStart = this.byPid.get(pid);
+    if (!byStart) this.byPid.set(pid, (byStart = new Map()));
+    const list = byStart.get(ts);
+    if (list) list.push(entry);
+    else {
+      byStart.set(ts, [entry]);
+      this.starts++;
+    }
+  }
+
+  /** A span started at `ts` on `pid`: the markers there are matched. */
+  match(pid: number, ts: number): void {
+    if (this.starts > 0 && this.byPid.get(pid)?.delete(ts)) this.starts--;
+  }
+
+  /** Every marker left, in no particular order. */
+  all(): PendingMarker[] {
+    return [...this.byPid.values()].flatMap((byStart) => [...byStart.values()].flat());
+  }
+}
+
 export function progressMarker(e: TraceEvent, pid: number, ts: number): ProgressMarker | undefined {
   const a = e.args ?? {};
   if (a.span !== Category.test && a.span !== Category.hook) return undefined;
