@@ -5,6 +5,12 @@
 //
 //   node bench/analysis-throughput.mjs [--sizes=256M,1G] [--detail=full|default] [--workers=4] [--keep]
 //        [--merge=64x100M] [--viewer] [--only=reader,summary,tests,leaks,stalls,mmu,imports]
+//        [--threads=1,2] [--rounds=3]
+//
+// --threads=LIST runs each analysis with each number of threads to read the trace on
+// (TESTTRACE_READ_THREADS; default: what the CLI picks, one per core up to 8), interleaved, one
+// row per number; --rounds=N does that N times and prints each row's median wall time with the
+// range of the rounds.
 //
 // --merge=NxSIZE also merges N shard traces of SIZE each (one generated shard, linked N times) and
 // reports the merge's MB/s and peak RSS; --viewer also starts `testtrace view` on each trace and
@@ -38,10 +44,14 @@ const { values } = parseArgs({
     merge: { type: 'string' },
     viewer: { type: 'boolean', default: false },
     only: { type: 'string', default: 'reader,summary,tests' },
+    threads: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
 const sizes = (values.size ?? values.sizes).split(',').map(parseSize);
+const threadCounts = values.threads ? values.threads.split(',').map(Number) : [undefined];
+const rounds = Number(values.rounds);
 const workers = Number(values.workers);
 for (const built of ['packages/core/dist/reader.js', 'packages/core/dist/index.js', 'packages/cli/dist/index.js']) {
   if (!fs.existsSync(path.join(root, built))) {
@@ -56,8 +66,9 @@ const template = await recordTemplate(tmp, values.detail);
 printMix(template);
 
 // ---- 3. the analyses -----------------------------------------------------------------------
-function measure(args) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bench/analysis-child.mjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function measure(args, threads) {
+  const env = threads === undefined ? process.env : { ...process.env, TESTTRACE_READ_THREADS: String(threads) };
+  const r = spawnSync(process.execPath, [path.join(root, 'bench/analysis-child.mjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env });
   const m = /@@bench (\{.*\})/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`bench child failed (${args.join(' ')}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(m[1]);
@@ -102,14 +113,21 @@ for (const size of sizes) {
     ['testtrace tests --json', ['cli', 'tests', file, '--json']],
     ...['leaks', 'stalls', 'mmu', 'imports'].map((command) => [`testtrace ${command} --json`, ['cli', command, file, '--json']]),
   ].filter(([label]) => only.has(label.split(' ')[label.startsWith('testtrace') ? 1 : 0]))) {
-    const r = measure(args);
-    const row = {
-      sizeMiB: Math.round(mb(gen.bytes)), events: gen.events, tests: gen.tests, command: label,
-      seconds: r.ms / 1000, cpuSeconds: r.cpuMs / 1000,
-      mbPerS: mb(gen.bytes) / (r.ms / 1000), mbPerCpuS: mb(gen.bytes) / (r.cpuMs / 1000), peakRssMiB: r.maxRssKb / 1024,
-    };
-    results.push(row);
-    console.log(`  ${label.padEnd(26)} ${row.seconds.toFixed(1).padStart(6)} s wall ${row.mbPerS.toFixed(0).padStart(4)} MB/s  ${row.cpuSeconds.toFixed(1).padStart(6)} s CPU ${row.mbPerCpuS.toFixed(0).padStart(4)} MB/s  peak RSS ${row.peakRssMiB.toFixed(0).padStart(5)} MiB`);
+    // the reader alone has no threads: one row
+    const variants = label.startsWith('reader') ? [undefined] : threadCounts;
+    const runs = new Map(variants.map((t) => [t, []]));
+    for (let round = 0; round < rounds; round++) for (const t of variants) runs.get(t).push(measure(args, t));
+    for (const t of variants) {
+      const all = runs.get(t).sort((a, b) => a.ms - b.ms);
+      const r = all[Math.floor((all.length - 1) / 2)];
+      const row = {
+        sizeMiB: Math.round(mb(gen.bytes)), events: gen.events, tests: gen.tests, command: label, threads: t ?? 'default',
+        seconds: r.ms / 1000, cpuSeconds: r.cpuMs / 1000, range: all.length > 1 ? `${(all[0].ms / 1000).toFixed(1)}–${(all[all.length - 1].ms / 1000).toFixed(1)} s` : '',
+        mbPerS: mb(gen.bytes) / (r.ms / 1000), mbPerCpuS: mb(gen.bytes) / (r.cpuMs / 1000), peakRssMiB: Math.max(...all.map((x) => x.maxRssKb)) / 1024,
+      };
+      results.push(row);
+      console.log(`  ${label.padEnd(26)} ${String(t ?? '').padStart(2)} ${row.seconds.toFixed(1).padStart(6)} s wall ${row.range ? `[${row.range}] ` : ''}${row.mbPerS.toFixed(0).padStart(4)} MB/s  ${row.cpuSeconds.toFixed(1).padStart(6)} s CPU ${row.mbPerCpuS.toFixed(0).padStart(4)} MB/s  peak RSS ${row.peakRssMiB.toFixed(0).padStart(5)} MiB`);
+    }
   }
   if (values.viewer) viewerRows.push({ sizeMiB: Math.round(mb(gen.bytes)), tests: gen.tests, ...measureViewer(file) });
   if (!values.keep) fs.rmSync(file, { force: true });
@@ -136,10 +154,11 @@ if (values.merge) {
   if (!values.keep) fs.rmSync(shard, { force: true });
 }
 
-console.log('\n| trace | events | tests | command | wall | MB/s (wall) | CPU | MB/s (CPU) | peak RSS |');
-console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('\n| trace | events | tests | command | threads | wall | MB/s (wall) | CPU | MB/s (CPU) | peak RSS |');
+console.log('| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
-  console.log(`| ${r.sizeMiB} MiB | ${(r.events / 1e6).toFixed(2)} M | ${r.tests.toLocaleString('en-US')} | ${r.command} | ${r.seconds.toFixed(1)} s | ${r.mbPerS.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} s | ${r.mbPerCpuS.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} MiB |`);
+  const threads = r.command.startsWith('reader') ? '1' : String(r.threads);
+  console.log(`| ${r.sizeMiB} MiB | ${(r.events / 1e6).toFixed(2)} M | ${r.tests.toLocaleString('en-US')} | ${r.command} | ${threads} | ${r.seconds.toFixed(1)} s${r.range ? ` [${r.range}]` : ''} | ${r.mbPerS.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} s | ${r.mbPerCpuS.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} MiB |`);
 }
 
 if (viewerRows.length > 0) {
