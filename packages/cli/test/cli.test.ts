@@ -193,6 +193,13 @@ describe('bad input', () => {
     });
   }
 
+  it('fails in one line, before reading the trace, on a TESTTRACE_READ_THREADS that is not a number of threads', () => {
+    for (const value of ['0', 'two', '1.5']) {
+      expectOneLineFailure(testtrace(['summary', at('missing.out')], { env: { TESTTRACE_READ_THREADS: value } }), 1, new RegExp(`^testtrace summary: TESTTRACE_READ_THREADS must be a whole number of threads, 1 or more \\(1 reads on one thread\\), got "${value.replace('.', '\\.')}"$`));
+    }
+    expect(testtrace(['tests', real, '--json'], { env: { TESTTRACE_READ_THREADS: '1' } }).code).toBe(0);
+  });
+
   it('ends quietly with status 0 when the reader closes the pipe (| head -1)', () => {
     // output that outlasts the pipe's buffer: 3000 tests, each with a leak and a stall
     const leak = (i: number) => ({ leaks: [{ type: 'Timeout', id: i, stack: `Error\n    at setTimeout (node:timers:1:1)\n    at src/f${i}.test.ts:${i}:1` }] });

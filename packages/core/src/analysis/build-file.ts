@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { TraceError } from '../errors.js';
 import type { TraceEvent } from '../format/events.js';
 import type { ReadSummary } from '../reader/decoder.js';
 import { readEventBatches, readRangeBatches, type ByteRange, type ReadOptions } from '../reader/read.js';
@@ -41,7 +42,7 @@ export async function buildTables(path: string, options: BuildOptions = {}): Pro
  * the machine has the cores; anything else, or a file the parts cannot read, in one pass.
  */
 async function readTrace(path: string, builderOptions: BuilderOptions, options: BuildOptions): Promise<{ builder: ModelBuilder; source: Source }> {
-  const threads = options.threads ?? readThreads();
+  const threads = readThreads(options.threads);
   // progress is reported in bytes of one stream
   if (threads > 1 && options.onProgress === undefined && partWorker() !== undefined) {
     const parted = await readInParts(path, builderOptions, { name: options.name ?? path, parts: threads, minPartBytes: options.minPartBytes }, readPartInWorker);
@@ -52,11 +53,18 @@ async function readTrace(path: string, builderOptions: BuilderOptions, options: 
   return { builder, source: sourceOf(options.name ?? path, summary) };
 }
 
-/** Threads to read a large trace on by default: TESTTRACE_READ_THREADS, else the cores Node may use (at most 8). */
-function readThreads(): number {
-  const given = Number(process.env.TESTTRACE_READ_THREADS);
-  if (Number.isInteger(given) && given >= 1) return given;
-  return Math.min(8, os.availableParallelism());
+/**
+ * Threads to read a large trace on: the option, else TESTTRACE_READ_THREADS, else the cores Node
+ * may use (at most 8). A value that is not a whole number of 1 or more fails before the file is read.
+ */
+function readThreads(option: number | undefined): number {
+  const env = process.env.TESTTRACE_READ_THREADS;
+  const [given, from] = option !== undefined ? [option, 'the threads option'] : env !== undefined && env !== '' ? [Number(env), 'TESTTRACE_READ_THREADS'] : [undefined, ''];
+  if (given === undefined) return Math.min(8, os.availableParallelism());
+  if (!Number.isInteger(given) || given < 1) {
+    throw new TraceError(`${from} must be a whole number of threads, 1 or more (1 reads on one thread), got ${JSON.stringify(option ?? env)}`, 'EUSAGE');
+  }
+  return given;
 }
 
 /** Feeds every event of the batches to the builder; resolves to the read's summary. */
