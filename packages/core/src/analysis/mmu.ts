@@ -36,22 +36,33 @@ export function minimumMutatorUtilisation(gc: IntervalList, t0: number, t1: numb
   if (w <= 0 || span <= 0) return 1;
   if (w >= span - 1e-9) return 1 - gc.covered(t0, t1) / span;
   gc.seal();
-  let worst = gc.covered(t0, t0 + w);
   const last = t1 - w;
-  const consider = (a: number) => {
-    if (a < t0 || a > last) return;
-    const g = gc.covered(a, a + w);
-    if (g > worst) worst = g;
+  let worst = gc.covered(t0, t0 + w);
+  if (last >= t0 && gc.covered(last, last + w) > worst) worst = gc.covered(last, last + w);
+  // the window starts of each kind rise with i (the merged intervals are sorted and disjoint), so
+  // each kind sweeps the intervals once: O(n) a window size, not a binary search per start
+  const windows = () => {
+    const before = gc.sweepCoveredBefore();
+    const beforeEnd = gc.sweepCoveredBefore();
+    return (a: number) => {
+      if (a < t0 || a > last) return;
+      const b = a + w;
+      const g = b <= a ? 0 : beforeEnd(b) - before(a);
+      if (g > worst) worst = g;
+    };
   };
-  consider(last);
+  const atStart = windows();
+  const atEnd = windows();
+  const endingAtStart = windows();
+  const endingAtEnd = windows();
   for (let i = 0; i < gc.size; i++) {
     const s = gc.start(i);
     const e = gc.end(i);
     if (e < t0 || s > t1) continue;
-    consider(s);
-    consider(e);
-    consider(s - w);
-    consider(e - w);
+    atStart(s);
+    atEnd(e);
+    endingAtStart(s - w);
+    endingAtEnd(e - w);
   }
   return Math.max(0, 1 - worst / w);
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IntervalList, leakReport, minimumMutatorUtilisation, mmuTable, modelFromEvents, stallReport, summarize, testRows } from '../../src/analysis.js';
 import type { TraceEvent } from '../../src/index.js';
@@ -134,6 +135,21 @@ describe('mmu', () => {
         expect(exact).toBeGreaterThan(brute - 0.25 * 2 / w - 1e-9);
       }
     }
+  });
+
+  it('sweeps to the same sums as a binary search per time, to the bit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 5e4, noNaN: true })), { maxLength: 60 }),
+        fc.array(fc.double({ min: -1e4, max: 1.1e6, noNaN: true }), { maxLength: 80 }),
+        (intervals, times) => {
+          const gcs = new IntervalList();
+          for (const [s, d] of intervals) gcs.add(s, s + d);
+          const sweep = gcs.sweepCoveredBefore();
+          for (const t of times.sort((a, b) => a - b)) expect(Object.is(sweep(t), gcs.coveredBefore(t)), `at ${t}`).toBe(true);
+        },
+      ),
+    );
   });
 
   it('tabulates per worker over window sizes', () => {
