@@ -142,7 +142,7 @@ export interface BuilderOptions {
    */
   details?: boolean;
   /**
-   * The builder reads a part of a file after its first (sharded-build.ts): it keeps the CPU
+   * The builder reads a part of a file after its first (build-file.ts, readInParts): it keeps the CPU
    * profile events instead of adding them (a profile's chunks may start in the part before), for
    * absorb() to add after that part's.
    */
@@ -150,8 +150,8 @@ export interface BuilderOptions {
 }
 
 /**
- * What a builder of one part of a file hands to the builder of the part before it (shard(),
- * absorb()): plain data that survives postMessage, class instances as their columns.
+ * What the builder of one part of a file hands to the builder of the whole, which read the first
+ * part (shard(), absorb()): plain data that survives postMessage, class instances as their columns.
  */
 export interface BuilderShard {
   processes: (Omit<ProcessRecord, 'kind'> & { kind?: ProcessRecord['kind'] })[];
@@ -409,7 +409,7 @@ export class ModelBuilder {
   }
 
   /**
-   * What this builder read, for the builder of the part of the file before this one (absorb()).
+   * What this builder read, for the builder of the whole file (absorb()).
    * Call once, at the end of the part, instead of finishing.
    */
   shard(): BuilderShard {
