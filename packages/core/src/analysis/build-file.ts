@@ -5,10 +5,10 @@ import { Worker } from 'node:worker_threads';
 import { TraceError } from '../errors.js';
 import type { TraceEvent } from '../format/events.js';
 import type { ReadSummary } from '../reader/decoder.js';
-import { readEventBatches, readRangeBatches, type ByteRange, type ReadOptions } from '../reader/read.js';
+import { drainBatches, readEventBatches, readRangeBatches, type ByteRange, type ReadOptions } from '../reader/read.js';
 import { ModelBuilder, sourceOf, type BuilderOptions, type BuilderShard } from './builder.js';
 import { planParts } from './file-parts.js';
-import type { TraceModel, TraceSource, TraceTables } from './model.js';
+import type { TraceModel, TraceTables } from './model.js';
 
 export interface BuildOptions extends ReadOptions {
   /**
@@ -20,7 +20,7 @@ export interface BuildOptions extends ReadOptions {
   minPartBytes?: number;
 }
 
-type Source = Omit<TraceSource, 'events'> & { events: number };
+type Source = ReturnType<typeof sourceOf>;
 
 /** Streams a trace file once and builds its model. Throws TraceReadError for a file that is not a trace. */
 export async function buildModel(path: string, options: BuildOptions = {}): Promise<TraceModel> {
@@ -43,9 +43,10 @@ export async function buildTables(path: string, options: BuildOptions = {}): Pro
  */
 async function readTrace(path: string, builderOptions: BuilderOptions, options: BuildOptions): Promise<{ builder: ModelBuilder; source: Source }> {
   const threads = readThreads(options.threads);
+  const worker = partWorker();
   // progress is reported in bytes of one stream
-  if (threads > 1 && options.onProgress === undefined && partWorker() !== undefined) {
-    const parted = await readInParts(path, builderOptions, { name: options.name ?? path, parts: threads, minPartBytes: options.minPartBytes }, readPartInWorker);
+  if (threads > 1 && options.onProgress === undefined && worker !== undefined) {
+    const parted = await readInParts(path, builderOptions, { name: options.name ?? path, parts: threads, minPartBytes: options.minPartBytes }, readPartOnThread(worker));
     if (parted) return parted;
   }
   const builder = new ModelBuilder(builderOptions);
@@ -59,27 +60,18 @@ async function readTrace(path: string, builderOptions: BuilderOptions, options: 
  */
 function readThreads(option: number | undefined): number {
   const env = process.env.TESTTRACE_READ_THREADS;
-  const [given, from] = option !== undefined ? [option, 'the threads option'] : env !== undefined && env !== '' ? [Number(env), 'TESTTRACE_READ_THREADS'] : [undefined, ''];
-  if (given === undefined) return Math.min(8, os.availableParallelism());
+  if (option === undefined && (env === undefined || env === '')) return Math.min(8, os.availableParallelism());
+  const given = option ?? Number(env);
   if (!Number.isInteger(given) || given < 1) {
+    const from = option === undefined ? 'TESTTRACE_READ_THREADS' : 'the threads option';
     throw new TraceError(`${from} must be a whole number of threads, 1 or more (1 reads on one thread), got ${JSON.stringify(option ?? env)}`, 'EUSAGE');
   }
   return given;
 }
 
 /** Feeds every event of the batches to the builder; resolves to the read's summary. */
-async function feed(builder: ModelBuilder, batches: AsyncGenerator<TraceEvent[], ReadSummary>): Promise<ReadSummary> {
-  try {
-    let next = await batches.next();
-    while (!next.done) {
-      for (const event of next.value) builder.add(event);
-      next = await batches.next();
-    }
-    return next.value;
-  } finally {
-    // a throw in add() leaves the reader open: close its file now, not on garbage collection
-    await batches.return(undefined as never);
-  }
+function feed(builder: ModelBuilder, batches: AsyncGenerator<TraceEvent[], ReadSummary>): Promise<ReadSummary> {
+  return drainBatches(batches, (event) => builder.add(event));
 }
 
 /** What reading one part of a file gave: the builder's shard and the read's summary. */
@@ -112,7 +104,6 @@ export async function readInParts(
   readLater: PartReader,
 ): Promise<{ builder: ModelBuilder; source: Source } | undefined> {
   const plan = planParts(path, parts, minPartBytes);
-
   if (!plan) return undefined;
   const { ranges, size } = plan;
   const abort = new AbortController();
@@ -125,7 +116,6 @@ export async function readInParts(
     const rest = await Promise.all(later);
     const summaries = [first, ...rest.map((r) => r.summary)];
     // every part but the last ends with its own `]`: a part left open or torn was not cut between events
-
     if (summaries.slice(0, -1).some((s) => !s.closed || s.truncated)) return undefined;
     for (const r of rest) builder.absorb(r.shard);
     const last = summaries[summaries.length - 1]!;
@@ -149,14 +139,16 @@ function partWorker(): URL | undefined {
   return url.protocol === 'file:' && fs.existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
-/** Reads a part on a worker thread (part-worker.ts); the thread ends when it has sent it, or on `signal`. */
-const readPartInWorker: PartReader = (path, range, size, options, signal) =>
-  new Promise<PartResult>((resolve, reject) => {
-    // execArgv: none of the parent's (`--input-type` and the like make a worker fail to start)
-    const worker = new Worker(partWorker()!, { workerData: { path, range, size, options }, execArgv: [] });
-    worker.unref();
-    signal.addEventListener('abort', () => void worker.terminate(), { once: true });
-    worker.once('message', (m: PartResult | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the part reader exited with code ${code} before sending its part`)));
-  });
+/** Reads a part on a worker thread running `script` (part-worker.ts); the thread ends when it has sent it, or on `signal`. */
+const readPartOnThread =
+  (script: URL): PartReader =>
+  (path, range, size, options, signal) =>
+    new Promise<PartResult>((resolve, reject) => {
+      // execArgv: none of the parent's (`--input-type` and the like make a worker fail to start)
+      const worker = new Worker(script, { workerData: { path, range, size, options }, execArgv: [] });
+      worker.unref();
+      signal.addEventListener('abort', () => void worker.terminate(), { once: true });
+      worker.once('message', (m: PartResult | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the part reader exited with code ${code} before sending its part`)));
+    });

@@ -53,6 +53,12 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** A process's record as the model gives it: without the times the line filter kept as text. */
+function withoutTextTimes({ textTimes, ...record }: ProcessState): ProcessRecord {
+  void textTimes;
+  return record;
+}
+
 /** Appends every item of `from` to `to` (a spread into push() overflows the stack on large lists). */
 function pushAll<T>(to: T[], from: readonly T[]): void {
   for (const item of from) to.push(item);
@@ -154,7 +160,7 @@ export interface BuilderOptions {
  * part (shard(), absorb()): plain data that survives postMessage, class instances as their columns.
  */
 export interface BuilderShard {
-  processes: (Omit<ProcessRecord, 'kind'> & { kind?: ProcessRecord['kind'] })[];
+  processes: ProcessRecord[];
   timelines: { pid: number; gc: ReturnType<IntervalList['added']>; stalls: ReturnType<IntervalList['added']>; heap: ReturnType<HeapSeries['readings']> }[];
   strings: readonly string[];
   tracks: ReturnType<Tracks['list']>;
@@ -182,7 +188,6 @@ export interface BuilderShard {
   transforms: TransformSlice[];
   transformSums: TransformSum[];
   categories: Record<string, number>;
-  countedByLength: Float64Array;
   cpuEvents: TraceEvent[];
   end: TraceModel['end'];
   startTs: number;
@@ -413,17 +418,10 @@ export class ModelBuilder {
    * Call once, at the end of the part, instead of finishing.
    */
   shard(): BuilderShard {
-    const processes = [...this.processes.values()].map(({ textTimes, ...record }) => {
-      // the lines whose times are still text: their extremes, exactly, as resolveTextTimes would
-      const { first, last } = textTimes.resolve();
-      if (first < record.firstTs) record.firstTs = first;
-      if (last > record.lastTs) record.lastTs = last;
-      if (first < this.startTs) this.startTs = first;
-      if (last > this.endTs) this.endTs = last;
-      return record;
-    });
+    // the lines the filter took: their times into the extents, their counts into the categories
+    this.resolveTextTimes();
     return {
-      processes,
+      processes: [...this.processes.values()].map(withoutTextTimes),
       timelines: [...this.timelines].map(([pid, t]) => ({ pid, gc: t.gc.added(), stalls: t.stalls.added(), heap: t.heap.readings() })),
       strings: this.strings.all,
       tracks: this.tracks.list(),
@@ -451,7 +449,6 @@ export class ModelBuilder {
       transforms: this.transforms,
       transformSums: this.transformSums,
       categories: this.categories,
-      countedByLength: this.countedByLength,
       cpuEvents: this.cpuEvents ?? [],
       end: this.end,
       startTs: this.startTs,
@@ -526,7 +523,6 @@ export class ModelBuilder {
     for (const t of part.transformSums) this.transformSums.push({ ...t, environment: this.intern(t.environment) });
 
     for (const [cat, n] of Object.entries(part.categories)) this.categories[cat] = (this.categories[cat] ?? 0) + n;
-    part.countedByLength.forEach((n, length) => (this.countedByLength[length]! += n));
     for (const e of part.cpuEvents) this.addCpu(e);
     if (part.end !== undefined) this.end = part.end;
     if (part.startTs < this.startTs) this.startTs = part.startTs;
@@ -822,10 +818,7 @@ export class ModelBuilder {
 
     const processes: ProcessRecord[] = [...this.processes.values()]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)
-      .map(({ textTimes, ...record }) => {
-        void textTimes;
-        return record;
-      });
+      .map(withoutTextTimes);
     const startTs = Number.isFinite(this.startTs) ? this.startTs : 0;
     const endTs = Number.isFinite(this.endTs) ? this.endTs : startTs;
     const runs = this.runs;

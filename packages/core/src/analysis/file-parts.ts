@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { ByteRange } from '../reader/read.js';
+import type { ByteRange } from '../reader/file.js';
 import { firstContentByte, isGzip } from '../reader/sniff.js';
 
 /** A part smaller than this is not worth a thread: starting one and sending its tables back costs ~0.1 s. */

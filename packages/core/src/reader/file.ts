@@ -52,11 +52,24 @@ export function gzipError(file: string, err: unknown): TraceReadError {
 }
 
 /** The file's trace bytes in chunks, decompressed when it is gzip; `onProgress` hears the bytes of the file read so far. */
+/** Bytes [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 /**
- * A file's bytes in chunks of `chunkBytes` (gzip decompressed). The reader keeps CHUNK_BYTES: it
+ * A file's bytes in chunks of `chunkBytes` (gzip decompressed), or those of `range` only (a plain
+ * file's). The reader keeps CHUNK_BYTES: it
  * decodes every chunk to a string; a caller that copies bytes (the merge) may read larger chunks.
  */
-export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void, onProgress?: (bytesRead: number) => void, chunkBytes = CHUNK_BYTES): AsyncGenerator<Uint8Array> {
+export async function* fileChunks(
+  file: string,
+  onGzip: (gzip: boolean) => void,
+  onProgress?: (bytesRead: number) => void,
+  chunkBytes = CHUNK_BYTES,
+  range?: ByteRange,
+): AsyncGenerator<Uint8Array> {
   checkFile(file);
   const head = Buffer.alloc(2);
   let handle: fs.promises.FileHandle;
@@ -79,8 +92,12 @@ export async function* fileChunks(file: string, onGzip: (gzip: boolean) => void,
     await handle.close();
     throw err;
   }
+  if (gzip && range) {
+    await handle.close();
+    throw new Error(`${file}: a gzip file cannot be read from the middle (planParts leaves gzip whole)`);
+  }
   // the stream owns the handle from here: destroying it closes the file
-  const raw = handle.createReadStream({ start: 0, highWaterMark: chunkBytes });
+  const raw = handle.createReadStream({ start: range?.start ?? 0, ...(range ? { end: range.end - 1 } : {}), highWaterMark: chunkBytes });
   if (!gzip) {
     try {
       for await (const chunk of raw) {

@@ -1,11 +1,11 @@
-import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { TraceEvent } from '../format/events.js';
 import { TraceDecoder, type ReadSummary } from './decoder.js';
 import type { LineFilter } from './parser.js';
-import { CHUNK_BYTES, fileChunks, fileChunksSync, fileError, GUNZIP_OPTIONS, gzipError } from './file.js';
-import { TraceReadError } from './errors.js';
+import { CHUNK_BYTES, fileChunks, fileChunksSync, GUNZIP_OPTIONS, gzipError, type ByteRange } from './file.js';
 import { isGzip } from './sniff.js';
+
+export type { ByteRange } from './file.js';
 
 export interface ReadOptions {
   /** The name used in error messages; default the path as given. */
@@ -38,12 +38,6 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
   return summary;
 }
 
-/** Bytes [start, end) of a file. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
-
 const OPEN_ARRAY = Buffer.from('[\n');
 const CLOSE_ARRAY = Buffer.from('\n]');
 
@@ -61,23 +55,10 @@ export async function* readRangeBatches(path: string, range: ByteRange, size: nu
     decoder.feed(OPEN_ARRAY, out);
     added += OPEN_ARRAY.length;
   }
-  let handle: fs.promises.FileHandle;
-  try {
-    handle = await fs.promises.open(path, 'r');
-  } catch (err) {
-    throw fileError(path, err);
-  }
-  const raw = handle.createReadStream({ start: range.start, end: range.end - 1, highWaterMark: CHUNK_BYTES });
-  try {
-    for await (const chunk of raw) {
-      const batch: TraceEvent[] = [];
-      decoder.feed(chunk as Buffer, batch);
-      if (batch.length > 0) yield batch;
-    }
-  } catch (err) {
-    throw err instanceof TraceReadError ? err : fileError(path, err);
-  } finally {
-    raw.destroy();
+  for await (const chunk of fileChunks(path, () => undefined, undefined, CHUNK_BYTES, range)) {
+    const batch: TraceEvent[] = [];
+    decoder.feed(chunk, batch);
+    if (batch.length > 0) yield batch;
   }
   if (range.end < size) {
     decoder.feed(CLOSE_ARRAY, out);
@@ -106,8 +87,12 @@ export async function* readEvents(path: string, options: ReadOptions = {}): Asyn
  * Calls `onEvent` for every event of a trace file; resolves to the read summary. The fastest
  * way to stream a whole file: no promise per event.
  */
-export async function scanTrace(path: string, onEvent: (event: TraceEvent) => void, options: ReadOptions = {}): Promise<ReadSummary> {
-  const batches = readEventBatches(path, options);
+export function scanTrace(path: string, onEvent: (event: TraceEvent) => void, options: ReadOptions = {}): Promise<ReadSummary> {
+  return drainBatches(readEventBatches(path, options), onEvent);
+}
+
+/** Calls `onEvent` for every event of a batch reader (readEventBatches, readRangeBatches); resolves to its summary. */
+export async function drainBatches(batches: AsyncGenerator<TraceEvent[], ReadSummary>, onEvent: (event: TraceEvent) => void): Promise<ReadSummary> {
   try {
     for (;;) {
       const next = await batches.next();

@@ -7,8 +7,7 @@ import { buildModel, buildTables, importReport, leakReport, mmuTable, ModelBuild
 import { readInParts, readPart, type PartReader } from '../../src/analysis/build-file.js';
 import type { BuilderOptions } from '../../src/analysis/builder.js';
 import { planParts } from '../../src/analysis/file-parts.js';
-import type { ReadSummary } from '../../src/reader/decoder.js';
-import { parseTrace, readEventBatches } from '../../src/reader.js';
+import { parseTrace, scanTrace } from '../../src/reader.js';
 import { recordWorkload } from '../reader/make-trace.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-parts-'));
@@ -50,23 +49,9 @@ function killedInATest(text: string): string {
   return [...lines.slice(0, marker + 1), lines[marker + 1]!.slice(0, 30)].join('\n');
 }
 
-/** A builder fed the whole file on this thread, as buildTables does with one thread. */
-async function readOnePass(file: string, options: BuilderOptions): Promise<ModelBuilder & { summary: Promise<ReadSummary> }> {
-  const builder = new ModelBuilder(options);
-  const batches = readEventBatches(file, { lineFilter: builder.lineFilter });
-  let next = await batches.next();
-  while (!next.done) {
-    for (const e of next.value) builder.add(e);
-    next = await batches.next();
-  }
-  return Object.assign(builder, { summary: Promise.resolve(next.value) });
-}
-
-/** Each test's details (the viewer's test page), in start order. */
-function detailsOf(builder: ModelBuilder): TestDetail[] {
-  const out: TestDetail[] = [];
-  for (let i = 0; builder.details && i < (builder as unknown as { testTable: { count: number } }).testTable.count; i++) out.push(builder.details.of(i));
-  return out;
+/** Each test's details (the viewer's test page) of a builder's finished tables, in start order. */
+function detailsOf(builder: ModelBuilder, tables: TraceTables): TestDetail[] {
+  return Array.from({ length: tables.testTable.count }, (_, i) => builder.details!.of(i));
 }
 
 async function inParts(file: string, builderOptions: BuilderOptions, parts: number, minPartBytes = 1) {
@@ -89,9 +74,9 @@ describe('a trace read in parts', async () => {
       const whole = await buildTables(file, { threads: 1 });
       const wholeModel = await buildModel(file, { threads: 1 });
       const expected = reports(whole);
-      const onePass = await readOnePass(file, { records: false, details: true });
-      onePass.finishTables(sourceOf(file, await onePass.summary));
-      const wholeDetails = detailsOf(onePass);
+      // one pass, as buildTables reads with one thread
+      const onePass = new ModelBuilder({ records: false, details: true });
+      const wholeDetails = detailsOf(onePass, onePass.finishTables(sourceOf(file, await scanTrace(file, (e) => onePass.add(e), { lineFilter: onePass.lineFilter }))));
       expect(wholeDetails.some((d) => d.heapBefore !== undefined), label).toBe(true);
       expect(reports(wholeModel), label).toBe(expected);
       const cuts = new Set<string>();
@@ -109,8 +94,7 @@ describe('a trace read in parts', async () => {
         expect(JSON.stringify(finished.tests), `${label} test records in ${parts} parts`).toBe(JSON.stringify(wholeModel.tests));
         expect(JSON.stringify(finished.hooks), `${label} hook records in ${parts} parts`).toBe(JSON.stringify(wholeModel.hooks));
         const details = await inParts(file, { records: false, details: true }, parts);
-        details.builder.finishTables(details.source);
-        expect(detailsOf(details.builder), `${label}: the viewer's details in ${parts} parts`).toEqual(wholeDetails);
+        expect(detailsOf(details.builder, details.builder.finishTables(details.source)), `${label}: the viewer's details in ${parts} parts`).toEqual(wholeDetails);
       }
       expect(cuts.size, label).toBeGreaterThan(5);
       expect(whole.source.bytes, label).toBe(size);
