@@ -86,6 +86,18 @@ export abstract class TimedTable {
     }
   }
 
+  /**
+   * Drops the room the columns grew into (up to half of each, as they double): called once the
+   * table is whole, before it is sorted and kept for the reports.
+   */
+  trim(): void {
+    const n = this.count;
+    for (const name of ['start', 'end', 'track', ...this.layout.strings, ...this.layout.values]) {
+      const column = this.column(name);
+      if (column.length > n) (this as unknown as Record<string, Column>)[name] = column.slice(0, n);
+    }
+  }
+
   private column(name: string): Column {
     return (this as unknown as Record<string, Column>)[name]!;
   }
