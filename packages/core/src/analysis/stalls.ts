@@ -63,15 +63,31 @@ export function isFirstPiece(stall: { part?: string }): boolean {
   return stall.part === undefined || stall.part.startsWith('1/');
 }
 
-/** One blocked interval of a worker's event loop: its slices (cut at test boundaries) and their owners together. */
-export interface BlockedInterval {
-  pid: number;
-  start: number;
-  end: number;
+/**
+ * One blocked interval of a worker's event loop: its slices (cut at test boundaries) and their
+ * owners together. The owners are merged from the slices when first asked for: a report lists a
+ * few of a trace's intervals, and merging every one of a trace's hundred thousand held ~80 MiB.
+ */
+export class BlockedInterval {
   lateMs?: number;
-  slices: StallRecord[];
+  readonly slices: StallRecord[];
+  private merged: OwnerOverlap[] | undefined;
+
+  constructor(
+    readonly pid: number,
+    readonly start: number,
+    public end: number,
+    first: StallRecord,
+  ) {
+    this.slices = [first];
+    if (first.lateMs !== undefined) this.lateMs = first.lateMs;
+  }
+
   /** Every owner over all slices, largest first: they add up to the interval. */
-  owners: OwnerOverlap[];
+  get owners(): OwnerOverlap[] {
+    this.merged ??= mergeOwners(this.slices);
+    return this.merged;
+  }
 }
 
 /** Slices of one interval follow each other without a gap: `2/3` starts where `1/3` ended. */
@@ -88,12 +104,10 @@ export function blockedIntervals(stalls: readonly StallRecord[]): BlockedInterva
       current.slices.push(s);
       continue;
     }
-    const interval: BlockedInterval = { pid: s.pid, start: s.start, end: s.end, slices: [s], owners: [] };
-    if (s.lateMs !== undefined) interval.lateMs = s.lateMs;
+    const interval = new BlockedInterval(s.pid, s.start, s.end, s);
     open.set(s.pid, interval);
     out.push(interval);
   }
-  for (const interval of out) interval.owners = mergeOwners(interval.slices);
   return out;
 }
 
