@@ -75,6 +75,8 @@ export class EventParser {
   private state = State.Start;
   private form: TraceForm = 'array';
   private fast = true;
+  /** The line fastLine found has no newline after it: the end of the input. */
+  private unterminated = false;
   private scanner: ValueScanner | undefined;
   private key = '';
   private sawTraceEvents = false;
@@ -256,7 +258,9 @@ export class EventParser {
         const line = this.fastLine(start);
         if (line === -2) return false;
         if (line >= 0) {
-          const verdict = this.filter && this.events > 0 ? this.filter(text.slice(start, line)) : true;
+          // the file's last line, with no newline after it, may be torn (the run was cut short):
+          // JSON.parse decides, never a filter that reads a line by its head
+          const verdict = this.filter && this.events > 0 && !this.unterminated ? this.filter(text.slice(start, line)) : true;
           if (verdict !== true) {
             if (verdict === false) {
               this.filtered++;
@@ -286,6 +290,7 @@ export class EventParser {
   private fastLine(start: number): number {
     const text = this.text;
     let nl = text.indexOf('\n', start);
+    this.unterminated = nl === -1;
     if (nl === -1) {
       if (!this.eof) return text.length - start > MAX_FAST_LINE ? -1 : -2;
       nl = text.length;

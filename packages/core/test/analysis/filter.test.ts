@@ -14,6 +14,23 @@ function comparable(m: TraceModel) {
 }
 
 describe('the model line filter', () => {
+  it("never takes the file's last line when no newline follows it: it may be torn, and JSON.parse says so", async () => {
+    // the trace of a run cut short: its events without the closing `]`
+    const events = (await recordWorkload({ files: 1, testsPerFile: 3 })).trimEnd().replace(/\]$/, '').trimEnd().replace(/,$/, '');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tt-filter-'));
+    // torn just after a nested object's `}`: a line the counted-category pattern would take whole
+    const torn = '{"name":"note","cat":"user.log","ph":"i","s":"t","ts":5,"pid":1,"tid":1,"args":{"a":{"b":1}';
+    const file = path.join(dir, 'torn.out');
+    fs.writeFileSync(file, `${events},\n${torn}`);
+    const model = await buildModel(file, { threads: 1 });
+    expect([model.source.closed, model.source.truncated]).toEqual([false, true]);
+    // the same line whole, with a newline after it, is the recorder's and is taken
+    const whole = path.join(dir, 'whole.out');
+    fs.writeFileSync(whole, `${events},\n${torn}},\n`);
+    const read = await buildModel(whole, { threads: 1 });
+    expect([read.source.closed, read.source.truncated, read.categories['user.log']]).toEqual([false, false, model.categories['user.log']! + 1]);
+  });
+
   it('builds the same model as parsing every event, from a full-detail trace of the real tracer', async () => {
     const text = await recordWorkload({ files: 2, testsPerFile: 4, detail: 'full' });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tt-filter-')), 'full.out');
