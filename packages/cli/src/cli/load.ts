@@ -1,4 +1,4 @@
-import { buildModel, buildTables, type TraceModel, type TraceTables } from '@testtrace/core/analysis';
+import { buildGcTables, buildModel, buildTables, type TraceModel, type TraceTables } from '@testtrace/core/analysis';
 import type { Io } from './io.js';
 
 /** Builds the model of a trace file, and says on stderr when the trace was cut short. */
@@ -9,6 +9,11 @@ export async function loadModel(file: string, io: Io): Promise<TraceModel> {
 /** Builds the tables of a trace file (what summary and tests need), and says on stderr when the trace was cut short. */
 export async function loadTables(file: string, io: Io): Promise<TraceTables> {
   return noteCutShort(await buildTables(file), file, io);
+}
+
+/** Builds what `mmu` needs of a trace file (its processes and their GC), and says on stderr when the trace was cut short. */
+export async function loadGcTables(file: string, io: Io): Promise<TraceTables> {
+  return noteCutShort(await buildGcTables(file), file, io);
 }
 
 function noteCutShort<T extends TraceTables>(model: T, file: string, io: Io): T {

@@ -1,6 +1,7 @@
 import { mmuTable, type MmuTable } from '@testtrace/core/analysis';
 import { duration, percent, table } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
+import { loadGcTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace mmu FILE [--json]
@@ -33,6 +34,8 @@ export const mmuCommand = reportCommand({
   name: 'mmu',
   summary: 'minimum mutator utilisation per worker across window sizes',
   usage: USAGE,
+  // the processes and their GC only: no tests or attribution to read
+  load: loadGcTables,
   build: (model) => mmuTable(model),
   render: (table, io) => renderMmu(table, io.color),
 });

@@ -38,6 +38,15 @@ export async function buildTables(path: string, options: BuildOptions = {}): Pro
 }
 
 /**
+ * Streams a trace file once for what `mmu` needs: the processes and their GC slices (BuilderOptions.gcOnly).
+ * The tables hold no tests, hooks or stalls; every other event counts for its process's extent only.
+ */
+export async function buildGcTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
+  const { builder, source } = await readTrace(path, { records: false, gcOnly: true }, options);
+  return builder.finishTables(source);
+}
+
+/**
  * Reads a trace file into a builder: a large file in parts on several threads (readInParts), when
  * the machine has the cores; anything else, or a file the parts cannot read, in one pass.
  */

@@ -6,7 +6,7 @@ import { Owners } from './owners.js';
 import { HookTable } from './hook-table.js';
 import { HeapSeries } from './heap-series.js';
 import { IntervalList } from './intervals.js';
-import { COUNTED_LINE, COUNTER_LINE, HOOK_LINE, jsonString, PROGRESS_LINE, TEST_LINE } from './line-patterns.js';
+import { COUNTED_LINE, COUNTER_LINE, EXTENT_LINE, HOOK_LINE, jsonString, PROGRESS_LINE, TEST_LINE } from './line-patterns.js';
 import { newTestRecord } from './records.js';
 import { StringTable } from './strings.js';
 import { TestIdentities } from './test-identity.js';
@@ -153,6 +153,13 @@ export interface BuilderOptions {
    * absorb() to add after that part's.
    */
   laterPart?: boolean;
+  /**
+   * Read only what `mmu` needs: the processes (their metadata and extents) and their GC slices.
+   * Any other event the recorder wrote is taken by the line filter for its times alone, so the
+   * tables hold no tests, hooks, stalls or modules, and `categories` counts only the events parsed.
+   * Without records (finishTables).
+   */
+  gcOnly?: boolean;
 }
 
 /**
@@ -203,6 +210,8 @@ export interface BuilderShard {
  */
 export class ModelBuilder {
   private readonly records: boolean;
+  /** BuilderOptions.gcOnly. */
+  private readonly gcOnly: boolean;
   private readonly processes = new Map<number, ProcessState>();
   private lastProcess: ProcessState | undefined;
   private readonly timelines = new Map<number, ProcessTimeline>();
@@ -258,9 +267,10 @@ export class ModelBuilder {
   readonly details: TestDetails | undefined;
 
   constructor(options: BuilderOptions = {}) {
-    this.records = options.records ?? true;
+    this.records = options.gcOnly !== true && (options.records ?? true);
     this.details = options.details ? new TestDetails(this.strings) : undefined;
     this.cpuEvents = options.laterPart ? [] : undefined;
+    this.gcOnly = options.gcOnly === true;
   }
 
   /**
@@ -278,6 +288,7 @@ export class ModelBuilder {
     const first = line.charCodeAt(9);
     if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
+    if (!m && this.gcOnly) return this.extentOnly(line);
     // a test's details (heap, event-loop delay, async counts) are in args the span's event leaves out
     if (!m) return this.records || this.details !== undefined || this.span(line);
     const cat = m[1]!;
@@ -324,6 +335,16 @@ export class ModelBuilder {
     if (marker[10] !== undefined) args.id = jsonString(marker[10]);
     if (marker[11] !== undefined) args.project = jsonString(marker[11]);
     return { name: jsonString(marker[1]!), cat: Category.progress, ph: 'i', s: 't', ts: Number(marker[2]), pid: Number(marker[3]), tid: Number(marker[4]), args };
+  }
+
+  /** Any other event as the recorder writes it, when only its time counts (gcOnly): its process's extent. */
+  private extentOnly(line: string): boolean {
+    const m = EXTENT_LINE.exec(line);
+    if (!m) return true;
+    this.events++;
+    const proc = this.process(Number(m[3]));
+    proc.textTimes.add(m[1]!, m[2], proc.firstTs, proc.lastTs);
+    return false;
   }
 
   /** A heap or event-loop counter as the recorder writes it: its time, and the heap's `used`. */

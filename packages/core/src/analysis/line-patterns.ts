@@ -23,6 +23,13 @@ const TALLIES = String.raw`\{(?:${TALLY}(?:,${TALLY})*)?\}`;
  */
 export const COUNTED_LINE = /^\{"name":"(?!leak[: ])(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d{1,15}(?:\.\d+)?),(?:"dur":(-?\d{1,15}(?:\.\d+)?),)?"pid":(-?\d{1,15})[,}]/;
 
+/**
+ * Any event line with a category, in the recorder's key order (name, cat, ph, s?, id?, ts, dur?,
+ * pid), metadata excepted: what a reader that needs only each process's extent takes from it
+ * (BuilderOptions.gcOnly): 1 ts, 2 dur, 3 pid, plain decimals as in COUNTED_LINE.
+ */
+export const EXTENT_LINE = /^\{"name":"(?:[^"\\]|\\.)*","cat":"(?:[^"\\]|\\.)*","ph":"[^"M]","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d{1,15}(?:\.\d+)?),(?:"dur":(-?\d{1,15}(?:\.\d+)?),)?"pid":(-?\d{1,15})[,}]/;
+
 /** `heap` and `eventloop` counters: 1 name, 2 ts, 3 pid and 4 (heap) `used`. */
 export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d{1,15}(?:\.\d+)?),"pid":(-?\d{1,15}),"tid":-?\d+,"args":\{(?:"used":(\d{1,15})[,}]|"utilization")/;
 

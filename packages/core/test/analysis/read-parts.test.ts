@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildModel, buildTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
+import { buildGcTables, buildModel, buildTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
 import { readInParts, readPart, type PartReader } from '../../src/analysis/build-file.js';
 import type { BuilderOptions } from '../../src/analysis/builder.js';
 import { planParts } from '../../src/analysis/file-parts.js';
@@ -98,6 +98,24 @@ describe('a trace read in parts', async () => {
       }
       expect(cuts.size, label).toBeGreaterThan(5);
       expect(whole.source.bytes, label).toBe(size);
+    }
+  });
+
+  it("reads what mmu needs alone (gcOnly): the same table, processes and extents, in one pass and in parts", async () => {
+    // what mmu reads of the tables, and the note a cut-short file gets
+    const read = (t: TraceTables) =>
+      JSON.stringify([mmuTable(t), t.source, t.startTs, t.endTs, t.processes.map((p) => [p.pid, p.name, p.kind, p.firstTs, p.lastTs, p.gcCount, p.gcUs, p.longestGcUs])]);
+    for (const [label, file] of Object.entries(traces)) {
+      const whole = await buildTables(file, { threads: 1 });
+      expect(whole.testTable.count, label).toBeGreaterThan(0);
+      const gc = await buildGcTables(file, { threads: 1 });
+      // it skipped the rest: no test, hook or stall was read
+      expect([gc.testTable.count, gc.hookTable.count, gc.stalls.length], label).toEqual([0, 0, 0]);
+      expect(read(gc), label).toBe(read(whole));
+      for (const parts of [2, 5, 13]) {
+        const inPartsRead = await inParts(file, { records: false, gcOnly: true }, parts);
+        expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(read(whole));
+      }
     }
   });
 
