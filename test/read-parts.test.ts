@@ -5,7 +5,8 @@
  * SIGKILLed (vitest-crash), and both merged with a second copy of the crash (as `testtrace merge`
  * joins CI shards: two killed workers in different parts), each cut into 2 to 8 parts. Every
  * report, the tables and the records must come out the same as from one thread, and every part
- * but the first must have been read on a worker thread of its own.
+ * but the first must have been read on a worker thread of its own. `mmu`'s reading of the processes
+ * and their GC alone gives its table of the whole reading.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,6 +82,24 @@ describe('a real trace read in parts on worker threads', () => {
       }
     } finally {
       process.off('worker', counting);
+    }
+  });
+
+  it("gives mmu's table from the processes and their GC alone (buildGcTables), on one thread and in parts", async () => {
+    const { mmuTable } = analysis;
+    // mmu's table and what it reads of the processes; a cut-short file's note comes from `source`
+    const read = (t: any) => JSON.stringify([mmuTable(t), t.source, t.processes.map((p: any) => [p.pid, p.name, p.kind, p.firstTs, p.lastTs, p.gcUs])]);
+    for (const [label, file] of Object.entries(traces)) {
+      const expected = read(await analysis.buildTables(file, { threads: 1 }));
+      const gc = await analysis.buildGcTables(file, { threads: 1 });
+      expect(gc.testTable.count, label).toBe(0);
+      // the crash's short run may collect no garbage; the others must have some to compare
+      if (label !== 'crash') expect(gc.processes.some((p: any) => p.gcCount > 0), `${label}: a process with GC`).toBe(true);
+      expect(read(gc), label).toBe(expected);
+      for (const parts of [2, 5]) {
+        const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
+        expect(read(await analysis.buildGcTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
+      }
     }
   });
 
