@@ -16,19 +16,25 @@ const TALLY = String.raw`"[^"\\\x00-\x1f]*":\{"count":\d+,"ms":${NUM}\}`;
 const TALLIES = String.raw`\{(?:${TALLY}(?:,${TALLY})*)?\}`;
 
 /**
- * A line of a counted-only category or a GC slice (keys: name, cat, ph, s?, id?, ts, dur?, pid),
- * its times and pid plain decimals of at most 15 integer digits, as the recorder writes them (any
- * other is parsed, and the model checks it):
- * 1 category, 2 phase, 3 ts, 4 dur, 5 pid. Leak reports and fates (`leak: TYPE`, `leak closed: TYPE`, `leak open: TYPE`) never match.
+ * The keys after an event's phase as the recorder writes them: `s` (an instant's scope) and `id`
+ * if any, then `ts`, `dur` if any and `pid`, times and pid plain decimals of at most 15 integer
+ * digits: the captures ts, dur, pid.
  */
-export const COUNTED_LINE = /^\{"name":"(?!leak[: ])(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d{1,15}(?:\.\d+)?),(?:"dur":(-?\d{1,15}(?:\.\d+)?),)?"pid":(-?\d{1,15})[,}]/;
+const TIMES = String.raw`"(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d{1,15}(?:\.\d+)?),(?:"dur":(-?\d{1,15}(?:\.\d+)?),)?"pid":(-?\d{1,15})[,}]`;
 
 /**
- * Any event line with a category, in the recorder's key order (name, cat, ph, s?, id?, ts, dur?,
- * pid), metadata excepted: what a reader that needs only each process's extent takes from it
- * (BuilderOptions.gcOnly): 1 ts, 2 dur, 3 pid, plain decimals as in COUNTED_LINE.
+ * A line of a counted-only category or a GC slice (keys: name, cat, ph, then TIMES) as the
+ * recorder writes it (any other is parsed, and the model checks it):
+ * 1 category, 2 phase, 3 ts, 4 dur, 5 pid. Leak reports and fates (`leak: TYPE`, `leak closed: TYPE`, `leak open: TYPE`) never match.
  */
-export const EXTENT_LINE = /^\{"name":"(?:[^"\\]|\\.)*","cat":"(?:[^"\\]|\\.)*","ph":"[^"M]","(?:s":"[^"]*",")?(?:id":(?:"(?:[^"\\]|\\.)*"|-?\d+),")?ts":(-?\d{1,15}(?:\.\d+)?),(?:"dur":(-?\d{1,15}(?:\.\d+)?),)?"pid":(-?\d{1,15})[,}]/;
+export const COUNTED_LINE = new RegExp(String.raw`^\{"name":"(?!leak[: ])(?:[^"\\]|\\.)*","cat":"(async|net|user\.region|user\.task|user\.log|console|gc)","ph":"([^"])",` + TIMES);
+
+/**
+ * Any event line with a category (keys: name, cat, ph, then TIMES), metadata excepted: what a
+ * reader that needs only each process's extent takes from it (BuilderOptions.gcOnly): 1 ts,
+ * 2 dur, 3 pid.
+ */
+export const EXTENT_LINE = new RegExp(String.raw`^\{"name":"(?:[^"\\]|\\.)*","cat":"(?:[^"\\]|\\.)*","ph":"[^"M]",` + TIMES);
 
 /** `heap` and `eventloop` counters: 1 name, 2 ts, 3 pid and 4 (heap) `used`. */
 export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d{1,15}(?:\.\d+)?),"pid":(-?\d{1,15}),"tid":-?\d+,"args":\{(?:"used":(\d{1,15})[,}]|"utilization")/;
