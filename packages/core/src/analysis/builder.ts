@@ -816,8 +816,8 @@ export class ModelBuilder {
       if (this.records) this.testRecords.push(this.testRecord({ name: tests.name(u.row), ph: 'X', pid: u.pid, tid: u.tid ?? 1, args: {} }, u.row, u.pid, u.start, u.end, []));
     }
     for (const f of addKilledFiles(unfinished, this.files, this.phases)) this.process(f.pid).files++;
-    tests.trim();
     this.hookTable.trim();
+    // sorting trims the test table's columns too
     this.testOrder = tests.sortByStart();
     this.details?.permute(this.testOrder);
     this.stalls.sort((a, b) => a.start - b.start);

@@ -112,8 +112,9 @@ export class TestTable extends TimedTable {
   }
 
   /**
-   * Puts the tests in start order, ties in the order they were added, and makes the attribution's
-   * columns; returns, for each new index, the index the test had before.
+   * Puts the tests in start order, ties in the order they were added, with columns as long as the
+   * rows (trim), and makes the attribution's columns; returns, for each new index, the index the
+   * test had before.
    */
   sortByStart(): Uint32Array {
     const n = this.count;
@@ -124,16 +125,13 @@ export class TestTable extends TimedTable {
     for (let i = 0; i < n; i++) order[i] = i;
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) sorted = this.start[i - 1]! <= this.start[i]!;
-    if (sorted) return order;
+    if (sorted) {
+      this.trim();
+      return order;
+    }
     const start = this.start;
     order.sort((a, b) => start[a]! - start[b]! || a - b);
-    const scratch = new Float64Array(n);
-    const permute = <T extends Float64Array | Uint32Array | Uint8Array>(column: T): T => {
-      for (let k = 0; k < n; k++) scratch[k] = column[order[k]!]!;
-      for (let k = 0; k < n; k++) column[k] = scratch[k]!;
-      return column;
-    };
-    for (const column of [this.start, this.end, this.track, this.retry, this.maxStallMs, this.fileId, this.projectId, this.unitId, this.idHeadId, this.idRestId, this.nameId, this.fullNameId, this.statusId, this.concurrent]) permute(column);
+    this.reorder(order);
     const newIndex = new Uint32Array(n);
     for (let k = 0; k < n; k++) newIndex[order[k]!] = k;
     this.leaks = new Map([...this.leaks].map(([i, leaks]) => [newIndex[i]!, leaks]));

@@ -60,7 +60,7 @@ export abstract class TimedTable {
   columns(): TableColumns {
     const n = this.count;
     const columns: Record<string, Column> = {};
-    for (const name of ['start', 'end', 'track', ...this.layout.strings, ...this.layout.values]) columns[name] = this.column(name).slice(0, n);
+    for (const name of this.columnNames()) columns[name] = this.column(name).slice(0, n);
     const maps: Record<string, Map<number, unknown>> = {};
     for (const name of this.layout.maps) maps[name] = (this as unknown as Record<string, Map<number, unknown>>)[name]!;
     return { count: n, columns, maps };
@@ -92,10 +92,30 @@ export abstract class TimedTable {
    */
   trim(): void {
     const n = this.count;
-    for (const name of ['start', 'end', 'track', ...this.layout.strings, ...this.layout.values]) {
+    for (const name of this.columnNames()) {
       const column = this.column(name);
-      if (column.length > n) (this as unknown as Record<string, Column>)[name] = column.slice(0, n);
+      if (column.length > n) this.setColumn(name, column.slice(0, n));
     }
+  }
+
+  /** Puts the rows in `order` (row k becomes row order[k]), each column rewritten to the rows' number: trimmed as well. */
+  protected reorder(order: Uint32Array): void {
+    const n = this.count;
+    for (const name of this.columnNames()) {
+      const column = this.column(name);
+      const out = new (column.constructor as new (length: number) => Column)(n);
+      for (let k = 0; k < n; k++) out[k] = column[order[k]!]!;
+      this.setColumn(name, out);
+    }
+  }
+
+  /** The columns filled as rows are added: the shared ones and the subclass's (not its maps). */
+  private columnNames(): string[] {
+    return ['start', 'end', 'track', ...this.layout.strings, ...this.layout.values];
+  }
+
+  private setColumn(name: string, column: Column): void {
+    (this as unknown as Record<string, Column>)[name] = column;
   }
 
   private column(name: string): Column {
