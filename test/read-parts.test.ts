@@ -6,7 +6,8 @@
  * joins CI shards: two killed workers in different parts), each cut into 2 to 8 parts. Every
  * report, the tables and the records must come out the same as from one thread, and every part
  * but the first must have been read on a worker thread of its own. `mmu`'s reading of the processes
- * and their GC alone gives its table of the whole reading.
+ * and their GC alone, and `leaks`' of the tests, hooks and leaks alone, give the reports of the
+ * whole reading.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -99,6 +100,23 @@ describe('a real trace read in parts on worker threads', () => {
       for (const parts of [2, 5]) {
         const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
         expect(read(await analysis.buildGcTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
+      }
+    }
+  });
+
+  it("gives leaks' report from the tests, hooks and leaks alone (buildLeakTables), on one thread and in parts", async () => {
+    const { leakReport } = analysis;
+    const read = (t: any) => JSON.stringify([leakReport(t), leakReport(t, { all: true }), t.source]);
+    for (const [label, file] of Object.entries(traces)) {
+      const whole = await analysis.buildTables(file, { threads: 1 });
+      const expected = read(whole);
+      if (label !== 'crash') expect(leakReport(whole, { all: true }).total, `${label}: leaks to compare`).toBeGreaterThan(0);
+      const leaks = await analysis.buildLeakTables(file, { threads: 1 });
+      expect([leaks.stalls.length, leaks.testTable.count], label).toEqual([0, whole.testTable.count]);
+      expect(read(leaks), label).toBe(expected);
+      for (const parts of [2, 5]) {
+        const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
+        expect(read(await analysis.buildLeakTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
       }
     }
   });

@@ -1,4 +1,4 @@
-import { buildGcTables, buildModel, buildTables, type TraceModel, type TraceTables } from '@testtrace/core/analysis';
+import { buildGcTables, buildLeakTables, buildModel, buildTables, type TraceModel, type TraceTables } from '@testtrace/core/analysis';
 import type { Io } from './io.js';
 
 /** Builds the model of a trace file, and says on stderr when the trace was cut short. */
@@ -14,6 +14,11 @@ export async function loadTables(file: string, io: Io): Promise<TraceTables> {
 /** Builds what `mmu` needs of a trace file (its processes and their GC), and says on stderr when the trace was cut short. */
 export async function loadGcTables(file: string, io: Io): Promise<TraceTables> {
   return noteCutShort(await buildGcTables(file), file, io);
+}
+
+/** Builds what `leaks` needs of a trace file (no stalls, no owners of time), and says on stderr when the trace was cut short. */
+export async function loadLeakTables(file: string, io: Io): Promise<TraceTables> {
+  return noteCutShort(await buildLeakTables(file), file, io);
 }
 
 function noteCutShort<T extends TraceTables>(model: T, file: string, io: Io): T {

@@ -38,11 +38,20 @@ export async function buildTables(path: string, options: BuildOptions = {}): Pro
 }
 
 /**
- * Streams a trace file once for what `mmu` needs: the processes and their GC slices (BuilderOptions.gcOnly).
+ * Streams a trace file once for what `mmu` needs: the processes and their GC slices (BuilderOptions.only).
  * The tables hold no tests, hooks or stalls; every other event counts for its process's extent only.
  */
 export async function buildGcTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
-  const { builder, source } = await readTrace(path, { records: false, gcOnly: true }, options);
+  const { builder, source } = await readTrace(path, { records: false, only: 'gc' }, options);
+  return builder.finishTables(source);
+}
+
+/**
+ * Streams a trace file once for what `leaks` needs (BuilderOptions.only): tests, hooks, files and
+ * leaks, no stalls, and no time attributed to owners.
+ */
+export async function buildLeakTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
+  const { builder, source } = await readTrace(path, { records: false, only: 'leaks' }, options);
   return builder.finishTables(source);
 }
 

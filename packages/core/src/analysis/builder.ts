@@ -154,12 +154,14 @@ export interface BuilderOptions {
    */
   laterPart?: boolean;
   /**
-   * Read only what `mmu` needs: the processes (their metadata and extents) and their GC slices.
-   * Any other event the recorder wrote is taken by the line filter for its times alone, so the
-   * tables hold no tests, hooks, stalls or modules, and `categories` counts only the events parsed.
-   * Without records (finishTables).
+   * Read only what one report needs (without records, for finishTables); the line filter takes the
+   * rest of the recorder's events for their times alone (their process's extent), and `categories`
+   * counts only the events read:
+   * - `gc` (`mmu`): the processes and their GC slices; no tests, hooks, stalls or modules.
+   * - `leaks` (`leaks`): tests, hooks, files, phases, leak reports and what became of them; no
+   *   stalls, and no time attributed to owners (`owners` is empty, each process's `busyUs` 0).
    */
-  gcOnly?: boolean;
+  only?: 'gc' | 'leaks';
 }
 
 /**
@@ -210,8 +212,8 @@ export interface BuilderShard {
  */
 export class ModelBuilder {
   private readonly records: boolean;
-  /** BuilderOptions.gcOnly. */
-  private readonly gcOnly: boolean;
+  /** BuilderOptions.only. */
+  private readonly only: 'gc' | 'leaks' | undefined;
   private readonly processes = new Map<number, ProcessState>();
   private lastProcess: ProcessState | undefined;
   private readonly timelines = new Map<number, ProcessTimeline>();
@@ -267,10 +269,10 @@ export class ModelBuilder {
   readonly details: TestDetails | undefined;
 
   constructor(options: BuilderOptions = {}) {
-    this.records = options.gcOnly !== true && (options.records ?? true);
+    this.records = options.only === undefined && (options.records ?? true);
     this.details = options.details ? new TestDetails(this.strings) : undefined;
     this.cpuEvents = options.laterPart ? [] : undefined;
-    this.gcOnly = options.gcOnly === true;
+    this.only = options.only;
   }
 
   /**
@@ -288,7 +290,7 @@ export class ModelBuilder {
     const first = line.charCodeAt(9);
     if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
-    if (!m && this.gcOnly) return this.extentOnly(line);
+    if (!m && this.only === 'gc') return this.extentOnly(line);
     // a test's details (heap, event-loop delay, async counts) are in args the span's event leaves out
     if (!m) return this.records || this.details !== undefined || this.span(line);
     const cat = m[1]!;
@@ -310,9 +312,10 @@ export class ModelBuilder {
 
   /**
    * A test or hook span, or a progress marker, as the recorder writes it: an event with the args the
-   * tables need (without records only: they keep every arg).
+   * tables need (without records only: they keep every arg). Read for `leaks` (BuilderOptions.only),
+   * a stall slice counts for its time alone.
    */
-  private span(line: string): true | TraceEvent {
+  private span(line: string): boolean | TraceEvent {
     const test = TEST_LINE.exec(line);
     if (test) {
       const args: Record<string, unknown> = { file: jsonString(test[6]!), fullName: jsonString(test[7]!), status: test[8], retry: Number(test[9]) };
@@ -327,7 +330,7 @@ export class ModelBuilder {
       return { name: jsonString(hook[1]!), cat: Category.hook, ph: 'X', ts: Number(hook[2]), dur: Number(hook[3]), pid: Number(hook[4]), tid: Number(hook[5]), args };
     }
     const marker = PROGRESS_LINE.exec(line);
-    if (!marker) return true;
+    if (!marker) return this.only === 'leaks' ? this.extentOnly(line, Category.stall) : true;
     const args: Record<string, unknown> = { span: marker[5], file: jsonString(marker[6]!) };
     if (marker[7] !== undefined) args.hook = marker[7];
     if (marker[8] !== undefined) args.fullName = jsonString(marker[8]);
@@ -337,13 +340,16 @@ export class ModelBuilder {
     return { name: jsonString(marker[1]!), cat: Category.progress, ph: 'i', s: 't', ts: Number(marker[2]), pid: Number(marker[3]), tid: Number(marker[4]), args };
   }
 
-  /** Any other event as the recorder writes it, when only its time counts (gcOnly): its process's extent. */
-  private extentOnly(line: string): boolean {
+  /**
+   * An event as the recorder writes it (of category `cat`, or any), when only its time counts
+   * (BuilderOptions.only): its process's extent. Anything else is parsed.
+   */
+  private extentOnly(line: string, cat?: string): boolean {
     const m = EXTENT_LINE.exec(line);
-    if (!m) return true;
+    if (!m || (cat !== undefined && m[1] !== cat)) return true;
     this.events++;
-    const proc = this.process(Number(m[3]));
-    proc.textTimes.add(m[1]!, m[2], proc.firstTs, proc.lastTs);
+    const proc = this.process(Number(m[4]));
+    proc.textTimes.add(m[2]!, m[3], proc.firstTs, proc.lastTs);
     return false;
   }
 
@@ -834,7 +840,8 @@ export class ModelBuilder {
     }
     this.files.sort((a, b) => a.start - b.start);
     const phases = this.phases.filter((p) => p.name !== 'queued');
-    const owners = new Owners(tests, this.hookTable, phases, this.files);
+    // read for a report that attributes no time (BuilderOptions.only): no owners
+    const owners = this.only === undefined ? new Owners(tests, this.hookTable, phases, this.files) : Owners.none();
     // busy: in a file, one of its phases (environment setup may precede the file's span), a test or a hook
     for (const p of this.processes.values()) p.busyUs = owners.busyUs(p.pid);
     attributeStalls(tests, this.stalls, byPid, owners);

@@ -31,10 +31,10 @@ export const COUNTED_LINE = new RegExp(String.raw`^\{"name":"(?!leak[: ])(?:[^"\
 
 /**
  * Any event line with a category (keys: name, cat, ph, then TIMES), metadata excepted: what a
- * reader that needs only each process's extent takes from it (BuilderOptions.gcOnly): 1 ts,
- * 2 dur, 3 pid.
+ * reader that needs only some events' extents takes from it (BuilderOptions.only): 1 category as
+ * written, 2 ts, 3 dur, 4 pid.
  */
-export const EXTENT_LINE = new RegExp(String.raw`^\{"name":"(?:[^"\\]|\\.)*","cat":"(?:[^"\\]|\\.)*","ph":"[^"M]",` + TIMES);
+export const EXTENT_LINE = new RegExp(String.raw`^\{"name":"(?:[^"\\]|\\.)*","cat":"((?:[^"\\]|\\.)*)","ph":"[^"M]",` + TIMES);
 
 /** `heap` and `eventloop` counters: 1 name, 2 ts, 3 pid and 4 (heap) `used`. */
 export const COUNTER_LINE = /^\{"name":"(heap|eventloop)","ph":"C","ts":(-?\d{1,15}(?:\.\d+)?),"pid":(-?\d{1,15}),"tid":-?\d+,"args":\{(?:"used":(\d{1,15})[,}]|"utilization")/;

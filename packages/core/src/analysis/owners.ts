@@ -137,7 +137,13 @@ function innermost(active: readonly number[], kind: Uint8Array, start: Float64Ar
 export class Owners {
   private readonly lanes = new Map<number, Lane>();
 
-  constructor(tests: TestTable, hooks: HookTable, phases: readonly PhaseSlice[], files: readonly FileRecord[]) {
+  /** Owners of no time: for tables read without attributing time (BuilderOptions.only). */
+  static none(): Owners {
+    return new Owners();
+  }
+
+  constructor(tests?: TestTable, hooks?: HookTable, phases: readonly PhaseSlice[] = [], files: readonly FileRecord[] = []) {
+    if (!tests || !hooks) return;
     // two passes over the same spans in the same order: count per process, then fill its columns
     const spans = new Map<number, LaneSpans>();
     const each = (add: (pid: number, start: number, end: number, kind: number, index: number) => void) => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildGcTables, buildModel, buildTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
+import { buildGcTables, buildLeakTables, buildModel, buildTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
 import { readInParts, readPart, type PartReader } from '../../src/analysis/build-file.js';
 import type { BuilderOptions } from '../../src/analysis/builder.js';
 import { planParts } from '../../src/analysis/file-parts.js';
@@ -101,7 +101,7 @@ describe('a trace read in parts', async () => {
     }
   });
 
-  it("reads what mmu needs alone (gcOnly): the same table, processes and extents, in one pass and in parts", async () => {
+  it("reads what mmu needs alone (only: 'gc'): the same table, processes and extents, in one pass and in parts", async () => {
     // what mmu reads of the tables, and the note a cut-short file gets
     const read = (t: TraceTables) =>
       JSON.stringify([mmuTable(t), t.source, t.startTs, t.endTs, t.processes.map((p) => [p.pid, p.name, p.kind, p.firstTs, p.lastTs, p.gcCount, p.gcUs, p.longestGcUs])]);
@@ -113,10 +113,30 @@ describe('a trace read in parts', async () => {
       expect([gc.testTable.count, gc.hookTable.count, gc.stalls.length], label).toEqual([0, 0, 0]);
       expect(read(gc), label).toBe(read(whole));
       for (const parts of [2, 5, 13]) {
-        const inPartsRead = await inParts(file, { records: false, gcOnly: true }, parts);
+        const inPartsRead = await inParts(file, { records: false, only: 'gc' }, parts);
         expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(read(whole));
       }
     }
+  });
+
+  it("reads what leaks needs alone (only: 'leaks'): the same report, without stalls or owners, in one pass and in parts", async () => {
+    const read = (t: TraceTables) => JSON.stringify([leakReport(t), leakReport(t, { all: true }), t.source, t.processes.map((p) => [p.pid, p.name, p.kind, p.firstTs, p.lastTs])]);
+    let leaked = 0;
+    for (const [label, file] of Object.entries(traces)) {
+      const whole = await buildTables(file, { threads: 1 });
+      leaked += leakReport(whole, { all: true }).total;
+      const leaks = await buildLeakTables(file, { threads: 1 });
+      // it skipped what leaks does not read: the stalls, and the owners of each worker's time
+      expect(whole.stalls.length, label).toBeGreaterThan(0);
+      expect([leaks.stalls.length, leaks.processes.every((p) => p.busyUs === 0)], label).toEqual([0, true]);
+      expect(leaks.testTable.count, label).toBe(whole.testTable.count);
+      expect(read(leaks), label).toBe(read(whole));
+      for (const parts of [2, 5, 13]) {
+        const inPartsRead = await inParts(file, { records: false, only: 'leaks' }, parts);
+        expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(read(whole));
+      }
+    }
+    expect(leaked).toBeGreaterThan(0);
   });
 
   it('keeps what the run recorded: the CPU profiles of full detail, the killed worker\'s test, a cut-short file', async () => {
