@@ -150,7 +150,14 @@ export function runScenarios(v: VitestVersion): void {
       for (const d of deaths) expect(got[d.test], d.test).toBe('unfinished');
       const s = testtraceJson(['summary', trace]);
       expect(s.unfinished.filter((u: any) => u.killed).map((u: any) => u.file).sort()).toEqual(deaths.map((d) => d.file).sort());
-      expect(s.crashes.map((c: any) => c.running).sort()).toEqual(deaths.map((d) => `${d.file} > ${d.test}`).sort());
+      // Vitest 3.2 may also have started a death file whose test had not begun when its main process
+      // exited (a machine under load): that crash names the file and no running test
+      const inATest = s.crashes.filter((c: any) => c.running !== undefined);
+      expect(inATest.map((c: any) => c.running).sort()).toEqual(deaths.map((d) => `${d.file} > ${d.test}`).sort());
+      for (const c of s.crashes.filter((c: any) => c.running === undefined)) {
+        expect(v.version, `a crash outside any test: ${JSON.stringify(c)}`).toBe('3.2');
+        expect(['deaths/oom.test.js', 'deaths/abort.test.js']).toContain(c.file);
+      }
       if (v.version === '3.2') {
         // Vitest 3.2's main process exits at the first dead fork (an unhandled "Channel closed"):
         // the files still queued never run, and the trace is merged in its exit
