@@ -6,8 +6,8 @@
  * joins CI shards: two killed workers in different parts), each cut into 2 to 8 parts. Every
  * report, the tables and the records must come out the same as from one thread, and every part
  * but the first must have been read on a worker thread of its own. `mmu`'s reading of the processes
- * and their GC alone, and `leaks`' of the tests, hooks and leaks alone, give the reports of the
- * whole reading.
+ * and their GC alone, `leaks`' of the tests, hooks and leaks alone, and `tests`' without owners of
+ * time, give the reports of the whole reading.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -117,6 +117,19 @@ describe('a real trace read in parts on worker threads', () => {
       for (const parts of [2, 5]) {
         const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
         expect(read(await analysis.buildLeakTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
+      }
+    }
+  });
+
+  it("gives tests' rows without owners of time (buildTestTables), on one thread and in parts", async () => {
+    const { testRows, TEST_SORTS } = analysis;
+    const read = (t: any) => JSON.stringify([...TEST_SORTS.map((sort: string) => testRows(t, { sort })), t.source]);
+    for (const [label, file] of Object.entries(traces)) {
+      const expected = read(await analysis.buildTables(file, { threads: 1 }));
+      expect(read(await analysis.buildTestTables(file, { threads: 1 })), label).toBe(expected);
+      for (const parts of [2, 5]) {
+        const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
+        expect(read(await analysis.buildTestTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
       }
     }
   });

@@ -1,4 +1,4 @@
-import { buildGcTables, buildLeakTables, buildModel, buildTables, type TraceModel, type TraceTables } from '@testtrace/core/analysis';
+import { buildGcTables, buildLeakTables, buildModel, buildTables, buildTestTables, type TraceModel, type TraceTables } from '@testtrace/core/analysis';
 import type { Io } from './io.js';
 
 /** Builds the model of a trace file, and says on stderr when the trace was cut short. */
@@ -19,6 +19,11 @@ export async function loadGcTables(file: string, io: Io): Promise<TraceTables> {
 /** Builds what `leaks` needs of a trace file (no stalls, no owners of time), and says on stderr when the trace was cut short. */
 export async function loadLeakTables(file: string, io: Io): Promise<TraceTables> {
   return noteCutShort(await buildLeakTables(file), file, io);
+}
+
+/** Builds what `tests` needs of a trace file (no owners of time), and says on stderr when the trace was cut short. */
+export async function loadTestTables(file: string, io: Io): Promise<TraceTables> {
+  return noteCutShort(await buildTestTables(file), file, io);
 }
 
 function noteCutShort<T extends TraceTables>(model: T, file: string, io: Io): T {

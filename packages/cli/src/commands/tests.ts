@@ -2,7 +2,7 @@ import { testOrder, testRowMaker, TEST_SORTS, type TestRow, type TraceTables } f
 import { choiceOption, oneFile, parseCommandArgs } from '../cli/args.js';
 import { columnWidths, count, duration, tableLine, testLabel, type Column } from '../cli/format.js';
 import type { Colors, Io } from '../cli/io.js';
-import { loadTables } from '../cli/load.js';
+import { loadTestTables } from '../cli/load.js';
 import type { Command } from './command.js';
 
 const USAGE = `usage: testtrace tests FILE [--sort=duration|gc|stall|name] [--filter=TEXT] [--json]
@@ -105,7 +105,8 @@ export const testsCommand: Command = {
     const { values, positionals } = parseCommandArgs('tests', argv, { sort: { type: 'string' }, filter: { type: 'string' }, json: { type: 'boolean' } });
     const sort = choiceOption('tests', 'sort', values.sort, TEST_SORTS);
     const file = oneFile('tests', positionals);
-    const tables = await loadTables(file, io);
+    // every test's row: no owners of time to build
+    const tables = await loadTestTables(file, io);
     const order = testOrder(tables, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
     const row = testRowMaker(tables);
     if (values.json) writeJsonArray(order, row, io);

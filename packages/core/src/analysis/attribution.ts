@@ -54,12 +54,13 @@ export function attributeHooks(tests: TestTable, hooks: HookTable): void {
  * are the truth: a test's own maxStallMs arg may carry a stall only detected during it. The arg
  * stays for processes without slices.
  */
-export function attributeStalls(tests: TestTable, stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>, owners: Owners): void {
+export function attributeStalls(tests: TestTable, stalls: readonly StallRecord[], testsByPid: ReadonlyMap<number, WindowIndex>, owners: Owners | undefined): void {
   if (stalls.length === 0) return;
   const withSlices = new Set(stalls.map((s) => s.pid));
   for (let i = 0; i < tests.count; i++) if (withSlices.has(tests.pid(i))) tests.maxStallMs[i] = 0;
   for (const stall of stalls) {
-    stall.owners = owners.overlaps(stall.pid, stall.start, stall.end);
+    // without owners (tables read for one report, BuilderOptions.only) each stall's stay []
+    if (owners) stall.owners = owners.overlaps(stall.pid, stall.start, stall.end);
     // a stall cut at test boundaries (a slice shorter than its lateMs) may leave a test a short
     // piece: maxStallMs counts such a share only over the threshold, as the recorder does
     const piece = stall.lateMs !== undefined && stall.durationMs < stall.lateMs - 0.01;

@@ -47,6 +47,15 @@ export async function buildGcTables(path: string, options: BuildOptions = {}): P
 }
 
 /**
+ * Streams a trace file once for what `tests` needs (BuilderOptions.only): every test's row, without
+ * attributing time to owners.
+ */
+export async function buildTestTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
+  const { builder, source } = await readTrace(path, { records: false, only: 'tests' }, options);
+  return builder.finishTables(source);
+}
+
+/**
  * Streams a trace file once for what `leaks` needs (BuilderOptions.only): tests, hooks, files and
  * leaks, no stalls, and no time attributed to owners.
  */

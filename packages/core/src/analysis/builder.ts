@@ -160,8 +160,10 @@ export interface BuilderOptions {
    * - `gc` (`mmu`): the processes and their GC slices; no tests, hooks, stalls or modules.
    * - `leaks` (`leaks`): tests, hooks, files, phases, leak reports and what became of them; no
    *   stalls, and no time attributed to owners (`owners` is empty, each process's `busyUs` 0).
+   * - `tests` (`tests`): everything a test's row shows, its stalls included, but no time
+   *   attributed to owners (`owners` is empty, each process's `busyUs` 0, each stall's `owners` []).
    */
-  only?: 'gc' | 'leaks';
+  only?: 'gc' | 'leaks' | 'tests';
 }
 
 /**
@@ -213,7 +215,7 @@ export interface BuilderShard {
 export class ModelBuilder {
   private readonly records: boolean;
   /** BuilderOptions.only. */
-  private readonly only: 'gc' | 'leaks' | undefined;
+  private readonly only: 'gc' | 'leaks' | 'tests' | undefined;
   private readonly processes = new Map<number, ProcessState>();
   private lastProcess: ProcessState | undefined;
   private readonly timelines = new Map<number, ProcessTimeline>();
@@ -844,7 +846,7 @@ export class ModelBuilder {
     const owners = this.only === undefined ? new Owners(tests, this.hookTable, phases, this.files) : Owners.none();
     // busy: in a file, one of its phases (environment setup may precede the file's span), a test or a hook
     for (const p of this.processes.values()) p.busyUs = owners.busyUs(p.pid);
-    attributeStalls(tests, this.stalls, byPid, owners);
+    attributeStalls(tests, this.stalls, byPid, this.only === undefined ? owners : undefined);
 
     const processes: ProcessRecord[] = [...this.processes.values()]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildGcTables, buildLeakTables, buildModel, buildTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
+import { buildGcTables, buildLeakTables, buildModel, buildTables, buildTestTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
 import { readInParts, readPart, type PartReader } from '../../src/analysis/build-file.js';
 import type { BuilderOptions } from '../../src/analysis/builder.js';
 import { planParts } from '../../src/analysis/file-parts.js';
@@ -137,6 +137,23 @@ describe('a trace read in parts', async () => {
       }
     }
     expect(leaked).toBeGreaterThan(0);
+  });
+
+  it("reads what tests needs alone (only: 'tests'): every row of every sort, without owners, in one pass and in parts", async () => {
+    const read = (t: TraceTables) => JSON.stringify([...TEST_SORTS.map((sort) => testRows(t, { sort })), t.source]);
+    for (const [label, file] of Object.entries(traces)) {
+      const whole = await buildTables(file, { threads: 1 });
+      const rows = await buildTestTables(file, { threads: 1 });
+      // no owners of time: no busy time, no stall's owners
+      expect(whole.processes.some((p) => p.busyUs > 0), label).toBe(true);
+      expect([rows.processes.every((p) => p.busyUs === 0), rows.stalls.every((s) => s.owners.length === 0)], label).toEqual([true, true]);
+      expect(rows.stalls.length, label).toBe(whole.stalls.length);
+      expect(read(rows), label).toBe(read(whole));
+      for (const parts of [2, 5, 13]) {
+        const inPartsRead = await inParts(file, { records: false, only: 'tests' }, parts);
+        expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(read(whole));
+      }
+    }
   });
 
   it('keeps what the run recorded: the CPU profiles of full detail, the killed worker\'s test, a cut-short file', async () => {
