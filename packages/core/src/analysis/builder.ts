@@ -292,9 +292,14 @@ export class ModelBuilder {
     const first = line.charCodeAt(9);
     if ((first === 0x68 && line.startsWith('{"name":"heap","ph":"C"')) || (first === 0x65 && line.startsWith('{"name":"eventloop","ph":"C"'))) return this.counter(line);
     const m = COUNTED_LINE.exec(line);
-    if (!m && this.only === 'gc') return this.extentOnly(line);
-    // a test's details (heap, event-loop delay, async counts) are in args the span's event leaves out
-    if (!m) return this.records || this.details !== undefined || this.span(line);
+    if (!m) {
+      if (this.only === 'gc') return this.extentOnly(line);
+      // a test's details (heap, event-loop delay, async counts) are in args the span's event leaves out
+      if (this.records || this.details !== undefined) return true;
+      const span = this.span(line);
+      // read for `leaks`, a stall slice counts for its time alone
+      return span === true && this.only === 'leaks' ? this.extentOnly(line, Category.stall) : span;
+    }
     const cat = m[1]!;
     const pid = Number(m[5]);
     if (cat.length !== 2) {
@@ -314,10 +319,9 @@ export class ModelBuilder {
 
   /**
    * A test or hook span, or a progress marker, as the recorder writes it: an event with the args the
-   * tables need (without records only: they keep every arg). Read for `leaks` (BuilderOptions.only),
-   * a stall slice counts for its time alone.
+   * tables need (without records only: they keep every arg).
    */
-  private span(line: string): boolean | TraceEvent {
+  private span(line: string): true | TraceEvent {
     const test = TEST_LINE.exec(line);
     if (test) {
       const args: Record<string, unknown> = { file: jsonString(test[6]!), fullName: jsonString(test[7]!), status: test[8], retry: Number(test[9]) };
@@ -332,7 +336,7 @@ export class ModelBuilder {
       return { name: jsonString(hook[1]!), cat: Category.hook, ph: 'X', ts: Number(hook[2]), dur: Number(hook[3]), pid: Number(hook[4]), tid: Number(hook[5]), args };
     }
     const marker = PROGRESS_LINE.exec(line);
-    if (!marker) return this.only === 'leaks' ? this.extentOnly(line, Category.stall) : true;
+    if (!marker) return true;
     const args: Record<string, unknown> = { span: marker[5], file: jsonString(marker[6]!) };
     if (marker[7] !== undefined) args.hook = marker[7];
     if (marker[8] !== undefined) args.fullName = jsonString(marker[8]);
@@ -843,10 +847,10 @@ export class ModelBuilder {
     this.files.sort((a, b) => a.start - b.start);
     const phases = this.phases.filter((p) => p.name !== 'queued');
     // read for a report that attributes no time (BuilderOptions.only): no owners
-    const owners = this.only === undefined ? new Owners(tests, this.hookTable, phases, this.files) : Owners.none();
+    const owners = this.only === undefined ? new Owners(tests, this.hookTable, phases, this.files) : undefined;
     // busy: in a file, one of its phases (environment setup may precede the file's span), a test or a hook
-    for (const p of this.processes.values()) p.busyUs = owners.busyUs(p.pid);
-    attributeStalls(tests, this.stalls, byPid, this.only === undefined ? owners : undefined);
+    for (const p of this.processes.values()) p.busyUs = owners?.busyUs(p.pid) ?? 0;
+    attributeStalls(tests, this.stalls, byPid, owners);
 
     const processes: ProcessRecord[] = [...this.processes.values()]
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'main' ? -1 : 1) || (a.sortIndex ?? a.pid) - (b.sortIndex ?? b.pid) || a.pid - b.pid)
@@ -867,7 +871,7 @@ export class ModelBuilder {
       moduleSums: this.moduleSums,
       transforms: this.transforms,
       transformSums: this.transformSums,
-      owners,
+      owners: owners ?? Owners.none(),
       identities: TestIdentities.of(tests),
       queuedMs: this.queued,
       stalls: this.stalls,
