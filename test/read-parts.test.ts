@@ -5,9 +5,9 @@
  * SIGKILLed (vitest-crash), and both merged with a second copy of the crash (as `testtrace merge`
  * joins CI shards: two killed workers in different parts), each cut into 2 to 8 parts. Every
  * report, the tables and the records must come out the same as from one thread, and every part
- * but the first must have been read on a worker thread of its own. `mmu`'s reading of the processes
- * and their GC alone, `leaks`' of the tests, hooks and leaks alone, and `tests`' without owners of
- * time, give the reports of the whole reading.
+ * but the first must have been read on a worker thread of its own. Reading for one report (`only`: `mmu`'s
+ * processes and their GC, `leaks`' tests, hooks and leaks, `tests`' rows without owners of time)
+ * gives that report of the whole reading.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,52 +86,47 @@ describe('a real trace read in parts on worker threads', () => {
     }
   });
 
-  it("gives mmu's table from the processes and their GC alone (buildGcTables), on one thread and in parts", async () => {
+  /**
+   * Reads `file` for one report (`only`) on one thread and in 2 and 5 parts on threads: what `read`
+   * gives of each must be `expected`. Returns the one thread's tables.
+   */
+  async function readFor(only: string, file: string, label: string, read: (t: any) => string, expected: string): Promise<any> {
+    const onePass = await analysis.buildTables(file, { threads: 1, only });
+    expect(read(onePass), label).toBe(expected);
+    for (const parts of [2, 5]) {
+      const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
+      expect(read(await analysis.buildTables(file, { threads: parts, minPartBytes, only })), `${label} in ${parts} parts`).toBe(expected);
+    }
+    return onePass;
+  }
+
+  it("gives mmu's table from the processes and their GC alone (buildTables with only: 'gc'), on one thread and in parts", async () => {
     const { mmuTable } = analysis;
     // mmu's table and what it reads of the processes; a cut-short file's note comes from `source`
     const read = (t: any) => JSON.stringify([mmuTable(t), t.source, t.processes.map((p: any) => [p.pid, p.name, p.kind, p.firstTs, p.lastTs, p.gcUs])]);
     for (const [label, file] of Object.entries(traces)) {
-      const expected = read(await analysis.buildTables(file, { threads: 1 }));
-      const gc = await analysis.buildGcTables(file, { threads: 1 });
+      const gc = await readFor('gc', file, label, read, read(await analysis.buildTables(file, { threads: 1 })));
       expect(gc.testTable.count, label).toBe(0);
       // the crash's short run may collect no garbage; the others must have some to compare
       if (label !== 'crash') expect(gc.processes.some((p: any) => p.gcCount > 0), `${label}: a process with GC`).toBe(true);
-      expect(read(gc), label).toBe(expected);
-      for (const parts of [2, 5]) {
-        const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
-        expect(read(await analysis.buildGcTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
-      }
     }
   });
 
-  it("gives leaks' report from the tests, hooks and leaks alone (buildLeakTables), on one thread and in parts", async () => {
+  it("gives leaks' report from the tests, hooks and leaks alone (buildTables with only: 'leaks'), on one thread and in parts", async () => {
     const { leakReport } = analysis;
     const read = (t: any) => JSON.stringify([leakReport(t), leakReport(t, { all: true }), t.source]);
     for (const [label, file] of Object.entries(traces)) {
       const whole = await analysis.buildTables(file, { threads: 1 });
-      const expected = read(whole);
       if (label !== 'crash') expect(leakReport(whole, { all: true }).total, `${label}: leaks to compare`).toBeGreaterThan(0);
-      const leaks = await analysis.buildLeakTables(file, { threads: 1 });
+      const leaks = await readFor('leaks', file, label, read, read(whole));
       expect([leaks.stalls.length, leaks.testTable.count], label).toEqual([0, whole.testTable.count]);
-      expect(read(leaks), label).toBe(expected);
-      for (const parts of [2, 5]) {
-        const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
-        expect(read(await analysis.buildLeakTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
-      }
     }
   });
 
-  it("gives tests' rows without owners of time (buildTestTables), on one thread and in parts", async () => {
+  it("gives tests' rows without owners of time (buildTables with only: 'tests'), on one thread and in parts", async () => {
     const { testRows, TEST_SORTS } = analysis;
     const read = (t: any) => JSON.stringify([...TEST_SORTS.map((sort: string) => testRows(t, { sort })), t.source]);
-    for (const [label, file] of Object.entries(traces)) {
-      const expected = read(await analysis.buildTables(file, { threads: 1 }));
-      expect(read(await analysis.buildTestTables(file, { threads: 1 })), label).toBe(expected);
-      for (const parts of [2, 5]) {
-        const minPartBytes = Math.floor(fs.statSync(file).size / parts) - 1;
-        expect(read(await analysis.buildTestTables(file, { threads: parts, minPartBytes })), `${label} in ${parts} parts`).toBe(expected);
-      }
-    }
+    for (const [label, file] of Object.entries(traces)) await readFor('tests', file, label, read, read(await analysis.buildTables(file, { threads: 1 })));
   });
 
   it('reads a file too small to be worth a thread on this one', async () => {

@@ -13,7 +13,7 @@
  * fraction of the model's memory.
  */
 export { ModelBuilder, modelFromEvents, sourceOf, type BuilderOptions } from './analysis/builder.js';
-export { buildGcTables, buildLeakTables, buildModel, buildTables, buildTestTables, type BuildOptions } from './analysis/build-file.js';
+export { buildModel, buildTables, type BuildOptions } from './analysis/build-file.js';
 export { TestTable } from './analysis/test-table.js';
 export { gcOf } from './analysis/attribution.js';
 export { HookTable, type HookArgs } from './analysis/hook-table.js';

@@ -2,7 +2,7 @@ import { LEAK_LIFETIMES, leakReport, viewStack, type KeptAlive, type LeakGroup, 
 import { count, testLabel } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
 import { lifetimeCounts, lifetimeText } from '../cli/leak-text.js';
-import { loadLeakTables } from '../cli/load.js';
+import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace leaks FILE [--all] [--json]
@@ -95,7 +95,7 @@ export const leaksCommand = reportCommand<LeakReport, { all: boolean }>({
   options: { all: { type: 'boolean' } },
   check: (values) => ({ all: values.all === true }),
   // tests, hooks and leaks: no stalls or owners of time to read
-  load: loadLeakTables,
+  load: (file, io) => loadTables(file, io, 'leaks'),
   build: (model, params) => leakReport(model, { all: params.all }),
   render: (report, io) => renderLeaks(report, io.color),
 });

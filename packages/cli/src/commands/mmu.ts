@@ -1,7 +1,7 @@
 import { mmuTable, type MmuTable } from '@testtrace/core/analysis';
 import { duration, percent, table } from '../cli/format.js';
 import type { Colors } from '../cli/io.js';
-import { loadGcTables } from '../cli/load.js';
+import { loadTables } from '../cli/load.js';
 import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: testtrace mmu FILE [--json]
@@ -35,7 +35,7 @@ export const mmuCommand = reportCommand({
   summary: 'minimum mutator utilisation per worker across window sizes',
   usage: USAGE,
   // the processes and their GC only: no tests or attribution to read
-  load: loadGcTables,
+  load: (file, io) => loadTables(file, io, 'gc'),
   build: (model) => mmuTable(model),
   render: (table, io) => renderMmu(table, io.color),
 });

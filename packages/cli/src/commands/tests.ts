@@ -2,7 +2,7 @@ import { testOrder, testRowMaker, TEST_SORTS, type TestRow, type TraceTables } f
 import { choiceOption, oneFile, parseCommandArgs } from '../cli/args.js';
 import { columnWidths, count, duration, tableLine, testLabel, type Column } from '../cli/format.js';
 import type { Colors, Io } from '../cli/io.js';
-import { loadTestTables } from '../cli/load.js';
+import { loadTables } from '../cli/load.js';
 import type { Command } from './command.js';
 
 const USAGE = `usage: testtrace tests FILE [--sort=duration|gc|stall|name] [--filter=TEXT] [--json]
@@ -106,7 +106,7 @@ export const testsCommand: Command = {
     const sort = choiceOption('tests', 'sort', values.sort, TEST_SORTS);
     const file = oneFile('tests', positionals);
     // every test's row: no owners of time to build
-    const tables = await loadTestTables(file, io);
+    const tables = await loadTables(file, io, 'tests');
     const order = testOrder(tables, { sort, filter: typeof values.filter === 'string' ? values.filter : undefined });
     const row = testRowMaker(tables);
     if (values.json) writeJsonArray(order, row, io);

@@ -30,37 +30,11 @@ export async function buildModel(path: string, options: BuildOptions = {}): Prom
 
 /**
  * Streams a trace file once and builds its tables only: what `summary` and `tests` need, in a
- * fraction of the model's memory. Throws TraceReadError for a file that is not a trace.
+ * fraction of the model's memory; with `only`, what one report needs (BuilderOptions.only: `gc` for
+ * `mmu`, `leaks`, `tests`). Throws TraceReadError for a file that is not a trace.
  */
-export async function buildTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
-  const { builder, source } = await readTrace(path, { records: false }, options);
-  return builder.finishTables(source);
-}
-
-/**
- * Streams a trace file once for what `mmu` needs: the processes and their GC slices (BuilderOptions.only).
- * The tables hold no tests, hooks or stalls; every other event counts for its process's extent only.
- */
-export async function buildGcTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
-  const { builder, source } = await readTrace(path, { records: false, only: 'gc' }, options);
-  return builder.finishTables(source);
-}
-
-/**
- * Streams a trace file once for what `tests` needs (BuilderOptions.only): every test's row, without
- * attributing time to owners.
- */
-export async function buildTestTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
-  const { builder, source } = await readTrace(path, { records: false, only: 'tests' }, options);
-  return builder.finishTables(source);
-}
-
-/**
- * Streams a trace file once for what `leaks` needs (BuilderOptions.only): tests, hooks, files and
- * leaks, no stalls, and no time attributed to owners.
- */
-export async function buildLeakTables(path: string, options: BuildOptions = {}): Promise<TraceTables> {
-  const { builder, source } = await readTrace(path, { records: false, only: 'leaks' }, options);
+export async function buildTables(path: string, options: BuildOptions & Pick<BuilderOptions, 'only'> = {}): Promise<TraceTables> {
+  const { builder, source } = await readTrace(path, { records: false, only: options.only }, options);
   return builder.finishTables(source);
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildGcTables, buildLeakTables, buildModel, buildTables, buildTestTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
+import { buildModel, buildTables, importReport, leakReport, mmuTable, ModelBuilder, sourceOf, stallReport, summarize, testRows, TEST_SORTS, type TestDetail, type TraceTables } from '../../src/analysis.js';
 import { readInParts, readPart, type PartReader } from '../../src/analysis/build-file.js';
 import type { BuilderOptions } from '../../src/analysis/builder.js';
 import { planParts } from '../../src/analysis/file-parts.js';
@@ -101,6 +101,20 @@ describe('a trace read in parts', async () => {
     }
   });
 
+  /**
+   * Reads `file` for one report (BuilderOptions.only) in one pass and in 2, 5 and 13 parts: what
+   * `read` gives of each must be `expected`. Returns the one pass's tables.
+   */
+  async function readFor(only: BuilderOptions['only'], file: string, label: string, read: (t: TraceTables) => string, expected: string): Promise<TraceTables> {
+    const onePass = await buildTables(file, { threads: 1, only });
+    expect(read(onePass), label).toBe(expected);
+    for (const parts of [2, 5, 13]) {
+      const inPartsRead = await inParts(file, { records: false, only }, parts);
+      expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(expected);
+    }
+    return onePass;
+  }
+
   it("reads what mmu needs alone (only: 'gc'): the same table, processes and extents, in one pass and in parts", async () => {
     // what mmu reads of the tables, and the note a cut-short file gets
     const read = (t: TraceTables) =>
@@ -108,14 +122,9 @@ describe('a trace read in parts', async () => {
     for (const [label, file] of Object.entries(traces)) {
       const whole = await buildTables(file, { threads: 1 });
       expect(whole.testTable.count, label).toBeGreaterThan(0);
-      const gc = await buildGcTables(file, { threads: 1 });
+      const gc = await readFor('gc', file, label, read, read(whole));
       // it skipped the rest: no test, hook or stall was read
       expect([gc.testTable.count, gc.hookTable.count, gc.stalls.length], label).toEqual([0, 0, 0]);
-      expect(read(gc), label).toBe(read(whole));
-      for (const parts of [2, 5, 13]) {
-        const inPartsRead = await inParts(file, { records: false, only: 'gc' }, parts);
-        expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(read(whole));
-      }
     }
   });
 
@@ -125,16 +134,11 @@ describe('a trace read in parts', async () => {
     for (const [label, file] of Object.entries(traces)) {
       const whole = await buildTables(file, { threads: 1 });
       leaked += leakReport(whole, { all: true }).total;
-      const leaks = await buildLeakTables(file, { threads: 1 });
+      const leaks = await readFor('leaks', file, label, read, read(whole));
       // it skipped what leaks does not read: the stalls, and the owners of each worker's time
       expect(whole.stalls.length, label).toBeGreaterThan(0);
       expect([leaks.stalls.length, leaks.processes.every((p) => p.busyUs === 0)], label).toEqual([0, true]);
       expect(leaks.testTable.count, label).toBe(whole.testTable.count);
-      expect(read(leaks), label).toBe(read(whole));
-      for (const parts of [2, 5, 13]) {
-        const inPartsRead = await inParts(file, { records: false, only: 'leaks' }, parts);
-        expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(read(whole));
-      }
     }
     expect(leaked).toBeGreaterThan(0);
   });
@@ -143,16 +147,11 @@ describe('a trace read in parts', async () => {
     const read = (t: TraceTables) => JSON.stringify([...TEST_SORTS.map((sort) => testRows(t, { sort })), t.source]);
     for (const [label, file] of Object.entries(traces)) {
       const whole = await buildTables(file, { threads: 1 });
-      const rows = await buildTestTables(file, { threads: 1 });
+      const rows = await readFor('tests', file, label, read, read(whole));
       // no owners of time: no busy time, no stall's owners
       expect(whole.processes.some((p) => p.busyUs > 0), label).toBe(true);
       expect([rows.processes.every((p) => p.busyUs === 0), rows.stalls.every((s) => s.owners.length === 0)], label).toEqual([true, true]);
       expect(rows.stalls.length, label).toBe(whole.stalls.length);
-      expect(read(rows), label).toBe(read(whole));
-      for (const parts of [2, 5, 13]) {
-        const inPartsRead = await inParts(file, { records: false, only: 'tests' }, parts);
-        expect(read(inPartsRead.builder.finishTables(inPartsRead.source)), `${label} in ${parts} parts`).toBe(read(whole));
-      }
     }
   });
 
