@@ -51,7 +51,6 @@ export function gzipError(file: string, err: unknown): TraceReadError {
   return new TraceReadError(file, `corrupt gzip data: ${message}`, undefined, 'EGZIP');
 }
 
-/** The file's trace bytes in chunks, decompressed when it is gzip; `onProgress` hears the bytes of the file read so far. */
 /** Bytes [start, end) of a file. */
 export interface ByteRange {
   start: number;
@@ -60,7 +59,7 @@ export interface ByteRange {
 
 /**
  * A file's bytes in chunks of `chunkBytes` (gzip decompressed), or those of `range` only (a plain
- * file's). The reader keeps CHUNK_BYTES: it
+ * file's); `onProgress` hears the bytes of the file read so far. The reader keeps CHUNK_BYTES: it
  * decodes every chunk to a string; a caller that copies bytes (the merge) may read larger chunks.
  */
 export async function* fileChunks(
